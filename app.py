@@ -1,0 +1,3 @@
+from mediation import create_app
+
+app = create_app()

@@ -1,0 +1,136 @@
+"""Configuration: every key once, with its default.
+
+Precedence, lowest first: the defaults below, ``instance/config.py``, environment variables,
+then the ``test_config`` mapping handed to :func:`mediation.create_app`. An unknown key in
+``instance/config.py`` or ``test_config`` stops start-up, so a typo never passes silently.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Mapping
+
+
+class ConfigError(RuntimeError):
+    """A configuration value that cannot be used; the message names the key."""
+
+
+DEFAULTS: dict[str, Any] = {
+    "DATABASE_URL": None,  # None: sqlite:///<instance>/mediation.db
+    "SECRET_KEY": None,  # None: generated once into instance/secret_key
+    "MEDIATION_TZ": "Asia/Shanghai",
+    "MEDIATION_DEMO": True,
+    "MEDIATION_POLICY": None,
+    "SWEEP_INTERVAL_MINUTES": 5,
+    # Create or upgrade the schema (and load the demo when asked) as the app starts.
+    "AUTO_SETUP": True,
+    "TESTING": False,
+    "WTF_CSRF_ENABLED": True,
+    "BABEL_DEFAULT_LOCALE": "zh",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+    "LANGUAGES": ("zh", "en"),
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "CASES_PER_PAGE": 20,
+}
+
+# Read from the environment; each maps to a parser.
+ENVIRONMENT: dict[str, Any] = {
+    "DATABASE_URL": str,
+    "SECRET_KEY": str,
+    "MEDIATION_TZ": str,
+    "MEDIATION_DEMO": lambda value: _parse_bool("MEDIATION_DEMO", value),
+    "MEDIATION_POLICY": str,
+    "SWEEP_INTERVAL_MINUTES": lambda value: _parse_positive_int("SWEEP_INTERVAL_MINUTES", value),
+}
+
+
+def load(instance_path: str, test_config: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The effective configuration for an app whose instance folder is ``instance_path``."""
+    config = dict(DEFAULTS)
+    config.update(_from_instance_file(Path(instance_path) / "config.py"))
+    for key, parse in ENVIRONMENT.items():
+        if os.environ.get(key, "") != "":
+            config[key] = parse(os.environ[key])
+    if test_config:
+        _check_keys(test_config, "test_config")
+        config.update(test_config)
+
+    _parse_positive_int("SWEEP_INTERVAL_MINUTES", config["SWEEP_INTERVAL_MINUTES"])
+    _check_time_zone(config["MEDIATION_TZ"])
+    if not config["DATABASE_URL"]:
+        config["DATABASE_URL"] = f"sqlite:///{Path(instance_path) / 'mediation.db'}"
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = _instance_secret(Path(instance_path) / "secret_key")
+    config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
+    config["BABEL_DEFAULT_TIMEZONE"] = config["MEDIATION_TZ"]
+    return config
+
+
+def _from_instance_file(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    namespace: dict[str, Any] = {}
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)
+    values = {key: value for key, value in namespace.items() if key.isupper()}
+    _check_keys(values, str(path))
+    return values
+
+
+def _check_keys(values: Mapping[str, Any], where: str) -> None:
+    allowed = set(DEFAULTS) | {"SQLALCHEMY_ENGINE_OPTIONS"}
+    unknown = sorted(set(values) - allowed)
+    if unknown:
+        raise ConfigError(f"{where}: unknown configuration key(s): {', '.join(unknown)}")
+
+
+def _parse_bool(key: str, value: str | bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{key}: expected 0 or 1, got {value!r}")
+
+
+def _parse_positive_int(key: str, value: Any) -> int:
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ConfigError(f"{key}: expected a positive whole number, got {value!r}") from None
+    if number <= 0 or str(number) != str(value).strip().lstrip("+"):
+        raise ConfigError(f"{key}: expected a positive whole number, got {value!r}")
+    return number
+
+
+def _check_time_zone(name: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"MEDIATION_TZ: unknown time zone {name!r}") from None
+
+
+def _instance_secret(path: Path) -> str:
+    """Read the secret key kept in the instance folder, creating it on first start."""
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_hex(32)
+    # O_EXCL: when two workers start at once, the second one reads the first one's key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(secret)
+    return secret

@@ -1,0 +1,98 @@
+"""The database: SQLite set up for a web app, migrations, and the first-start setup."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+from pathlib import Path
+
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import event, select, text
+from sqlalchemy.engine import Engine
+
+from .extensions import db, migrate
+
+MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
+log = logging.getLogger(__name__)
+
+
+def init_app(app: Flask) -> None:
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options.setdefault("connect_args", {}).setdefault("timeout", 15)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, compare_type=True)
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection, connection_record) -> None:
+    """Every SQLite connection: WAL for concurrent readers, a busy wait instead of an
+    immediate 'database is locked', and enforced foreign keys."""
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def is_current() -> bool:
+    """Whether the schema is at the newest migration."""
+    heads = set(ScriptDirectory(MIGRATIONS).get_heads())
+    with db.engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return current == heads
+
+
+def upgrade_schema() -> None:
+    upgrade(directory=MIGRATIONS)
+
+
+@contextlib.contextmanager
+def setup_lock(app: Flask):
+    """One process at a time migrates and seeds: a file lock for the processes of this machine,
+    and an advisory lock on PostgreSQL for the other machines."""
+    lock_path = Path(app.instance_path) / ".setup.lock"
+    with open(lock_path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            if db.engine.dialect.name == "postgresql":
+                with db.engine.connect() as connection:
+                    connection.execute(text("SELECT pg_advisory_lock(4242001)"))
+                    try:
+                        yield
+                    finally:
+                        connection.execute(text("SELECT pg_advisory_unlock(4242001)"))
+                        connection.commit()
+            else:
+                yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def prepare(app: Flask) -> None:
+    """On start: bring the schema up to date, and load the demo county into an empty database
+    when MEDIATION_DEMO is on."""
+    from .models import Unit
+
+    with app.app_context():
+        if is_current() and not app.config["MEDIATION_DEMO"]:
+            return
+        with setup_lock(app):
+            if not is_current():
+                log.info("upgrading the database schema")
+                upgrade_schema()
+            if app.config["MEDIATION_DEMO"] and db.session.scalar(select(Unit.id).limit(1)) is None:
+                from .demo import seed_demo
+
+                seed_demo(echo=lambda line: log.warning("%s", line))
+                db.session.commit()
+            db.session.remove()

@@ -1,0 +1,2 @@
+def seed_demo(echo=print):
+    pass

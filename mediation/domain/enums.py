@@ -1,0 +1,153 @@
+"""The field's vocabularies. Each member owns its (English) label; the UI translates it."""
+
+from __future__ import annotations
+
+import enum
+
+from .i18n import N_
+
+
+class LabelledEnum(enum.StrEnum):
+    """A string enum whose members carry a label: ``CaseStatus.in_mediation.label``."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(member.value, member.label) for member in cls]
+
+    @classmethod
+    def parse(cls, value: object):
+        """The member named ``value``, or None."""
+        try:
+            return cls(value)
+        except ValueError:
+            return None
+
+
+class Level(LabelledEnum):
+    """A level of the unit tree, and so also the kind of a unit. Ordered bottom-up."""
+
+    village = "village", N_("Village")
+    township = "township", N_("Township")
+    county = "county", N_("County")
+
+    @property
+    def rank(self) -> int:
+        return _LEVEL_ORDER.index(self)
+
+    @property
+    def parent_level(self) -> "Level | None":
+        return _LEVEL_ORDER[self.rank + 1] if self.rank + 1 < len(_LEVEL_ORDER) else None
+
+    @property
+    def child_level(self) -> "Level | None":
+        return _LEVEL_ORDER[self.rank - 1] if self.rank > 0 else None
+
+
+_LEVEL_ORDER = [Level.village, Level.township, Level.county]
+
+
+class Role(LabelledEnum):
+    mediator = "mediator", N_("Village mediator")
+    township_officer = "township_officer", N_("Township officer")
+    county_officer = "county_officer", N_("County officer")
+    viewer = "viewer", N_("Viewer")
+    admin = "admin", N_("Administrator")
+
+    @property
+    def unit_levels(self) -> tuple[Level, ...]:
+        """The kinds of unit a user of this role may be bound to."""
+        return _ROLE_UNIT_LEVELS[self]
+
+    @property
+    def registers_cases(self) -> bool:
+        return self in (Role.mediator, Role.township_officer, Role.county_officer)
+
+
+_ROLE_UNIT_LEVELS = {
+    Role.mediator: (Level.village,),
+    Role.township_officer: (Level.township,),
+    Role.county_officer: (Level.county,),
+    Role.viewer: (Level.county, Level.township),
+    Role.admin: (Level.county,),
+}
+
+
+class CaseStatus(LabelledEnum):
+    registered = "registered", N_("Registered")
+    in_mediation = "in_mediation", N_("In mediation")
+    paused = "paused", N_("Paused")
+    resolved = "resolved", N_("Resolved")
+    closed = "closed", N_("Closed")
+    referred = "referred", N_("Referred")
+    withdrawn = "withdrawn", N_("Withdrawn")
+
+    @property
+    def is_open(self) -> bool:
+        return self in (CaseStatus.registered, CaseStatus.in_mediation, CaseStatus.paused)
+
+
+class Scale(LabelledEnum):
+    """小事 / 大事 / 重大: the scale names the case's home level."""
+
+    small = "small", N_("Small")
+    big = "big", N_("Big")
+    major = "major", N_("Major")
+
+    @property
+    def home_level(self) -> Level:
+        return {Scale.small: Level.village, Scale.big: Level.township, Scale.major: Level.county}[
+            self
+        ]
+
+
+class Category(LabelledEnum):
+    marriage_family = "marriage_family", N_("Marriage and family")
+    neighbor = "neighbor", N_("Neighbours")
+    housing_homestead = "housing_homestead", N_("Housing and homestead")
+    contract = "contract", N_("Contract")
+    business = "business", N_("Production and business")
+    damages = "damages", N_("Damages")
+    land_forest = "land_forest", N_("Land and forest")
+    land_acquisition = "land_acquisition", N_("Land acquisition and demolition")
+    environment = "environment", N_("Environmental pollution")
+    labor = "labor", N_("Labour dispute")
+    consumer = "consumer", N_("Consumer")
+    medical = "medical", N_("Medical")
+    traffic = "traffic", N_("Road traffic accident")
+    property_mgmt = "property_mgmt", N_("Property management")
+    village_affairs = "village_affairs", N_("Village affairs")
+    other = "other", N_("Other")
+
+
+class Source(LabelledEnum):
+    party_application = "party_application", N_("Application by a party")
+    own_initiative = "own_initiative", N_("Found by screening")
+    police_referral = "police_referral", N_("Referred by police")
+    court_commission = "court_commission", N_("Commissioned by court")
+    government_assignment = "government_assignment", N_("Assigned by a department")
+    hotline = "hotline", N_("12345 hotline")
+    grid_report = "grid_report", N_("Reported by grid worker")
+    petition_office = "petition_office", N_("Transferred by petition office")
+
+
+class PartyRole(LabelledEnum):
+    applicant = "applicant", N_("Applicant")
+    respondent = "respondent", N_("Respondent")
+    other = "other", N_("Other party")
+
+
+class Risk(LabelledEnum):
+    violence = "violence", N_("Violence risk")
+    group_incident = "group_incident", N_("Group-incident risk")
+    petition = "petition", N_("Petition risk")
+    vulnerable_party = "vulnerable_party", N_("Vulnerable party")
+    multi_village = "multi_village", N_("Spans several villages")
+    multi_township = "multi_township", N_("Spans several townships")

@@ -1,0 +1,286 @@
+"""Validation of a new case: one set of rules behind both the intake form and the JSON API.
+
+:func:`parse_case` takes what the user sent (strings from a form, or JSON values) and returns a
+:class:`CaseDraft` or raises :class:`InvalidInput` with one message per bad field. Whether the
+village lies in the user's area is the caller's question (it needs the database).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo
+
+from .enums import Category, PartyRole, Risk, Source
+from .i18n import Message, N_
+from .identity import id_number_problem, is_valid_phone, normalize_id_number, normalize_phone
+from .policy import IntakePolicy
+
+TITLE_MAX = 200
+DESCRIPTION_MAX = 5000
+NAME_MAX = 50
+ADDRESS_MAX = 200
+MAX_PEOPLE = 100_000
+MAX_AMOUNT_YUAN = Decimal("1000000000000")  # a trillion yuan: beyond that it is a typo
+MAX_PARTIES = 50
+
+
+class InvalidInput(ValueError):
+    """Bad input: ``fields`` maps each bad field (``parties.0.name`` for nested) to a Message."""
+
+    def __init__(self, fields: Mapping[str, Message]):
+        super().__init__(", ".join(fields))
+        self.fields = dict(fields)
+
+
+@dataclass(frozen=True)
+class PartyDraft:
+    name: str
+    role: PartyRole
+    id_number: str | None
+    phone: str | None
+    address: str | None
+
+
+@dataclass(frozen=True)
+class CaseDraft:
+    village_code: str
+    category: Category
+    source: Source
+    title: str
+    description: str
+    received_at: dt.datetime  # aware, UTC
+    people_involved: int
+    amount_yuan: Decimal
+    risks: tuple[Risk, ...]
+    parties: tuple[PartyDraft, ...]
+
+
+REQUIRED = Message(N_("This field is required."))
+
+
+def parse_case(
+    raw: Mapping[str, Any],
+    *,
+    now: dt.datetime,
+    tz: ZoneInfo,
+    policy: IntakePolicy,
+    naive_is_local: bool = False,
+) -> CaseDraft:
+    """Validate a new case. ``now`` is aware; naive times count as local only if asked to."""
+    errors: dict[str, Message] = {}
+    get = _Reader(raw, errors)
+
+    village_code = get.text("village_code", max_length=32)
+    category = get.choice("category", Category)
+    source = get.choice("source", Source)
+    title = get.text("title", max_length=TITLE_MAX)
+    description = get.text("description", max_length=DESCRIPTION_MAX)
+    people = get.whole("people_involved", minimum=1, maximum=MAX_PEOPLE)
+    amount = get.amount("amount_yuan")
+    risks = get.choices("risks", Risk)
+
+    received_at = now
+    if _present(raw.get("received_at")):
+        received_at = _parse_instant(raw["received_at"], "received_at", tz, naive_is_local, errors)
+        if received_at is not None:
+            if received_at > now + dt.timedelta(minutes=5):  # a phone's clock may run ahead
+                errors["received_at"] = Message(N_("The time received cannot be in the future."))
+            elif received_at < now - dt.timedelta(days=policy.max_backdate_days):
+                errors["received_at"] = Message(
+                    N_("The time received may be at most %(days)s days ago."),
+                    {"days": policy.max_backdate_days},
+                )
+
+    parties = _parse_parties(raw.get("parties"), now.astimezone(tz).date(), errors)
+
+    if errors:
+        raise InvalidInput(errors)
+    return CaseDraft(
+        village_code=village_code,
+        category=category,
+        source=source,
+        title=title,
+        description=description,
+        received_at=received_at.astimezone(dt.timezone.utc),
+        people_involved=people,
+        amount_yuan=amount,
+        risks=risks,
+        parties=parties,
+    )
+
+
+def _parse_parties(raw: Any, today: dt.date, errors: dict[str, Message]) -> tuple[PartyDraft, ...]:
+    if raw is None or raw == []:
+        errors["parties"] = Message(N_("Add at least one party."))
+        return ()
+    if not isinstance(raw, list) or len(raw) > MAX_PARTIES:
+        errors["parties"] = Message(
+            N_("Expected a list of at most %(n)s parties."), {"n": MAX_PARTIES}
+        )
+        return ()
+    parties = []
+    for index, item in enumerate(raw):
+        prefix = f"parties.{index}."
+        if not isinstance(item, Mapping):
+            errors[f"parties.{index}"] = Message(N_("Expected a party object."))
+            continue
+        get = _Reader(item, errors, prefix)
+        name = get.text("name", max_length=NAME_MAX)
+        role = get.choice("role", PartyRole)
+        address = get.text("address", max_length=ADDRESS_MAX, required=False)
+
+        id_number = get.text("id_number", max_length=32, required=False)
+        if id_number:
+            id_number = normalize_id_number(id_number)
+            problem = id_number_problem(id_number, today=today)
+            if problem:
+                errors[prefix + "id_number"] = _ID_MESSAGES[problem]
+
+        phone = get.text("phone", max_length=32, required=False)
+        if phone:
+            phone = normalize_phone(phone)
+            if not is_valid_phone(phone):
+                errors[prefix + "phone"] = Message(
+                    N_("Enter an 11-digit mobile number or a landline with its area code.")
+                )
+        parties.append(PartyDraft(name, role, id_number or None, phone or None, address or None))
+    return tuple(parties)
+
+
+_ID_MESSAGES = {
+    "length": Message(N_("An ID number has 18 characters: 17 digits and a digit or X.")),
+    "checksum": Message(N_("This ID number's check digit is wrong; please check it.")),
+    "birth_date": Message(N_("This ID number holds an impossible birth date.")),
+}
+
+
+class _Reader:
+    """Reads typed fields out of a mapping, recording a message for each bad one."""
+
+    def __init__(self, raw: Mapping[str, Any], errors: dict[str, Message], prefix: str = ""):
+        self.raw = raw
+        self.errors = errors
+        self.prefix = prefix
+
+    def _fail(self, key: str, message: Message) -> None:
+        self.errors[self.prefix + key] = message
+
+    def text(self, key: str, *, max_length: int, required: bool = True) -> str:
+        value = self.raw.get(key)
+        if value is None or value == "":
+            if required:
+                self._fail(key, REQUIRED)
+            return ""
+        if not isinstance(value, str):
+            self._fail(key, Message(N_("Expected text.")))
+            return ""
+        value = value.strip()
+        if required and not value:
+            self._fail(key, REQUIRED)
+        elif len(value) > max_length:
+            self._fail(
+                key, Message(N_("At most %(n)s characters, please."), {"n": max_length})
+            )
+        return value
+
+    def choice(self, key: str, enum_type):
+        value = self.raw.get(key)
+        if not _present(value):
+            self._fail(key, REQUIRED)
+            return None
+        member = enum_type.parse(value) if isinstance(value, str) else None
+        if member is None:
+            self._fail(key, Message(N_("Not a valid choice.")))
+        return member
+
+    def choices(self, key: str, enum_type) -> tuple:
+        value = self.raw.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, (list, tuple)):
+            self._fail(key, Message(N_("Expected a list.")))
+            return ()
+        members = []
+        for item in value:
+            member = enum_type.parse(item) if isinstance(item, str) else None
+            if member is None:
+                self._fail(key, Message(N_("Not a valid choice: %(value)s"), {"value": item}))
+                return ()
+            if member not in members:
+                members.append(member)
+        return tuple(members)
+
+    def whole(self, key: str, *, minimum: int, maximum: int) -> int:
+        value = self.raw.get(key)
+        if not _present(value):
+            self._fail(key, REQUIRED)
+            return minimum
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            value = int(value.strip())
+        if isinstance(value, bool) or not isinstance(value, int):
+            self._fail(key, Message(N_("Enter a whole number.")))
+            return minimum
+        if not minimum <= value <= maximum:
+            self._fail(
+                key,
+                Message(
+                    N_("Enter a whole number from %(min)s to %(max)s."),
+                    {"min": minimum, "max": maximum},
+                ),
+            )
+        return value
+
+    def amount(self, key: str) -> Decimal:
+        """Yuan as a Decimal with at most two decimals (fen); missing means zero."""
+        value = self.raw.get(key)
+        if not _present(value):
+            return Decimal("0")
+        if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
+            self._fail(key, Message(N_("Enter an amount in yuan, such as 1200.50.")))
+            return Decimal("0")
+        try:
+            amount = Decimal(str(value).strip().replace(",", ""))
+        except InvalidOperation:
+            self._fail(key, Message(N_("Enter an amount in yuan, such as 1200.50.")))
+            return Decimal("0")
+        if not amount.is_finite():
+            self._fail(key, Message(N_("Enter an amount in yuan, such as 1200.50.")))
+        elif amount < 0:
+            self._fail(key, Message(N_("The amount cannot be negative.")))
+        elif amount > MAX_AMOUNT_YUAN:
+            self._fail(key, Message(N_("The amount is too large.")))
+        elif amount != amount.quantize(Decimal("0.01")):
+            self._fail(key, Message(N_("At most two decimals (fen), please.")))
+        else:
+            return amount.quantize(Decimal("0.01"))
+        return Decimal("0")
+
+
+def _present(value: Any) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _parse_instant(
+    value: Any, key: str, tz: ZoneInfo, naive_is_local: bool, errors: dict[str, Message]
+) -> dt.datetime | None:
+    """An aware datetime from ISO 8601 text (or a datetime)."""
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            errors[key] = Message(N_("Enter a date and time such as 2026-11-26T09:30+08:00."))
+            return None
+    else:
+        errors[key] = Message(N_("Enter a date and time such as 2026-11-26T09:30+08:00."))
+        return None
+    if parsed.tzinfo is None:
+        if not naive_is_local:
+            errors[key] = Message(N_("Give the time with its UTC offset, such as +08:00."))
+            return None
+        parsed = parsed.replace(tzinfo=tz)
+    return parsed

@@ -1,0 +1,64 @@
+"""Languages: Simplified Chinese by default, English on request, remembered per browser and user."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask, current_app, request
+from flask_babel import gettext
+from flask_login import current_user
+
+from .domain.i18n import Message
+from .extensions import babel
+
+LANG_COOKIE = "lang"
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.cookies.get(LANG_COOKIE)
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if request.path.startswith("/api/"):
+        best = request.accept_languages.best_match(languages)
+        if best:
+            return best
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["msg"] = render_message
+    app.jinja_env.filters["local"] = local_time
+    app.jinja_env.filters["local_date"] = local_date
+    app.jinja_env.filters["yuan"] = yuan
+
+
+def label(member) -> str:
+    """The translated label of an enum member (or '' for None)."""
+    return gettext(member.label) if member is not None else ""
+
+
+def render_message(message: Message) -> str:
+    return message.render(gettext)
+
+
+def render_fields(fields: dict[str, Message]) -> dict[str, str]:
+    return {name: message.render(gettext) for name, message in fields.items()}
+
+
+def local_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    from .runtime import tz
+
+    return value.astimezone(tz()).strftime(fmt) if value else ""
+
+
+def local_date(value: dt.datetime | None) -> str:
+    return local_time(value, "%Y-%m-%d")
+
+
+def yuan(value) -> str:
+    return f"{value:,.2f}" if value is not None else ""

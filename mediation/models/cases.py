@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..domain.enums import CaseStatus, Category, Level, PartyRole, Risk, Scale, Source
+from ..domain.i18n import Message
+from ..domain.identity import mask_id_number
+from ..extensions import db
+from .types import UTCDateTime, enum_column, utcnow
+from .units import Unit
+from .users import User
+
+
+class Case(db.Model):
+    """A dispute (矛盾纠纷). ``village_id``/``township_id``/``county_id`` place it in the unit
+    tree for scoping; ``holder_id``/``level`` say who handles it now."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    township_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    county_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    holder_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    level: Mapped[Level] = mapped_column(enum_column(Level))
+    status: Mapped[CaseStatus] = mapped_column(enum_column(CaseStatus))
+
+    category: Mapped[Category] = mapped_column(enum_column(Category))
+    source: Mapped[Source] = mapped_column(enum_column(Source))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    people_involved: Mapped[int]
+    amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    risk_values: Mapped[list[str]] = mapped_column("risks", JSON, default=list)
+
+    scale: Mapped[Scale] = mapped_column(enum_column(Scale))
+    scale_reason_data: Mapped[list] = mapped_column("scale_reasons", JSON, default=list)
+    is_scale_overridden: Mapped[bool] = mapped_column(default=False)
+    home_level: Mapped[Level] = mapped_column(enum_column(Level))
+
+    version: Mapped[int] = mapped_column(default=1)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    village: Mapped[Unit] = relationship(foreign_keys=[village_id], lazy="joined")
+    holder: Mapped[Unit] = relationship(foreign_keys=[holder_id], lazy="joined")
+    created_by: Mapped[User | None] = relationship()
+    parties: Mapped[list[Party]] = relationship(
+        back_populates="case", order_by="Party.position", cascade="all, delete-orphan"
+    )
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="(CaseEvent.at, CaseEvent.id)"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        Index("ix_cases_village_received", "village_id", "received_at"),
+        Index("ix_cases_township_received", "township_id", "received_at"),
+        Index("ix_cases_county_received", "county_id", "received_at"),
+        Index("ix_cases_county_status", "county_id", "status"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Case {self.number}>"
+
+    @property
+    def amount_yuan(self) -> Decimal:
+        return (Decimal(self.amount_fen) / 100).quantize(Decimal("0.01"))
+
+    @amount_yuan.setter
+    def amount_yuan(self, value: Decimal) -> None:
+        self.amount_fen = int((value * 100).to_integral_value())
+
+    @property
+    def risks(self) -> list[Risk]:
+        return [Risk(value) for value in self.risk_values or []]
+
+    @risks.setter
+    def risks(self, members) -> None:
+        self.risk_values = [Risk(member).value for member in members]
+
+    @property
+    def scale_reasons(self) -> list[Message]:
+        return [Message(msgid, params) for msgid, params in self.scale_reason_data or []]
+
+    @scale_reasons.setter
+    def scale_reasons(self, messages) -> None:
+        self.scale_reason_data = [[message.msgid, message.params] for message in messages]
+
+
+class Party(db.Model):
+    __tablename__ = "parties"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(50))
+    role: Mapped[PartyRole] = mapped_column(enum_column(PartyRole))
+    id_number: Mapped[str | None] = mapped_column(String(18))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    address: Mapped[str | None] = mapped_column(String(200))
+
+    case: Mapped[Case] = relationship(back_populates="parties")
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+
+class CaseEvent(db.Model):
+    """One immutable step of a case's history: who, when, from/to state and level, note."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[CaseStatus | None] = mapped_column(enum_column(CaseStatus))
+    to_status: Mapped[CaseStatus | None] = mapped_column(enum_column(CaseStatus))
+    from_level: Mapped[Level | None] = mapped_column(enum_column(Level))
+    to_level: Mapped[Level | None] = mapped_column(enum_column(Level))
+    note: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship(lazy="joined")
+
+    __table_args__ = (Index("ix_case_events_case_at", "case_id", "at"),)
+
+
+class CaseCounter(db.Model):
+    """The last case number given in a county and year (410523-2026-000123)."""
+
+    __tablename__ = "case_counters"
+
+    county_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,82 @@
+"""The one place that decides what a user may see and do.
+
+A user sees the subtree of the unit they are bound to and nothing else: every list, detail view,
+export, API call and autocomplete asks here. Out-of-scope data is simply not found (404).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from ..domain.enums import Level, Role
+from ..extensions import db
+from ..models import Case, Unit, User
+
+
+def _subtree(user: User, *, unit_id, township_id, county_id, village_id) -> ColumnElement[bool]:
+    kind = user.unit.kind
+    if kind is Level.county:
+        return county_id == user.unit_id
+    if kind is Level.township:
+        return township_id == user.unit_id
+    return village_id == user.unit_id
+
+
+def unit_scope(user: User) -> ColumnElement[bool]:
+    """A WHERE clause on Unit: the units in the user's subtree (their own unit included)."""
+    return _subtree(
+        user,
+        unit_id=Unit.id,
+        township_id=Unit.township_id,
+        county_id=Unit.county_id,
+        village_id=Unit.id,
+    )
+
+
+def case_scope(user: User) -> ColumnElement[bool]:
+    """A WHERE clause on Case: the cases arising in the user's subtree."""
+    return _subtree(
+        user,
+        unit_id=Case.village_id,
+        township_id=Case.township_id,
+        county_id=Case.county_id,
+        village_id=Case.village_id,
+    )
+
+
+def visible_units(user: User) -> Select[tuple[Unit]]:
+    return select(Unit).where(unit_scope(user))
+
+
+def visible_cases(user: User) -> Select[tuple[Case]]:
+    return select(Case).where(case_scope(user))
+
+
+def find_case(user: User, case_id: int) -> Case | None:
+    """The case with this id if the user may see it, else None (the caller answers 404)."""
+    return db.session.scalars(visible_cases(user).where(Case.id == case_id)).one_or_none()
+
+
+def find_unit(user: User, code: str) -> Unit | None:
+    """The unit with this code if it lies in the user's subtree, else None."""
+    return db.session.scalars(visible_units(user).where(Unit.code == code)).one_or_none()
+
+
+def villages(user: User) -> list[Unit]:
+    """The villages a user can pick for a case (intake, filters), by township then name."""
+    return list(
+        db.session.scalars(
+            visible_units(user)
+            .where(Unit.kind == Level.village)
+            .order_by(Unit.township_id, Unit.code)
+        )
+    )
+
+
+def can_register_case(user: User) -> bool:
+    return user.role.registers_cases
+
+
+def can_administer(user: User) -> bool:
+    return user.role is Role.admin

@@ -1,0 +1,222 @@
+"""Registering and finding cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, exists, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..domain.enums import CaseStatus, Category, Level, Scale
+from ..domain.i18n import Message, N_
+from ..domain.intake import CaseDraft, InvalidInput
+from ..domain.policy import Policy
+from ..domain.scale import assess_scale
+from ..extensions import db
+from ..models import Case, CaseCounter, CaseEvent, Party, Unit, User
+from . import access
+
+
+class NotAllowed(Exception):
+    """The user's role may not do this (403)."""
+
+
+def register_case(actor: User, draft: CaseDraft, *, now: dt.datetime, policy: Policy, tz: ZoneInfo) -> Case:
+    """Record a new dispute at the registering user's own level.
+
+    A mediator registers at the village; an officer may register a case of a village in his
+    scope directly at his own level. The scale comes from the policy, with its reasons.
+    """
+    if not access.can_register_case(actor):
+        raise NotAllowed
+    village = access.find_unit(actor, draft.village_code)
+    if village is None or village.kind is not Level.village:
+        raise InvalidInput({"village_code": Message(N_("Choose a village in your area."))})
+
+    assessment = assess_scale(
+        people=draft.people_involved,
+        amount_yuan=draft.amount_yuan,
+        category=draft.category,
+        risks=draft.risks,
+        policy=policy.scale,
+    )
+    case = Case(
+        number=_next_number(village, now.astimezone(tz).year),
+        village_id=village.id,
+        township_id=village.township_id,
+        county_id=village.county_id,
+        holder_id=actor.unit_id,
+        level=actor.unit.kind,
+        status=CaseStatus.registered,
+        category=draft.category,
+        source=draft.source,
+        title=draft.title,
+        description=draft.description,
+        received_at=draft.received_at,
+        people_involved=draft.people_involved,
+        scale=assessment.scale,
+        home_level=assessment.scale.home_level,
+        created_by_id=actor.id,
+        created_at=now,
+        updated_at=now,
+    )
+    case.amount_yuan = draft.amount_yuan
+    case.risks = draft.risks
+    case.scale_reasons = assessment.reasons
+    case.parties = [
+        Party(
+            position=index,
+            name=party.name,
+            role=party.role,
+            id_number=party.id_number,
+            phone=party.phone,
+            address=party.address,
+        )
+        for index, party in enumerate(draft.parties)
+    ]
+    db.session.add(case)
+    db.session.flush()
+    db.session.add(
+        CaseEvent(
+            case_id=case.id,
+            at=now,
+            actor_id=actor.id,
+            action="register",
+            to_status=case.status,
+            to_level=case.level,
+            data={"scale": case.scale.value},
+        )
+    )
+    db.session.flush()
+    return case
+
+
+def _next_number(village: Unit, year: int) -> str:
+    """410522-2026-000123: the county's code, the year, and a per-county, per-year sequence."""
+    county_id = village.county_id
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(
+        insert(CaseCounter)
+        .values(county_id=county_id, year=year, last=0)
+        .on_conflict_do_nothing(index_elements=["county_id", "year"])
+    )
+    last = db.session.execute(
+        update(CaseCounter)
+        .where(CaseCounter.county_id == county_id, CaseCounter.year == year)
+        .values(last=CaseCounter.last + 1)
+        .returning(CaseCounter.last)
+    ).scalar_one()
+    county_code = db.session.get(Unit, county_id).code
+    return f"{county_code[:6]}-{year}-{last:06d}"
+
+
+SORTS = {
+    "-received_at": (Case.received_at.desc(), Case.id.desc()),
+    "received_at": (Case.received_at.asc(), Case.id.asc()),
+    "-number": (Case.number.desc(),),
+    "number": (Case.number.asc(),),
+    "-people": (Case.people_involved.desc(), Case.id.desc()),
+    "-amount": (Case.amount_fen.desc(), Case.id.desc()),
+}
+
+
+@dataclass
+class CaseFilters:
+    """What a case list is narrowed to; built by :func:`parse_filters` from query parameters."""
+
+    status: CaseStatus | None = None
+    level: Level | None = None
+    scale: Scale | None = None
+    category: Category | None = None
+    unit: Unit | None = None
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    q: str = ""
+    sort: str = "-received_at"
+    errors: dict[str, Message] = field(default_factory=dict)
+
+
+def parse_filters(user: User, args, tz: ZoneInfo) -> CaseFilters:
+    """Filters from query parameters; a bad value is reported by name and ignored."""
+    filters = CaseFilters()
+    for key, enum_type in (
+        ("status", CaseStatus),
+        ("level", Level),
+        ("scale", Scale),
+        ("category", Category),
+    ):
+        value = args.get(key, "")
+        if value:
+            member = enum_type.parse(value)
+            if member is None:
+                filters.errors[key] = Message(N_("Not a valid choice."))
+            setattr(filters, key, member)
+    code = args.get("unit", "") or args.get("village", "")
+    if code:
+        filters.unit = access.find_unit(user, code)
+        if filters.unit is None:
+            filters.errors["unit"] = Message(N_("No such unit in your area."))
+    for key in ("received_from", "received_to"):
+        value = args.get(key, "")
+        if value:
+            try:
+                setattr(filters, key, dt.date.fromisoformat(value))
+            except ValueError:
+                filters.errors[key] = Message(N_("Enter a date such as 2026-11-26."))
+    filters.q = args.get("q", "").strip()[:100]
+    sort = args.get("sort", "")
+    if sort:
+        if sort in SORTS:
+            filters.sort = sort
+        else:
+            filters.errors["sort"] = Message(N_("Not a valid choice."))
+    return filters
+
+
+def search_cases(user: User, filters: CaseFilters, tz: ZoneInfo) -> Select[tuple[Case]]:
+    """The user's visible cases narrowed by ``filters``, in the chosen order."""
+    query = access.visible_cases(user)
+    if filters.status:
+        query = query.where(Case.status == filters.status)
+    if filters.level:
+        query = query.where(Case.level == filters.level)
+    if filters.scale:
+        query = query.where(Case.scale == filters.scale)
+    if filters.category:
+        query = query.where(Case.category == filters.category)
+    if filters.unit is not None:
+        column = {
+            Level.village: Case.village_id,
+            Level.township: Case.township_id,
+            Level.county: Case.county_id,
+        }[filters.unit.kind]
+        query = query.where(column == filters.unit.id)
+    if filters.received_from:
+        query = query.where(Case.received_at >= _local_midnight(filters.received_from, tz))
+    if filters.received_to:
+        next_day = filters.received_to + dt.timedelta(days=1)
+        query = query.where(Case.received_at < _local_midnight(next_day, tz))
+    if filters.q:
+        pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        party_match = exists().where(
+            Party.case_id == Case.id, Party.name.like(pattern, escape="\\")
+        )
+        query = query.where(
+            or_(Case.title.like(pattern, escape="\\"), Case.number.like(pattern, escape="\\"), party_match)
+        )
+    return query.order_by(*SORTS[filters.sort])
+
+
+def _local_midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(dt.timezone.utc)
+
+
+def case_history(case: Case) -> list[CaseEvent]:
+    return list(
+        db.session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.at, CaseEvent.id)
+        )
+    )

@@ -1,0 +1,83 @@
+"""What every page and API answer shares: error pages and JSON errors, template globals."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from .domain.enums import Role
+from .extensions import db
+
+log = logging.getLogger(__name__)
+
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "too_many_requests",
+    503: "unavailable",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, message: str, code: str | None = None, fields=None):
+    """The one shape of an error: JSON under /api/, a page elsewhere."""
+    if wants_json():
+        body = {"error": {"code": code or ERROR_CODES.get(status, "error"), "message": message}}
+        if fields:
+            body["error"]["fields"] = fields
+        return jsonify(body), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    messages = {
+        400: lambda: _("The request could not be understood."),
+        401: lambda: _("Please sign in."),
+        403: lambda: _("Your role may not do this."),
+        404: lambda: _("Not found."),
+        405: lambda: _("This method is not allowed here."),
+        413: lambda: _("The request is too large."),
+    }
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        message = messages[status]() if status in messages else (error.description or "")
+        return error_response(status, message)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return error_response(
+            400, _("The form has expired or was sent from elsewhere. Please try again."), "csrf"
+        )
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError):
+        log.exception("database unavailable")
+        db.session.rollback()
+        return error_response(503, _("The database is busy. Please try again in a moment."))
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        log.exception("unexpected error")
+        db.session.rollback()
+        return error_response(500, _("Something went wrong on our side. Nothing was saved."))
+
+    @app.context_processor
+    def template_globals():
+        return {"Role": Role, "languages": app.config["LANGUAGES"]}
