@@ -8,6 +8,8 @@ from flask import Flask, current_app, request
 from flask_babel import gettext
 from flask_login import current_user
 
+from .catalogs import compile_catalogs
+from .domain.enums import Action
 from .domain.i18n import Message
 from .extensions import babel
 
@@ -29,17 +31,25 @@ def select_locale() -> str:
 
 
 def init_app(app: Flask) -> None:
+    compile_catalogs()  # only when a .po is newer than its .mo
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["msg"] = render_message
     app.jinja_env.filters["local"] = local_time
     app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.filters["yuan"] = yuan
+    app.jinja_env.filters["action_label"] = action_label
 
 
 def label(member) -> str:
     """The translated label of an enum member (or '' for None)."""
     return gettext(member.label) if member is not None else ""
+
+
+def action_label(action: str) -> str:
+    """The translated name of a history event's action (unknown names shown as they are)."""
+    member = Action.parse(action)
+    return gettext(member.label) if member is not None else action
 
 
 def render_message(message: Message) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -80,4 +81,4 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def template_globals():
-        return {"Role": Role, "languages": app.config["LANGUAGES"]}
+        return {"Role": Role, "locale": str(get_locale() or "zh")}

@@ -1,1 +1,163 @@
-from . import bp  # noqa: F401
+"""Administration: units, users and the policy in force (admins, within their county)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .. import runtime
+from ..domain.enums import Level, Role
+from ..domain.intake import InvalidInput
+from ..extensions import db
+from ..i18n import render_fields
+from ..models import Unit, User
+from ..services import access
+from ..services.units import UnitImportError, UnitRow, import_units, read_units_csv
+from ..services.users import create_user
+from . import bp
+from .forms import ConfirmForm, UnitForm, UnitImportForm, UserForm
+
+
+@bp.before_request
+@login_required
+def require_admin():
+    if not access.can_administer(current_user):
+        abort(403)
+
+
+def _units():
+    return db.session.scalars(
+        access.visible_units(current_user).order_by(Unit.county_id, Unit.township_id, Unit.kind.desc(), Unit.code)
+    ).all()
+
+
+def _tree(units):
+    """Townships with their villages, in code order, for the page."""
+    villages: dict[int, list[Unit]] = {}
+    for unit in units:
+        if unit.kind is Level.village:
+            villages.setdefault(unit.parent_id, []).append(unit)
+    townships = [unit for unit in units if unit.kind is Level.township]
+    counties = [unit for unit in units if unit.kind is Level.county]
+    return counties, sorted(townships, key=lambda u: u.code), villages
+
+
+@bp.route("/units", methods=["GET", "POST"])
+def units():
+    units = _units()
+    import_form = UnitImportForm(prefix="import")
+    unit_form = UnitForm(prefix="unit")
+    unit_form.kind.choices = [(level.value, _(level.label)) for level in (Level.township, Level.village)]
+    unit_form.parent_code.choices = [
+        (unit.code, unit.full_name) for unit in units if unit.kind is not Level.village
+    ]
+    status = 200
+    if import_form.submit_ok():
+        text = import_form.file.data.read().decode("utf-8-sig", errors="replace")
+        status = _import(text, import_form.file)
+        if status == 200:
+            return redirect(url_for("admin.units"))
+    elif unit_form.submit_ok():
+        if access.find_unit(current_user, unit_form.parent_code.data or "") is None:
+            unit_form.parent_code.errors.append(_("Choose a unit in your area."))
+            status = 422
+        else:
+            row = [f"{unit_form.code.data},{unit_form.name.data},{unit_form.kind.data},{unit_form.parent_code.data}"]
+            status = _import("code,name,kind,parent_code\n" + "\n".join(row), unit_form.code)
+            if status == 200:
+                return redirect(url_for("admin.units"))
+    counties, townships, villages = _tree(units)
+    return render_template(
+        "admin/units.html",
+        counties=counties,
+        townships=townships,
+        villages=villages,
+        import_form=import_form,
+        unit_form=unit_form,
+    ), status
+
+
+def _import(text: str, field) -> int:
+    """Import CSV text; problems go next to ``field``. Units outside the admin's county are
+    refused: every row's parent must be in scope."""
+    try:
+        rows = read_units_csv(text)
+        outside = access.unit_rows_outside_scope(current_user, rows)
+        if outside:
+            raise UnitImportError(
+                [f"line {row.line}: {row.code} is not under a unit of your area" for row in outside]
+            )
+        result = import_units(rows)
+    except UnitImportError as error:
+        db.session.rollback()
+        field.errors = list(field.errors) + error.problems
+        return 422
+    db.session.commit()
+    flash(
+        _("Units imported: %(created)s new, %(updated)s changed, %(unchanged)s unchanged.",
+          created=result.created, updated=result.updated, unchanged=result.unchanged),
+        "success",
+    )
+    return 200
+
+
+@bp.route("/users", methods=["GET", "POST"])
+def users():
+    units = _units()
+    form = UserForm()
+    form.role.choices = [(role.value, _(role.label)) for role in Role]
+    form.unit_code.choices = [(unit.code, unit.full_name) for unit in units]
+    status = 200
+    if form.validate_on_submit():
+        if access.find_unit(current_user, form.unit_code.data or "") is None:
+            form.unit_code.errors.append(_("Choose a unit in your area."))
+            status = 422
+        else:
+            try:
+                role = Role(form.role.data)
+                user = create_user(
+                    form.username.data,
+                    role=role,
+                    unit_code=form.unit_code.data,
+                    password=form.password.data,
+                    display_name=form.display_name.data or "",
+                )
+            except (InvalidInput, ValueError) as error:
+                db.session.rollback()
+                fields = render_fields(error.fields) if isinstance(error, InvalidInput) else {"role": _("Not a valid choice.")}
+                for name, message in fields.items():
+                    target = form.unit_code if name == "unit" else form[name]
+                    target.errors.append(message)
+                status = 422
+            else:
+                db.session.commit()
+                flash(_("User %(name)s created.", name=user.username), "success")
+                return redirect(url_for("admin.users"))
+    elif form.errors:
+        status = 422
+    people = db.session.scalars(
+        select(User).join(Unit, User.unit_id == Unit.id).where(access.unit_scope(current_user)).order_by(User.username)
+    ).all()
+    return render_template("admin/users.html", form=form, people=people, toggle=ConfirmForm()), status
+
+
+@bp.route("/users/<int:user_id>/toggle", methods=["POST"])
+def toggle_user(user_id: int):
+    """Disable or re-enable a user of the admin's area (never oneself)."""
+    form = ConfirmForm()
+    user = db.session.scalar(
+        select(User).join(Unit, User.unit_id == Unit.id).where(User.id == user_id, access.unit_scope(current_user))
+    ) or abort(404)
+    if not form.validate_on_submit() or user.id == current_user.id:
+        abort(400)
+    user.is_enabled = not user.is_enabled
+    db.session.commit()
+    flash(_("User %(name)s updated.", name=user.username), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/policy")
+def policy():
+    return render_template("admin/policy.html", policy=runtime.policy().as_dict())

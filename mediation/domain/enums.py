@@ -151,3 +151,21 @@ class Risk(LabelledEnum):
     vulnerable_party = "vulnerable_party", N_("Vulnerable party")
     multi_village = "multi_village", N_("Spans several villages")
     multi_township = "multi_township", N_("Spans several townships")
+
+
+class Action(LabelledEnum):
+    """What can happen to a case; each is one event in its history."""
+
+    register = "register", N_("Registered")
+    accept = "accept", N_("Accepted")
+    pause = "pause", N_("Paused")
+    resume = "resume", N_("Resumed")
+    resolve = "resolve", N_("Resolved")
+    escalate = "escalate", N_("Escalated")
+    assign_down = "assign_down", N_("Assigned down")
+    refer = "refer", N_("Referred")
+    withdraw = "withdraw", N_("Withdrawn")
+    follow_up = "follow_up", N_("Follow-up visit")
+    reopen = "reopen", N_("Reopened")
+    extend = "extend", N_("Time limit extended")
+    reclassify = "reclassify", N_("Scale changed")

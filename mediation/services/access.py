@@ -80,3 +80,19 @@ def can_register_case(user: User) -> bool:
 
 def can_administer(user: User) -> bool:
     return user.role is Role.admin
+
+
+def unit_rows_outside_scope(user: User, rows) -> list:
+    """The rows of a unit import that would create or change a unit outside the user's area:
+    a county, a code that exists elsewhere, or a parent neither in scope nor in the file."""
+    codes = [row.code for row in rows] + [row.parent_code for row in rows if row.parent_code]
+    everywhere = set(db.session.scalars(select(Unit.code).where(Unit.code.in_(codes))))
+    mine = set(db.session.scalars(visible_units(user).with_only_columns(Unit.code).where(Unit.code.in_(codes))))
+    in_file = {row.code for row in rows}
+    return [
+        row
+        for row in rows
+        if row.kind is Level.county
+        or (row.code in everywhere and row.code not in mine)
+        or (row.parent_code not in mine and row.parent_code not in in_file)
+    ]

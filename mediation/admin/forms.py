@@ -1,0 +1,40 @@
+from flask_babel import lazy_gettext as _l
+from flask import request
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+
+class PageForm(FlaskForm):
+    """One of several forms on a page, told apart by its submit button."""
+
+    submit = SubmitField(_l("Save"))
+
+    def submit_ok(self) -> bool:
+        return self.is_submitted() and self.submit.name in request.form and self.validate()
+
+
+class UnitImportForm(PageForm):
+    submit = SubmitField(_l("Import"))
+    file = FileField(_l("CSV file (code,name,kind,parent_code)"), validators=[FileRequired()])
+
+
+class UnitForm(PageForm):
+    submit = SubmitField(_l("Add unit"))
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    kind = SelectField(_l("Kind"), validate_choice=False)
+    parent_code = SelectField(_l("Parent unit"), validate_choice=False)
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)])
+    display_name = StringField(_l("Full name"), validators=[Length(max=100)])
+    role = SelectField(_l("Role"), validate_choice=False)
+    unit_code = SelectField(_l("Unit"), validate_choice=False)
+    password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(max=200)])
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only needs CSRF protection."""
