@@ -16,11 +16,21 @@ def N_(message: str) -> str:
 
 @dataclass(frozen=True)
 class Message:
-    """A message id with the values to put into it (``%(name)s`` placeholders)."""
+    """A message id with the values to put into it (``%(name)s`` placeholders).
+
+    A parameter whose name ends in ``_label`` is itself a message id (an enum's label) and is
+    translated too, so "category: 征地拆迁" reads right in either language.
+    """
 
     msgid: str
     params: dict[str, Any] = field(default_factory=dict)
 
     def render(self, translate=lambda text: text) -> str:
         text = translate(self.msgid)
-        return text % self.params if self.params else text
+        if not self.params:
+            return text
+        values = {
+            key: translate(value) if key.endswith("_label") else value
+            for key, value in self.params.items()
+        }
+        return text % values

@@ -52,7 +52,7 @@ def assess_scale(
     if Risk.multi_village in risks:
         big.append(Message(N_("spans several villages")))
     if category in policy.big_categories:
-        big.append(Message(N_("category: %(category)s"), {"category": category.value}))
+        big.append(Message(N_("category: %(category_label)s"), {"category_label": category.label}))
     if Risk.group_incident in risks:
         big.append(Message(N_("group-incident risk")))
     if Risk.petition in risks:

@@ -28,8 +28,7 @@ def create_user(
         errors["unit"] = Message(N_("No unit has this code."))
     elif unit.kind not in role.unit_levels:
         errors["unit"] = Message(
-            N_("A %(role)s belongs to a unit of kind: %(kinds)s."),
-            {"role": role.value, "kinds": ", ".join(level.value for level in role.unit_levels)},
+            N_("A %(role_label)s belongs to a unit of another kind."), {"role_label": role.label}
         )
     if len(password) < MIN_PASSWORD_LENGTH:
         errors["password"] = Message(
