@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import shutil
 
 import pytest
+
+from flask.testing import FlaskClient
 
 from mediation import create_app
 from mediation.extensions import db
@@ -13,6 +16,15 @@ from mediation.extensions import db
 from .factories import Factory
 
 PASSWORD = "correct-horse-9"
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in production, even though the test
+    itself holds one open (otherwise ``g``, the signed-in user and the locale would leak from
+    one request to the next)."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -49,6 +61,7 @@ def app(migrated_db, tmp_path, app_config):
     }
     config.update(app_config)
     app = create_app(config, instance_path=str(tmp_path / "instance"))
+    app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
         db.session.remove()
