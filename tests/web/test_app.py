@@ -1,0 +1,67 @@
+"""Start-up: configuration, the policy file, the database set-up."""
+
+import pytest
+from sqlalchemy import text
+
+from mediation import create_app
+from mediation.config import ConfigError
+from mediation.extensions import db
+from mediation.runtime import StartupError
+
+
+def test_sqlite_is_set_up_for_a_web_app(app):
+    with db.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def test_a_fresh_instance_is_migrated_on_first_start(tmp_path):
+    app = create_app({"MEDIATION_DEMO": False}, instance_path=str(tmp_path))
+    assert (tmp_path / "mediation.db").exists()
+    assert (tmp_path / "secret_key").read_text() == app.config["SECRET_KEY"]
+    with app.app_context():
+        from mediation.database import is_current
+
+        assert is_current()
+        db.engine.dispose()
+
+
+def test_a_bad_policy_stops_start_up_naming_the_key(tmp_path):
+    policy = tmp_path / "policy.toml"
+    policy.write_text("[clocks]\nsettle_working_days = { village = 0 }\n")
+    with pytest.raises(StartupError, match="clocks.settle_working_days.village"):
+        create_app({"MEDIATION_POLICY": str(policy), "AUTO_SETUP": False}, instance_path=str(tmp_path))
+
+
+def test_a_policy_file_changes_the_rules(tmp_path, migrated_db):
+    policy = tmp_path / "policy.toml"
+    policy.write_text("[scale]\nbig_people = 3\n[intake]\nmax_backdate_days = 10\n")
+    app = create_app({"MEDIATION_POLICY": str(policy), "AUTO_SETUP": False}, instance_path=str(tmp_path))
+    with app.app_context():
+        from mediation.runtime import policy as current_policy
+
+        assert current_policy().scale.big_people == 3
+        assert current_policy().intake.max_backdate_days == 10
+
+
+@pytest.mark.parametrize(
+    "variable, value", [("SWEEP_INTERVAL_MINUTES", "0"), ("SWEEP_INTERVAL_MINUTES", "five"),
+                        ("MEDIATION_DEMO", "maybe"), ("MEDIATION_TZ", "Mars/Olympus")]
+)
+def test_a_bad_environment_variable_is_named(monkeypatch, tmp_path, variable, value):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError, match=variable):
+        create_app({"AUTO_SETUP": False}, instance_path=str(tmp_path))
+
+
+def test_an_unknown_instance_config_key_is_refused(tmp_path):
+    (tmp_path / "config.py").write_text("SWEEP_INTERVAL = 3\n")
+    with pytest.raises(ConfigError, match="SWEEP_INTERVAL"):
+        create_app({"AUTO_SETUP": False}, instance_path=str(tmp_path))
+
+
+def test_csrf_protects_every_form(app, client, world):
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = client.post("/login", data={"username": "xipei", "password": "correct-horse-9"})
+    assert response.status_code == 400
