@@ -123,6 +123,10 @@ SORTS = {
 }
 
 
+FILTER_DATE_MIN = dt.date(1900, 1, 1)
+FILTER_DATE_MAX = dt.date(9998, 12, 31)
+
+
 @dataclass
 class CaseFilters:
     """What a case list is narrowed to; built by :func:`parse_filters` from query parameters."""
@@ -163,9 +167,14 @@ def parse_filters(user: User, args, tz: ZoneInfo) -> CaseFilters:
         value = args.get(key, "")
         if value:
             try:
-                setattr(filters, key, dt.date.fromisoformat(value))
+                day = dt.date.fromisoformat(value)
             except ValueError:
+                day = None
+            # Days at the ends of the calendar overflow once moved to UTC (a 500, not a filter).
+            if day is None or not FILTER_DATE_MIN <= day <= FILTER_DATE_MAX:
                 filters.errors[key] = Message(N_("Enter a date such as 2026-11-26."))
+            else:
+                setattr(filters, key, day)
     filters.q = args.get("q", "").strip()[:100]
     sort = args.get("sort", "")
     if sort:

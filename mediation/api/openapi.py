@@ -1,0 +1,409 @@
+"""The OpenAPI 3.0 document of /api/v1, kept as plain data next to the views it describes.
+
+The vocabularies (categories, states, roles…) come from the domain enums, so the document cannot
+drift from what the API accepts. A test checks that every route of the blueprint appears here.
+"""
+
+from __future__ import annotations
+
+from copy import deepcopy
+
+from ..domain.enums import CaseStatus, Category, Level, PartyRole, Risk, Scale, Source
+from ..domain.intake import (
+    ADDRESS_MAX,
+    DESCRIPTION_MAX,
+    MAX_PARTIES,
+    MAX_PEOPLE,
+    NAME_MAX,
+    TITLE_MAX,
+)
+
+
+def _values(enum_type) -> list[str]:
+    return [member.value for member in enum_type]
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _response(name: str) -> dict:
+    return {"$ref": f"#/components/responses/{name}"}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+INSTANT = {
+    "type": "string",
+    "format": "date-time",
+    "description": "ISO 8601 with the UTC offset, e.g. 2026-11-26T09:30:00+08:00 (local time).",
+}
+NULLABLE_INSTANT = {**INSTANT, "nullable": True}
+MONEY = {
+    "type": "string",
+    "pattern": r"^\d+\.\d{2}$",
+    "description": "Yuan as a decimal string with two places, e.g. 1200.00; never a float.",
+    "example": "1200.00",
+}
+
+
+def _filter(name: str, description: str, schema: dict | None = None) -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {
+                        "type": "string",
+                        "description": "bad_request, csrf, unauthorized, forbidden, not_found, "
+                        "conflict, invalid, too_large…",
+                    },
+                    "message": {
+                        "type": "string",
+                        "description": "In the request's language (zh by default).",
+                    },
+                    "fields": {
+                        "type": "object",
+                        "description": "On 422: one message per bad field; nested fields by "
+                        "dotted path (parties.0.id_number).",
+                        "additionalProperties": {"type": "string"},
+                    },
+                },
+            }
+        },
+    },
+    "Unit": {
+        "type": "object",
+        "required": ["code", "name", "kind", "parent_code"],
+        "properties": {
+            "code": {"type": "string"},
+            "name": {"type": "string"},
+            "kind": {"type": "string", "enum": _values(Level)},
+            "parent_code": {"type": "string", "nullable": True},
+        },
+    },
+    "PartyInput": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["name", "role"],
+        "properties": {
+            "name": {"type": "string", "maxLength": NAME_MAX},
+            "role": {"type": "string", "enum": _values(PartyRole)},
+            "id_number": {
+                "type": "string",
+                "nullable": True,
+                "description": "18-character resident ID (GB 11643 check digit, real birth date).",
+            },
+            "phone": {
+                "type": "string",
+                "nullable": True,
+                "description": "Mainland mobile (11 digits) or landline with area code.",
+            },
+            "address": {"type": "string", "nullable": True, "maxLength": ADDRESS_MAX},
+        },
+    },
+    "CaseInput": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": [
+            "village_code",
+            "category",
+            "source",
+            "title",
+            "description",
+            "people_involved",
+            "parties",
+        ],
+        "properties": {
+            "village_code": {"type": "string", "description": "A village in the caller's area."},
+            "category": {"type": "string", "enum": _values(Category)},
+            "source": {"type": "string", "enum": _values(Source)},
+            "title": {"type": "string", "maxLength": TITLE_MAX},
+            "description": {"type": "string", "maxLength": DESCRIPTION_MAX},
+            "received_at": {
+                **INSTANT,
+                "description": "With its UTC offset; not in the future, at most 90 days back "
+                "(policy intake.max_backdate_days). Default: now.",
+            },
+            "people_involved": {"type": "integer", "minimum": 1, "maximum": MAX_PEOPLE},
+            "amount_yuan": {
+                "oneOf": [{"type": "string"}, {"type": "number"}],
+                "description": "Yuan, at most two decimals, not negative. Default 0.",
+                "example": "1200.00",
+            },
+            "risks": {"type": "array", "items": {"type": "string", "enum": _values(Risk)}},
+            "parties": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": MAX_PARTIES,
+                "items": _ref("PartyInput"),
+            },
+        },
+    },
+    "Party": {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "role": {"type": "string", "enum": _values(PartyRole)},
+            "id_number": {
+                "type": "string",
+                "nullable": True,
+                "description": "Masked: 4105**********1233.",
+            },
+            "phone": {"type": "string", "nullable": True},
+            "address": {"type": "string", "nullable": True},
+        },
+    },
+    "Deadline": {
+        "type": "object",
+        "properties": {
+            "clock": {"type": "string"},
+            "level": {"type": "string", "enum": _values(Level)},
+            "due_at": INSTANT,
+            "warn_at": NULLABLE_INSTANT,
+            "met_at": NULLABLE_INSTANT,
+            "breached_at": NULLABLE_INSTANT,
+            "provisional": {"type": "boolean"},
+        },
+    },
+    "Flag": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "kind": {"type": "string"},
+            "case_id": {"type": "integer", "nullable": True},
+            "unit_code": {"type": "string"},
+            "level": {"type": "string", "enum": _values(Level)},
+            "raised_at": INSTANT,
+            "cleared_at": NULLABLE_INSTANT,
+        },
+    },
+    "Case": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "number": {"type": "string", "example": "410522-2026-000123"},
+            "village_code": {"type": "string"},
+            "village_name": {"type": "string"},
+            "category": {"type": "string", "enum": _values(Category)},
+            "source": {"type": "string", "enum": _values(Source)},
+            "title": {"type": "string"},
+            "description": {"type": "string"},
+            "received_at": INSTANT,
+            "people_involved": {"type": "integer"},
+            "amount_yuan": MONEY,
+            "risks": {"type": "array", "items": {"type": "string", "enum": _values(Risk)}},
+            "parties": {"type": "array", "items": _ref("Party")},
+            "scale": {"type": "string", "enum": _values(Scale)},
+            "scale_reason": {
+                "type": "string",
+                "description": "Why the case has its scale, translated; empty for a small case.",
+            },
+            "is_scale_overridden": {"type": "boolean"},
+            "home_level": {"type": "string", "enum": _values(Level)},
+            "level": {"type": "string", "enum": _values(Level)},
+            "holder_code": {"type": "string", "description": "The unit handling it now."},
+            "status": {"type": "string", "enum": _values(CaseStatus)},
+            "version": {"type": "integer"},
+            "created_at": INSTANT,
+            "updated_at": INSTANT,
+            "deadlines": {"type": "array", "items": _ref("Deadline")},
+            "flags": {"type": "array", "items": _ref("Flag")},
+        },
+    },
+    "CaseList": {
+        "type": "object",
+        "required": ["items", "total", "page", "per_page"],
+        "properties": {
+            "items": {"type": "array", "items": _ref("Case")},
+            "total": {"type": "integer"},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+        },
+    },
+    "Event": {
+        "type": "object",
+        "properties": {
+            "at": INSTANT,
+            "actor": {"type": "string", "nullable": True, "description": "User name."},
+            "action": {"type": "string", "example": "register"},
+            "from_status": {"type": "string", "enum": _values(CaseStatus), "nullable": True},
+            "to_status": {"type": "string", "enum": _values(CaseStatus), "nullable": True},
+            "from_level": {"type": "string", "enum": _values(Level), "nullable": True},
+            "to_level": {"type": "string", "enum": _values(Level), "nullable": True},
+            "note": {"type": "string"},
+        },
+    },
+}
+
+RESPONSES = {
+    "BadRequest": _json(_ref("Error"), "Malformed: not a JSON object, or a missing CSRF token."),
+    "Unauthorized": _json(_ref("Error"), "No valid bearer token or session."),
+    "Forbidden": _json(_ref("Error"), "The caller's role may not do this."),
+    "NotFound": _json(_ref("Error"), "No such case in the caller's area."),
+    "Invalid": _json(_ref("Error"), "Validation failed; error.fields names each bad field."),
+}
+
+CASE_ID = {
+    "name": "case_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer"},
+}
+
+CASE_FILTERS = [
+    _filter("status", "Current state.", {"type": "string", "enum": _values(CaseStatus)}),
+    _filter("level", "Level handling it now.", {"type": "string", "enum": _values(Level)}),
+    _filter("scale", "Scale.", {"type": "string", "enum": _values(Scale)}),
+    _filter("unit", "Code of a unit in the caller's area: its subtree's cases."),
+    _filter("category", "Category.", {"type": "string", "enum": _values(Category)}),
+    _filter("q", "Text in the title, the number or a party's name."),
+    _filter("received_from", "First local day received.", {"type": "string", "format": "date"}),
+    _filter("received_to", "Last local day received.", {"type": "string", "format": "date"}),
+    _filter(
+        "sort",
+        "Order.",
+        {
+            "type": "string",
+            "enum": ["-received_at", "received_at", "-number", "number", "-people", "-amount"],
+            "default": "-received_at",
+        },
+    ),
+    _filter("page", "Page, from 1.", {"type": "integer", "minimum": 1, "default": 1}),
+    _filter(
+        "per_page",
+        "Cases per page.",
+        {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+    ),
+    _filter("flag", "Flag kind. Not available yet: answers 422."),
+    _filter("overdue", "1: only overdue cases. Not available yet: answers 422.",
+            {"type": "string", "enum": ["0", "1"]}),
+]
+
+PATHS = {
+    "/openapi.json": {
+        "get": {
+            "operationId": "openapi",
+            "summary": "This document.",
+            "security": [],
+            "responses": {"200": {"description": "The OpenAPI document."}},
+        }
+    },
+    "/units": {
+        "get": {
+            "operationId": "listUnits",
+            "summary": "The caller's subtree of units.",
+            "responses": {
+                "200": _json({"type": "array", "items": _ref("Unit")}, "The units."),
+                "401": _response("Unauthorized"),
+            },
+        }
+    },
+    "/cases": {
+        "get": {
+            "operationId": "listCases",
+            "summary": "The caller's cases, filtered, one page at a time.",
+            "parameters": CASE_FILTERS,
+            "responses": {
+                "200": _json(_ref("CaseList"), "One page of cases."),
+                "401": _response("Unauthorized"),
+                "422": _response("Invalid"),
+            },
+        },
+        "post": {
+            "operationId": "createCase",
+            "summary": "Register a case at the caller's level.",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("CaseInput")}},
+            },
+            "responses": {
+                "201": {
+                    **_json(_ref("Case"), "The new case."),
+                    "headers": {
+                        "Location": {
+                            "description": "The case's URL.",
+                            "schema": {"type": "string"},
+                        }
+                    },
+                },
+                "400": _response("BadRequest"),
+                "401": _response("Unauthorized"),
+                "403": _response("Forbidden"),
+                "422": _response("Invalid"),
+            },
+        },
+    },
+    "/cases/{case_id}": {
+        "get": {
+            "operationId": "getCase",
+            "summary": "One case (ID numbers masked).",
+            "parameters": [CASE_ID],
+            "responses": {
+                "200": _json(_ref("Case"), "The case."),
+                "401": _response("Unauthorized"),
+                "404": _response("NotFound"),
+            },
+        }
+    },
+    "/cases/{case_id}/events": {
+        "get": {
+            "operationId": "listCaseEvents",
+            "summary": "The case's history, oldest first.",
+            "parameters": [CASE_ID],
+            "responses": {
+                "200": _json({"type": "array", "items": _ref("Event")}, "The events."),
+                "401": _response("Unauthorized"),
+                "404": _response("NotFound"),
+            },
+        }
+    },
+}
+
+DOCUMENT = {
+    "openapi": "3.0.3",
+    "info": {
+        "title": "Fengqiao mediation API",
+        "version": "1",
+        "description": "Dispute-mediation cases (矛盾纠纷) of the caller's area. Authenticate "
+        "with `Authorization: Bearer <token>` (`flask --app app create-token NAME`), or with "
+        "the browser session plus the `X-CSRFToken` header for calls that change data. Cases "
+        "outside the caller's area answer 404. Messages follow Accept-Language (zh default).",
+    },
+    "servers": [{"url": "/api/v1"}],
+    "security": [{"bearerAuth": []}, {"sessionCookie": []}],
+    "paths": PATHS,
+    "components": {
+        "securitySchemes": {
+            "bearerAuth": {"type": "http", "scheme": "bearer"},
+            "sessionCookie": {
+                "type": "apiKey",
+                "in": "cookie",
+                "name": "session",
+                "description": "The web UI's session; changing calls also need X-CSRFToken.",
+            },
+        },
+        "schemas": SCHEMAS,
+        "responses": RESPONSES,
+    },
+}
+
+
+def openapi_document() -> dict:
+    """The OpenAPI 3.0 document (a copy: callers may change it)."""
+    return deepcopy(DOCUMENT)

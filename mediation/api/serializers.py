@@ -1,0 +1,96 @@
+"""JSON shapes of the API: times in ISO 8601 with the local offset, money as decimal strings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from flask_babel import get_locale
+
+from .. import runtime
+from ..i18n import render_message
+from ..models import Case, CaseEvent, Party, Unit
+
+
+def instant(value: dt.datetime | None) -> str | None:
+    """2026-11-26T09:30:00+08:00: the instant in the local time zone, to the second."""
+    if value is None:
+        return None
+    return value.astimezone(runtime.tz()).isoformat(timespec="seconds")
+
+
+def money(value: Decimal | None) -> str | None:
+    """Yuan as a decimal string with two places ("1200.00"), never a float."""
+    return None if value is None else f"{value:.2f}"
+
+
+def unit_json(unit: Unit) -> dict:
+    return {
+        "code": unit.code,
+        "name": unit.name,
+        "kind": unit.kind.value,
+        "parent_code": unit.parent_code,
+    }
+
+
+def party_json(party: Party) -> dict:
+    """A party, the ID number masked (4105**********1233) as in every list."""
+    return {
+        "name": party.name,
+        "role": party.role.value,
+        "id_number": party.masked_id_number or None,
+        "phone": party.phone,
+        "address": party.address,
+    }
+
+
+def scale_reason(case: Case) -> str:
+    """The translated reasons for the case's scale, joined in the request's language."""
+    separator = "、" if str(get_locale() or "").startswith("zh") else "; "
+    return separator.join(render_message(reason) for reason in case.scale_reasons)
+
+
+def case_json(case: Case) -> dict:
+    """The case as the API shows it. ``deadlines`` and ``flags`` stay empty until the clocks
+    and the sweep exist; the keys are there so clients can rely on them."""
+    return {
+        "id": case.id,
+        "number": case.number,
+        "village_code": case.village.code,
+        "village_name": case.village.name,
+        "category": case.category.value,
+        "source": case.source.value,
+        "title": case.title,
+        "description": case.description,
+        "received_at": instant(case.received_at),
+        "people_involved": case.people_involved,
+        "amount_yuan": money(case.amount_yuan),
+        "risks": [risk.value for risk in case.risks],
+        "parties": [party_json(party) for party in case.parties],
+        "scale": case.scale.value,
+        "scale_reason": scale_reason(case),
+        "is_scale_overridden": case.is_scale_overridden,
+        "home_level": case.home_level.value,
+        "level": case.level.value,
+        "holder_code": case.holder.code,
+        "status": case.status.value,
+        "version": case.version,
+        "created_at": instant(case.created_at),
+        "updated_at": instant(case.updated_at),
+        "deadlines": [],
+        "flags": [],
+    }
+
+
+def event_json(event: CaseEvent) -> dict:
+    """One step of a case's history; ``actor`` is the user name (None for the system)."""
+    return {
+        "at": instant(event.at),
+        "actor": event.actor.username if event.actor else None,
+        "action": event.action,
+        "from_status": event.from_status.value if event.from_status else None,
+        "to_status": event.to_status.value if event.to_status else None,
+        "from_level": event.from_level.value if event.from_level else None,
+        "to_level": event.to_level.value if event.to_level else None,
+        "note": event.note or "",
+    }

@@ -1,0 +1,34 @@
+"""Never a 500 for bad input: odd JSON values in every field are refused with 400 or 422."""
+
+from __future__ import annotations
+
+import pytest
+
+from ..factories import case_fields
+
+ODD_VALUES = [
+    None, True, 0, -1, 1.5, 1e308, 10**30, "", " ", "x" * 6000, [], {}, [1], {"a": 1},
+    "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-23:59", "NaN", "Infinity",
+    "1e999999999", "1e-999999999", "-0", "２０", "\u0000",
+]
+CASE_FIELDS = [
+    "village_code", "category", "source", "title", "description", "received_at",
+    "people_involved", "amount_yuan", "risks", "parties",
+]
+PARTY_FIELDS = ["name", "role", "id_number", "phone", "address"]
+
+
+@pytest.mark.parametrize("field", CASE_FIELDS)
+def test_odd_values_in_a_case_field(api, world, field):
+    for value in ODD_VALUES:
+        response = api.post(world.mediator, "/cases", case_fields(**{field: value}))
+        assert response.status_code in (201, 400, 422), (field, value)
+        assert response.is_json
+
+
+@pytest.mark.parametrize("field", PARTY_FIELDS)
+def test_odd_values_in_a_party_field(api, world, field):
+    for value in ODD_VALUES:
+        party = {"name": "张三", "role": "applicant", field: value}
+        response = api.post(world.mediator, "/cases", case_fields(parties=[party]))
+        assert response.status_code in (201, 422), (field, value)
