@@ -3,31 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from flask import g
-from flask.testing import FlaskClient
 
 from mediation.extensions import db
 from mediation.models import Case
 from mediation.services.users import issue_token
-
-
-class FreshRequestClient(FlaskClient):
-    """Starts every request with an empty ``g``, as production does.
-
-    The ``app`` fixture keeps one app context open for the whole test and Flask reuses it for
-    the client's requests, so Flask-Login's user and Flask-Babel's locale (both kept on ``g``)
-    would otherwise leak from one request into the next.
-    """
-
-    def open(self, *args, **kwargs):
-        vars(g).clear()
-        return super().open(*args, **kwargs)
-
-
-@pytest.fixture
-def client(app):
-    app.test_client_class = FreshRequestClient
-    return app.test_client()
 
 
 class ApiClient:

@@ -59,3 +59,8 @@ def test_unknown_paths_and_methods_answer_json(api, world):
 
 def test_answers_are_not_cached(api, world):
     assert api.get(world.mediator, "/cases").headers["Cache-Control"] == "no-store"
+
+
+def test_a_signed_in_user_does_not_outlive_the_request(api, world):
+    assert api.get(world.mediator, "/cases").status_code == 200
+    assert api.get(None, "/cases").status_code == 401
