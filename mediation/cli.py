@@ -1,2 +1,208 @@
-def register_commands(app):
-    pass
+"""The commands of CONTRACT.md: ``flask --app app COMMAND``.
+
+Each command reads its arguments, calls the service that does the work, commits once, and prints
+a short summary, or with ``--json`` one JSON document on stdout. Bad input ends with a message
+on stderr and exit status 1 (2 for a malformed command line), never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from alembic.migration import MigrationContext
+from flask import Flask
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+
+from . import database, demo
+from .domain.enums import Level, Role
+from .domain.intake import InvalidInput
+from .extensions import db
+from .models import Case, Unit, User
+from .services import units as unit_service
+from .services import users as user_service
+
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON document instead of a summary."
+)
+
+
+def register_commands(app: Flask) -> None:
+    """Add the commands to ``flask --app app``."""
+    for command in (init_db, seed_demo, import_units, create_user, create_token):
+        app.cli.add_command(command)
+
+
+def _emit(as_json: bool, data: dict[str, Any], text: str) -> None:
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        click.echo(text)
+
+
+def _fail(title: str, problems: list[str]) -> click.ClickException:
+    db.session.rollback()
+    return click.ClickException("\n".join([title, *("  " + line for line in problems)]))
+
+
+@click.command("init-db")
+@json_option
+@with_appcontext
+def init_db(as_json: bool) -> None:
+    """Create the database schema, or upgrade it to the newest migration."""
+    try:
+        before = _revision()
+        database.upgrade_schema()
+        after = _revision()
+    except OperationalError as error:
+        raise click.ClickException(f"cannot open the database: {error.orig}") from None
+    if before == after:
+        text = f"The database schema is up to date (revision {after})."
+    else:
+        text = f"The database schema is now at revision {after} (was {before or 'empty'})."
+    _emit(as_json, {"revision": after, "previous": before, "upgraded": before != after}, text)
+
+
+def _revision() -> str | None:
+    with db.engine.connect() as connection:
+        heads = MigrationContext.configure(connection).get_current_heads()
+    return ",".join(sorted(heads)) or None
+
+
+@click.command("seed-demo")
+@json_option
+@with_appcontext
+def seed_demo(as_json: bool) -> None:
+    """Load the demo county (安阳县) into an empty database and print its logins once."""
+    if db.session.scalar(select(Unit.id).limit(1)) is not None:
+        if demo.is_loaded():
+            _emit(as_json, {"loaded": False, "already_loaded": True},
+                  "The demo county is already loaded; nothing to do.")
+            return
+        raise click.ClickException(
+            "The database already holds units that are not the demo county; seed-demo loads "
+            "the demo only into an empty database (use a new DATABASE_URL or instance folder)."
+        )
+    lines: list[str] = []
+    logins = demo.seed_demo(echo=lines.append)
+    db.session.commit()
+
+    kinds = dict(db.session.execute(select(Unit.kind, func.count()).group_by(Unit.kind)).all())
+    data = {
+        "loaded": True,
+        "county": demo.COUNTY_CODE,
+        "townships": kinds.get(Level.township, 0),
+        "villages": kinds.get(Level.village, 0),
+        "cases": db.session.scalar(select(func.count()).select_from(Case)),
+        "logins": [login._asdict() for login in logins],
+    }
+    _emit(as_json, data, "\n".join(lines))
+
+
+@click.command("import-units")
+@click.argument(
+    "csv_file", metavar="FILE.csv", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@json_option
+@with_appcontext
+def import_units(csv_file: Path, as_json: bool) -> None:
+    """Create or update units from a CSV file with the header code,name,kind,parent_code.
+
+    Importing the same file again changes nothing. On any bad line nothing is imported.
+    """
+    raw = csv_file.read_bytes()
+    try:
+        text, encoding = raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        # A CSV saved by a Chinese Excel is GBK (a subset of GB 18030), not UTF-8.
+        text, encoding = raw.decode("gb18030", errors="replace"), "gb18030"
+    try:
+        result = unit_service.import_units(unit_service.read_units_csv(text))
+    except unit_service.UnitImportError as error:
+        raise _fail(f"{csv_file}: nothing imported:", error.problems) from None
+    db.session.commit()
+
+    counts = {"created": result.created, "updated": result.updated,
+              "unchanged": result.unchanged}
+    if result.created or result.updated:
+        text = (f"{csv_file}: {result.created} created, {result.updated} updated, "
+                f"{result.unchanged} unchanged.")
+    else:
+        text = f"{csv_file}: nothing changed ({result.unchanged} units unchanged)."
+    if encoding != "utf-8":
+        text += " (read as GB 18030: the file is not UTF-8)"
+    _emit(as_json, {"file": str(csv_file), "encoding": encoding, **counts}, text)
+
+
+_USER_FIELDS = {"username": "NAME", "unit": "--unit", "password": "password"}
+
+
+@click.command("create-user")
+@click.argument("username", metavar="NAME")
+@click.option("--role", "role_name", required=True, metavar="ROLE",
+              help="One of: " + ", ".join(role.value for role in Role) + ".")
+@click.option("--unit", "unit_code", required=True, metavar="CODE",
+              help="The code of the user's unit.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from the first line of stdin instead of prompting.")
+@click.option("--display-name", default="", help="The name shown in the app.")
+@json_option
+@with_appcontext
+def create_user(
+    username: str,
+    role_name: str,
+    unit_code: str,
+    password_stdin: bool,
+    display_name: str,
+    as_json: bool,
+) -> None:
+    """Create a user bound to a unit of the kind the role requires."""
+    role = Role.parse(role_name.strip())
+    if role is None:
+        roles = ", ".join(role.value for role in Role)
+        raise click.ClickException(f"--role: unknown role {role_name!r}; choose one of: {roles}.")
+    if password_stdin:
+        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = user_service.create_user(
+            username, role=role, unit_code=unit_code, password=password, display_name=display_name
+        )
+    except InvalidInput as error:
+        problems = [
+            f"{_USER_FIELDS.get(name, name)}: {message.render()}"
+            for name, message in error.fields.items()
+        ]
+        raise _fail(f"Cannot create user {username!r}:", problems) from None
+    db.session.commit()
+    _emit(
+        as_json,
+        {"id": user.id, "username": user.username, "role": user.role.value,
+         "unit_code": user.unit.code, "display_name": user.display_name},
+        f"Created {user.role.value} {user.username} of {user.unit.code} {user.unit.full_name}.",
+    )
+
+
+@click.command("create-token")
+@click.argument("username", metavar="NAME")
+@json_option
+@with_appcontext
+def create_token(username: str, as_json: bool) -> None:
+    """Print a new API token for the user NAME (shown once: only its hash is kept)."""
+    user = db.session.scalar(select(User).where(User.username == username.strip()))
+    if user is None:
+        raise click.ClickException(f"No user is named {username!r}.")
+    if not user.is_enabled:
+        raise click.ClickException(f"User {username!r} is disabled; enable it first.")
+    token = user_service.issue_token(user)
+    db.session.commit()
+    if as_json:
+        _emit(True, {"username": user.username, "token": token}, "")
+    else:
+        click.echo(f"API token for {user.username} (shown once, keep it safe):", err=True)
+        click.echo(token)
