@@ -169,3 +169,26 @@ class Action(LabelledEnum):
     reopen = "reopen", N_("Reopened")
     extend = "extend", N_("Time limit extended")
     reclassify = "reclassify", N_("Scale changed")
+
+
+class Clock(LabelledEnum):
+    """The clocks of DOMAIN.md "Clocks (SLA)"."""
+
+    accept = "accept", N_("Accept")
+    settle = "settle", N_("Settle")
+    statutory = "statutory", N_("One-month limit")
+    major_report = "major_report", N_("Report a major case")
+    follow_up = "follow_up", N_("Follow-up visit")
+    judicial_confirmation = "judicial_confirmation", N_("Judicial confirmation window")
+
+
+class AgreementForm(LabelledEnum):
+    written = "written", N_("Written agreement")
+    oral = "oral", N_("Oral agreement")
+
+
+class ReferralTarget(LabelledEnum):
+    court = "court", N_("Court")
+    police = "police", N_("Police")
+    arbitration = "arbitration", N_("Arbitration")
+    administrative = "administrative", N_("Administrative body")

@@ -71,7 +71,7 @@ def parse_case(
 ) -> CaseDraft:
     """Validate a new case. ``now`` is aware; naive times count as local only if asked to."""
     errors: dict[str, Message] = {}
-    get = _Reader(raw, errors)
+    get = FieldReader(raw, errors)
 
     village_code = get.text("village_code", max_length=32)
     category = get.choice("category", Category)
@@ -127,7 +127,7 @@ def _parse_parties(raw: Any, today: dt.date, errors: dict[str, Message]) -> tupl
         if not isinstance(item, Mapping):
             errors[f"parties.{index}"] = Message(N_("Expected a party object."))
             continue
-        get = _Reader(item, errors, prefix)
+        get = FieldReader(item, errors, prefix)
         name = get.text("name", max_length=NAME_MAX)
         role = get.choice("role", PartyRole)
         address = get.text("address", max_length=ADDRESS_MAX, required=False)
@@ -157,7 +157,7 @@ _ID_MESSAGES = {
 }
 
 
-class _Reader:
+class FieldReader:
     """Reads typed fields out of a mapping, recording a message for each bad one."""
 
     def __init__(self, raw: Mapping[str, Any], errors: dict[str, Message], prefix: str = ""):

@@ -3,5 +3,19 @@
 from .cases import Case, CaseCounter, CaseEvent, Party
 from .units import Unit
 from .users import ApiToken, User
+from .workflow import Agreement, CalendarDay, CalendarYear, Deadline, FollowUp
 
-__all__ = ["ApiToken", "Case", "CaseCounter", "CaseEvent", "Party", "Unit", "User"]
+__all__ = [
+    "Agreement",
+    "ApiToken",
+    "CalendarDay",
+    "CalendarYear",
+    "Case",
+    "CaseCounter",
+    "CaseEvent",
+    "Deadline",
+    "FollowUp",
+    "Party",
+    "Unit",
+    "User",
+]

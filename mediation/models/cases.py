@@ -44,6 +44,7 @@ class Case(db.Model):
     is_scale_overridden: Mapped[bool] = mapped_column(default=False)
     home_level: Mapped[Level] = mapped_column(enum_column(Level))
 
+    is_extended: Mapped[bool] = mapped_column(default=False)
     version: Mapped[int] = mapped_column(default=1)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -58,6 +59,11 @@ class Case(db.Model):
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="(CaseEvent.at, CaseEvent.id)"
     )
+    deadlines = relationship(
+        "Deadline", back_populates="case", order_by="Deadline.id", cascade="all, delete-orphan"
+    )
+    agreements = relationship("Agreement", order_by="Agreement.id")
+    follow_ups = relationship("FollowUp", order_by="FollowUp.id")
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -130,6 +136,7 @@ class CaseEvent(db.Model):
     to_level: Mapped[Level | None] = mapped_column(enum_column(Level))
     note: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict] = mapped_column(JSON, default=dict)
+    version: Mapped[int | None]  # the case's version once this event was written
 
     case: Mapped[Case] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship(lazy="joined")

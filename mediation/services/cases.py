@@ -17,6 +17,7 @@ from ..domain.scale import assess_scale
 from ..extensions import db
 from ..models import Case, CaseCounter, CaseEvent, Party, Unit, User
 from . import access
+from .workflow import Context, start_intake_clocks
 
 
 class NotAllowed(Exception):
@@ -78,6 +79,8 @@ def register_case(actor: User, draft: CaseDraft, *, now: dt.datetime, policy: Po
     ]
     db.session.add(case)
     db.session.flush()
+    start_intake_clocks(case, Context.build(now, policy, tz))
+    db.session.flush()
     db.session.add(
         CaseEvent(
             case_id=case.id,
@@ -87,6 +90,7 @@ def register_case(actor: User, draft: CaseDraft, *, now: dt.datetime, policy: Po
             to_status=case.status,
             to_level=case.level,
             data={"scale": case.scale.value},
+            version=case.version,
         )
     )
     db.session.flush()

@@ -1,0 +1,95 @@
+"""Which clocks run when, and where their deadlines fall (DOMAIN.md "Clocks (SLA)").
+
+A clock is a span of working or calendar days from a start. Its deadline and its warning
+(at ``warn_ratio`` of the span) are computed here from the start, the span and the working
+time it was paused (``shift_seconds``), so they can be recomputed whenever the calendar learns
+a new year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from .calendar import DAY_SECONDS, Instant, WorkCalendar, after_working_seconds, anchor_after
+from .enums import Clock, Level, Scale
+from .policy import ClockPolicy
+
+
+@dataclass(frozen=True)
+class ClockSpec:
+    clock: Clock
+    level: Level
+    days: int
+    working: bool  # working days, else calendar days
+
+
+@dataclass(frozen=True)
+class Schedule:
+    due: Instant
+    warn: Instant
+
+    @property
+    def provisional(self) -> bool:
+        return self.due.provisional or self.warn.provisional
+
+
+def arrival_clocks(level: Level, policy: ClockPolicy) -> list[ClockSpec]:
+    """Accept and settle, started when a case arrives at ``level`` (registration included)."""
+    return [
+        ClockSpec(Clock.accept, level, policy.accept_working_days, True),
+        ClockSpec(Clock.settle, level, policy.settle_working_days[level], True),
+    ]
+
+
+def intake_clocks(scale: Scale, level: Level, policy: ClockPolicy) -> list[ClockSpec]:
+    """The clocks a new case starts with: its level's, the one-month statutory limit, and for
+    a major case registered below the county, the report to its home level."""
+    specs = arrival_clocks(level, policy)
+    specs.append(ClockSpec(Clock.statutory, level, policy.statutory_calendar_days, False))
+    if scale is Scale.major and level is not Level.county:
+        specs.append(major_report_clock(level, policy))
+    return specs
+
+
+def major_report_clock(level: Level, policy: ClockPolicy) -> ClockSpec:
+    return ClockSpec(Clock.major_report, level, policy.major_report_working_days, True)
+
+
+def follow_up_clock(level: Level, policy: ClockPolicy) -> ClockSpec:
+    return ClockSpec(Clock.follow_up, level, policy.follow_up_calendar_days, False)
+
+
+JUDICIAL_CONFIRMATION_DAYS = 30  # People's Mediation Law art. 33
+
+
+def judicial_clock(level: Level) -> ClockSpec:
+    return ClockSpec(Clock.judicial_confirmation, level, JUDICIAL_CONFIRMATION_DAYS, False)
+
+
+def schedule(
+    *,
+    started_at: dt.datetime,
+    days: int,
+    working: bool,
+    shift_seconds: int,
+    warn_ratio: float,
+    calendar: WorkCalendar,
+    tz: ZoneInfo,
+) -> Schedule:
+    """The deadline and the warning of a clock.
+
+    Working days: the span counts from the end of the start's local day (24:00 of the Nth
+    working day after it), plus the paused working time. Calendar days: start + N × 24 h plus
+    the paused time.
+    """
+    if working:
+        anchor = anchor_after(started_at, tz)
+        span = days * DAY_SECONDS
+        due = after_working_seconds(anchor, span + shift_seconds, calendar, tz)
+        warn = after_working_seconds(anchor, span * warn_ratio + shift_seconds, calendar, tz)
+        return Schedule(due, warn)
+    span = dt.timedelta(days=days)
+    shift = dt.timedelta(seconds=shift_seconds)
+    return Schedule(Instant(started_at + span + shift), Instant(started_at + span * warn_ratio + shift))

@@ -1,0 +1,181 @@
+"""The state machine of a case (DOMAIN.md "Workflow"): which action is allowed from which
+state, by which role, at which level. Pure: it decides, the services act.
+
+Only the unit holding the case acts on it, through the role that serves that level (a
+village's mediators, a township's officers, the county's officers). Viewers and admins never
+act. Officers may also re-classify a case of their area that is still open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Mapping
+
+from .enums import Action, AgreementForm, CaseStatus, Level, ReferralTarget, Role, Scale
+from .i18n import Message, N_
+from .intake import REQUIRED, FieldReader, InvalidInput
+
+HANDLER = {Level.village: Role.mediator, Level.township: Role.township_officer,
+           Level.county: Role.county_officer}
+
+OPEN = frozenset({CaseStatus.registered, CaseStatus.in_mediation, CaseStatus.paused})
+ACTIVE = frozenset({CaseStatus.registered, CaseStatus.in_mediation})
+
+# action → (states it may start from, the state it leads to; None: decided by the action)
+TRANSITIONS: dict[Action, tuple[frozenset[CaseStatus], CaseStatus | None]] = {
+    Action.accept: (frozenset({CaseStatus.registered}), CaseStatus.in_mediation),
+    Action.pause: (frozenset({CaseStatus.in_mediation}), CaseStatus.paused),
+    Action.resume: (frozenset({CaseStatus.paused}), CaseStatus.in_mediation),
+    Action.resolve: (frozenset({CaseStatus.in_mediation}), CaseStatus.resolved),
+    Action.escalate: (ACTIVE, CaseStatus.registered),
+    Action.assign_down: (ACTIVE, CaseStatus.registered),
+    Action.refer: (OPEN, CaseStatus.referred),
+    Action.withdraw: (OPEN, CaseStatus.withdrawn),
+    Action.follow_up: (frozenset({CaseStatus.resolved}), None),  # closed if performed
+    Action.reopen: (frozenset({CaseStatus.resolved, CaseStatus.closed}), CaseStatus.in_mediation),
+    Action.extend: (OPEN, None),  # the state stays
+    Action.reclassify: (OPEN, None),
+}
+
+# The actions that need a written reason (the note).
+NEEDS_REASON = frozenset(
+    {Action.pause, Action.escalate, Action.assign_down, Action.withdraw, Action.reopen,
+     Action.reclassify, Action.refer}
+)
+
+USER_ACTIONS = tuple(TRANSITIONS)
+
+
+@dataclass(frozen=True)
+class CaseState:
+    """What the rules need to know of a case."""
+
+    status: CaseStatus
+    level: Level
+    holder_id: int
+    is_extended: bool = False
+
+
+@dataclass(frozen=True)
+class Actor:
+    role: Role
+    unit_id: int
+    unit_level: Level
+    in_scope: bool  # the case lies in the actor's subtree
+
+
+class Refused(Exception):
+    """An action not allowed now; ``message`` says why (HTTP 409, or 403 for ``forbidden``)."""
+
+    def __init__(self, message: Message, *, forbidden: bool = False):
+        super().__init__(message.msgid)
+        self.message = message
+        self.forbidden = forbidden
+
+
+def refusal(action: Action, case: CaseState, actor: Actor) -> Refused | None:
+    """Why ``actor`` may not do ``action`` to ``case`` now, or None when allowed."""
+    if actor.role in (Role.viewer, Role.admin) or not actor.in_scope:
+        return Refused(Message(N_("Your role may not act on this case.")), forbidden=True)
+    if action is Action.reclassify:
+        if actor.role not in (Role.township_officer, Role.county_officer):
+            return Refused(Message(N_("Only an officer may change the scale.")), forbidden=True)
+    elif actor.unit_id != case.holder_id or HANDLER[case.level] is not actor.role:
+        return Refused(
+            Message(N_("Only the unit holding the case may do this; it is held at the %(level_label)s level."),
+                    {"level_label": case.level.label}),
+            forbidden=True,
+        )
+    starts, _ = TRANSITIONS[action]
+    if case.status not in starts:
+        return Refused(
+            Message(N_("Not possible while the case is %(status_label)s."),
+                    {"status_label": case.status.label})
+        )
+    if action is Action.escalate and case.level.parent_level is None:
+        return Refused(Message(N_("The county is the highest level; refer the case instead.")))
+    if action is Action.assign_down and case.level is Level.village:
+        return Refused(Message(N_("A village has no unit below it.")))
+    if action is Action.extend and case.is_extended:
+        return Refused(Message(N_("The one-month limit can be extended only once.")))
+    return None
+
+
+def allowed_actions(case: CaseState, actor: Actor) -> list[Action]:
+    """The actions to offer ``actor`` now, in a stable order."""
+    return [action for action in USER_ACTIONS if refusal(action, case, actor) is None]
+
+
+def next_status(action: Action, current: CaseStatus, *, performed: bool | None = None) -> CaseStatus:
+    """The state after ``action`` (the follow-up closes the case only if the agreement was
+    performed; extend and reclassify keep the state)."""
+    _, target = TRANSITIONS[action]
+    if target is not None:
+        return target
+    if action is Action.follow_up:
+        return CaseStatus.closed if performed else CaseStatus.resolved
+    return current
+
+
+@dataclass(frozen=True)
+class ActionInput:
+    """What an action carries besides its name, checked."""
+
+    note: str = ""
+    agreement_form: AgreementForm | None = None
+    agreement_terms: str = ""
+    agreement_amount_yuan: Decimal = Decimal("0")
+    to_unit_code: str = ""
+    refer_to: ReferralTarget | None = None
+    performed: bool = False
+    satisfied: bool = False
+    relapse_risk: bool = False
+    scale: Scale | None = None
+
+
+NOTE_MAX = 2000
+TERMS_MAX = 5000
+
+
+def parse_action_input(action: Action, raw: Mapping[str, Any]) -> ActionInput:
+    """Check an action's fields (the same for the form and the API); raises InvalidInput."""
+    errors: dict[str, Message] = {}
+    get = FieldReader(raw, errors)
+    note = get.text("note", max_length=NOTE_MAX, required=action in NEEDS_REASON)
+    if action in NEEDS_REASON and "note" in errors and errors["note"] is REQUIRED:
+        errors["note"] = Message(N_("Give the reason."))
+    values: dict = {"note": note}
+    if action is Action.resolve:
+        agreement = raw.get("agreement")
+        if not isinstance(agreement, dict):
+            errors["agreement"] = Message(N_("Record the agreement: its form and terms."))
+        else:
+            inner = FieldReader(agreement, errors, "agreement.")
+            values["agreement_form"] = inner.choice("form", AgreementForm)
+            values["agreement_terms"] = inner.text("terms", max_length=TERMS_MAX)
+            values["agreement_amount_yuan"] = inner.amount("amount_yuan")
+    elif action is Action.assign_down:
+        values["to_unit_code"] = get.text("to_unit_code", max_length=32)
+    elif action is Action.refer:
+        values["refer_to"] = get.choice("to", ReferralTarget)
+    elif action is Action.follow_up:
+        for key in ("performed", "satisfied", "relapse_risk"):
+            value = raw.get(key)
+            if isinstance(value, str) and value.lower() in {"true", "1", "yes", "on"}:
+                value = True
+            elif isinstance(value, str) and value.lower() in {"false", "0", "no", "off", ""}:
+                value = False
+            if not isinstance(value, bool):
+                errors[key] = Message(N_("Answer yes or no."))
+                value = False
+            values[key] = value
+    elif action is Action.extend:
+        consent = raw.get("consent")
+        if consent not in (True, "true", "1", "on", "yes"):
+            errors["consent"] = Message(N_("Both parties must consent to the extension."))
+    elif action is Action.reclassify:
+        values["scale"] = get.choice("scale", Scale)
+    if errors:
+        raise InvalidInput(errors)
+    return ActionInput(**values)

@@ -1,0 +1,345 @@
+"""Moving cases through the workflow, and their clocks (DOMAIN.md "Workflow", "Clocks").
+
+:func:`perform` is the one entry for every action, from the case page, the API and the
+scheduler: it checks the version, asks the state machine, applies the action, keeps the clocks
+and writes one immutable event. It flushes; the caller commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from ..domain.calendar import WorkCalendar, working_seconds_between
+from ..domain.clocks import (
+    ClockSpec,
+    arrival_clocks,
+    follow_up_clock,
+    intake_clocks,
+    judicial_clock,
+    major_report_clock,
+    schedule,
+)
+from ..domain.enums import Action, AgreementForm, CaseStatus, Clock, Level, Scale
+from ..domain.i18n import Message, N_
+from ..domain.intake import InvalidInput
+from ..domain.policy import Policy
+from ..domain.workflow import Actor, ActionInput, CaseState, Refused, next_status, parse_action_input, refusal
+from ..domain.workflow import allowed_actions as domain_allowed_actions
+from ..extensions import db
+from ..models import Agreement, Case, CaseEvent, Deadline, FollowUp, Unit, User
+from . import access
+from .calendar import work_calendar
+
+
+class Conflict(Exception):
+    """The case changed since the user loaded it (a stale ``version``): HTTP 409."""
+
+    def __init__(self, case: Case, version: int):
+        super().__init__(f"case {case.id} is at version {case.version}, not {version}")
+        self.case = case
+        self.version = version
+
+    @property
+    def changes(self) -> list[CaseEvent]:
+        """What happened since the version the user saw."""
+        return [event for event in self.case.events if (event.version or 0) > self.version]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every clock computation needs: the instant, the policy, the calendar, the zone."""
+
+    now: dt.datetime
+    policy: Policy
+    calendar: WorkCalendar
+    tz: ZoneInfo
+
+    @classmethod
+    def build(cls, now: dt.datetime, policy: Policy, tz: ZoneInfo) -> Context:
+        return cls(now, policy, work_calendar(policy), tz)
+
+
+def actor_for(user: User) -> Actor:
+    return Actor(role=user.role, unit_id=user.unit_id, unit_level=user.unit.kind, in_scope=True)
+
+
+def state_of(case: Case) -> CaseState:
+    return CaseState(case.status, case.level, case.holder_id, case.is_extended)
+
+
+def allowed_actions(user: User, case: Case) -> list[Action]:
+    """The actions to offer this user on this case (the case was found through access)."""
+    return domain_allowed_actions(state_of(case), actor_for(user))
+
+
+def perform(
+    user: User | None,
+    case: Case,
+    action: Action,
+    raw: Mapping[str, Any],
+    *,
+    version: int | None,
+    ctx: Context,
+) -> CaseEvent:
+    """Apply ``action`` to ``case`` for ``user`` (None: the system, e.g. auto-escalation).
+
+    Raises Conflict (stale version), Refused (not allowed now / not this user's), or
+    InvalidInput (a field of the action). Changes nothing when it raises.
+    """
+    if version is not None and version != case.version:
+        raise Conflict(case, version)
+    if user is not None:
+        problem = refusal(action, state_of(case), actor_for(user))
+        if problem is not None:
+            raise problem
+    data = parse_action_input(action, raw)
+    before = (case.status, case.level)
+    details = _APPLY[action](case, data, ctx, user)
+    case.status = next_status(action, before[0], performed=data.performed)
+    case.updated_at = ctx.now  # every action moves the version, so a stale copy is caught
+    db.session.flush()
+    event = CaseEvent(
+        case_id=case.id,
+        at=ctx.now,
+        actor_id=user.id if user else None,
+        action=action.value,
+        from_status=before[0],
+        to_status=case.status,
+        from_level=before[1],
+        to_level=case.level,
+        note=data.note,
+        data=details or {},
+        version=case.version,
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+# --- clocks -----------------------------------------------------------------------------
+
+
+def start_clock(case: Case, spec: ClockSpec, started_at: dt.datetime, ctx: Context) -> Deadline:
+    result = schedule(
+        started_at=started_at,
+        days=spec.days,
+        working=spec.working,
+        shift_seconds=0,
+        warn_ratio=ctx.policy.clocks.warn_ratio,
+        calendar=ctx.calendar,
+        tz=ctx.tz,
+    )
+    deadline = Deadline(
+        clock=spec.clock,
+        level=spec.level,
+        started_at=started_at,
+        days=spec.days,
+        is_working_days=spec.working,
+        shift_seconds=0,
+        due_at=result.due.at,
+        warn_at=result.warn.at,
+        is_provisional=result.provisional,
+    )
+    case.deadlines.append(deadline)
+    return deadline
+
+
+def start_intake_clocks(case: Case, ctx: Context) -> None:
+    """The clocks of a new case, counted from when it was received."""
+    for spec in intake_clocks(case.scale, case.level, ctx.policy.clocks):
+        start_clock(case, spec, case.received_at, ctx)
+
+
+def running(case: Case, *clocks: Clock, level: Level | None = None) -> list[Deadline]:
+    return [
+        deadline
+        for deadline in case.deadlines
+        if deadline.stopped_at is None
+        and (not clocks or deadline.clock in clocks)
+        and (level is None or deadline.level is level)
+    ]
+
+
+def stop(deadlines: list[Deadline], ctx: Context, *, met: bool = True) -> None:
+    """Settle clocks: met if stopped in time (and ``met``), breached if past due."""
+    for deadline in deadlines:
+        deadline.stopped_at = ctx.now
+        if ctx.now > deadline.due_at:
+            deadline.breached_at = deadline.breached_at or deadline.due_at
+        elif met:
+            deadline.met_at = ctx.now
+
+
+def _reschedule(deadline: Deadline, ctx: Context) -> None:
+    result = schedule(
+        started_at=deadline.started_at,
+        days=deadline.days,
+        working=deadline.is_working_days,
+        shift_seconds=deadline.shift_seconds,
+        warn_ratio=ctx.policy.clocks.warn_ratio,
+        calendar=ctx.calendar,
+        tz=ctx.tz,
+    )
+    deadline.due_at, deadline.warn_at = result.due.at, result.warn.at
+    deadline.is_provisional = result.provisional
+
+
+def _arrive(case: Case, unit: Unit, ctx: Context) -> None:
+    """The case moves to ``unit``: the old level's accept and settle clocks are settled, the
+    new level's start, and a major case reaching the county has been reported."""
+    stop(running(case, Clock.accept, Clock.settle), ctx)
+    case.holder_id, case.level = unit.id, unit.kind
+    case.holder = unit
+    for spec in arrival_clocks(unit.kind, ctx.policy.clocks):
+        start_clock(case, spec, ctx.now, ctx)
+    if unit.kind.rank >= case.home_level.rank:
+        stop(running(case, Clock.major_report), ctx)
+
+
+# --- the actions ----------------------------------------------------------------------------
+
+
+def _accept(case: Case, data: ActionInput, ctx: Context, user) -> None:
+    stop(running(case, Clock.accept, level=case.level), ctx)
+
+
+def _pause(case: Case, data: ActionInput, ctx: Context, user) -> dict:
+    return {"paused_at": ctx.now.isoformat()}
+
+
+def _resume(case: Case, data: ActionInput, ctx: Context, user) -> dict:
+    """Every running clock moves by the time the case was paused: working time for a
+    working-day clock, elapsed time for a calendar-day one."""
+    paused_at = _last_pause(case)
+    shifted = 0
+    for deadline in running(case):
+        if deadline.due_at <= paused_at:
+            continue  # already overdue when paused: stays so
+        if deadline.is_working_days:
+            seconds, _ = working_seconds_between(paused_at, ctx.now, ctx.calendar, ctx.tz)
+        else:
+            seconds = int((ctx.now - paused_at).total_seconds())
+        deadline.shift_seconds += seconds
+        _reschedule(deadline, ctx)
+        shifted += 1
+    return {"paused_at": paused_at.isoformat(), "shifted": shifted}
+
+
+def _last_pause(case: Case) -> dt.datetime:
+    return db.session.scalar(
+        select(CaseEvent.at)
+        .where(CaseEvent.case_id == case.id, CaseEvent.action == Action.pause.value)
+        .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
+        .limit(1)
+    )
+
+
+def _resolve(case: Case, data: ActionInput, ctx: Context, user) -> dict:
+    agreement = Agreement(
+        case_id=case.id,
+        form=data.agreement_form,
+        terms=data.agreement_terms,
+        amount_fen=int(data.agreement_amount_yuan * 100),
+        level=case.level,
+        unit_id=case.holder_id,
+        mediator_id=user.id if user else None,
+        agreed_at=ctx.now,
+    )
+    db.session.add(agreement)
+    stop(running(case, Clock.accept, Clock.settle, Clock.statutory, Clock.major_report), ctx)
+    start_clock(case, follow_up_clock(case.level, ctx.policy.clocks), ctx.now, ctx)
+    if data.agreement_form is AgreementForm.written:
+        start_clock(case, judicial_clock(case.level), ctx.now, ctx)
+    db.session.flush()
+    return {"agreement_id": agreement.id, "form": data.agreement_form.value,
+            "amount_yuan": str(data.agreement_amount_yuan)}
+
+
+def _escalate(case: Case, data: ActionInput, ctx: Context, user) -> dict:
+    parent = db.session.get(Unit, case.holder.parent_id)
+    _arrive(case, parent, ctx)
+    return {"to_unit_code": parent.code}
+
+
+def _assign_down(case: Case, data: ActionInput, ctx: Context, user) -> dict:
+    target = access.find_unit(user, data.to_unit_code) if user else None
+    if target is None or target.kind.rank >= case.level.rank or not _below(target, case.holder):
+        raise InvalidInput({"to_unit_code": Message(N_("Choose a unit below the one holding the case."))})
+    _arrive(case, target, ctx)
+    return {"to_unit_code": target.code}
+
+
+def _below(unit: Unit, holder: Unit) -> bool:
+    return holder.id in (unit.parent_id, unit.township_id, unit.county_id) and unit.id != holder.id
+
+
+def _conclude(case: Case, data: ActionInput, ctx: Context, user) -> dict:
+    stop(running(case), ctx)
+    return {"to": data.refer_to.value} if data.refer_to else {}
+
+
+def _follow_up(case: Case, data: ActionInput, ctx: Context, user) -> dict:
+    db.session.add(
+        FollowUp(
+            case_id=case.id,
+            at=ctx.now,
+            actor_id=user.id if user else None,
+            is_performed=data.performed,
+            is_satisfied=data.satisfied,
+            has_relapse_risk=data.relapse_risk,
+            note=data.note,
+        )
+    )
+    stop(running(case, Clock.follow_up), ctx)
+    return {"performed": data.performed, "satisfied": data.satisfied,
+            "relapse_risk": data.relapse_risk}
+
+
+def _reopen(case: Case, data: ActionInput, ctx: Context, user) -> None:
+    """Mediation starts again where the case is: a new settle clock at its level."""
+    stop(running(case, Clock.follow_up), ctx, met=False)
+    settle = ctx.policy.clocks.settle_working_days[case.level]
+    start_clock(case, ClockSpec(Clock.settle, case.level, settle, True), ctx.now, ctx)
+
+
+def _extend(case: Case, data: ActionInput, ctx: Context, user) -> dict:
+    extra = ctx.policy.clocks.extension_calendar_days
+    for deadline in running(case, Clock.statutory):
+        deadline.days += extra
+        _reschedule(deadline, ctx)
+    case.is_extended = True
+    return {"days": extra}
+
+
+def _reclassify(case: Case, data: ActionInput, ctx: Context, user) -> dict:
+    old = case.scale
+    case.scale, case.home_level = data.scale, data.scale.home_level
+    case.is_scale_overridden = True
+    case.scale_reasons = [Message(N_("set by an officer: %(reason)s"), {"reason": data.note})]
+    reports = running(case, Clock.major_report)
+    if data.scale is Scale.major and case.level is not Level.county and not reports:
+        start_clock(case, major_report_clock(case.level, ctx.policy.clocks), ctx.now, ctx)
+    elif data.scale is not Scale.major:
+        stop(reports, ctx)
+    return {"from_scale": old.value, "to_scale": data.scale.value}
+
+
+_APPLY = {
+    Action.accept: _accept,
+    Action.pause: _pause,
+    Action.resume: _resume,
+    Action.resolve: _resolve,
+    Action.escalate: _escalate,
+    Action.assign_down: _assign_down,
+    Action.refer: _conclude,
+    Action.withdraw: _conclude,
+    Action.follow_up: _follow_up,
+    Action.reopen: _reopen,
+    Action.extend: _extend,
+    Action.reclassify: _reclassify,
+}
