@@ -29,7 +29,7 @@ def create_app(
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(config_module.load(app.instance_path, test_config))
 
-    from . import database, i18n, runtime, security, web
+    from . import database, i18n, jobs, runtime, security, web
     from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .auth import bp as auth_bp
@@ -49,4 +49,5 @@ def create_app(
 
     if app.config["AUTO_SETUP"]:
         database.prepare(app)
+    jobs.maybe_start_in_web_process(app)
     return app

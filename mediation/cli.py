@@ -7,6 +7,7 @@ on stderr and exit status 1 (2 for a malformed command line), never a traceback.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ json_option = click.option(
 
 def register_commands(app: Flask) -> None:
     """Add the commands to ``flask --app app``."""
-    for command in (init_db, seed_demo, import_units, create_user, create_token):
+    for command in (init_db, seed_demo, import_units, create_user, create_token, sweep, scheduler):
         app.cli.add_command(command)
 
 
@@ -206,3 +207,48 @@ def create_token(username: str, as_json: bool) -> None:
     else:
         click.echo(f"API token for {user.username} (shown once, keep it safe):", err=True)
         click.echo(token)
+
+
+@click.command("sweep")
+@click.option("--now", "now_text", metavar="ISO8601",
+              help="The instant to sweep at, with its offset (default: now).")
+@json_option
+@with_appcontext
+def sweep(now_text: str | None, as_json: bool) -> None:
+    """One sweep: raise and clear flags, auto-escalate, at the given instant."""
+    from flask import current_app
+
+    from . import jobs, runtime
+
+    now = runtime.utcnow()
+    if now_text:
+        try:
+            now = dt.datetime.fromisoformat(now_text)
+        except ValueError:
+            raise click.ClickException(f"--now: not an ISO 8601 instant: {now_text}") from None
+        if now.tzinfo is None:
+            raise click.ClickException("--now: give the offset too, e.g. 2026-11-26T09:00+08:00")
+    result = jobs.sweep(current_app._get_current_object(), now.astimezone(dt.timezone.utc))
+    if result is None:
+        raise click.ClickException("another sweep is running (or the sweep failed; see the log)")
+    data = result.as_dict()
+    raised = sum(data["raised"].values())
+    cleared = sum(data["cleared"].values())
+    _emit(as_json, data, f"Checked {data['checked']} cases: {raised} flags raised, "
+                         f"{cleared} cleared, {data['escalated']} escalated ({data['seconds']} s).")
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler() -> None:
+    """Run the periodic jobs in the foreground (the sweep every SWEEP_INTERVAL_MINUTES)."""
+    from flask import current_app
+
+    from . import jobs
+
+    app = current_app._get_current_object()
+    click.echo(f"Scheduler started: sweep every {app.config['SWEEP_INTERVAL_MINUTES']} min. Ctrl+C stops it.")
+    try:
+        jobs.build_scheduler(app).start()
+    except (KeyboardInterrupt, SystemExit):
+        click.echo("Scheduler stopped.")

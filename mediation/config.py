@@ -24,6 +24,10 @@ DEFAULTS: dict[str, Any] = {
     "MEDIATION_DEMO": True,
     "MEDIATION_POLICY": None,
     "SWEEP_INTERVAL_MINUTES": 5,
+    # Channels told of new flags: "inbox", "log", or "package.module:Class".
+    "NOTIFY_CHANNELS": "inbox,log",
+    # `flask run` (the single-process demo) also runs the scheduler in its main process.
+    "SCHEDULER_IN_WEB": True,
     # Create or upgrade the schema (and load the demo when asked) as the app starts.
     "AUTO_SETUP": True,
     "TESTING": False,

@@ -1,6 +1,7 @@
 """Database models. Import from here: ``from mediation.models import Case, Unit, User``."""
 
 from .cases import Case, CaseCounter, CaseEvent, Party
+from .flags import Flag, Lease, Notification
 from .units import Unit
 from .users import ApiToken, User
 from .workflow import Agreement, CalendarDay, CalendarYear, Deadline, FollowUp
@@ -14,7 +15,10 @@ __all__ = [
     "CaseCounter",
     "CaseEvent",
     "Deadline",
+    "Flag",
     "FollowUp",
+    "Lease",
+    "Notification",
     "Party",
     "Unit",
     "User",

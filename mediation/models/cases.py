@@ -45,6 +45,9 @@ class Case(db.Model):
     home_level: Mapped[Level] = mapped_column(enum_column(Level))
 
     is_extended: Mapped[bool] = mapped_column(default=False)
+    # When the sweep must next look at this case: the nearest warning or deadline of a running
+    # clock, or "now" after any change. None: nothing left to watch (concluded, or paused).
+    next_check_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     version: Mapped[int] = mapped_column(default=1)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -64,6 +67,7 @@ class Case(db.Model):
     )
     agreements = relationship("Agreement", order_by="Agreement.id")
     follow_ups = relationship("FollowUp", order_by="FollowUp.id")
+    flags = relationship("Flag", back_populates="case", order_by="Flag.id")
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (

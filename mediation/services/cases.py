@@ -62,6 +62,7 @@ def register_case(actor: User, draft: CaseDraft, *, now: dt.datetime, policy: Po
         created_by_id=actor.id,
         created_at=now,
         updated_at=now,
+        next_check_at=now,
     )
     case.amount_yuan = draft.amount_yuan
     case.risks = draft.risks

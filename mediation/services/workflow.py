@@ -102,6 +102,7 @@ def perform(
     details = _APPLY[action](case, data, ctx, user)
     case.status = next_status(action, before[0], performed=data.performed)
     case.updated_at = ctx.now  # every action moves the version, so a stale copy is caught
+    case.next_check_at = ctx.now  # the next sweep looks at it again (flags raised or cleared)
     db.session.flush()
     event = CaseEvent(
         case_id=case.id,

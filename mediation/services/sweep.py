@@ -1,0 +1,253 @@
+"""The sweep: raise and clear flags, auto-escalate, at one instant (DOMAIN.md "Flags").
+
+It reads only the cases whose ``next_check_at`` has come (an indexed column every action sets
+to "now" and every sweep sets to the next warning or deadline), in batches, each committed whole:
+killed in the middle, the next run finds the rest. Run twice at the same instant, the second run
+finds nothing to do. One sweep at a time: a lease row in the database, plus a transaction-level
+advisory lock on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import selectinload
+
+from ..domain.enums import Action, Level, Role
+from ..domain.flags import CASE_KINDS, NEVER_CLEARED, ClockFacts, FlagKind, case_flags, next_check, should_auto_escalate
+from ..domain.i18n import N_
+from ..domain.policy import Policy
+from ..extensions import db
+from ..models import Case, Flag, Lease, User
+from .notify import Notifier
+from .workflow import Context, perform
+
+LEASE_NAME = "sweep"
+LEASE_SECONDS = 300
+ADVISORY_KEY = 4242002
+AUTO_ESCALATE_NOTE = N_("Escalated automatically: the village's settle time was exceeded.")
+
+
+class SweepBusy(Exception):
+    """Another sweep holds the lease."""
+
+
+@dataclass
+class SweepResult:
+    checked: int = 0
+    raised: Counter = field(default_factory=Counter)
+    cleared: Counter = field(default_factory=Counter)
+    escalated: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {
+            "checked": self.checked,
+            "raised": dict(sorted(self.raised.items())),
+            "cleared": dict(sorted(self.cleared.items())),
+            "escalated": self.escalated,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def lease_holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def run_sweep(
+    now: dt.datetime,
+    *,
+    policy: Policy,
+    tz: ZoneInfo,
+    notifier: Notifier,
+    batch_size: int = 500,
+    holder: str | None = None,
+    max_batches: int | None = None,
+) -> SweepResult:
+    """One sweep at instant ``now``. Commits each batch. Raises SweepBusy if another runs."""
+    started = time.perf_counter()
+    holder = holder or lease_holder()
+    if not acquire_lease(holder):
+        raise SweepBusy
+    result = SweepResult()
+    try:
+        ctx = Context.build(now, policy, tz)
+        batches = 0
+        while max_batches is None or batches < max_batches:
+            if not _advisory_lock():
+                break  # another machine's sweep is in this very moment (PostgreSQL only)
+            cases = db.session.scalars(
+                select(Case)
+                .where(Case.next_check_at <= now)
+                .order_by(Case.next_check_at, Case.id)
+                .limit(batch_size)
+                .options(selectinload(Case.deadlines), selectinload(Case.flags))
+            ).all()
+            if not cases:
+                db.session.rollback()
+                break
+            raised: list[Flag] = []
+            for case in cases:
+                raised += _check_case(case, ctx, result)
+            db.session.flush()
+            _notify(raised, notifier, now)
+            db.session.commit()
+            renew_lease(holder)
+            result.checked += len(cases)
+            batches += 1
+    finally:
+        release_lease(holder)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _check_case(case: Case, ctx: Context, result: SweepResult) -> list[Flag]:
+    """Bring one case's flags up to date at ``ctx.now``; returns the flags raised."""
+    from ..domain.enums import CaseStatus
+
+    if case.status is CaseStatus.paused:
+        case.next_check_at = None  # its clocks are stopped; resume sets it again
+        return []
+    raised = _apply_flags(case, ctx, result)
+    desired = {(flag.kind, flag.level) for flag in case.flags if flag.is_open}
+    if should_auto_escalate(
+        status=case.status, level=case.level, flags=desired,
+        enabled=ctx.policy.clocks.auto_escalate_village_breach,
+    ):
+        perform(None, case, Action.escalate, {"note": AUTO_ESCALATE_NOTE}, version=None, ctx=ctx)
+        result.escalated += 1
+        raised += _apply_flags(case, ctx, result)
+    case.next_check_at = next_check(_clock_facts(case), ctx.now)
+    return raised
+
+
+def _clock_facts(case: Case) -> list[ClockFacts]:
+    return [
+        ClockFacts(d.clock, d.level, d.warn_at, d.due_at, d.stopped_at is None)
+        for d in case.deadlines
+    ]
+
+
+def _apply_flags(case: Case, ctx: Context, result: SweepResult) -> list[Flag]:
+    for deadline in case.deadlines:
+        if deadline.stopped_at is None and deadline.breached_at is None and deadline.due_at <= ctx.now:
+            deadline.breached_at = deadline.due_at
+    desired = case_flags(
+        status=case.status, scale=case.scale, level=case.level,
+        clocks=_clock_facts(case), now=ctx.now,
+    )
+    existing = {(flag.kind, flag.level): flag for flag in case.flags}
+    raised = []
+    for kind, level in sorted(desired):
+        flag = existing.get((kind, level))
+        if flag is not None and flag.is_open:
+            continue
+        if flag is None:
+            flag = Flag(
+                key=Flag.make_key(kind, level, case_id=case.id),
+                kind=kind,
+                case_id=case.id,
+                unit_id=case.village_id,
+                township_id=case.township_id,
+                county_id=case.county_id,
+                level=level,
+                raised_at=ctx.now,
+            )
+            case.flags.append(flag)
+        else:  # the same finding again (e.g. handed back down): the record reopens
+            flag.cleared_at = None
+            flag.raised_at = ctx.now
+        result.raised[kind.value] += 1
+        raised.append(flag)
+    for (kind, level), flag in existing.items():
+        if flag.is_open and kind in CASE_KINDS and kind not in NEVER_CLEARED and (kind, level) not in desired:
+            flag.cleared_at = ctx.now
+            result.cleared[kind.value] += 1
+    return raised
+
+
+HANDLERS = {Level.village: Role.mediator, Level.township: Role.township_officer,
+            Level.county: Role.county_officer}
+
+
+def _notify(flags: list[Flag], notifier: Notifier, now: dt.datetime) -> None:
+    """Each new flag goes to who can act: the village's mediators and the officers of the
+    unit holding the case."""
+    if not flags:
+        return
+    unit_ids = {flag.unit_id for flag in flags} | {flag.case.holder_id for flag in flags if flag.case}
+    users = db.session.scalars(
+        select(User).where(User.unit_id.in_(unit_ids), User.is_enabled.is_(True),
+                           User.role.in_(list(HANDLERS.values())))
+    ).all()
+    by_unit: dict[int, list[User]] = {}
+    for user in users:
+        by_unit.setdefault(user.unit_id, []).append(user)
+    for flag in flags:
+        recipients = {u.id: u for u in by_unit.get(flag.unit_id, []) if u.role is Role.mediator}
+        if flag.case is not None:
+            holder_role = HANDLERS[flag.case.level]
+            recipients.update(
+                {u.id: u for u in by_unit.get(flag.case.holder_id, []) if u.role is holder_role}
+            )
+        notifier.notify(list(recipients.values()), flag, now)
+
+
+# --- one sweep at a time ---------------------------------------------------------------------
+
+
+def _wall_clock() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def acquire_lease(holder: str, seconds: int = LEASE_SECONDS) -> bool:
+    """Take the sweep lease if it is free, expired, or already ours. Commits."""
+    now = _wall_clock()
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(
+        insert(Lease)
+        .values(name=LEASE_NAME, holder="", expires_at=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
+    taken = db.session.execute(
+        update(Lease)
+        .where(Lease.name == LEASE_NAME, or_(Lease.expires_at < now, Lease.holder == holder))
+        .values(holder=holder, expires_at=now + dt.timedelta(seconds=seconds))
+    ).rowcount
+    db.session.commit()
+    return taken == 1
+
+
+def renew_lease(holder: str, seconds: int = LEASE_SECONDS) -> None:
+    db.session.execute(
+        update(Lease)
+        .where(Lease.name == LEASE_NAME, Lease.holder == holder)
+        .values(expires_at=_wall_clock() + dt.timedelta(seconds=seconds))
+    )
+    db.session.commit()
+
+
+def release_lease(holder: str) -> None:
+    db.session.rollback()
+    db.session.execute(
+        update(Lease)
+        .where(Lease.name == LEASE_NAME, Lease.holder == holder)
+        .values(expires_at=_wall_clock() - dt.timedelta(seconds=1))
+    )
+    db.session.commit()
+
+
+def _advisory_lock() -> bool:
+    """On PostgreSQL, also hold a transaction-level advisory lock for each batch."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(db.session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": ADVISORY_KEY}).scalar())

@@ -1,0 +1,177 @@
+"""The sweep at chosen instants: each flag raised and cleared, idempotence, auto-escalation,
+notifications, and a sweep cut short then resumed."""
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from mediation.domain.enums import Action, Level
+from mediation.domain.policy import Policy, parse_policy
+from mediation.extensions import db
+from mediation.models import Case, Flag, Notification
+from mediation.services.notify import Notifier
+from mediation.services.sweep import run_sweep
+from mediation.services.workflow import Context, perform
+
+from ..factories import TZ
+
+RECEIVED = dt.datetime(2026, 11, 2, 9, 0, tzinfo=TZ)  # a Monday
+
+
+def at(day: int, hour: int = 8, month: int = 11) -> dt.datetime:
+    return dt.datetime(2026, month, day, hour, 0, tzinfo=TZ)
+
+
+def sweep(now, policy=None, **kwargs):
+    return run_sweep(now, policy=policy or Policy(), tz=TZ, notifier=Notifier.from_config("inbox"), **kwargs)
+
+
+def act(user, case, action, now, **raw):
+    db.session.refresh(case)
+    perform(user, case, action, raw, version=case.version, ctx=Context.build(now, Policy(), TZ))
+    db.session.commit()
+
+
+def open_flags(case):
+    db.session.expire_all()
+    return sorted(
+        (f.kind.value, f.level.value)
+        for f in db.session.scalars(select(Flag).where(Flag.case_id == case.id, Flag.cleared_at.is_(None)))
+    )
+
+
+def all_flags(case):
+    db.session.expire_all()
+    return sorted(
+        (f.kind.value, f.level.value, f.cleared_at is None)
+        for f in db.session.scalars(select(Flag).where(Flag.case_id == case.id))
+    )
+
+
+@pytest.fixture
+def case(world, make):
+    return make.case(world.mediator, now=RECEIVED)
+
+
+def test_nothing_before_the_first_deadline(case):
+    result = sweep(at(3, 8))
+    assert result.checked == 1 and not result.raised
+    assert open_flags(case) == []
+
+
+def test_accept_overdue_is_raised_and_cleared_on_accept_but_kept(world, case):
+    result = sweep(at(4, 8))  # accept was due at 24:00 on Tuesday 3 November
+    assert result.raised["accept_overdue"] == 1
+    assert open_flags(case) == [("accept_overdue", "village")]
+    act(world.mediator, case, Action.accept, at(4, 9))
+    result = sweep(at(4, 10))
+    assert result.cleared["accept_overdue"] == 1
+    assert all_flags(case) == [("accept_overdue", "village", False)]
+
+
+def test_a_second_sweep_at_the_same_instant_changes_nothing(case):
+    first = sweep(at(4, 8))
+    second = sweep(at(4, 8))
+    assert first.checked == 1 and sum(first.raised.values()) == 1
+    assert second.checked == 0 and not second.raised and not second.cleared
+
+
+def test_settle_warning_then_breach_escalates_the_village_case(world, case):
+    act(world.mediator, case, Action.accept, at(2, 10))
+    assert sweep(at(6, 23)).raised == {}  # 4 working days end at 24:00 on Friday
+    assert sweep(at(7, 8)).raised["settle_warning"] == 1
+    result = sweep(at(10, 8))  # 5 working days ended at 24:00 on Monday 9 November
+    assert result.raised["settle_breached"] == 1 and result.escalated == 1
+    db.session.expire_all()
+    escalated = db.session.get(Case, case.id)
+    assert escalated.level is Level.township and escalated.holder.code == "410522100000"
+    assert escalated.events[-1].action == "escalate" and escalated.events[-1].actor_id is None
+    assert open_flags(case) == [("small_left_village", "township")]
+    assert ("settle_breached", "village", False) in all_flags(case)
+
+
+def test_auto_escalation_follows_the_policy(world, case):
+    policy = parse_policy({"clocks": {"auto_escalate_village_breach": False}})
+    result = sweep(at(10, 8), policy=policy)
+    assert result.escalated == 0
+    assert ("settle_breached", "village") in open_flags(case)
+
+
+def test_statutory_overdue_until_extended(world, case):
+    act(world.mediator, case, Action.accept, at(2, 10))
+    act(world.mediator, case, Action.escalate, at(3, 10), note="双方分歧大")
+    act(world.township_officer, case, Action.accept, at(3, 11))
+    assert "statutory_overdue" in sweep(at(3, 8, month=12)).raised
+    act(world.township_officer, case, Action.extend, at(3, 9, month=12), consent=True)
+    result = sweep(at(3, 10, month=12))
+    assert result.cleared["statutory_overdue"] == 1
+
+
+def test_a_major_case_must_be_reported_to_the_county(world, make):
+    major = make.case(world.mediator, now=RECEIVED, people_involved=40)
+    assert sweep(at(4, 8)).raised["major_not_reported"] == 1
+    act(world.mediator, major, Action.escalate, at(4, 9), note="重大纠纷上报")
+    act(world.township_officer, major, Action.escalate, at(4, 10), note="上报县矛调中心")
+    result = sweep(at(4, 11))
+    assert result.cleared["major_not_reported"] == 1
+
+
+def test_big_left_township_is_a_fact_of_record(world, make):
+    big = make.case(world.mediator, now=RECEIVED, people_involved=6)
+    act(world.mediator, big, Action.escalate, at(2, 11), note="涉及人数多")
+    act(world.township_officer, big, Action.escalate, at(2, 12), note="需县级协调")
+    sweep(at(2, 13))
+    assert ("big_left_township", "county") in open_flags(big)
+    act(world.county_officer, big, Action.assign_down, at(2, 14), note="请镇里牵头", to_unit_code="410522100000")
+    sweep(at(2, 15))
+    assert ("big_left_township", "county") in open_flags(big)
+
+
+def test_follow_up_overdue_until_the_visit(world, case):
+    act(world.mediator, case, Action.accept, at(2, 10))
+    act(world.mediator, case, Action.resolve, at(3, 10),
+        agreement={"form": "oral", "terms": "李四拆除滴水檐"})
+    assert "follow_up_overdue" not in sweep(at(18, 9)).raised
+    assert sweep(at(18, 11)).raised["follow_up_overdue"] == 1  # 15 days after 3 Nov 10:00
+    act(world.mediator, case, Action.follow_up, at(19, 9), performed=True, satisfied=True, relapse_risk=False)
+    assert sweep(at(19, 10)).cleared["follow_up_overdue"] == 1
+
+
+def test_a_paused_case_raises_nothing_new(world, case):
+    act(world.mediator, case, Action.accept, at(2, 10))
+    act(world.mediator, case, Action.pause, at(2, 11), note="等待伤情鉴定")
+    assert sweep(at(20, 8)).raised == {}
+    assert db.session.get(Case, case.id).next_check_at is None
+
+
+def test_new_flags_reach_who_can_act(world, case):
+    act(world.mediator, case, Action.accept, at(2, 10))
+    sweep(at(10, 8))  # breached and escalated to the township
+    db.session.expire_all()
+    inbox = {
+        (n.user_id, n.flag.kind.value)
+        for n in db.session.scalars(select(Notification))
+    }
+    assert (world.mediator.id, "settle_breached") in inbox
+    assert (world.township_officer.id, "small_left_village") in inbox
+    assert all(user_id not in (world.mediator_east.id, world.other_township_officer.id)
+               for user_id, _ in inbox)
+
+
+def test_a_sweep_cut_short_is_completed_by_the_next(world, make):
+    cases = [make.case(world.mediator, now=RECEIVED) for _ in range(5)]
+    partial = sweep(at(4, 8), batch_size=2, max_batches=1)
+    assert partial.checked == 2
+    rest = sweep(at(4, 8), batch_size=2)
+    assert rest.checked == 3
+    assert sweep(at(4, 8)).checked == 0
+    for each in cases:
+        assert open_flags(each) == [("accept_overdue", "village")]
+    assert db.session.scalar(select(func.count()).select_from(Flag)) == 5
+
+
+def test_the_sweep_reads_only_what_is_due(world, make):
+    make.case(world.mediator, now=RECEIVED)
+    sweep(at(3, 8))  # nothing due yet; the next check is the accept warning
+    assert sweep(at(3, 9)).checked == 0
