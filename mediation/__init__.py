@@ -34,6 +34,7 @@ def create_app(
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .cases import bp as cases_bp
+    from .inbox import bp as inbox_bp
     from .cli import register_commands
 
     runtime.init_app(app)
@@ -43,6 +44,7 @@ def create_app(
     web.init_app(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(inbox_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     register_commands(app)

@@ -11,7 +11,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ..domain.enums import Level, Role
 from ..extensions import db
-from ..models import Case, Unit, User
+from ..models import Case, Flag, Notification, Unit, User
 
 
 def _subtree(user: User, *, unit_id, township_id, county_id, village_id) -> ColumnElement[bool]:
@@ -42,6 +42,30 @@ def case_scope(user: User) -> ColumnElement[bool]:
         township_id=Case.township_id,
         county_id=Case.county_id,
         village_id=Case.village_id,
+    )
+
+
+def flag_scope(user: User) -> ColumnElement[bool]:
+    """A WHERE clause on Flag: the flags of cases and units in the user's subtree."""
+    return _subtree(
+        user,
+        unit_id=Flag.unit_id,
+        township_id=Flag.township_id,
+        county_id=Flag.county_id,
+        village_id=Flag.unit_id,
+    )
+
+
+def visible_flags(user: User) -> Select[tuple[Flag]]:
+    return select(Flag).where(flag_scope(user))
+
+
+def inbox(user: User) -> Select[tuple[Notification]]:
+    """The user's own notifications about flags still in their area."""
+    return (
+        select(Notification)
+        .join(Flag, Notification.flag_id == Flag.id)
+        .where(Notification.user_id == user.id, flag_scope(user))
     )
 
 
