@@ -27,6 +27,7 @@ def create_app(
         template_folder=str(PROJECT_ROOT / "templates"),
     )
     os.makedirs(app.instance_path, exist_ok=True)
+    _configure_logging()
     app.config.from_mapping(config_module.load(app.instance_path, test_config))
 
     from . import database, i18n, jobs, runtime, security, web
@@ -53,3 +54,12 @@ def create_app(
         database.prepare(app)
     jobs.maybe_start_in_web_process(app)
     return app
+
+
+def _configure_logging() -> None:
+    """INFO from our own loggers (sweeps, notifications) on stderr, unless the host set it up."""
+    import logging
+
+    if not logging.getLogger().handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s [%(name)s] %(message)s")
+    logging.getLogger("mediation").setLevel(logging.INFO)

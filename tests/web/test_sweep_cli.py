@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -55,3 +56,25 @@ def test_two_sweeps_at_once_raise_each_flag_once(app, world, make, tmp_path):
     assert rows == keys == raised
     # every case: accept overdue, settle warned and breached at the village, then escalated
     assert sum(s["escalated"] for s in summaries) == 30
+
+
+def test_the_scheduler_process_sweeps_at_start(app, world, make, tmp_path):
+    make.case(world.mediator, now=RECEIVED)  # long overdue by now
+    env = dict(os.environ, DATABASE_URL=app.config["DATABASE_URL"], MEDIATION_DEMO="0",
+               MEDIATION_INSTANCE=str(tmp_path / "instance"), SECRET_KEY="x",
+               SWEEP_INTERVAL_MINUTES="60")
+    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "scheduler"],
+                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+    try:
+        deadline = time.monotonic() + 60
+        count = 0
+        while time.monotonic() < deadline and not count:
+            time.sleep(0.5)
+            db.session.expire_all()
+            count = db.session.scalar(select(func.count()).select_from(Flag))
+        assert count > 0, "the scheduler did not sweep at start"
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=30)[0]
+    assert "sweep" in output
