@@ -2,6 +2,7 @@
 
 from .cases import Case, CaseCounter, CaseEvent, Party
 from .flags import Flag, Lease, Notification
+from .incidents import Incident, IncidentRevision, Mark, ScorecardSnapshot, Screening
 from .units import Unit
 from .users import ApiToken, User
 from .workflow import Agreement, CalendarDay, CalendarYear, Deadline, FollowUp
@@ -17,6 +18,11 @@ __all__ = [
     "Deadline",
     "Flag",
     "FollowUp",
+    "Incident",
+    "IncidentRevision",
+    "Mark",
+    "ScorecardSnapshot",
+    "Screening",
     "Lease",
     "Notification",
     "Party",

@@ -45,6 +45,13 @@ class Case(db.Model):
     home_level: Mapped[Level] = mapped_column(enum_column(Level))
 
     is_extended: Mapped[bool] = mapped_column(default=False)
+    # Kept up to date by every action, for the monthly scorecard's aggregate queries.
+    highest_level: Mapped[Level | None] = mapped_column(enum_column(Level))
+    concluded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    concluded_level: Mapped[Level | None] = mapped_column(enum_column(Level))
+    concluded_action: Mapped[str | None] = mapped_column(String(16))
+    is_violence_risk: Mapped[bool] = mapped_column(default=False)
+    is_group_risk: Mapped[bool] = mapped_column(default=False)
     # When the sweep must next look at this case: the nearest warning or deadline of a running
     # clock, or "now" after any change. None: nothing left to watch (concluded, or paused).
     next_check_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
@@ -75,6 +82,8 @@ class Case(db.Model):
         Index("ix_cases_township_received", "township_id", "received_at"),
         Index("ix_cases_county_received", "county_id", "received_at"),
         Index("ix_cases_county_status", "county_id", "status"),
+        Index("ix_cases_county_concluded", "county_id", "concluded_at"),
+        Index("ix_cases_township_concluded", "township_id", "concluded_at"),
     )
 
     def __repr__(self) -> str:
@@ -95,6 +104,8 @@ class Case(db.Model):
     @risks.setter
     def risks(self, members) -> None:
         self.risk_values = [Risk(member).value for member in members]
+        self.is_violence_risk = Risk.violence.value in self.risk_values
+        self.is_group_risk = Risk.group_incident.value in self.risk_values
 
     @property
     def scale_reasons(self) -> list[Message]:
@@ -145,7 +156,10 @@ class CaseEvent(db.Model):
     case: Mapped[Case] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship(lazy="joined")
 
-    __table_args__ = (Index("ix_case_events_case_at", "case_id", "at"),)
+    __table_args__ = (
+        Index("ix_case_events_case_at", "case_id", "at"),
+        Index("ix_case_events_action_at", "action", "at"),
+    )
 
 
 class CaseCounter(db.Model):
