@@ -1,0 +1,378 @@
+"""The monthly scorecard from the real case data, computed in the database.
+
+Each figure is defined once here as a SQL condition (:data:`CASE_METRICS`): summed per village
+with GROUP BY for the scorecard, and used as a WHERE clause for the list of cases behind it,
+so a figure and its list can never disagree. A county month costs what the month holds (indexed
+by county and date), never a loop over the case table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case as when, exists, func, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from ..domain.enums import Clock, Level, Scale
+from ..domain.flags import RULE_VIOLATIONS, FlagKind
+from ..domain.policy import Policy
+from ..domain.scorecard import (
+    TARGET_LEVEL_MIX,
+    Counts,
+    IncidentKind,
+    Month,
+    PetitionLevel,
+    Rollup,
+    VillageCard,
+    rank_within_townships,
+    rates,
+    ratio,
+    roll_up,
+    traffic_light,
+    village_card,
+)
+from ..extensions import db
+from ..models import Agreement, Case, CaseEvent, Deadline, Flag, Incident, ScorecardSnapshot, Screening, Unit
+
+
+def _scope(model, unit: Unit) -> ColumnElement[bool]:
+    """Rows of ``model`` (Case, Incident, Screening) within ``unit``'s subtree."""
+    column = {Level.village: model.village_id, Level.township: model.township_id,
+              Level.county: model.county_id}[unit.kind]
+    return column == unit.id
+
+
+def _settle_breached() -> ColumnElement[bool]:
+    return exists().where(
+        Deadline.case_id == Case.id, Deadline.clock == Clock.settle, Deadline.breached_at.is_not(None)
+    )
+
+
+def _in(column, start: dt.datetime, end: dt.datetime) -> ColumnElement[bool]:
+    return and_(column >= start, column < end)
+
+
+@dataclass(frozen=True)
+class CaseMetric:
+    """A figure counted over cases: the month's window column and the condition within it."""
+
+    name: str
+    window: Callable[[], Any]  # the Case column the month applies to
+    condition: Callable[[], ColumnElement[bool] | None] = lambda: None
+
+
+CASE_METRICS: dict[str, CaseMetric] = {
+    metric.name: metric
+    for metric in [
+        CaseMetric("received", lambda: Case.received_at),
+        CaseMetric("concluded", lambda: Case.concluded_at),
+        CaseMetric("agreements", lambda: Case.concluded_at, lambda: Case.concluded_action == "resolve"),
+        CaseMetric("concluded_on_time", lambda: Case.concluded_at, lambda: ~_settle_breached()),
+        CaseMetric("small_concluded", lambda: Case.concluded_at, lambda: Case.scale == Scale.small),
+        CaseMetric("small_kept_in_village", lambda: Case.concluded_at,
+                   lambda: and_(Case.scale == Scale.small, Case.highest_level == Level.village)),
+        CaseMetric("small_big_concluded", lambda: Case.concluded_at, lambda: Case.scale != Scale.major),
+        CaseMetric("small_big_kept_below_county", lambda: Case.concluded_at,
+                   lambda: and_(Case.scale != Scale.major, Case.highest_level != Level.county)),
+        CaseMetric("concluded_village", lambda: Case.concluded_at, lambda: Case.concluded_level == Level.village),
+        CaseMetric("concluded_township", lambda: Case.concluded_at, lambda: Case.concluded_level == Level.township),
+        CaseMetric("concluded_county", lambda: Case.concluded_at, lambda: Case.concluded_level == Level.county),
+        CaseMetric("prevented_cases", lambda: Case.concluded_at,
+                   lambda: and_(Case.concluded_action == "resolve",
+                                (Case.is_violence_risk | Case.is_group_risk))),
+    ]
+}
+# Figures over cases whose month is that of a related row (events, deadlines, agreements, flags).
+RELATED_METRICS = ("escalations", "breaches", "rule_violations", "follow_up_overdue", "amount_settled")
+
+
+def case_metric_filter(name: str, month: Month, tz: ZoneInfo) -> ColumnElement[bool]:
+    """The WHERE clause listing the cases behind a figure (for the case list's links)."""
+    start, end = month.bounds(tz)
+    if name in CASE_METRICS:
+        metric = CASE_METRICS[name]
+        window = _in(metric.window(), start, end)
+        condition = metric.condition()
+        return window if condition is None else and_(window, condition)
+    if name == "escalations":
+        return exists().where(CaseEvent.case_id == Case.id, CaseEvent.action == "escalate",
+                              CaseEvent.from_level == Level.village, _in(CaseEvent.at, start, end))
+    if name == "breaches":
+        return exists().where(Deadline.case_id == Case.id, Deadline.clock != Clock.judicial_confirmation,
+                              _in(Deadline.breached_at, start, end))
+    if name in ("rule_violations", "follow_up_overdue"):
+        kinds = list(RULE_VIOLATIONS) if name == "rule_violations" else [FlagKind.follow_up_overdue]
+        return exists().where(Flag.case_id == Case.id, Flag.kind.in_(kinds), _in(Flag.raised_at, start, end))
+    if name == "amount_settled":
+        return exists().where(Agreement.case_id == Case.id, _in(Agreement.agreed_at, start, end))
+    raise KeyError(name)
+
+
+METRIC_NAMES = tuple(CASE_METRICS) + RELATED_METRICS
+
+
+@dataclass
+class Scorecard:
+    month: Month
+    unit: Unit
+    villages: list[VillageCard]
+    townships: list[Rollup]
+    rollup: Rollup
+    frozen: bool = False
+    revision: int | None = None
+    snapshots: list[ScorecardSnapshot] = field(default_factory=list)
+
+
+def compute(unit: Unit, month: Month, *, policy: Policy, tz: ZoneInfo) -> Scorecard:
+    """The live scorecard of ``unit`` (village, township or county) for ``month``."""
+    start, end = month.bounds(tz)
+    villages = db.session.scalars(
+        select(Unit).where(Unit.kind == Level.village, _unit_scope(unit)).order_by(Unit.code)
+    ).all()
+    counts = {village.id: Counts() for village in villages}
+
+    def put(rows, attribute: str) -> None:
+        for village_id, value in rows:
+            if village_id in counts:
+                setattr(counts[village_id], attribute, int(value or 0))
+
+    scope = _scope(Case, unit)
+    # Cases received and concluded: one GROUP BY per window column.
+    for window_name in ("received", "concluded"):
+        metrics = [m for m in CASE_METRICS.values() if m.window().key == CASE_METRICS[window_name].window().key]
+        columns = [
+            func.count() if m.condition() is None else func.sum(when((m.condition(), 1), else_=0))
+            for m in metrics
+        ]
+        if window_name == "concluded":
+            columns.append(func.sum(when((CASE_METRICS["prevented_cases"].condition(), Case.people_involved), else_=0)))
+        rows = db.session.execute(
+            select(Case.village_id, *columns)
+            .where(scope, _in(CASE_METRICS[window_name].window(), start, end))
+            .group_by(Case.village_id)
+        ).all()
+        for row in rows:
+            village = counts.get(row[0])
+            if village is None:
+                continue
+            for metric, value in zip(metrics, row[1:]):
+                setattr(village, metric.name, int(value or 0))
+            if window_name == "concluded":
+                village.prevented_people = int(row[-1] or 0)
+
+    put(db.session.execute(
+        select(Case.village_id, func.count()).join(CaseEvent, CaseEvent.case_id == Case.id)
+        .where(scope, CaseEvent.action == "escalate", CaseEvent.from_level == Level.village,
+               _in(CaseEvent.at, start, end))
+        .group_by(Case.village_id)), "escalations")
+    put(db.session.execute(
+        select(Case.village_id, func.count()).join(Deadline, Deadline.case_id == Case.id)
+        .where(scope, Deadline.clock != Clock.judicial_confirmation, _in(Deadline.breached_at, start, end))
+        .group_by(Case.village_id)), "breaches")
+    put(db.session.execute(
+        select(Case.village_id, func.sum(Agreement.amount_fen)).join(Agreement, Agreement.case_id == Case.id)
+        .where(scope, _in(Agreement.agreed_at, start, end))
+        .group_by(Case.village_id)), "amount_settled_fen")
+
+    flag_scope = {Level.village: Flag.unit_id, Level.township: Flag.township_id,
+                  Level.county: Flag.county_id}[unit.kind] == unit.id
+    for village_id, kind, number in db.session.execute(
+        select(Flag.unit_id, Flag.kind, func.count())
+        .where(flag_scope, _in(Flag.raised_at, start, end),
+               Flag.kind.in_(list(RULE_VIOLATIONS) + [FlagKind.follow_up_overdue]))
+        .group_by(Flag.unit_id, Flag.kind)
+    ):
+        if village_id in counts:
+            attribute = "follow_up_overdue" if kind is FlagKind.follow_up_overdue else "rule_violations"
+            setattr(counts[village_id], attribute, getattr(counts[village_id], attribute) + number)
+
+    for village_id, kind, level, collective, number, injured, dead in db.session.execute(
+        select(Incident.village_id, Incident.kind, Incident.petition_level, Incident.is_collective,
+               func.count(), func.sum(Incident.injured), func.sum(Incident.dead))
+        .where(_scope(Incident, unit), _in(Incident.occurred_at, start, end))
+        .group_by(Incident.village_id, Incident.kind, Incident.petition_level, Incident.is_collective)
+    ):
+        village = counts.get(village_id)
+        if village is None:
+            continue
+        if kind is IncidentKind.petition:
+            if level is not None and level.is_above_county:
+                village.petitions_above_county += number
+            elif level is PetitionLevel.county:
+                village.petitions_county += number
+            else:
+                village.petitions_township += number
+            village.collective_petitions += number if collective else 0
+        elif kind is IncidentKind.accident:
+            village.accidents += number
+            village.injured += int(injured or 0)
+            village.dead += int(dead or 0)
+        elif kind is IncidentKind.criminal:
+            village.criminal += number
+        else:
+            village.public_order += number
+
+    put(((village_id, 1) for (village_id,) in db.session.execute(
+        select(Screening.village_id).where(_scope(Screening, unit), Screening.month == str(month)))),
+        "screening_filed")
+
+    township_of = {village.id: village.parent for village in villages}
+    cards = [
+        village_card(village.code, village.name, township_of[village.id].code if township_of[village.id] else "",
+                     counts[village.id], policy.scorecard.weights)
+        for village in villages
+    ]
+    rank_within_townships(cards)
+    townships: dict[str, Rollup] = {}
+    for village, card in zip(villages, cards):
+        parent = township_of[village.id]
+        if parent is not None:
+            townships.setdefault(parent.code, Rollup(parent.code, parent.name, Level.township))
+            roll_up(townships[parent.code], [card])
+    rollup = roll_up(Rollup(unit.code, unit.name, unit.kind), cards)
+    return Scorecard(month, unit, cards, sorted(townships.values(), key=lambda r: r.code), rollup)
+
+
+def _unit_scope(unit: Unit) -> ColumnElement[bool]:
+    return {Level.village: Unit.id, Level.township: Unit.township_id,
+            Level.county: Unit.county_id}[unit.kind] == unit.id
+
+
+# --- as data: the API, the exports, the snapshots -----------------------------------------
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _counts_dict(counts: Counts) -> dict[str, Any]:
+    data = {name: getattr(counts, name) for name in Counts.__dataclass_fields__ if name != "amount_settled_fen"}
+    data["amount_settled_yuan"] = str((Decimal(counts.amount_settled_fen) / 100).quantize(Decimal("0.01")))
+    data["petitions"] = counts.petitions
+    data.update({key: _plain(value) for key, value in rates(counts).items()})
+    return data
+
+
+def rollup_dict(rollup: Rollup) -> dict[str, Any]:
+    return {
+        "code": rollup.code,
+        "name": rollup.name,
+        "level": rollup.level.value,
+        **_counts_dict(rollup.counts),
+        "villages": rollup.villages,
+        "three_zero_villages": rollup.three_zero_villages,
+        "three_zero_rate": _plain(rollup.three_zero_rate),
+        "level_mix": {key: _plain(value) for key, value in rollup.level_mix().items()},
+        "level_mix_target": {key: str(value) for key, value in TARGET_LEVEL_MIX.items()},
+    }
+
+
+def village_dict(card: VillageCard) -> dict[str, Any]:
+    return {
+        "code": card.code,
+        "name": card.name,
+        "township_code": card.township_code,
+        **_counts_dict(card.counts),
+        "three_zero": card.three_zero,
+        "score": card.score,
+        "rank": card.rank,
+        "light": traffic_light(card),
+        "deductions": [
+            {"kind": item.kind, "count": item.count, "weight": item.weight, "points": item.points}
+            for item in card.deductions
+        ],
+    }
+
+
+def as_dict(card: Scorecard) -> dict[str, Any]:
+    """The scorecard in CONTRACT.md's shape (also what a snapshot keeps)."""
+    return {
+        "month": str(card.month),
+        "unit_code": card.unit.code,
+        "unit_name": card.unit.name,
+        "frozen": card.frozen,
+        "revision": card.revision,
+        "villages": [village_dict(village) for village in card.villages],
+        "townships": [rollup_dict(township) for township in card.townships],
+        "rollup": rollup_dict(card.rollup),
+    }
+
+
+# --- freezing and revisions -------------------------------------------------------------------
+
+
+def snapshots(county: Unit, month: Month) -> list[ScorecardSnapshot]:
+    return list(db.session.scalars(
+        select(ScorecardSnapshot)
+        .where(ScorecardSnapshot.county_id == county.id, ScorecardSnapshot.month == str(month))
+        .order_by(ScorecardSnapshot.revision)
+    ))
+
+
+def _comparable(data: dict) -> dict:
+    return {key: value for key, value in data.items() if key not in ("frozen", "revision")}
+
+
+def freeze(county: Unit, month: Month, *, now: dt.datetime, policy: Policy, tz: ZoneInfo,
+           user=None, reason: str = "") -> ScorecardSnapshot | None:
+    """Freeze the county's month (revision 1), or publish a revision when the live figures
+    differ from the newest snapshot. None when there is nothing new to keep."""
+    existing = snapshots(county, month)
+    live = as_dict(compute(county, month, policy=policy, tz=tz))
+    if existing and _comparable(existing[-1].data) == _comparable(live):
+        return None
+    snapshot = ScorecardSnapshot(
+        county_id=county.id, month=str(month), revision=len(existing) + 1, frozen_at=now,
+        published_by_id=user.id if user else None, reason=reason, data=live,
+    )
+    db.session.add(snapshot)
+    db.session.flush()
+    return snapshot
+
+
+def view(unit: Unit, month: Month, *, policy: Policy, tz: ZoneInfo) -> tuple[dict, dict | None, list[ScorecardSnapshot]]:
+    """What to show for ``unit`` and ``month``: the figures in force (the newest snapshot of a
+    frozen month, else live), the live figures when they differ (a pending revision), and the
+    snapshots kept."""
+    live_card = compute(unit, month, policy=policy, tz=tz)
+    live = as_dict(live_card)
+    county = unit if unit.kind is Level.county else db.session.get(Unit, unit.county_id)
+    kept = snapshots(county, month)
+    if not kept:
+        return live, None, []
+    newest = kept[-1]
+    shown = _restrict(newest.data, unit)
+    shown.update({"frozen": True, "revision": newest.revision})
+    pending = live if _comparable(_restrict(newest.data, unit)) != _comparable(live) else None
+    return shown, pending, kept
+
+
+def _village_as_rollup(village: dict) -> dict:
+    total = village["concluded_village"] + village["concluded_township"] + village["concluded_county"]
+    mix = {level: _plain(ratio(village[f"concluded_{level}"], total)) for level in ("village", "township", "county")}
+    return village | {"level": "village", "villages": 1, "three_zero_villages": int(village["three_zero"]),
+                      "three_zero_rate": "1.0000" if village["three_zero"] else "0.0000", "level_mix": mix,
+                      "level_mix_target": {key: str(value) for key, value in TARGET_LEVEL_MIX.items()}}
+
+
+def _restrict(county_data: dict, unit: Unit) -> dict:
+    """A county snapshot narrowed to a township or village of it."""
+    if unit.kind is Level.county:
+        return dict(county_data)
+    data = dict(county_data)
+    if unit.kind is Level.township:
+        data["villages"] = [v for v in county_data["villages"] if v["township_code"] == unit.code]
+        data["townships"] = [t for t in county_data["townships"] if t["code"] == unit.code]
+        data["rollup"] = data["townships"][0] if data["townships"] else county_data["rollup"]
+    else:
+        data["villages"] = [v for v in county_data["villages"] if v["code"] == unit.code]
+        data["townships"] = []
+        data["rollup"] = _village_as_rollup(data["villages"][0]) if data["villages"] else {}
+    data["unit_code"], data["unit_name"] = unit.code, unit.name
+    return data
