@@ -15,9 +15,13 @@ Every function takes the calendar and the time zone as arguments and never reads
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 from zoneinfo import ZoneInfo
+
+from .i18n import Message, N_
+from .intake import InvalidInput
 
 DAY_SECONDS = 86_400
 UTC = dt.timezone.utc
@@ -33,12 +37,21 @@ def bundled_workday(day: dt.date) -> bool | None:
         return None
 
 
+def bundled_years(
+    first: int, last: int, bundled: Callable[[dt.date], bool | None] = bundled_workday
+) -> list[int]:
+    """The years from ``first`` to ``last`` the bundled calendar knows."""
+    return [year for year in range(first, last + 1) if bundled(dt.date(year, 1, 2)) is not None]
+
+
 class WorkCalendar:
     """Which local dates are working days.
 
-    ``holidays`` and ``workdays`` override everything (policy file and admin entries);
-    ``entered_years`` are years an admin has declared complete; ``bundled`` answers for the
-    years it knows and None otherwise.
+    ``holidays`` and ``workdays`` override everything (policy file and admin entries; a day in
+    both is a working day); ``entered_years`` are years an admin has declared complete;
+    ``bundled`` answers for the years it knows and None otherwise. A few extra days of a year
+    nobody has entered (a local holiday in the policy file) do not make that year known: its
+    other days stay provisional.
     """
 
     def __init__(
@@ -51,9 +64,7 @@ class WorkCalendar:
     ):
         self.holidays = frozenset(holidays)
         self.workdays = frozenset(workdays)
-        self.entered_years = frozenset(entered_years) | {
-            day.year for day in self.holidays | self.workdays
-        }
+        self.entered_years = frozenset(entered_years)
         self._bundled = bundled
         self._cache: dict[dt.date, tuple[bool, bool]] = {}
 
@@ -90,12 +101,20 @@ class Instant:
     provisional: bool = False
 
 
+def _aware(t: dt.datetime) -> dt.datetime:
+    """Refuse a naive instant: its meaning would hang on the server's own time zone."""
+    if t.tzinfo is None or t.utcoffset() is None:
+        raise ValueError(f"naive datetime {t!r}: instants must carry their offset")
+    return t
+
+
 def _local_midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(UTC)
 
 
 def anchor_after(t: dt.datetime, tz: ZoneInfo) -> dt.datetime:
     """The start of the local day after ``t``'s: where "N working days after t" starts counting."""
+    _aware(t)
     return _local_midnight(t.astimezone(tz).date() + dt.timedelta(days=1), tz)
 
 
@@ -103,19 +122,19 @@ def working_seconds_between(
     start: dt.datetime, end: dt.datetime, calendar: WorkCalendar, tz: ZoneInfo
 ) -> tuple[int, bool]:
     """Seconds of working days between two instants (0 if end ≤ start), and provisional."""
-    if end <= start:
+    if _aware(end) <= _aware(start):
         return 0, False
     total, provisional = 0, False
     day = start.astimezone(tz).date()
     last = end.astimezone(tz).date()
     while day <= last:
-        is_work, guessed = calendar.day(day)
-        if is_work:
-            provisional |= guessed
-            day_start = _local_midnight(day, tz)
-            day_end = _local_midnight(day + dt.timedelta(days=1), tz)
-            lo, hi = max(start, day_start), min(end, day_end)
-            if hi > lo:
+        day_start = _local_midnight(day, tz)
+        day_end = _local_midnight(day + dt.timedelta(days=1), tz)
+        lo, hi = max(start, day_start), min(end, day_end)
+        if hi > lo:
+            is_work, guessed = calendar.day(day)
+            provisional |= guessed  # a guessed day off counts too: it may turn out a working day
+            if is_work:
                 total += int((hi - lo).total_seconds())
         day += dt.timedelta(days=1)
     return total, provisional
@@ -128,20 +147,23 @@ def after_working_seconds(
 
     Ending exactly at a day's end gives 24:00 of that working day, never the next one.
     """
+    _aware(start)
     remaining = float(seconds)
     provisional = False
     day = start.astimezone(tz).date()
-    while True:
+    give_up = day + dt.timedelta(days=366 * 10)  # a calendar with no working days left
+    while day < give_up:
         is_work, guessed = calendar.day(day)
         day_end = _local_midnight(day + dt.timedelta(days=1), tz)
+        provisional |= guessed  # skipping a guessed day off is a guess as well
         if is_work:
-            provisional |= guessed
             lo = max(start, _local_midnight(day, tz))
             available = (day_end - lo).total_seconds()
             if remaining <= available:
-                return Instant(lo + dt.timedelta(seconds=remaining), provisional)
+                return Instant((lo + dt.timedelta(seconds=remaining)).astimezone(UTC), provisional)
             remaining -= available
         day += dt.timedelta(days=1)
+    raise ValueError(f"no end within ten years of {start.isoformat()}: too few working days")
 
 
 def add_working_days(t: dt.datetime, days: int, calendar: WorkCalendar, tz: ZoneInfo) -> Instant:
@@ -160,3 +182,85 @@ def working_days_left(
     if due >= now:
         return working_seconds_between(now, due, calendar, tz)[0] / DAY_SECONDS
     return -working_seconds_between(due, now, calendar, tz)[0] / DAY_SECONDS
+
+
+# --- entering a year ----------------------------------------------------------------------
+
+YEAR_MIN, YEAR_MAX = 2000, 2100
+_DAY_SEPARATORS = re.compile(r"[\s,，、;；]+")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True)
+class YearEntry:
+    """A year's days off and make-up working days (调休), as an admin enters them."""
+
+    year: int
+    holidays: tuple[dt.date, ...]
+    workdays: tuple[dt.date, ...]
+
+
+def parse_year_entry(year: Any, holidays: Any, workdays: Any) -> YearEntry:
+    """Check an admin's entry of a year: ``holidays`` and ``workdays`` are texts of
+    YYYY-MM-DD days (one a line, or separated by commas), or lists of dates. Every day must
+    fall in ``year`` and none may be both. Raises InvalidInput naming the field."""
+    errors: dict[str, Message] = {}
+    number = _year(year)
+    if number is None:
+        errors["year"] = Message(
+            N_("Enter a year from %(min)s to %(max)s."), {"min": YEAR_MIN, "max": YEAR_MAX}
+        )
+    lists = {}
+    for key, raw in (("holidays", holidays), ("workdays", workdays)):
+        days, problem = _days(raw, number)
+        lists[key] = days
+        if problem is not None:
+            errors[key] = problem
+    if "holidays" not in errors and "workdays" not in errors:
+        both = sorted(set(lists["holidays"]) & set(lists["workdays"]))
+        if both:
+            errors["workdays"] = Message(
+                N_("A day cannot be both a holiday and a working day: %(days)s"),
+                {"days": ", ".join(day.isoformat() for day in both)},
+            )
+    if errors:
+        raise InvalidInput(errors)
+    return YearEntry(number, tuple(lists["holidays"]), tuple(lists["workdays"]))
+
+
+def _year(raw: Any) -> int | None:
+    if isinstance(raw, str) and raw.strip().isdigit():
+        raw = int(raw.strip())
+    if isinstance(raw, bool) or not isinstance(raw, int) or not YEAR_MIN <= raw <= YEAR_MAX:
+        return None
+    return raw
+
+
+def _days(raw: Any, year: int | None) -> tuple[list[dt.date], Message | None]:
+    """The sorted distinct days of ``raw``, or the first problem found."""
+    if raw is None:
+        return [], None
+    tokens = _DAY_SEPARATORS.split(raw) if isinstance(raw, str) else list(raw)
+    days: set[dt.date] = set()
+    for token in tokens:
+        if isinstance(token, dt.date) and not isinstance(token, dt.datetime):
+            day = token
+        elif isinstance(token, str) and not token:
+            continue
+        elif isinstance(token, str) and _ISO_DAY.fullmatch(token):
+            try:
+                day = dt.date.fromisoformat(token)
+            except ValueError:
+                day = None
+        else:
+            day = None
+        if day is None:
+            return [], Message(
+                N_("Not a date: %(value)s. Write each day as YYYY-MM-DD."), {"value": str(token)[:20]}
+            )
+        if year is not None and day.year != year:
+            return [], Message(
+                N_("%(day)s is not in %(year)s."), {"day": day.isoformat(), "year": year}
+            )
+        days.add(day)
+    return sorted(days), None

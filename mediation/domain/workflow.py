@@ -74,19 +74,15 @@ class Refused(Exception):
         self.forbidden = forbidden
 
 
-def refusal(action: Action, case: CaseState, actor: Actor) -> Refused | None:
-    """Why ``actor`` may not do ``action`` to ``case`` now, or None when allowed."""
-    if actor.role in (Role.viewer, Role.admin) or not actor.in_scope:
-        return Refused(Message(N_("Your role may not act on this case.")), forbidden=True)
-    if action is Action.reclassify:
-        if actor.role not in (Role.township_officer, Role.county_officer):
-            return Refused(Message(N_("Only an officer may change the scale.")), forbidden=True)
-    elif actor.unit_id != case.holder_id or HANDLER[case.level] is not actor.role:
-        return Refused(
-            Message(N_("Only the unit holding the case may do this; it is held at the %(level_label)s level."),
-                    {"level_label": case.level.label}),
-            forbidden=True,
-        )
+def refusal(action: Action, case: CaseState, actor: Actor | None) -> Refused | None:
+    """Why ``actor`` may not do ``action`` to ``case`` now, or None when allowed.
+
+    ``actor`` None is the system (the sweep's auto-escalation): no role to check, but the
+    state machine holds for it too."""
+    if actor is not None:
+        problem = _role_refusal(action, case, actor)
+        if problem is not None:
+            return problem
     starts, _ = TRANSITIONS[action]
     if case.status not in starts:
         return Refused(
@@ -99,6 +95,21 @@ def refusal(action: Action, case: CaseState, actor: Actor) -> Refused | None:
         return Refused(Message(N_("A village has no unit below it.")))
     if action is Action.extend and case.is_extended:
         return Refused(Message(N_("The one-month limit can be extended only once.")))
+    return None
+
+
+def _role_refusal(action: Action, case: CaseState, actor: Actor) -> Refused | None:
+    if actor.role in (Role.viewer, Role.admin) or not actor.in_scope:
+        return Refused(Message(N_("Your role may not act on this case.")), forbidden=True)
+    if action is Action.reclassify:
+        if actor.role not in (Role.township_officer, Role.county_officer):
+            return Refused(Message(N_("Only an officer may change the scale.")), forbidden=True)
+    elif actor.unit_id != case.holder_id or HANDLER[case.level] is not actor.role:
+        return Refused(
+            Message(N_("Only the unit holding the case may do this; it is held at the %(level_label)s level."),
+                    {"level_label": case.level.label}),
+            forbidden=True,
+        )
     return None
 
 
