@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
-from ..domain.calendar import WorkCalendar
+from ..domain.calendar import WorkCalendar, parse_year_entry
 from ..domain.clocks import schedule
 from ..domain.policy import Policy
 from ..extensions import db
@@ -37,24 +37,31 @@ def enter_year(
 ) -> int:
     """Record a year's holidays and make-up working days (replacing earlier entries for that
     year), mark it entered, and recompute every provisional deadline. Returns how many
-    deadlines changed."""
+    deadlines changed. Raises InvalidInput (a day outside the year, a day in both lists)
+    before changing anything."""
+    entry = parse_year_entry(year, holidays, workdays)
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     db.session.execute(delete(CalendarDay).where(CalendarDay.day.between(first, last)))
-    for day in sorted(set(holidays)):
+    for day in entry.holidays:
         db.session.add(CalendarDay(day=day, is_workday=False))
-    for day in sorted(set(workdays)):
+    for day in entry.workdays:
         db.session.add(CalendarDay(day=day, is_workday=True))
-    if db.session.get(CalendarYear, year) is None:
+    entered = db.session.get(CalendarYear, year)
+    if entered is None:
         db.session.add(CalendarYear(year=year, entered_at=now, entered_by_id=actor.id))
+    else:
+        entered.entered_at, entered.entered_by_id = now, actor.id
     db.session.flush()
     return recompute_provisional(policy, tz)
 
 
 def recompute_provisional(policy: Policy, tz: ZoneInfo) -> int:
-    """Recompute the deadlines marked provisional against the calendar as it now stands."""
+    """Recompute the running deadlines marked provisional against the calendar as it now
+    stands. A stopped clock keeps the deadline it was settled against (met or breached),
+    so its record never contradicts itself."""
     calendar = work_calendar(policy)
     changed = 0
-    for deadline in db.session.scalars(select(Deadline).where(Deadline.is_provisional.is_(True))):
+    for deadline in db.session.scalars(_provisional_running()):
         result = schedule(
             started_at=deadline.started_at,
             days=deadline.days,
@@ -72,3 +79,27 @@ def recompute_provisional(policy: Policy, tz: ZoneInfo) -> int:
         deadline.is_provisional = result.provisional
     db.session.flush()
     return changed
+
+
+def _provisional_running():
+    return select(Deadline).where(Deadline.is_provisional.is_(True), Deadline.stopped_at.is_(None))
+
+
+def provisional_count() -> int:
+    """How many running deadlines rest on a provisional (Monday-Friday) guess."""
+    return db.session.scalar(select(func.count()).select_from(_provisional_running().subquery()))
+
+
+def entered_years() -> list[tuple[CalendarYear, list[dt.date], list[dt.date]]]:
+    """The years an admin has entered, newest first, each with its holidays and make-up
+    working days."""
+    days = db.session.execute(select(CalendarDay.day, CalendarDay.is_workday).order_by(CalendarDay.day)).all()
+    result = []
+    for entered in db.session.scalars(select(CalendarYear).order_by(CalendarYear.year.desc())):
+        of_year = [(day, work) for day, work in days if day.year == entered.year]
+        result.append((
+            entered,
+            [day for day, work in of_year if not work],
+            [day for day, work in of_year if work],
+        ))
+    return result

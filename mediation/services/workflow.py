@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from ..domain.calendar import WorkCalendar, working_seconds_between
+from ..domain.calendar import WorkCalendar, anchor_after, working_seconds_between
 from ..domain.clocks import (
     ClockSpec,
     arrival_clocks,
@@ -93,16 +93,16 @@ def perform(
     """
     if version is not None and version != case.version:
         raise Conflict(case, version)
-    if user is not None:
-        problem = refusal(action, state_of(case), actor_for(user))
-        if problem is not None:
-            raise problem
+    problem = refusal(action, state_of(case), actor_for(user) if user is not None else None)
+    if problem is not None:
+        raise problem
     data = parse_action_input(action, raw)
     before = (case.status, case.level)
     details = _APPLY[action](case, data, ctx, user)
     case.status = next_status(action, before[0], performed=data.performed)
     case.updated_at = ctx.now  # every action moves the version, so a stale copy is caught
     case.next_check_at = ctx.now  # the next sweep looks at it again (flags raised or cleared)
+    _record_progress(case, action, before[0], ctx)
     db.session.flush()
     event = CaseEvent(
         case_id=case.id,
@@ -120,6 +120,22 @@ def perform(
     db.session.add(event)
     db.session.flush()
     return event
+
+
+def _record_progress(case: Case, action: Action, was: CaseStatus, ctx: Context) -> None:
+    """The columns the monthly scorecard counts: the highest level reached and the conclusion
+    (agreement, referral or withdrawal: when, at which level)."""
+    if case.highest_level is None or case.level.rank > case.highest_level.rank:
+        case.highest_level = case.level
+    if case.status in CONCLUDED and was not in CONCLUDED:
+        case.concluded_at, case.concluded_level, case.concluded_action = ctx.now, case.level, action.value
+    elif case.status not in CONCLUDED and was in CONCLUDED:
+        case.concluded_at = case.concluded_level = case.concluded_action = None  # reopened
+
+
+CONCLUDED = frozenset(
+    {CaseStatus.resolved, CaseStatus.closed, CaseStatus.referred, CaseStatus.withdrawn}
+)
 
 
 # --- clocks -----------------------------------------------------------------------------
@@ -216,19 +232,35 @@ def _pause(case: Case, data: ActionInput, ctx: Context, user) -> dict:
 def _resume(case: Case, data: ActionInput, ctx: Context, user) -> dict:
     """Every running clock moves by the time the case was paused: working time for a
     working-day clock, elapsed time for a calendar-day one."""
+    paused_at, shifted = _shift_for_pause(case, ctx)
+    return {"paused_at": paused_at.isoformat(), "shifted": shifted}
+
+
+def _shift_for_pause(case: Case, ctx: Context) -> tuple[dt.datetime, int]:
+    """Move each running deadline by the part of the pause (from the last pause to now)
+    during which it was counting; returns the pause's start and how many moved."""
     paused_at = _last_pause(case)
     shifted = 0
     for deadline in running(case):
         if deadline.due_at <= paused_at:
             continue  # already overdue when paused: stays so
-        if deadline.is_working_days:
-            seconds, _ = working_seconds_between(paused_at, ctx.now, ctx.calendar, ctx.tz)
-        else:
-            seconds = int((ctx.now - paused_at).total_seconds())
-        deadline.shift_seconds += seconds
-        _reschedule(deadline, ctx)
-        shifted += 1
-    return {"paused_at": paused_at.isoformat(), "shifted": shifted}
+        seconds = _paused_seconds(deadline, paused_at, ctx)
+        if seconds:
+            deadline.shift_seconds += seconds
+            _reschedule(deadline, ctx)
+            shifted += 1
+    return paused_at, shifted
+
+
+def _paused_seconds(deadline: Deadline, paused_at: dt.datetime, ctx: Context) -> int:
+    """The paused time that held this clock back. A working-day clock counts from the end of
+    its start's local day, and a clock started during the pause (a re-classification) only
+    from its start: time before that never counted, so it moves nothing."""
+    if deadline.is_working_days:
+        counting_from = max(paused_at, anchor_after(deadline.started_at, ctx.tz))
+        return working_seconds_between(counting_from, ctx.now, ctx.calendar, ctx.tz)[0]
+    counting_from = max(paused_at, deadline.started_at)
+    return max(0, int((ctx.now - counting_from).total_seconds()))
 
 
 def _last_pause(case: Case) -> dt.datetime:
@@ -269,7 +301,9 @@ def _escalate(case: Case, data: ActionInput, ctx: Context, user) -> dict:
 
 def _assign_down(case: Case, data: ActionInput, ctx: Context, user) -> dict:
     target = access.find_unit(user, data.to_unit_code) if user else None
-    if target is None or target.kind.rank >= case.level.rank or not _below(target, case.holder):
+    # Only the case's own township or village: another unit's users could not even see it.
+    own = target is not None and target.id in (case.village_id, case.township_id)
+    if not own or target.kind.rank >= case.level.rank or not _below(target, case.holder):
         raise InvalidInput({"to_unit_code": Message(N_("Choose a unit below the one holding the case."))})
     _arrive(case, target, ctx)
     return {"to_unit_code": target.code}
@@ -280,6 +314,8 @@ def _below(unit: Unit, holder: Unit) -> bool:
 
 
 def _conclude(case: Case, data: ActionInput, ctx: Context, user) -> dict:
+    if case.status is CaseStatus.paused:
+        _shift_for_pause(case, ctx)  # the clocks stood still while paused: no breach from it
     stop(running(case), ctx)
     return {"to": data.refer_to.value} if data.refer_to else {}
 
@@ -319,14 +355,16 @@ def _extend(case: Case, data: ActionInput, ctx: Context, user) -> dict:
 
 def _reclassify(case: Case, data: ActionInput, ctx: Context, user) -> dict:
     old = case.scale
+    # Read the clocks first: loading them after the changes would autoflush the case and
+    # move its version twice for one action.
+    reports = running(case, Clock.major_report)
     case.scale, case.home_level = data.scale, data.scale.home_level
     case.is_scale_overridden = True
     case.scale_reasons = [Message(N_("set by an officer: %(reason)s"), {"reason": data.note})]
-    reports = running(case, Clock.major_report)
     if data.scale is Scale.major and case.level is not Level.county and not reports:
         start_clock(case, major_report_clock(case.level, ctx.policy.clocks), ctx.now, ctx)
     elif data.scale is not Scale.major:
-        stop(reports, ctx)
+        stop(reports, ctx, met=False)  # no longer owed, but not reported either
     return {"from_scale": old.value, "to_scale": data.scale.value}
 
 
