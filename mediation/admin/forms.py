@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import PasswordField, SelectField, StringField, SubmitField
+from wtforms import PasswordField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 
@@ -38,3 +38,15 @@ class UserForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button that only needs CSRF protection."""
+
+
+class CalendarYearForm(FlaskForm):
+    """A year's holidays and make-up working days; the rules are checked by the domain."""
+
+    year = StringField(_l("Year"), render_kw={"inputmode": "numeric", "maxlength": 4})
+    holidays = TextAreaField(
+        _l("Holidays (days off)"), render_kw={"rows": 8, "placeholder": "2027-01-01"}
+    )
+    workdays = TextAreaField(
+        _l("Make-up working days"), render_kw={"rows": 4, "placeholder": "2027-02-07"}
+    )

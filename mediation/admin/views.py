@@ -1,23 +1,26 @@
-"""Administration: units, users and the policy in force (admins, within their county)."""
+"""Administration: units, users, the working calendar and the policy in force (admins, within
+their county)."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import runtime
+from ..domain.calendar import bundled_years, parse_year_entry
 from ..domain.enums import Level, Role
 from ..domain.intake import InvalidInput
 from ..extensions import db
 from ..i18n import render_fields
 from ..models import Unit, User
 from ..services import access
+from ..services import calendar as calendar_service
 from ..services.units import UnitImportError, UnitRow, import_units, read_units_csv
 from ..services.users import create_user
 from . import bp
-from .forms import ConfirmForm, UnitForm, UnitImportForm, UserForm
+from .forms import CalendarYearForm, ConfirmForm, UnitForm, UnitImportForm, UserForm
 
 
 @bp.before_request
@@ -161,3 +164,77 @@ def toggle_user(user_id: int):
 @bp.route("/policy")
 def policy():
     return render_template("admin/policy.html", policy=runtime.policy().as_dict())
+
+
+FIRST_PROBED_YEAR = 2000
+UNKNOWN_YEARS_SHOWN = 3
+
+
+@bp.route("/calendar", methods=["GET", "POST"])
+def calendar():
+    """The working calendar: what the bundled Chinese calendar knows, the years entered here,
+    the policy file's extra days, and the form to enter (or re-enter) a year."""
+    entered = calendar_service.entered_years()
+    form = CalendarYearForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            entry = parse_year_entry(form.year.data, form.holidays.data, form.workdays.data)
+            recomputed = calendar_service.enter_year(
+                current_user,
+                entry.year,
+                holidays=list(entry.holidays),
+                workdays=list(entry.workdays),
+                now=runtime.utcnow(),
+                policy=runtime.policy(),
+                tz=runtime.tz(),
+            )
+        except InvalidInput as error:
+            db.session.rollback()
+            for name, message in render_fields(error.fields).items():
+                form[name].errors.append(message)
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("The calendar of %(year)s is saved. Provisional deadlines recomputed: %(count)s.",
+                    year=entry.year, count=recomputed), "success")
+            return redirect(url_for("admin.calendar"))
+    elif form.errors:
+        status = 422
+    elif request.method == "GET":
+        _prefill(form, entered, request.args.get("year", ""))
+
+    this_year = runtime.utcnow().astimezone(runtime.tz()).year
+    known = bundled_years(FIRST_PROBED_YEAR, this_year + UNKNOWN_YEARS_SHOWN + 1)
+    entered_by_year = {row[0].year: row for row in entered}
+    after_known = (max(known) + 1) if known else this_year
+    unknown = [after_known + i for i in range(UNKNOWN_YEARS_SHOWN)]
+    policy = runtime.policy()
+    return render_template(
+        "admin/calendar.html",
+        form=form,
+        known=known,
+        unknown=[(year, year in entered_by_year) for year in unknown],
+        entered=entered,
+        policy_holidays=sorted(policy.calendar.holidays),
+        policy_workdays=sorted(policy.calendar.workdays),
+        provisional=calendar_service.provisional_count(),
+    ), status
+
+
+def _prefill(form: CalendarYearForm, entered, year_text: str) -> None:
+    """Open the form on a year: its current entries (to re-enter), or the first year that is
+    neither bundled nor entered."""
+    rows = {row[0].year: row for row in entered}
+    year = int(year_text) if year_text.isdigit() else None
+    if year in rows:
+        _, holidays, workdays = rows[year]
+        form.year.data = str(year)
+        form.holidays.data = "\n".join(day.isoformat() for day in holidays)
+        form.workdays.data = "\n".join(day.isoformat() for day in workdays)
+        return
+    this_year = runtime.utcnow().astimezone(runtime.tz()).year
+    known = set(bundled_years(this_year, this_year + UNKNOWN_YEARS_SHOWN))
+    candidates = [y for y in range(this_year, this_year + UNKNOWN_YEARS_SHOWN + 1)
+                  if y not in known and y not in rows]
+    form.year.data = str(year or (candidates[0] if candidates else this_year + 1))
