@@ -1,12 +1,21 @@
-"""Fixtures: a real SQLite database per test, copied from one migrated at session start."""
+"""Fixtures: a real database per test, copied from one migrated at session start.
+
+SQLite by default (a file copied per test). With ``--postgres URL`` (or TEST_POSTGRES_URL) the
+same suite runs on PostgreSQL: one template database migrated once, and a fresh database made
+from it for each test (CREATE DATABASE … TEMPLATE).
+"""
 
 from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import itertools
+import os
 import shutil
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from flask.testing import FlaskClient
 
@@ -27,18 +36,107 @@ class IsolatedClient(FlaskClient):
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
-@pytest.fixture(scope="session")
-def migrated_db(tmp_path_factory):
-    """A database file built by running every migration, once per test session."""
-    folder = tmp_path_factory.mktemp("template")
-    path = folder / "mediation.db"
+def pytest_addoption(parser):
+    parser.addoption(
+        "--postgres",
+        default=os.environ.get("TEST_POSTGRES_URL", ""),
+        metavar="URL",
+        help="run the suite on PostgreSQL, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres "
+        "(databases are created and dropped per test); default: SQLite",
+    )
+
+
+def pytest_report_header(config):
+    url = config.getoption("--postgres")
+    return f"database: {'PostgreSQL ' + make_url(url).render_as_string() if url else 'SQLite'}"
+
+
+def _migrate(url: str, folder) -> None:
     app = create_app(
-        {"DATABASE_URL": f"sqlite:///{path}", "MEDIATION_DEMO": False, "TESTING": True},
+        {"DATABASE_URL": url, "MEDIATION_DEMO": False, "TESTING": True},
         instance_path=str(folder / "instance"),
     )
     with app.app_context():
         db.engine.dispose()
-    return path
+
+
+class SqliteDatabases:
+    """A migrated file, copied for each test."""
+
+    def __init__(self, folder):
+        self.template = folder / "mediation.db"
+        _migrate(f"sqlite:///{self.template}", folder)
+
+    def fresh(self, tmp_path) -> str:
+        path = tmp_path / "mediation.db"
+        shutil.copy(self.template, path)
+        return f"sqlite:///{path}"
+
+    def drop(self, url: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class PostgresDatabases:
+    """A migrated template database; each test gets its own copy, dropped afterwards."""
+
+    def __init__(self, server_url: str, folder):
+        self.server = make_url(server_url)
+        self.admin = create_engine(self.server, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
+        self.prefix = f"fq_test_{os.getpid()}"
+        self.counter = itertools.count()
+        try:
+            with self.admin.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as error:  # the server is not there: say so once, skip everything
+            pytest.exit(f"--postgres: cannot reach {self.server.render_as_string()}: {error}", 3)
+        self.template = f"{self.prefix}_template"
+        self._execute(f'DROP DATABASE IF EXISTS "{self.template}"')
+        self._execute(f'CREATE DATABASE "{self.template}"')
+        _migrate(self._url(self.template), folder)
+
+    def _url(self, name: str) -> str:
+        return self.server.set(database=name).render_as_string(hide_password=False)
+
+    def _execute(self, sql: str) -> None:
+        with self.admin.connect() as connection:
+            connection.execute(text(sql))
+
+    def fresh(self, tmp_path) -> str:
+        name = f"{self.prefix}_{next(self.counter)}"
+        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        return self._url(name)
+
+    def drop(self, url: str) -> None:
+        self._execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+    def close(self) -> None:
+        self._execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def databases(request, tmp_path_factory):
+    """Where each test's database comes from (SQLite, or PostgreSQL with --postgres)."""
+    folder = tmp_path_factory.mktemp("template")
+    url = request.config.getoption("--postgres")
+    backend = PostgresDatabases(url, folder) if url else SqliteDatabases(folder)
+    yield backend
+    backend.close()
+
+
+@pytest.fixture
+def database_url(databases, tmp_path):
+    url = databases.fresh(tmp_path)
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def is_postgres(database_url) -> bool:
+    return database_url.startswith("postgresql")
 
 
 @pytest.fixture
@@ -48,11 +146,9 @@ def app_config():
 
 
 @pytest.fixture
-def app(migrated_db, tmp_path, app_config):
-    path = tmp_path / "mediation.db"
-    shutil.copy(migrated_db, path)
+def app(database_url, tmp_path, app_config):
     config = {
-        "DATABASE_URL": f"sqlite:///{path}",
+        "DATABASE_URL": database_url,
         "MEDIATION_DEMO": False,
         "AUTO_SETUP": False,
         "TESTING": True,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 
 import pytest
@@ -18,12 +17,10 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 
 @pytest.fixture
-def live_server(migrated_db, tmp_path):
+def live_server(database_url, tmp_path):
     """The app on 127.0.0.1 with CSRF on, as users get it, over a fresh database."""
-    path = tmp_path / "mediation.db"
-    shutil.copy(migrated_db, path)
     app = create_app(
-        {"DATABASE_URL": f"sqlite:///{path}", "MEDIATION_DEMO": False, "AUTO_SETUP": False,
+        {"DATABASE_URL": database_url, "MEDIATION_DEMO": False, "AUTO_SETUP": False,
          "SECRET_KEY": "browser-test"},
         instance_path=str(tmp_path / "instance"),
     )
