@@ -6,10 +6,31 @@ from __future__ import annotations
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
 
-from ..domain.enums import Category, PartyRole, Risk, Source
+from ..domain.enums import (
+    Action,
+    AgreementForm,
+    Category,
+    PartyRole,
+    ReferralTarget,
+    Risk,
+    Scale,
+    Source,
+)
 from ..domain.i18n import Message
+from ..domain.workflow import NEEDS_REASON, NOTE_MAX, TERMS_MAX
 
 
 def _choices(enum_type, blank: bool = True):
@@ -101,3 +122,159 @@ def _party(form: PartyForm) -> dict:
 
 def _blank(form: PartyForm) -> bool:
     return not any((form[key].data or "").strip() for key in ("name", "id_number", "phone", "address"))
+
+
+# --- the workflow actions on the case page --------------------------------------------------
+
+# What the button says (the enum's label is the past tense used in the history).
+ACTION_VERBS = {
+    Action.accept: _l("Accept"),
+    Action.pause: _l("Pause"),
+    Action.resume: _l("Resume"),
+    Action.resolve: _l("Record an agreement"),
+    Action.escalate: _l("Escalate to the level above"),
+    Action.assign_down: _l("Assign to a lower unit"),
+    Action.refer: _l("Refer elsewhere"),
+    Action.withdraw: _l("Record withdrawal"),
+    Action.follow_up: _l("Record a follow-up visit"),
+    Action.reopen: _l("Reopen"),
+    Action.extend: _l("Extend the one-month limit"),
+    Action.reclassify: _l("Change the scale"),
+}
+
+ACTION_HINTS = {
+    Action.accept: _l("Take the case up at this level; the accept clock stops."),
+    Action.pause: _l("Stops every clock, e.g. while waiting for an appraisal. On resume the deadlines move by the paused time."),
+    Action.resume: _l("Mediation continues; the deadlines move by the time the case was paused."),
+    Action.resolve: _l("The parties reached an agreement. A written agreement can be printed for signing."),
+    Action.escalate: _l("The case could not be settled here: it goes to the unit above, whose clocks start now."),
+    Action.assign_down: _l("Hand the case to a unit below with instructions; its clocks start now."),
+    Action.refer: _l("The case leaves mediation for a court, the police, arbitration or an administrative body."),
+    Action.withdraw: _l("The parties withdrew; the case ends."),
+    Action.follow_up: _l("If the agreement was performed the case is closed."),
+    Action.reopen: _l("The agreement was not performed: mediation starts again at this level."),
+    Action.extend: _l("Once only, with both parties' consent."),
+    Action.reclassify: _l("Override the computed scale; the reason is kept in the history."),
+}
+
+# Where a domain field name (as in the API body) is shown on the form.
+_ERROR_FIELDS = {
+    "agreement": "agreement_terms",
+    "agreement.form": "agreement_form",
+    "agreement.terms": "agreement_terms",
+    "agreement.amount_yuan": "agreement_amount_yuan",
+    "to": "refer_to",
+}
+
+
+class ActionForm(Form):
+    """The fields one workflow action needs; built by :func:`action_form`. CSRF is checked by
+    CSRFProtect for every POST, and the rules are domain.workflow.parse_action_input's."""
+
+    version = HiddenField()
+
+    def __init__(self, action: Action, *args, **kwargs):
+        self.action = action
+        self.form_errors: list[str] = []
+        super().__init__(*args, **kwargs)
+
+    @property
+    def verb(self):
+        return ACTION_VERBS[self.action]
+
+    @property
+    def hint(self):
+        return ACTION_HINTS.get(self.action, "")
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.form_errors) or any(field.errors for field in self)
+
+    def show_errors(self, fields: dict[str, Message]) -> None:
+        for name, message in fields.items():
+            text = message.render(gettext)
+            field = self._fields.get(_ERROR_FIELDS.get(name, name))
+            if field is None or field.name == "version":
+                self.form_errors.append(text)
+                continue
+            if isinstance(field.errors, tuple):
+                field.errors = list(field.errors)
+            field.errors.append(text)
+
+    def raw(self) -> dict:
+        """The action's fields in the shape parse_action_input (and the API) reads."""
+        data: dict = {"note": self.note.data or ""}
+        if self.action is Action.resolve:
+            data["agreement"] = {
+                "form": self.agreement_form.data or "",
+                "terms": self.agreement_terms.data or "",
+                "amount_yuan": (self.agreement_amount_yuan.data or "").strip(),
+            }
+        elif self.action is Action.assign_down:
+            data["to_unit_code"] = self.to_unit_code.data or ""
+        elif self.action is Action.refer:
+            data["to"] = self.refer_to.data or ""
+        elif self.action is Action.follow_up:
+            for key in ("performed", "satisfied", "relapse_risk"):
+                data[key] = "true" if self[key].data else "false"
+        elif self.action is Action.extend:
+            data["consent"] = "true" if self.consent.data else ""
+        elif self.action is Action.reclassify:
+            data["scale"] = self.scale.data or ""
+        return data
+
+
+def _note_label(action: Action):
+    if action is Action.assign_down:
+        return _l("Instructions")
+    if action in NEEDS_REASON:
+        return _l("Reason")
+    if action is Action.follow_up:
+        return _l("What the visit found")
+    return _l("Note (optional)")
+
+
+def action_form(action: Action, *, version: int, units=(), formdata=None) -> ActionForm:
+    """The form for ``action``: always a note (the reason where one is required), plus what
+    the action carries. ``units``: the units below the holder, for assign_down."""
+
+    class Fields(ActionForm):
+        pass
+
+    choices: dict[str, list] = {}  # set on the bound fields (tuples at definition are deprecated)
+    note_kw = {"rows": 3, "maxlength": NOTE_MAX}
+    if action in NEEDS_REASON:
+        note_kw["required"] = True
+    Fields.note = TextAreaField(_note_label(action), render_kw=note_kw)
+    if action is Action.resolve:
+        Fields.agreement_form = SelectField(
+            _l("Form of the agreement"), default=AgreementForm.written.value, validate_choice=False
+        )
+        choices["agreement_form"] = _choices(AgreementForm, blank=False)
+        Fields.agreement_terms = TextAreaField(
+            _l("Agreed terms, and how and when they are performed"),
+            render_kw={"rows": 5, "maxlength": TERMS_MAX, "required": True},
+        )
+        Fields.agreement_amount_yuan = StringField(
+            _l("Amount agreed (yuan)"), render_kw={"inputmode": "decimal", "size": 12}
+        )
+    elif action is Action.assign_down:
+        Fields.to_unit_code = SelectField(_l("Unit"), validate_choice=False)
+        choices["to_unit_code"] = [("", "—")] + [(unit.code, unit.full_name) for unit in units]
+    elif action is Action.refer:
+        Fields.refer_to = SelectField(_l("Referred to"), validate_choice=False)
+        choices["refer_to"] = _choices(ReferralTarget)
+    elif action is Action.follow_up:
+        Fields.performed = BooleanField(_l("The agreement was performed"))
+        Fields.satisfied = BooleanField(_l("The parties are satisfied"))
+        Fields.relapse_risk = BooleanField(_l("Signs the dispute may flare up again"))
+    elif action is Action.extend:
+        Fields.consent = BooleanField(_l("Both parties consent to the extension"))
+    elif action is Action.reclassify:
+        Fields.scale = SelectField(_l("New scale"), validate_choice=False)
+        choices["scale"] = _choices(Scale)
+    form = Fields(action, formdata=formdata)
+    for name, options in choices.items():
+        form[name].choices = options
+    form.version.data = str(version)
+    return form

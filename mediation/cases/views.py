@@ -6,16 +6,31 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from .. import runtime
-from ..domain.enums import CaseStatus, Category, Level, Role, Scale
+from ..domain.enums import Action, AgreementForm, CaseStatus, Category, Level, Role, Scale
 from ..domain.intake import InvalidInput, parse_case
+from ..domain.workflow import USER_ACTIONS, Refused
 from ..extensions import db
+from ..i18n import label, render_message
 from ..models import Case, Unit, User
 from ..services import access
-from ..services.cases import NotAllowed, SORTS, case_history, parse_filters, register_case, search_cases
+from ..services.cases import (
+    SORTS,
+    NotAllowed,
+    case_history,
+    nearest_deadlines,
+    parse_filters,
+    register_case,
+    search_cases,
+)
+from ..services.workflow import Conflict, Context, allowed_actions, perform
+from ..web import error_response
 from . import bp
-from .forms import CaseForm
+from .agreements import confirmation_deadline, date_parts, document_number, split_terms
+from .clocks import brief_view, clock_views
+from .forms import ActionForm, CaseForm, action_form
 
 OPEN_STATES = [status for status in CaseStatus if status.is_open]
 
@@ -102,9 +117,15 @@ def list_cases():
         count=True,
     )
     args = {key: value for key, value in request.args.items() if key != "page" and value}
+    now, tz = runtime.utcnow(), runtime.tz()
+    nearest = {
+        case_id: brief_view(deadline, now, tz)
+        for case_id, deadline in nearest_deadlines([case.id for case in page.items]).items()
+    }
     return render_template(
         "cases/list.html",
         page=page,
+        nearest=nearest,
         filters=filters,
         args=args,
         villages=access.villages(current_user),
@@ -159,4 +180,107 @@ def new_case():
 @login_required
 def show_case(case_id: int):
     case = access.find_case(current_user, case_id) or abort(404)
-    return render_template("cases/detail.html", case=case, history=case_history(case))
+    return _case_page(case)
+
+
+@bp.route("/cases/<int:case_id>/actions/<action_name>", methods=["POST"])
+@login_required
+def act(case_id: int, action_name: str):
+    """One workflow action from the case page: the same service as the API, then commit."""
+    case = access.find_case(current_user, case_id) or abort(404)
+    action = Action.parse(action_name)
+    if action not in USER_ACTIONS:
+        abort(404)
+    version = request.form.get("version", type=int)
+    if version is None:
+        abort(400)
+    form = action_form(action, version=version, units=_units_below(case, action), formdata=request.form)
+    ctx = Context.build(runtime.utcnow(), runtime.policy(), runtime.tz())
+    try:
+        perform(current_user, case, action, form.raw(), version=version, ctx=ctx)
+        db.session.commit()
+    except InvalidInput as error:
+        db.session.rollback()
+        form.show_errors(error.fields)
+        return _case_page(case, failed=form, status=422)
+    except Refused as refusal:
+        db.session.rollback()
+        if refusal.forbidden:
+            return error_response(403, render_message(refusal.message))
+        return _case_page(case, refusal=render_message(refusal.message), status=409)
+    except (Conflict, StaleDataError):
+        # Someone else acted first: nothing of this request is kept; show what they did.
+        db.session.rollback()
+        case = access.find_case(current_user, case_id) or abort(404)
+        return _case_page(case, failed=form, changes=Conflict(case, version).changes, status=409)
+    flash(
+        _("Saved. The case is now %(status)s at the %(level)s level.",
+          status=label(case.status), level=label(case.level)),
+        "success",
+    )
+    return redirect(url_for("cases.show_case", case_id=case.id))
+
+
+@bp.route("/cases/<int:case_id>/agreements/<int:agreement_id>/print")
+@login_required
+def print_agreement(case_id: int, agreement_id: int):
+    """The written agreement (人民调解协议书) laid out for A4, to be signed and sealed."""
+    case = access.find_case(current_user, case_id) or abort(404)
+    agreement = next((a for a in case.agreements if a.id == agreement_id), None)
+    if agreement is None or agreement.form is not AgreementForm.written:
+        abort(404)
+    tz = runtime.tz()
+    written = [a.id for a in case.agreements if a.form is AgreementForm.written]
+    return render_template(
+        "cases/agreement_print.html",
+        case=case,
+        agreement=agreement,
+        number=document_number(case.number, agreement.id, written),
+        sections=split_terms(agreement.terms),
+        agreed_on=date_parts(agreement.agreed_at.astimezone(tz).date()),
+        confirm_by=date_parts(confirmation_deadline(agreement.agreed_at, tz)),
+        copies=len(case.parties) + 1,
+    )
+
+
+def _case_page(
+    case: Case,
+    *,
+    failed: ActionForm | None = None,
+    refusal: str | None = None,
+    changes=None,
+    status: int = 200,
+):
+    """The case page: facts, clocks, the actions this user may take now (each with a fresh
+    version), agreements, follow-ups and the history. ``failed`` is the form just sent back
+    with its errors (its section opens); ``changes`` the events another user made meanwhile."""
+    ctx = Context.build(runtime.utcnow(), runtime.policy(), runtime.tz())
+    forms = {}
+    for action in allowed_actions(current_user, case):
+        if failed is not None and failed.action is action:
+            failed.version.data = str(case.version)
+            forms[action] = failed
+        else:
+            forms[action] = action_form(action, version=case.version, units=_units_below(case, action))
+    return render_template(
+        "cases/detail.html",
+        case=case,
+        history=case_history(case),
+        clocks=clock_views(case.deadlines, ctx.now, ctx.calendar, ctx.tz),
+        forms=forms,
+        open_action=failed.action if failed is not None else None,
+        refusal=refusal,
+        changes=changes,
+    ), status
+
+
+def _units_below(case: Case, action: Action) -> list[Unit]:
+    """For assign_down: the units in the user's area of a lower kind than the case's level."""
+    if action is not Action.assign_down:
+        return []
+    lower = [level for level in Level if level.rank < case.level.rank]
+    return list(
+        db.session.scalars(
+            access.visible_units(current_user).where(Unit.kind.in_(lower)).order_by(Unit.code)
+        )
+    )

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, exists, or_, select, update
+from sqlalchemy import Select, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..domain.enums import CaseStatus, Category, Level, Scale
@@ -15,7 +15,7 @@ from ..domain.intake import CaseDraft, InvalidInput
 from ..domain.policy import Policy
 from ..domain.scale import assess_scale
 from ..extensions import db
-from ..models import Case, CaseCounter, CaseEvent, Party, Unit, User
+from ..models import Case, CaseCounter, CaseEvent, Deadline, Party, Unit, User
 from . import access
 from .workflow import Context, start_intake_clocks
 
@@ -118,8 +118,17 @@ def _next_number(village: Unit, year: int) -> str:
     return f"{county_code[:6]}-{year}-{last:06d}"
 
 
+# The nearest deadline of a case's running clocks (NULL when none runs), per row of a case query.
+NEAREST_DUE = (
+    select(func.min(Deadline.due_at))
+    .where(Deadline.case_id == Case.id, Deadline.stopped_at.is_(None))
+    .correlate(Case)
+    .scalar_subquery()
+)
+
 SORTS = {
     "-received_at": (Case.received_at.desc(), Case.id.desc()),
+    "deadline": (NEAREST_DUE.is_(None), NEAREST_DUE.asc(), Case.id.asc()),  # none running: last
     "received_at": (Case.received_at.asc(), Case.id.asc()),
     "-number": (Case.number.desc(),),
     "number": (Case.number.asc(),),
@@ -226,6 +235,20 @@ def search_cases(user: User, filters: CaseFilters, tz: ZoneInfo) -> Select[tuple
 
 def _local_midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(dt.timezone.utc)
+
+
+def nearest_deadlines(case_ids: list[int]) -> dict[int, Deadline]:
+    """For a page of cases, each one's running deadline that falls first (one query)."""
+    nearest: dict[int, Deadline] = {}
+    if not case_ids:
+        return nearest
+    for deadline in db.session.scalars(
+        select(Deadline)
+        .where(Deadline.case_id.in_(case_ids), Deadline.stopped_at.is_(None))
+        .order_by(Deadline.due_at, Deadline.id)
+    ):
+        nearest.setdefault(deadline.case_id, deadline)
+    return nearest
 
 
 def case_history(case: Case) -> list[CaseEvent]:
