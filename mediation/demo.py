@@ -2,9 +2,9 @@
 
 Loaded into an empty database on first start (``MEDIATION_DEMO``) or by
 ``flask --app app seed-demo``. Everything goes through the real services (unit import, user
-creation, case intake); only the later steps of a case's life are written here directly, in
-:func:`_act`, until the workflow service exists. The data is generated from small lists with a
-fixed seed, so the same ``now`` gives the same county.
+creation, case intake, and every later step of a case's life through the workflow service at
+the moment it happened), so the cases carry real deadlines, agreements and history. The data is
+generated from small lists with a fixed seed, so the same ``now`` gives the same county.
 
 The demo logins share one password, :data:`DEMO_PASSWORD`: for the demo only.
 """
@@ -21,14 +21,15 @@ from typing import NamedTuple
 from sqlalchemy import select
 
 from . import runtime
-from .domain.enums import CaseStatus, Level, Role, Scale
+from .domain.enums import Action, CaseStatus, Level, Role, Scale
 from .domain.identity import id_check_char
 from .domain.intake import parse_case
 from .extensions import db
-from .models import Case, CaseEvent, Unit, User
+from .models import Case, Unit, User
 from .services.cases import register_case
 from .services.units import UnitRow, import_units
 from .services.users import create_user
+from .services.workflow import Context, perform
 
 DEMO_PASSWORD = "fengqiao-demo"
 DEMO_SEED = 410522
@@ -621,49 +622,10 @@ def _schedule(steps: list[list], *, start: dt.datetime, end: dt.datetime):
         step[1] = at
 
 
-_TRANSITIONS = {  # action: (the states it may start from, the state it leads to)
-    "accept": ((CaseStatus.registered,), CaseStatus.in_mediation),
-    "escalate": ((CaseStatus.registered, CaseStatus.in_mediation), CaseStatus.registered),
-    "pause": ((CaseStatus.in_mediation,), CaseStatus.paused),
-    "resume": ((CaseStatus.paused,), CaseStatus.in_mediation),
-    "resolve": ((CaseStatus.in_mediation,), CaseStatus.resolved),
-    "follow_up": ((CaseStatus.resolved,), CaseStatus.closed),
-    "refer": ((CaseStatus.in_mediation,), CaseStatus.referred),
-    "withdraw": ((CaseStatus.registered, CaseStatus.in_mediation, CaseStatus.paused),
-                 CaseStatus.withdrawn),
-}
-
-
 def _act(case: Case, world: _World, action: str, at: dt.datetime, note: str, data: dict) -> None:
-    """One step of a case's life, taken by the user of the unit holding it: change the state
-    (and, for an escalation, the level and holder) and record the event.
-
-    A stand-in for the workflow service, which does not exist yet; replace this body with a
-    call to it when it does.
-    """
-    starts, to_status = _TRANSITIONS[action]
-    if case.status not in starts:
-        raise AssertionError(f"demo: {action} is not possible from {case.status}")
+    """One step of a case's life at instant ``at``, taken through the workflow service by the
+    user of the unit holding the case: the state machine, the clocks and the history are the
+    real ones. A step the rules refuse is a bug in the script, and stops the seeding."""
     actor = world.users_by_unit[case.holder.code]
-    from_status, from_level = case.status, case.level
-    if action == "escalate":
-        parent = world.units[case.holder.parent_code]
-        data = {**data, "to_unit_code": parent.code}
-        case.holder = parent
-        case.level = parent.kind
-    case.status = to_status
-    case.updated_at = at
-    db.session.add(
-        CaseEvent(
-            case_id=case.id,
-            at=at,
-            actor_id=actor.id,
-            action=action,
-            from_status=from_status,
-            to_status=to_status,
-            from_level=from_level,
-            to_level=case.level,
-            note=note,
-            data=data,
-        )
-    )
+    ctx = Context.build(at, runtime.policy(), runtime.tz())
+    perform(actor, case, Action(action), {**data, "note": note}, version=None, ctx=ctx)
