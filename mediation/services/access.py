@@ -11,7 +11,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ..domain.enums import Level, Role
 from ..extensions import db
-from ..models import Case, Flag, Notification, Unit, User
+from ..models import Case, Flag, Incident, Notification, Screening, Unit, User
 
 
 def _subtree(user: User, *, unit_id, township_id, county_id, village_id) -> ColumnElement[bool]:
@@ -54,6 +54,43 @@ def flag_scope(user: User) -> ColumnElement[bool]:
         county_id=Flag.county_id,
         village_id=Flag.unit_id,
     )
+
+
+def incident_scope(user: User) -> ColumnElement[bool]:
+    """A WHERE clause on Incident: the incidents of villages in the user's subtree."""
+    return _subtree(
+        user,
+        unit_id=Incident.village_id,
+        township_id=Incident.township_id,
+        county_id=Incident.county_id,
+        village_id=Incident.village_id,
+    )
+
+
+def visible_incidents(user: User) -> Select[tuple[Incident]]:
+    return select(Incident).where(incident_scope(user))
+
+
+def find_incident(user: User, incident_id: int) -> Incident | None:
+    """The incident with this id if the user may see it, else None (the caller answers 404)."""
+    return db.session.scalars(visible_incidents(user).where(Incident.id == incident_id)).one_or_none()
+
+
+def visible_screenings(user: User) -> Select[tuple[Screening]]:
+    return select(Screening).where(
+        _subtree(user, unit_id=Screening.village_id, township_id=Screening.township_id,
+                 county_id=Screening.county_id, village_id=Screening.village_id)
+    )
+
+
+def can_record_incidents(user: User) -> bool:
+    """Petitions, accidents, criminal and public-order cases are recorded by officers."""
+    return user.role in (Role.township_officer, Role.county_officer)
+
+
+def can_file_screenings(user: User) -> bool:
+    """A mediator files his village's monthly report; an officer may file one for a village."""
+    return user.role in (Role.mediator, Role.township_officer, Role.county_officer)
 
 
 def visible_flags(user: User) -> Select[tuple[Flag]]:

@@ -17,20 +17,23 @@ from collections import Counter
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select, text, update
+from sqlalchemy import exists, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
-from ..domain.enums import Action, Level, Role
+from ..domain.enums import Action, Level
 from ..domain.flags import CASE_KINDS, NEVER_CLEARED, ClockFacts, FlagKind, case_flags, next_check, should_auto_escalate
 from ..domain.i18n import N_
+from ..domain.incidents import last_screening_due, screening_months_to_check
 from ..domain.policy import Policy
 from ..extensions import db
-from ..models import Case, Flag, Lease, User
-from .notify import Notifier
+from ..domain.scorecard import Month
+from ..models import Case, Flag, Lease, Mark, Screening, Unit
+from .notify import Notifier, notify_flags
 from .workflow import Context, perform
 
 LEASE_NAME = "sweep"
+SCREENING_MARK = "screening_checked"  # the last month checked for missing screening reports
 LEASE_SECONDS = 300
 ADVISORY_KEY = 4242002
 AUTO_ESCALATE_NOTE = N_("Escalated automatically: the village's settle time was exceeded.")
@@ -98,11 +101,12 @@ def run_sweep(
             for case in cases:
                 raised += _check_case(case, ctx, result)
             db.session.flush()
-            _notify(raised, notifier, now)
+            notify_flags(raised, notifier, now)
             db.session.commit()
             renew_lease(holder)
             result.checked += len(cases)
             batches += 1
+        _check_screenings(now, policy, tz, notifier, result, holder)
     finally:
         release_lease(holder)
     result.seconds = time.perf_counter() - started
@@ -174,31 +178,84 @@ def _apply_flags(case: Case, ctx: Context, result: SweepResult) -> list[Flag]:
     return raised
 
 
-HANDLERS = {Level.village: Role.mediator, Level.township: Role.township_officer,
-            Level.county: Role.county_officer}
+# --- the monthly screening reports ------------------------------------------------------------
 
 
-def _notify(flags: list[Flag], notifier: Notifier, now: dt.datetime) -> None:
-    """Each new flag goes to who can act: the village's mediators and the officers of the
-    unit holding the case."""
-    if not flags:
-        return
-    unit_ids = {flag.unit_id for flag in flags} | {flag.case.holder_id for flag in flags if flag.case}
-    users = db.session.scalars(
-        select(User).where(User.unit_id.in_(unit_ids), User.is_enabled.is_(True),
-                           User.role.in_(list(HANDLERS.values())))
+def _check_screenings(now: dt.datetime, policy: Policy, tz: ZoneInfo, notifier: Notifier,
+                      result: SweepResult, holder: str) -> None:
+    """Once the screening deadline of a month has passed (the end of the 20th of the next
+    month, local time), flag every village with no report for it, once: a few cheap reads
+    the rest of the month. Each month is committed with its mark, so a sweep killed midway
+    redoes only the month it was in."""
+    mark = db.session.get(Mark, SCREENING_MARK)
+    checked = _parse_month(mark.value) if mark is not None else None
+    first_used = _first_month_used(tz) if checked is None else None
+    due_day = policy.scorecard.screening_due_day
+    months = screening_months_to_check(now, due_day, tz, checked=checked, first_used=first_used)
+    if checked is None:
+        start = first_used.previous() if first_used else last_screening_due(now, due_day, tz)
+        if mark is None:
+            mark = Mark(name=SCREENING_MARK, value=str(start))
+            db.session.add(mark)
+        else:
+            mark.value = str(start)
+        db.session.commit()
+    for month in months:
+        if not _advisory_lock():
+            db.session.rollback()
+            return
+        flags = raise_screening_missing(month, now)
+        db.session.flush()
+        notify_flags(flags, notifier, now)
+        mark.value = str(month)
+        db.session.commit()
+        renew_lease(holder)
+        result.raised[FlagKind.screening_missing.value] += len(flags)
+
+
+def raise_screening_missing(month: Month, now: dt.datetime) -> list[Flag]:
+    """A screening_missing flag (village level, period "YYYY-MM") for each village with no
+    report for ``month`` and no such flag yet: one anti-join query, one bulk insert."""
+    period = str(month)
+    filed = exists().where(Screening.village_id == Unit.id, Screening.month == period)
+    flagged = exists().where(
+        Flag.unit_id == Unit.id, Flag.kind == FlagKind.screening_missing, Flag.period == period
+    )
+    rows = db.session.execute(
+        select(Unit.id, Unit.township_id, Unit.county_id)
+        .where(Unit.kind == Level.village, ~filed, ~flagged)
+        .order_by(Unit.id)
     ).all()
-    by_unit: dict[int, list[User]] = {}
-    for user in users:
-        by_unit.setdefault(user.unit_id, []).append(user)
-    for flag in flags:
-        recipients = {u.id: u for u in by_unit.get(flag.unit_id, []) if u.role is Role.mediator}
-        if flag.case is not None:
-            holder_role = HANDLERS[flag.case.level]
-            recipients.update(
-                {u.id: u for u in by_unit.get(flag.case.holder_id, []) if u.role is holder_role}
-            )
-        notifier.notify(list(recipients.values()), flag, now)
+    flags = [
+        Flag(
+            key=Flag.make_key(FlagKind.screening_missing, Level.village, unit_id=unit_id, period=period),
+            kind=FlagKind.screening_missing,
+            unit_id=unit_id,
+            township_id=township_id,
+            county_id=county_id,
+            level=Level.village,
+            period=period,
+            raised_at=now,
+        )
+        for unit_id, township_id, county_id in rows
+    ]
+    db.session.add_all(flags)
+    return flags
+
+
+def _first_month_used(tz: ZoneInfo) -> Month | None:
+    """The month of the first case received or report filed (None: nothing yet)."""
+    first_case = db.session.scalar(select(func.min(Case.received_at)))
+    first_report = _parse_month(db.session.scalar(select(func.min(Screening.month))))
+    months = [month for month in (first_case and Month.of(first_case, tz), first_report) if month]
+    return min(months, key=lambda month: (month.year, month.month), default=None)
+
+
+def _parse_month(value: str | None) -> Month | None:
+    try:
+        return Month.parse(value) if value else None
+    except ValueError:
+        return None
 
 
 # --- one sweep at a time ---------------------------------------------------------------------
