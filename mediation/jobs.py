@@ -45,9 +45,49 @@ def sweep(app: Flask, now: dt.datetime | None = None) -> SweepResult | None:
         return result
 
 
+def freeze_month(app: Flask, now: dt.datetime | None = None) -> list[tuple[str, int]]:
+    """Freeze the previous month of every county not frozen yet, once the freeze day of this
+    month (policy scorecard.freeze_day, local time) has come. Returns (county code, revision)
+    of each freeze. A county that fails is logged and left for the next run; the others go on.
+    Idempotent: a frozen month is left alone (revisions are published by people, with a reason).
+    """
+    from .domain.scorecard import Month
+    from .models import Unit
+    from .services import scorecard
+
+    done: list[tuple[str, int]] = []
+    with app.app_context():
+        try:
+            now = now or runtime.utcnow()
+            policy, tz = runtime.policy(), runtime.tz()
+            if now.astimezone(tz).day < policy.scorecard.freeze_day:
+                return done
+            month = Month.of(now, tz).previous()
+            codes = [(county.id, county.code) for county in scorecard.counties()]
+            for county_id, code in codes:
+                try:
+                    county = db.session.get(Unit, county_id)
+                    snapshot = scorecard.freeze_if_unfrozen(county, month, now=now, policy=policy, tz=tz)
+                    db.session.commit()
+                except Exception:
+                    db.session.rollback()
+                    log.exception("freeze of %s for county %s failed; the next run retries", month, code)
+                    continue
+                if snapshot is not None:
+                    log.info("froze %s for county %s: revision %s", month, code, snapshot.revision)
+                    done.append((code, snapshot.revision))
+        except Exception:
+            db.session.rollback()
+            log.exception("month freeze failed; the next run retries")
+        finally:
+            db.session.remove()
+    return done
+
+
 def build_scheduler(app: Flask, *, background: bool = False):
     """APScheduler 3: the sweep at start and every SWEEP_INTERVAL_MINUTES (coalesced, one
-    instance, a misfire grace of about one interval)."""
+    instance, a misfire grace of about one interval); the month freeze on the policy's freeze
+    day at 01:00 local time, and once at start to catch up a freeze missed while stopped."""
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
 
@@ -64,6 +104,18 @@ def build_scheduler(app: Flask, *, background: bool = False):
         args=[app],
         id="sweep",
         next_run_time=dt.datetime.now(dt.timezone.utc),  # once at start
+    )
+    scheduler.add_job(
+        freeze_month,
+        "cron",
+        day=app.extensions["mediation"]["policy"].scorecard.freeze_day,
+        hour=1,
+        timezone=app.config["MEDIATION_TZ"],
+        args=[app],
+        id="freeze_month",
+        misfire_grace_time=6 * 3600,
+        # once at start (after the first sweep): a freeze day the scheduler was down for
+        next_run_time=dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=30),
     )
     return scheduler
 

@@ -81,6 +81,14 @@ class Month:
         return (dt.datetime(following.year, following.month, day, tzinfo=tz)
                 + dt.timedelta(days=1)).astimezone(dt.timezone.utc)
 
+    def has_ended(self, now: dt.datetime, tz: ZoneInfo) -> bool:
+        return now >= self.bounds(tz)[1]
+
+    def freezes_on(self, day: int) -> dt.date:
+        """The local day of the next month on which this month is frozen (policy freeze_day)."""
+        following = self.next()
+        return dt.date(following.year, following.month, day)
+
     def last_months(self, count: int) -> list[Month]:
         months = [self]
         while len(months) < count:

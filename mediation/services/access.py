@@ -143,6 +143,11 @@ def can_administer(user: User) -> bool:
     return user.role is Role.admin
 
 
+def can_publish_scorecard(user: User) -> bool:
+    """Freezing a county's month by hand, or publishing a revision of it (with a reason)."""
+    return user.role is Role.county_officer
+
+
 def unit_rows_outside_scope(user: User, rows) -> list:
     """The rows of a unit import that would create or change a unit outside the user's area:
     a county, a code that exists elsewhere, or a parent neither in scope nor in the file."""

@@ -14,9 +14,11 @@ from ..domain.i18n import Message, N_
 from ..domain.intake import CaseDraft, InvalidInput
 from ..domain.policy import Policy
 from ..domain.scale import assess_scale
+from ..domain.scorecard import Month
 from ..extensions import db
 from ..models import Case, CaseCounter, CaseEvent, Deadline, Party, Unit, User
 from . import access
+from .scorecard import METRIC_NAMES, case_metric_filter
 from .workflow import Context, start_intake_clocks
 
 
@@ -154,6 +156,9 @@ class CaseFilters:
     received_to: dt.date | None = None
     q: str = ""
     sort: str = "-received_at"
+    # A figure of the monthly scorecard and its month: exactly the cases counted in it.
+    metric: str = ""
+    month: Month | None = None
     errors: dict[str, Message] = field(default_factory=dict)
 
 
@@ -189,6 +194,7 @@ def parse_filters(user: User, args, tz: ZoneInfo) -> CaseFilters:
                 filters.errors[key] = Message(N_("Enter a date such as 2026-11-26."))
             else:
                 setattr(filters, key, day)
+    _parse_metric(filters, args)
     filters.q = args.get("q", "").strip()[:100]
     sort = args.get("sort", "")
     if sort:
@@ -197,6 +203,23 @@ def parse_filters(user: User, args, tz: ZoneInfo) -> CaseFilters:
         else:
             filters.errors["sort"] = Message(N_("Not a valid choice."))
     return filters
+
+
+def _parse_metric(filters: CaseFilters, args) -> None:
+    """``metric`` (a figure of the scorecard) and ``month`` (YYYY-MM) come together."""
+    metric, month = args.get("metric", "").strip(), args.get("month", "").strip()
+    if not metric and not month:
+        return
+    if metric not in METRIC_NAMES:
+        filters.errors["metric"] = Message(N_("Not a valid choice."))
+    try:
+        filters.month = Month.parse(month)
+    except ValueError:
+        filters.errors["month"] = Message(N_("Enter a month such as 2026-11."))
+    if "metric" not in filters.errors and filters.month is not None:
+        filters.metric = metric
+    else:
+        filters.month = None
 
 
 def search_cases(user: User, filters: CaseFilters, tz: ZoneInfo) -> Select[tuple[Case]]:
@@ -217,6 +240,8 @@ def search_cases(user: User, filters: CaseFilters, tz: ZoneInfo) -> Select[tuple
             Level.county: Case.county_id,
         }[filters.unit.kind]
         query = query.where(column == filters.unit.id)
+    if filters.metric and filters.month is not None:
+        query = query.where(case_metric_filter(filters.metric, filters.month, tz))
     if filters.received_from:
         query = query.where(Case.received_at >= _local_midnight(filters.received_from, tz))
     if filters.received_to:

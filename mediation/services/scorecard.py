@@ -30,7 +30,6 @@ from ..domain.scorecard import (
     VillageCard,
     rank_within_townships,
     rates,
-    ratio,
     roll_up,
     traffic_light,
     village_card,
@@ -54,6 +53,12 @@ def _settle_breached() -> ColumnElement[bool]:
 
 def _in(column, start: dt.datetime, end: dt.datetime) -> ColumnElement[bool]:
     return and_(column >= start, column < end)
+
+
+# Clocks whose breach is not a "breach" of the scorecard: the judicial-confirmation window is
+# only informational, and an overdue follow-up visit has its own figure and weight
+# (follow_up_overdue), so counting it here too would deduct it twice.
+NOT_BREACHES = (Clock.judicial_confirmation, Clock.follow_up)
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,7 @@ def case_metric_filter(name: str, month: Month, tz: ZoneInfo) -> ColumnElement[b
         return exists().where(CaseEvent.case_id == Case.id, CaseEvent.action == "escalate",
                               CaseEvent.from_level == Level.village, _in(CaseEvent.at, start, end))
     if name == "breaches":
-        return exists().where(Deadline.case_id == Case.id, Deadline.clock != Clock.judicial_confirmation,
+        return exists().where(Deadline.case_id == Case.id, Deadline.clock.not_in(NOT_BREACHES),
                               _in(Deadline.breached_at, start, end))
     if name in ("rule_violations", "follow_up_overdue"):
         kinds = list(RULE_VIOLATIONS) if name == "rule_violations" else [FlagKind.follow_up_overdue]
@@ -128,7 +133,15 @@ class Scorecard:
 
 
 def compute(unit: Unit, month: Month, *, policy: Policy, tz: ZoneInfo) -> Scorecard:
-    """The live scorecard of ``unit`` (village, township or county) for ``month``."""
+    """The live scorecard of ``unit`` (village, township or county) for ``month``.
+
+    A village's card is its township's narrowed to it: its rank is among its township's villages.
+    """
+    if unit.kind is Level.village and unit.township_id is not None:
+        whole = compute(db.session.get(Unit, unit.township_id), month, policy=policy, tz=tz)
+        cards = [card for card in whole.villages if card.code == unit.code]
+        rollup = roll_up(Rollup(unit.code, unit.name, Level.village), cards)
+        return Scorecard(month, unit, cards, [], rollup)
     start, end = month.bounds(tz)
     villages = db.session.scalars(
         select(Unit).where(Unit.kind == Level.village, _unit_scope(unit)).order_by(Unit.code)
@@ -171,7 +184,7 @@ def compute(unit: Unit, month: Month, *, policy: Policy, tz: ZoneInfo) -> Scorec
         .group_by(Case.village_id)), "escalations")
     put(db.session.execute(
         select(Case.village_id, func.count()).join(Deadline, Deadline.case_id == Case.id)
-        .where(scope, Deadline.clock != Clock.judicial_confirmation, _in(Deadline.breached_at, start, end))
+        .where(scope, Deadline.clock.not_in(NOT_BREACHES), _in(Deadline.breached_at, start, end))
         .group_by(Case.village_id)), "breaches")
     put(db.session.execute(
         select(Case.village_id, func.sum(Agreement.amount_fen)).join(Agreement, Agreement.case_id == Case.id)
@@ -315,8 +328,19 @@ def snapshots(county: Unit, month: Month) -> list[ScorecardSnapshot]:
     ))
 
 
+SNAPSHOT_META = ("frozen", "revision", "frozen_at")
+
+
 def _comparable(data: dict) -> dict:
-    return {key: value for key, value in data.items() if key not in ("frozen", "revision")}
+    return {key: value for key, value in data.items() if key not in SNAPSHOT_META}
+
+
+def county_of(unit: Unit) -> Unit:
+    return unit if unit.kind is Level.county else db.session.get(Unit, unit.county_id)
+
+
+def counties() -> list[Unit]:
+    return list(db.session.scalars(select(Unit).where(Unit.kind == Level.county).order_by(Unit.code)))
 
 
 def freeze(county: Unit, month: Month, *, now: dt.datetime, policy: Policy, tz: ZoneInfo,
@@ -336,29 +360,154 @@ def freeze(county: Unit, month: Month, *, now: dt.datetime, policy: Policy, tz: 
     return snapshot
 
 
-def view(unit: Unit, month: Month, *, policy: Policy, tz: ZoneInfo) -> tuple[dict, dict | None, list[ScorecardSnapshot]]:
+def freeze_if_unfrozen(county: Unit, month: Month, *, now: dt.datetime, policy: Policy,
+                       tz: ZoneInfo) -> ScorecardSnapshot | None:
+    """The scheduled freeze: revision 1 of a month not frozen yet, else nothing. A later change
+    is published only by a person, with a reason (never a silent revision by the scheduler)."""
+    if snapshots(county, month):
+        return None
+    return freeze(county, month, now=now, policy=policy, tz=tz)
+
+
+def narrow(snapshot: ScorecardSnapshot, unit: Unit) -> dict:
+    """A county's snapshot as ``unit`` (the county, a township or a village of it) sees it."""
+    data = _restrict(snapshot.data, unit)
+    data.update({"frozen": True, "revision": snapshot.revision,
+                 "frozen_at": snapshot.frozen_at.isoformat()})
+    return data
+
+
+def view(unit: Unit, month: Month, *, policy: Policy, tz: ZoneInfo,
+         revision: int | None = None) -> tuple[dict, dict | None, list[ScorecardSnapshot]]:
     """What to show for ``unit`` and ``month``: the figures in force (the newest snapshot of a
-    frozen month, else live), the live figures when they differ (a pending revision), and the
-    snapshots kept."""
-    live_card = compute(unit, month, policy=policy, tz=tz)
-    live = as_dict(live_card)
-    county = unit if unit.kind is Level.county else db.session.get(Unit, unit.county_id)
-    kept = snapshots(county, month)
-    if not kept:
+    frozen month, else live; or the snapshot ``revision``), the live figures when they differ
+    from the newest snapshot (a pending revision), and the snapshots kept.
+
+    Raises LookupError for a ``revision`` that was never published."""
+    live = as_dict(compute(unit, month, policy=policy, tz=tz))
+    kept = snapshots(county_of(unit), month)
+    chosen = kept[-1] if kept and revision is None else next(
+        (snapshot for snapshot in kept if snapshot.revision == revision), None)
+    if revision is not None and chosen is None:
+        raise LookupError(revision)
+    if chosen is None:
         return live, None, []
-    newest = kept[-1]
-    shown = _restrict(newest.data, unit)
-    shown.update({"frozen": True, "revision": newest.revision})
-    pending = live if _comparable(_restrict(newest.data, unit)) != _comparable(live) else None
-    return shown, pending, kept
+    newest = narrow(kept[-1], unit)
+    pending = live if _comparable(newest) != _comparable(live) else None
+    return (newest if chosen is kept[-1] else narrow(chosen, unit)), pending, kept
+
+
+@dataclass(frozen=True)
+class Change:
+    """One figure of one row that a pending revision would change."""
+
+    section: str  # "villages", "townships" or "rollup"
+    code: str
+    name: str
+    key: str  # a dotted key of the row, e.g. "received" or "level_mix.village"
+    before: Any
+    after: Any
+
+
+UNCOMPARED = frozenset({"code", "name", "township_code", "level", "light", "deductions", "level_mix_target"})
+
+
+def _flat(row: dict) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in row.items():
+        if key in UNCOMPARED:
+            continue
+        if isinstance(value, dict):
+            flat.update({f"{key}.{inner}": item for inner, item in value.items()})
+        else:
+            flat[key] = value
+    return flat
+
+
+def changes(shown: dict, live: dict) -> list[Change]:
+    """The figures that differ between what is shown (a snapshot) and the live figures, row by
+    row: villages, then townships, then the unit's own rollup (when it is not one of those)."""
+    found: list[Change] = []
+    seen: set[str] = set()
+    for section in ("villages", "townships"):
+        before = {row["code"]: row for row in shown.get(section, [])}
+        after = {row["code"]: row for row in live.get(section, [])}
+        for code in sorted(before.keys() | after.keys()):
+            seen.add(code)
+            found += _row_changes(section, before.get(code, {}), after.get(code, {}))
+    rollup_before, rollup_after = shown.get("rollup") or {}, live.get("rollup") or {}
+    if (rollup_before.get("code") or rollup_after.get("code")) not in seen:
+        found += _row_changes("rollup", rollup_before, rollup_after)
+    return found
+
+
+def _row_changes(section: str, before: dict, after: dict) -> list[Change]:
+    code = after.get("code") or before.get("code") or ""
+    name = after.get("name") or before.get("name") or ""
+    flat_before, flat_after = _flat(before), _flat(after)
+    return [
+        Change(section, code, name, key, flat_before.get(key), flat_after.get(key))
+        for key in list(flat_after) + [key for key in flat_before if key not in flat_after]
+        if flat_before.get(key) != flat_after.get(key)
+    ]
+
+
+# --- the months before: charts ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthPoint:
+    """One month of a unit's history: from its newest snapshot when frozen, else live."""
+
+    month: Month
+    is_frozen: bool
+    received: int
+    concluded: int
+    score: Decimal | None  # a village's score; the mean of its villages' for a township or county
+    three_zero_rate: Decimal | None  # 1 or 0 for a village
+
+
+def history(unit: Unit, month: Month, *, count: int = 12, policy: Policy, tz: ZoneInfo) -> list[MonthPoint]:
+    """The ``count`` months up to ``month`` (oldest first): one query for the snapshots, one
+    live computation for each month not frozen."""
+    months = month.last_months(count)
+    newest: dict[str, ScorecardSnapshot] = {}
+    for snapshot in db.session.scalars(
+        select(ScorecardSnapshot)
+        .where(ScorecardSnapshot.county_id == county_of(unit).id,
+               ScorecardSnapshot.month.in_([str(m) for m in months]))
+        .order_by(ScorecardSnapshot.month, ScorecardSnapshot.revision)
+    ):
+        newest[snapshot.month] = snapshot
+    points = []
+    for each in months:
+        snapshot = newest.get(str(each))
+        data = narrow(snapshot, unit) if snapshot else as_dict(compute(unit, each, policy=policy, tz=tz))
+        rollup = data["rollup"] or {}
+        scores = [village["score"] for village in data["villages"]]
+        rate = rollup.get("three_zero_rate")
+        points.append(MonthPoint(
+            month=each,
+            is_frozen=snapshot is not None,
+            received=int(rollup.get("received") or 0),
+            concluded=int(rollup.get("concluded") or 0),
+            score=(Decimal(sum(scores)) / len(scores)).quantize(Decimal("0.1")) if scores else None,
+            three_zero_rate=Decimal(rate) if rate is not None else None,
+        ))
+    return points
+
+
+def _counts_from(row: dict) -> Counts:
+    """The counts back from a row of :func:`as_dict` (a snapshot's village)."""
+    values = {name: int(row.get(name) or 0) for name in Counts.__dataclass_fields__ if name != "amount_settled_fen"}
+    values["amount_settled_fen"] = int(Decimal(row.get("amount_settled_yuan") or 0) * 100)
+    return Counts(**values)
 
 
 def _village_as_rollup(village: dict) -> dict:
-    total = village["concluded_village"] + village["concluded_township"] + village["concluded_county"]
-    mix = {level: _plain(ratio(village[f"concluded_{level}"], total)) for level in ("village", "township", "county")}
-    return village | {"level": "village", "villages": 1, "three_zero_villages": int(village["three_zero"]),
-                      "three_zero_rate": "1.0000" if village["three_zero"] else "0.0000", "level_mix": mix,
-                      "level_mix_target": {key: str(value) for key, value in TARGET_LEVEL_MIX.items()}}
+    """A village's own rollup, built exactly as :func:`compute` builds it for a live card."""
+    return rollup_dict(Rollup(village["code"], village["name"], Level.village, _counts_from(village),
+                              villages=1, three_zero_villages=int(village["three_zero"])))
 
 
 def _restrict(county_data: dict, unit: Unit) -> dict:
@@ -369,10 +518,12 @@ def _restrict(county_data: dict, unit: Unit) -> dict:
     if unit.kind is Level.township:
         data["villages"] = [v for v in county_data["villages"] if v["township_code"] == unit.code]
         data["townships"] = [t for t in county_data["townships"] if t["code"] == unit.code]
-        data["rollup"] = data["townships"][0] if data["townships"] else county_data["rollup"]
+        data["rollup"] = (data["townships"][0] if data["townships"]
+                          else rollup_dict(Rollup(unit.code, unit.name, Level.township)))
     else:
         data["villages"] = [v for v in county_data["villages"] if v["code"] == unit.code]
         data["townships"] = []
-        data["rollup"] = _village_as_rollup(data["villages"][0]) if data["villages"] else {}
+        data["rollup"] = (_village_as_rollup(data["villages"][0]) if data["villages"]
+                          else rollup_dict(Rollup(unit.code, unit.name, Level.village)))
     data["unit_code"], data["unit_name"] = unit.code, unit.name
     return data
