@@ -36,6 +36,7 @@ def create_app(
     from .auth import bp as auth_bp
     from .cases import bp as cases_bp
     from .inbox import bp as inbox_bp
+    from .incidents import bp as incidents_bp
     from .scorecards import bp as scorecards_bp
     from .cli import register_commands
 
@@ -47,6 +48,7 @@ def create_app(
     app.register_blueprint(auth_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(inbox_bp)
+    app.register_blueprint(incidents_bp)
     app.register_blueprint(scorecards_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -17,6 +17,9 @@ from ..domain.intake import (
     NAME_MAX,
     TITLE_MAX,
 )
+from ..domain.incidents import NOTE_MAX as SCREENING_NOTE_MAX
+from ..domain.incidents import SUMMARY_MAX
+from ..domain.scorecard import IncidentKind, PetitionLevel
 
 
 def _values(enum_type) -> list[str]:
@@ -374,6 +377,140 @@ PATHS = {
         }
     },
 }
+
+# --- the 三零 inputs: incidents and monthly screening reports --------------------------------
+
+_INCIDENT_PROPERTIES = {
+    "village_code": {"type": "string"},
+    "kind": {"type": "string", "enum": _values(IncidentKind)},
+    "occurred_at": {**INSTANT, "description": "With its UTC offset; not in the future."},
+    "summary": {"type": "string", "maxLength": SUMMARY_MAX},
+    "petition_level": {"type": "string", "enum": _values(PetitionLevel), "nullable": True,
+                       "description": "Petitions only (required); above county raises pushed_up."},
+    "collective": {"type": "boolean", "description": "Petitions only."},
+    "people": {"type": "integer", "minimum": 1, "description": "Petitioners; ≥2 if collective."},
+    "injured": {"type": "integer", "minimum": 0, "description": "Accidents only."},
+    "dead": {"type": "integer", "minimum": 0, "description": "Accidents only."},
+    "case_id": {"type": "integer", "nullable": True, "description": "A case of the village."},
+}
+_SCREENING_PROPERTIES = {
+    "village_code": {"type": "string"},
+    "month": {"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-11"},
+    "visited_at": {"type": "string", "format": "date",
+                   "description": "Local day of the visits: in or after the month, not later than today."},
+    "households": {"type": "integer", "minimum": 0},
+    "risks_found": {"type": "integer", "minimum": 0},
+    "disputes_found": {"type": "integer", "minimum": 0, "description": "0 in a zero report."},
+    "zero_report": {"type": "boolean"},
+    "note": {"type": "string", "maxLength": SCREENING_NOTE_MAX},
+}
+SCHEMAS.update({
+    "IncidentInput": {
+        "type": "object", "additionalProperties": False,
+        "required": ["village_code", "kind", "occurred_at", "summary"],
+        "properties": _INCIDENT_PROPERTIES,
+    },
+    "IncidentUpdate": {
+        "type": "object", "additionalProperties": False,
+        "required": ["village_code", "kind", "occurred_at", "summary", "version", "note"],
+        "properties": {**_INCIDENT_PROPERTIES, "version": {"type": "integer"},
+                       "note": {"type": "string", "description": "The reason for the change."}},
+    },
+    "Incident": {
+        "type": "object",
+        "properties": {
+            **_INCIDENT_PROPERTIES, "id": {"type": "integer"}, "village_name": {"type": "string"},
+            "case_number": {"type": "string", "nullable": True}, "version": {"type": "integer"},
+            "created_by": {"type": "string", "nullable": True}, "created_at": INSTANT,
+            "updated_at": INSTANT,
+            "revisions": {"type": "array", "description": "GET and PUT of one incident only.",
+                          "items": {"type": "object", "properties": {
+                              "at": INSTANT, "actor": {"type": "string", "nullable": True},
+                              "note": {"type": "string"}, "before": {"type": "object"}}}},
+        },
+    },
+    "ScreeningInput": {
+        "type": "object", "additionalProperties": False,
+        "required": ["village_code", "month", "visited_at", "households"],
+        "properties": _SCREENING_PROPERTIES,
+    },
+    "Screening": {
+        "type": "object",
+        "properties": {**_SCREENING_PROPERTIES, "id": {"type": "integer"},
+                       "village_name": {"type": "string"}, "filed_at": INSTANT},
+    },
+    "ScreeningMonth": {
+        "type": "object",
+        "properties": {
+            "month": {"type": "string"}, "unit_code": {"type": "string"},
+            "filed": {"type": "array", "items": _ref("Screening")},
+            "missing": {"type": "array", "items": {"type": "object", "properties": {
+                "village_code": {"type": "string"}, "village_name": {"type": "string"}}}},
+        },
+    },
+})
+_INCIDENT_ID = {"name": "incident_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_WRITE_ERRORS = {"400": _response("BadRequest"), "401": _response("Unauthorized"),
+                 "403": _response("Forbidden"), "422": _response("Invalid")}
+PATHS.update({
+    "/incidents": {
+        "get": {
+            "operationId": "listIncidents",
+            "summary": "The caller's incidents, latest first.",
+            "parameters": [
+                _filter("unit", "Code of a unit in the caller's area: its subtree's incidents."),
+                _filter("month", "Local month of occurrence, YYYY-MM."),
+                _filter("kind", "Kind.", {"type": "string", "enum": _values(IncidentKind)}),
+            ],
+            "responses": {"200": _json({"type": "array", "items": _ref("Incident")}, "The incidents."),
+                          "401": _response("Unauthorized"), "422": _response("Invalid")},
+        },
+        "post": {
+            "operationId": "createIncident",
+            "summary": "Record a petition, accident, criminal or public-order case (officers).",
+            "requestBody": {"required": True,
+                            "content": {"application/json": {"schema": _ref("IncidentInput")}}},
+            "responses": {"201": _json(_ref("Incident"), "The incident."), **_WRITE_ERRORS},
+        },
+    },
+    "/incidents/{incident_id}": {
+        "get": {
+            "operationId": "getIncident",
+            "summary": "One incident, with its revisions.",
+            "parameters": [_INCIDENT_ID],
+            "responses": {"200": _json(_ref("Incident"), "The incident."),
+                          "401": _response("Unauthorized"), "404": _response("NotFound")},
+        },
+        "put": {
+            "operationId": "updateIncident",
+            "summary": "Change an incident (officers), keeping the earlier values as a revision.",
+            "parameters": [_INCIDENT_ID],
+            "requestBody": {"required": True,
+                            "content": {"application/json": {"schema": _ref("IncidentUpdate")}}},
+            "responses": {"200": _json(_ref("Incident"), "The incident."), **_WRITE_ERRORS,
+                          "404": _response("NotFound"),
+                          "409": _json(_ref("Error"), "version_conflict: a stale version.")},
+        },
+    },
+    "/screenings": {
+        "get": {
+            "operationId": "listScreenings",
+            "summary": "Which villages filed their screening report for a month, and which not.",
+            "parameters": [_filter("month", "YYYY-MM; default the previous month."),
+                           _filter("unit", "Code of a unit in the caller's area.")],
+            "responses": {"200": _json(_ref("ScreeningMonth"), "The month's reports."),
+                          "401": _response("Unauthorized"), "422": _response("Invalid")},
+        },
+        "post": {
+            "operationId": "createScreening",
+            "summary": "File a village's monthly screening report, or a zero report.",
+            "requestBody": {"required": True,
+                            "content": {"application/json": {"schema": _ref("ScreeningInput")}}},
+            "responses": {"201": _json(_ref("Screening"), "The report."), **_WRITE_ERRORS,
+                          "409": _json(_ref("Error"), "The village already filed for that month.")},
+        },
+    },
+})
 
 DOCUMENT = {
     "openapi": "3.0.3",

@@ -7,8 +7,10 @@ user may see a village or a case is decided in :mod:`.access`.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.enums import Level
@@ -25,7 +27,8 @@ from .notify import Notifier, notify_flags
 
 __all__ = [
     "Conflict", "NotAllowed", "record_incident", "edit_incident", "file_screening",
-    "raise_pushed_up", "incident_values", "screening_status",
+    "raise_pushed_up", "incident_values", "screening_status", "IncidentFilters",
+    "parse_incident_filters", "search_incidents", "find_case_by_number",
 ]
 
 CHOOSE_VILLAGE = Message(N_("Choose a village in your area."))
@@ -233,3 +236,66 @@ def screening_status(villages: list[Unit], month: Month) -> dict[int, Screening]
         )
     )
     return {report.village_id: report for report in reports}
+
+
+@dataclass
+class IncidentFilters:
+    """What an incident list is narrowed to: a unit of the user's area (its subtree), a local
+    month of occurrence, a kind. Built by :func:`parse_incident_filters`."""
+
+    unit: Unit | None = None
+    month: Month | None = None
+    kind: IncidentKind | None = None
+    errors: dict[str, Message] = field(default_factory=dict)
+
+
+def parse_incident_filters(user: User, args) -> IncidentFilters:
+    """Filters from query parameters (``unit``, ``month``, ``kind``); a bad one is named."""
+    filters = IncidentFilters()
+    code = (args.get("unit") or "").strip()
+    if code:
+        filters.unit = access.find_unit(user, code)
+        if filters.unit is None:
+            filters.errors["unit"] = Message(N_("No such unit in your area."))
+    month = (args.get("month") or "").strip()
+    if month:
+        try:
+            filters.month = Month.parse(month)
+            if filters.month.year > 2999:  # the end of the calendar overflows once in UTC
+                raise ValueError(month)
+        except ValueError:
+            filters.month = None
+            filters.errors["month"] = Message(N_("Enter a month such as 2026-11."))
+    kind = (args.get("kind") or "").strip()
+    if kind:
+        filters.kind = IncidentKind.parse(kind)
+        if filters.kind is None:
+            filters.errors["kind"] = Message(N_("Not a valid choice."))
+    return filters
+
+
+def search_incidents(user: User, filters: IncidentFilters, tz: ZoneInfo) -> Select[tuple[Incident]]:
+    """The user's visible incidents narrowed by ``filters``, latest first."""
+    query = access.visible_incidents(user)
+    if filters.unit is not None:
+        column = {
+            Level.village: Incident.village_id,
+            Level.township: Incident.township_id,
+            Level.county: Incident.county_id,
+        }[filters.unit.kind]
+        query = query.where(column == filters.unit.id)
+    if filters.month is not None:
+        start, end = filters.month.bounds(tz)
+        query = query.where(Incident.occurred_at >= start, Incident.occurred_at < end)
+    if filters.kind is not None:
+        query = query.where(Incident.kind == filters.kind)
+    return query.order_by(Incident.occurred_at.desc(), Incident.id.desc())
+
+
+def find_case_by_number(user: User, number: str) -> Case | None:
+    """A case the user can see, by its number (410522-2026-000123) or its id."""
+    number = number.strip()
+    case = db.session.scalars(access.visible_cases(user).where(Case.number == number)).first()
+    if case is None and number.isdigit() and len(number) < 10:
+        case = access.find_case(user, int(number))
+    return case
