@@ -1,0 +1,49 @@
+"""GET /api/v1/scorecards/{YYYY-MM}: a unit's monthly scorecard (CONTRACT.md).
+
+The figures in force: the newest snapshot of a frozen month, else the live figures; with
+``pending_revision`` true when the case records changed after the freeze. A unit outside the
+caller's area is not found (404); a malformed month is 422.
+"""
+
+from __future__ import annotations
+
+from flask import abort, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import runtime
+from ..domain.i18n import N_, Message
+from ..domain.scorecard import Month
+from ..i18n import render_fields
+from ..services import access
+from ..services import scorecard as service
+from ..web import error_response
+from . import bp
+from .serializers import instant
+
+
+@bp.get("/scorecards/<month>")
+def get_scorecard(month: str):
+    try:
+        parsed = Month.parse(month)
+    except ValueError:
+        return error_response(422, _("Some values are not valid; see the fields."), fields=render_fields(
+            {"month": Message(N_("Enter a month such as 2026-11."))}))
+    code = request.args.get("unit", "").strip() or current_user.unit.code
+    unit = access.find_unit(current_user, code)
+    if unit is None:
+        abort(404)
+    policy = runtime.policy()
+    shown, pending, kept = service.view(unit, parsed, policy=policy, tz=runtime.tz())
+    if kept:
+        shown["frozen_at"] = instant(kept[-1].frozen_at)
+    return jsonify({
+        **shown,
+        "pending_revision": pending is not None,
+        "revisions": [
+            {"revision": snapshot.revision, "frozen_at": instant(snapshot.frozen_at), "reason": snapshot.reason,
+             "published_by": snapshot.published_by.username if snapshot.published_by else None}
+            for snapshot in kept
+        ],
+        "weights": dict(policy.scorecard.weights),
+    })
