@@ -34,7 +34,8 @@ json_option = click.option(
 
 def register_commands(app: Flask) -> None:
     """Add the commands to ``flask --app app``."""
-    for command in (init_db, seed_demo, import_units, create_user, create_token, sweep, scheduler):
+    for command in (init_db, seed_demo, import_units, create_user, create_token, sweep, scheduler,
+                    scorecard):
         app.cli.add_command(command)
 
 
@@ -247,8 +248,115 @@ def scheduler() -> None:
     from . import jobs
 
     app = current_app._get_current_object()
-    click.echo(f"Scheduler started: sweep every {app.config['SWEEP_INTERVAL_MINUTES']} min. Ctrl+C stops it.")
+    freeze_day = app.extensions["mediation"]["policy"].scorecard.freeze_day
+    click.echo(f"Scheduler started: sweep every {app.config['SWEEP_INTERVAL_MINUTES']} min; the "
+               f"previous month frozen on day {freeze_day} at 01:00. Ctrl+C stops it.")
     try:
         jobs.build_scheduler(app).start()
     except (KeyboardInterrupt, SystemExit):
         click.echo("Scheduler stopped.")
+
+
+def _instant_option(now_text: str | None) -> dt.datetime:
+    from . import runtime
+
+    if not now_text:
+        return runtime.utcnow()
+    try:
+        now = dt.datetime.fromisoformat(now_text)
+    except ValueError:
+        raise click.ClickException(f"--now: not an ISO 8601 instant: {now_text}") from None
+    if now.tzinfo is None:
+        raise click.ClickException("--now: give the offset too, e.g. 2026-12-05T01:00+08:00")
+    return now.astimezone(dt.timezone.utc)
+
+
+@click.command("scorecard")
+@click.argument("month_text", metavar="YYYY-MM")
+@click.option("--unit", "unit_code", metavar="CODE",
+              help="A county, township or village (default: the only county).")
+@click.option("--format", "output_format", type=click.Choice(["table", "json", "csv", "xlsx"]),
+              default="table", show_default=True)
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to FILE instead of stdout (required for xlsx).")
+@click.option("--freeze", "do_freeze", is_flag=True,
+              help="Freeze the county's month first, or publish a revision when it changed.")
+@click.option("--reason", default="", help="Why a revision is published (kept with it).")
+@click.option("--now", "now_text", metavar="ISO8601", help="The instant of the freeze (default: now).")
+@json_option
+@with_appcontext
+def scorecard(month_text: str, unit_code: str | None, output_format: str, out_path: Path | None,
+              do_freeze: bool, reason: str, now_text: str | None, as_json: bool) -> None:
+    """The monthly scorecard of a unit: the figures in force (a frozen month's newest
+    revision, else live), as a table, JSON, CSV or XLSX."""
+    from flask import current_app
+    from flask_babel import force_locale
+
+    from . import runtime
+    from .domain.scorecard import Month
+    from .scorecards import exports
+    from .services import scorecard as service
+
+    try:
+        month = Month.parse(month_text.strip())
+    except ValueError:
+        raise click.ClickException(f"YYYY-MM: not a month: {month_text!r} (e.g. 2026-11)") from None
+    output_format = "json" if as_json else output_format
+    if output_format == "xlsx" and out_path is None:
+        raise click.ClickException("--format xlsx writes a workbook: give --out FILE.xlsx")
+    unit = _scorecard_unit(unit_code)
+    now, policy, tz = _instant_option(now_text), runtime.policy(), runtime.tz()
+
+    if do_freeze:
+        county = service.county_of(unit)
+        if not month.has_ended(now, tz):
+            raise click.ClickException(f"{month} is not over yet: it can be frozen from {month.next()}-01.")
+        before = service.snapshots(county, month)
+        snapshot = service.freeze(county, month, now=now, policy=policy, tz=tz,
+                                  reason=reason.strip() or ("" if not before else "flask scorecard --freeze"))
+        db.session.commit()
+        if snapshot is None:
+            message = (f"{month} of {county.name} ({county.code}) is unchanged since revision "
+                       f"{before[-1].revision}; nothing published.")
+        elif snapshot.revision == 1:
+            message = f"Froze {month} of {county.name} ({county.code}): revision 1."
+        else:
+            message = f"Published revision {snapshot.revision} of {month} of {county.name} ({county.code})."
+        click.echo(message, err=True)
+
+    shown, pending, kept = service.view(unit, month, policy=policy, tz=tz)
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        if output_format == "json":
+            body: str | bytes = json.dumps({**shown, "pending_revision": pending is not None},
+                                           ensure_ascii=False, indent=2) + "\n"
+        elif output_format == "csv":
+            body = exports.csv_bytes(shown)
+        elif output_format == "xlsx":
+            body = exports.xlsx_bytes(shown, policy.scorecard.weights)
+        else:
+            body = exports.table_text(shown)
+            if pending is not None:
+                body += f"A revision is pending: the case records changed after revision {shown['revision']}.\n"
+    if out_path is not None:
+        try:
+            out_path.write_bytes(body if isinstance(body, bytes) else body.encode("utf-8"))
+        except OSError as error:
+            raise click.ClickException(f"--out: cannot write {out_path}: {error.strerror}") from None
+        click.echo(f"Wrote {out_path}.", err=True)
+    elif isinstance(body, bytes):
+        click.get_binary_stream("stdout").write(body)
+    else:
+        click.echo(body, nl=False)
+
+
+def _scorecard_unit(code: str | None) -> Unit:
+    if code:
+        unit = db.session.scalar(select(Unit).where(Unit.code == code.strip()))
+        if unit is None:
+            raise click.ClickException(f"--unit: no unit has the code {code!r}.")
+        return unit
+    counties = db.session.scalars(select(Unit).where(Unit.kind == Level.county).limit(2)).all()
+    if len(counties) != 1:
+        raise click.ClickException("--unit: give the unit's code (the database holds "
+                                   f"{'no county' if not counties else 'several counties'}).")
+    return counties[0]
