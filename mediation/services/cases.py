@@ -65,6 +65,7 @@ def register_case(actor: User, draft: CaseDraft, *, now: dt.datetime, policy: Po
         created_at=now,
         updated_at=now,
         next_check_at=now,
+        highest_level=actor.unit.kind,
     )
     case.amount_yuan = draft.amount_yuan
     case.risks = draft.risks
