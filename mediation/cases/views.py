@@ -9,12 +9,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import runtime
+from ..domain.flags import FlagKind
 from ..domain.enums import Action, AgreementForm, CaseStatus, Category, Level, Role, Scale
 from ..domain.intake import InvalidInput, parse_case
 from ..domain.workflow import USER_ACTIONS, Refused
 from ..extensions import db
 from ..i18n import label, render_message
-from ..models import Case, Unit, User
+from ..models import Case, Flag, Unit, User
 from ..services import access
 from ..services.cases import (
     SORTS,
@@ -50,8 +51,21 @@ def home():
             .limit(50)
         ).all()
         waiting = [case for case in open_cases if case.status is CaseStatus.registered]
-        return render_template("home/mediator.html", open_cases=open_cases, waiting=waiting)
-    return render_template("home/overview.html", **_overview(user))
+        return render_template("home/mediator.html", open_cases=open_cases, waiting=waiting,
+                               open_flags=_open_flags(user))
+    return render_template("home/overview.html", **_overview(user), open_flags=_open_flags(user))
+
+
+def _open_flags(user: User) -> list[tuple[FlagKind, int]]:
+    """Open flags in the user's area by kind, one GROUP BY."""
+    rows = db.session.execute(
+        access.visible_flags(user)
+        .where(Flag.cleared_at.is_(None))
+        .with_only_columns(Flag.kind, func.count())
+        .group_by(Flag.kind)
+    ).all()
+    counts = dict(rows)
+    return [(kind, counts[kind]) for kind in FlagKind if counts.get(kind)]
 
 
 def _overview(user: User) -> dict:
@@ -133,6 +147,7 @@ def list_cases():
         levels=list(Level),
         scales=list(Scale),
         categories=list(Category),
+        flag_kinds=list(FlagKind),
         sorts=SORTS,
     )
 

@@ -36,6 +36,11 @@ class FlagKind(LabelledEnum):
 RULE_VIOLATIONS = frozenset(
     {FlagKind.small_left_village, FlagKind.big_left_township, FlagKind.pushed_up}
 )
+# The flags that mean a clock ran out ("overdue" in the case list).
+OVERDUE = frozenset(
+    {FlagKind.accept_overdue, FlagKind.settle_breached, FlagKind.statutory_overdue,
+     FlagKind.major_not_reported, FlagKind.follow_up_overdue}
+)
 # Facts of record: raised once, never cleared.
 NEVER_CLEARED = RULE_VIOLATIONS
 # Flags the sweep derives from a case's own state and clocks.
@@ -44,6 +49,17 @@ CASE_KINDS = frozenset(
      FlagKind.statutory_overdue, FlagKind.small_left_village, FlagKind.big_left_township,
      FlagKind.major_not_reported, FlagKind.follow_up_overdue}
 )
+
+
+RULE_GROUP = "rule_broken"  # the case list's filter for any of RULE_VIOLATIONS
+
+
+def kinds_for_filter(value: str) -> frozenset[FlagKind] | None:
+    """The flag kinds a list filter value stands for (a kind, or "rule_broken"); None if unknown."""
+    if value == RULE_GROUP:
+        return RULE_VIOLATIONS
+    kind = FlagKind.parse(value)
+    return frozenset({kind}) if kind is not None else None
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,14 @@ from sqlalchemy import Select, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..domain.enums import CaseStatus, Category, Level, Scale
+from ..domain.flags import OVERDUE, kinds_for_filter
 from ..domain.i18n import Message, N_
 from ..domain.intake import CaseDraft, InvalidInput
 from ..domain.policy import Policy
 from ..domain.scale import assess_scale
 from ..domain.scorecard import Month
 from ..extensions import db
-from ..models import Case, CaseCounter, CaseEvent, Deadline, Party, Unit, User
+from ..models import Case, CaseCounter, CaseEvent, Deadline, Flag, Party, Unit, User
 from . import access
 from .scorecard import METRIC_NAMES, case_metric_filter
 from .workflow import Context, start_intake_clocks
@@ -160,6 +161,10 @@ class CaseFilters:
     # A figure of the monthly scorecard and its month: exactly the cases counted in it.
     metric: str = ""
     month: Month | None = None
+    # Open flags: some of these kinds (a kind, or all rule violations), or any overdue clock.
+    flag_kinds: frozenset | None = None
+    flag: str = ""
+    overdue: bool = False
     errors: dict[str, Message] = field(default_factory=dict)
 
 
@@ -196,6 +201,17 @@ def parse_filters(user: User, args, tz: ZoneInfo) -> CaseFilters:
             else:
                 setattr(filters, key, day)
     _parse_metric(filters, args)
+    flag = args.get("flag", "").strip()
+    if flag:
+        filters.flag_kinds = kinds_for_filter(flag)
+        if filters.flag_kinds is None:
+            filters.errors["flag"] = Message(N_("Not a valid choice."))
+        else:
+            filters.flag = flag
+    overdue = args.get("overdue", "").strip()
+    if overdue not in ("", "0", "1"):
+        filters.errors["overdue"] = Message(N_("Not a valid choice."))
+    filters.overdue = overdue == "1"
     filters.q = args.get("q", "").strip()[:100]
     sort = args.get("sort", "")
     if sort:
@@ -243,6 +259,11 @@ def search_cases(user: User, filters: CaseFilters, tz: ZoneInfo) -> Select[tuple
         query = query.where(column == filters.unit.id)
     if filters.metric and filters.month is not None:
         query = query.where(case_metric_filter(filters.metric, filters.month, tz))
+    for kinds in (filters.flag_kinds, OVERDUE if filters.overdue else None):
+        if kinds:
+            query = query.where(
+                exists().where(Flag.case_id == Case.id, Flag.kind.in_(list(kinds)), Flag.cleared_at.is_(None))
+            )
     if filters.received_from:
         query = query.where(Case.received_at >= _local_midnight(filters.received_from, tz))
     if filters.received_to:
