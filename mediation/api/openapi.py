@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from copy import deepcopy
 
-from ..domain.enums import CaseStatus, Category, Level, PartyRole, Risk, Scale, Source
+from ..domain.enums import (
+    AgreementForm,
+    CaseStatus,
+    Category,
+    Clock,
+    Level,
+    PartyRole,
+    ReferralTarget,
+    Risk,
+    Scale,
+    Source,
+)
 from ..domain.intake import (
     ADDRESS_MAX,
     DESCRIPTION_MAX,
@@ -20,6 +31,7 @@ from ..domain.intake import (
 from ..domain.incidents import NOTE_MAX as SCREENING_NOTE_MAX
 from ..domain.incidents import SUMMARY_MAX
 from ..domain.scorecard import IncidentKind, PetitionLevel
+from ..domain.workflow import NEEDS_REASON, NOTE_MAX, TERMS_MAX, USER_ACTIONS
 from ..services.scorecard import METRIC_NAMES
 
 
@@ -75,7 +87,7 @@ SCHEMAS = {
                     "code": {
                         "type": "string",
                         "description": "bad_request, csrf, unauthorized, forbidden, not_found, "
-                        "conflict, invalid, too_large…",
+                        "conflict, not_allowed, version_conflict, invalid, too_large…",
                     },
                     "message": {
                         "type": "string",
@@ -175,14 +187,109 @@ SCHEMAS = {
     },
     "Deadline": {
         "type": "object",
+        "description": "One clock of the case at one level. Clocks of a level the case left "
+        "stay on record, stopped (met or breached).",
         "properties": {
-            "clock": {"type": "string"},
+            "clock": {"type": "string", "enum": _values(Clock)},
             "level": {"type": "string", "enum": _values(Level)},
+            "started_at": INSTANT,
             "due_at": INSTANT,
-            "warn_at": NULLABLE_INSTANT,
+            "warn_at": {**INSTANT, "description": "When the warning comes (80 % of the span)."},
             "met_at": NULLABLE_INSTANT,
             "breached_at": NULLABLE_INSTANT,
-            "provisional": {"type": "boolean"},
+            "stopped_at": NULLABLE_INSTANT,
+            "provisional": {
+                "type": "boolean",
+                "description": "Counted on a year the calendar does not know yet (Monday to "
+                "Friday); recomputed once its holidays are entered.",
+            },
+            "running": {"type": "boolean"},
+            "working_days": {
+                "type": "boolean",
+                "description": "The span counts working days (Chinese calendar, local time); "
+                "else calendar days.",
+            },
+            "days": {"type": "integer", "description": "The span, extension included."},
+        },
+    },
+    "Agreement": {
+        "type": "object",
+        "properties": {
+            "form": {"type": "string", "enum": _values(AgreementForm)},
+            "terms": {"type": "string"},
+            "amount_yuan": MONEY,
+            "agreed_at": INSTANT,
+            "level": {"type": "string", "enum": _values(Level)},
+            "unit_code": {"type": "string", "description": "The unit that mediated it."},
+        },
+    },
+    "AgreementInput": {
+        "type": "object",
+        "required": ["form", "terms"],
+        "properties": {
+            "form": {"type": "string", "enum": _values(AgreementForm)},
+            "terms": {"type": "string", "maxLength": TERMS_MAX},
+            "amount_yuan": {
+                "oneOf": [{"type": "string"}, {"type": "number"}],
+                "description": "Yuan, at most two decimals, not negative. Default 0.",
+            },
+        },
+    },
+    "ActionInput": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["action", "version"],
+        "description": "One action. Besides `action` and `version`, each action takes its own "
+        "fields: resolve `agreement`; assign_down `to_unit_code`; refer `to`; follow_up "
+        "`performed`, `satisfied`, `relapse_risk`; extend `consent`; reclassify `scale`. "
+        "A `note` (the reason) is required for " + ", ".join(sorted(NEEDS_REASON)) + ".",
+        "properties": {
+            "action": {"type": "string", "enum": _values(USER_ACTIONS)},
+            "version": {
+                "type": "integer",
+                "description": "The case's `version` as the caller last saw it; a stale one "
+                "answers 409 version_conflict.",
+            },
+            "note": {"type": "string", "maxLength": NOTE_MAX},
+            "agreement": _ref("AgreementInput"),
+            "to_unit_code": {
+                "type": "string",
+                "description": "assign_down: a unit below the holder, on the case's own "
+                "township and village.",
+            },
+            "to": {"type": "string", "enum": _values(ReferralTarget), "description": "refer"},
+            "performed": {"type": "boolean", "description": "follow_up: agreement performed "
+                          "(closes the case)."},
+            "satisfied": {"type": "boolean", "description": "follow_up"},
+            "relapse_risk": {"type": "boolean", "description": "follow_up"},
+            "consent": {"type": "boolean", "enum": [True], "description": "extend: both "
+                        "parties consent (once per case)."},
+            "scale": {"type": "string", "enum": _values(Scale), "description": "reclassify "
+                      "(officers)."},
+        },
+    },
+    "VersionConflict": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message", "current_version", "changes"],
+                "properties": {
+                    "code": {"type": "string", "enum": ["version_conflict"]},
+                    "message": {"type": "string"},
+                    "current_version": {
+                        "type": "integer",
+                        "description": "version_conflict: the case's version now.",
+                    },
+                    "changes": {
+                        "type": "array",
+                        "items": _ref("Event"),
+                        "description": "version_conflict: the events since the caller's "
+                        "version, oldest first.",
+                    },
+                },
+            }
         },
     },
     "Flag": {
@@ -226,7 +333,17 @@ SCHEMAS = {
             "version": {"type": "integer"},
             "created_at": INSTANT,
             "updated_at": INSTANT,
+            "is_extended": {
+                "type": "boolean",
+                "description": "The one-month limit was extended (once, with consent).",
+            },
             "deadlines": {"type": "array", "items": _ref("Deadline")},
+            "agreements": {"type": "array", "items": _ref("Agreement")},
+            "allowed_actions": {
+                "type": "array",
+                "items": {"type": "string", "enum": _values(USER_ACTIONS)},
+                "description": "What the caller may do now.",
+            },
             "flags": {"type": "array", "items": _ref("Flag")},
         },
     },
@@ -251,6 +368,15 @@ SCHEMAS = {
             "from_level": {"type": "string", "enum": _values(Level), "nullable": True},
             "to_level": {"type": "string", "enum": _values(Level), "nullable": True},
             "note": {"type": "string"},
+            "version": {
+                "type": "integer",
+                "nullable": True,
+                "description": "The case's version once this event was written.",
+            },
+            "data": {
+                "type": "object",
+                "description": "What the action recorded (agreement, target unit, scale…).",
+            },
         },
     },
 }
@@ -261,6 +387,11 @@ RESPONSES = {
     "Forbidden": _json(_ref("Error"), "The caller's role may not do this."),
     "NotFound": _json(_ref("Error"), "No such case in the caller's area."),
     "Invalid": _json(_ref("Error"), "Validation failed; error.fields names each bad field."),
+    "Conflict": _json(
+        {"anyOf": [_ref("VersionConflict"), _ref("Error")]},
+        "version_conflict: the case changed since the caller's version (current_version and "
+        "the changes are given); not_allowed: the action is not possible in the case's state.",
+    ),
 }
 
 CASE_ID = {
@@ -367,6 +498,28 @@ PATHS = {
                 "200": _json(_ref("Case"), "The case."),
                 "401": _response("Unauthorized"),
                 "404": _response("NotFound"),
+            },
+        }
+    },
+    "/cases/{case_id}/actions": {
+        "post": {
+            "operationId": "performCaseAction",
+            "summary": "Act on the case: accept, pause, resume, resolve, escalate, assign_down, "
+            "refer, withdraw, follow_up, reopen, extend, reclassify.",
+            "parameters": [CASE_ID],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("ActionInput")}},
+            },
+            "responses": {
+                "200": _json(_ref("Case"), "The case after the action."),
+                "400": _response("BadRequest"),
+                "401": _response("Unauthorized"),
+                "403": _json(_ref("Error"), "Not the caller's to do: the case is held by "
+                             "another unit or level, or the role may not act (forbidden)."),
+                "404": _response("NotFound"),
+                "409": _response("Conflict"),
+                "422": _response("Invalid"),
             },
         }
     },

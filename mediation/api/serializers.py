@@ -9,7 +9,8 @@ from flask_babel import get_locale
 
 from .. import runtime
 from ..i18n import render_message
-from ..models import Case, CaseEvent, Party, Unit
+from ..models import Agreement, Case, CaseEvent, Deadline, Party, Unit, User
+from ..services.workflow import allowed_actions
 
 
 def instant(value: dt.datetime | None) -> str | None:
@@ -50,9 +51,38 @@ def scale_reason(case: Case) -> str:
     return separator.join(render_message(reason) for reason in case.scale_reasons)
 
 
-def case_json(case: Case) -> dict:
-    """The case as the API shows it. ``deadlines`` and ``flags`` stay empty until the clocks
-    and the sweep exist; the keys are there so clients can rely on them."""
+def deadline_json(deadline: Deadline) -> dict:
+    """One clock of the case at one level; ``running`` until it is met, breached or stopped."""
+    return {
+        "clock": deadline.clock.value,
+        "level": deadline.level.value,
+        "started_at": instant(deadline.started_at),
+        "due_at": instant(deadline.due_at),
+        "warn_at": instant(deadline.warn_at),
+        "met_at": instant(deadline.met_at),
+        "breached_at": instant(deadline.breached_at),
+        "stopped_at": instant(deadline.stopped_at),
+        "provisional": deadline.is_provisional,
+        "running": deadline.is_running,
+        "working_days": deadline.is_working_days,
+        "days": deadline.days,
+    }
+
+
+def agreement_json(agreement: Agreement) -> dict:
+    return {
+        "form": agreement.form.value,
+        "terms": agreement.terms,
+        "amount_yuan": money(agreement.amount_yuan),
+        "agreed_at": instant(agreement.agreed_at),
+        "level": agreement.level.value,
+        "unit_code": agreement.unit.code,
+    }
+
+
+def case_json(case: Case, user: User) -> dict:
+    """The case as ``user`` sees it, with the actions he may take now. ``flags`` stays empty
+    until the API shows the sweep's flags; the key is there so clients can rely on it."""
     return {
         "id": case.id,
         "number": case.number,
@@ -77,7 +107,10 @@ def case_json(case: Case) -> dict:
         "version": case.version,
         "created_at": instant(case.created_at),
         "updated_at": instant(case.updated_at),
-        "deadlines": [],
+        "is_extended": case.is_extended,
+        "deadlines": [deadline_json(deadline) for deadline in case.deadlines],
+        "agreements": [agreement_json(agreement) for agreement in case.agreements],
+        "allowed_actions": [action.value for action in allowed_actions(user, case)],
         "flags": [],
     }
 
@@ -93,4 +126,6 @@ def event_json(event: CaseEvent) -> dict:
         "from_level": event.from_level.value if event.from_level else None,
         "to_level": event.to_level.value if event.to_level else None,
         "note": event.note or "",
+        "version": event.version,
+        "data": event.data or {},
     }

@@ -15,16 +15,20 @@ from flask import abort, current_app, jsonify, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from .. import runtime
+from ..domain.enums import Action
 from ..domain.i18n import N_, Message
 from ..domain.intake import InvalidInput, parse_case
+from ..domain.workflow import USER_ACTIONS, Refused
 from ..extensions import csrf, db
-from ..i18n import render_fields
-from ..models import Case, Unit
+from ..i18n import render_fields, render_message
+from ..models import Agreement, Case, Unit
 from ..services import access
 from ..services.cases import NotAllowed, case_history, parse_filters, register_case, search_cases
 from ..services.users import user_for_token
+from ..services.workflow import Conflict, Context, perform
 from ..web import error_response
 from . import bp
 from .openapi import openapi_document
@@ -42,6 +46,13 @@ CASE_FIELDS = frozenset(
     }
 )
 PARTY_FIELDS = frozenset({"name", "role", "id_number", "phone", "address"})
+# Every field any action takes; which ones an action needs is the domain's affair.
+ACTION_FIELDS = frozenset(
+    {
+        "action", "version", "note", "agreement", "to_unit_code", "to", "performed",
+        "satisfied", "relapse_risk", "consent", "scale",
+    }
+)
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 1_000_000
@@ -111,7 +122,7 @@ def create_case():
         db.session.rollback()
         return error_response(403, _("Your role may not do this."))
     db.session.commit()
-    response = jsonify(case_json(case))
+    response = jsonify(case_json(case, current_user))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_case", case_id=case.id)
     return response
@@ -128,11 +139,15 @@ def list_cases():
     errors.update(_unavailable_filters(request.args))
     if errors:
         return _invalid(errors)
-    query = search_cases(current_user, filters, tz).options(selectinload(Case.parties))
+    query = search_cases(current_user, filters, tz).options(
+        selectinload(Case.parties),
+        selectinload(Case.deadlines),
+        selectinload(Case.agreements).joinedload(Agreement.unit),
+    )
     cases = db.paginate(query, page=page, per_page=per_page, error_out=False)
     return jsonify(
         {
-            "items": [case_json(case) for case in cases.items],
+            "items": [case_json(case, current_user) for case in cases.items],
             "total": cases.total,
             "page": page,
             "per_page": per_page,
@@ -143,7 +158,41 @@ def list_cases():
 @bp.get("/cases/<int:case_id>")
 def get_case(case_id: int):
     """The case, if it lies in the caller's subtree."""
-    return jsonify(case_json(_find_case_or_404(case_id)))
+    return jsonify(case_json(_find_case_or_404(case_id), current_user))
+
+
+@bp.post("/cases/<int:case_id>/actions")
+def case_action(case_id: int):
+    """One action on the case (accept, escalate, resolve…) at the ``version`` the caller saw:
+    200 with the case; 409 on a stale version or an action not allowed now, 403 when the
+    caller's role or unit may not act. Nothing is saved on any error."""
+    case = _find_case_or_404(case_id)
+    raw = _json_object()
+    if raw is None:
+        return error_response(400, _("The body must be a JSON object sent as application/json."))
+    action, version, errors = _action_and_version(raw)
+    if errors:
+        return _invalid(errors)
+    ctx = Context.build(runtime.utcnow(), runtime.policy(), runtime.tz())
+    try:
+        perform(current_user, case, action, raw, version=version, ctx=ctx)
+        db.session.commit()
+    except Conflict as conflict:
+        answer = _version_conflict(conflict)
+        db.session.rollback()
+        return answer
+    except StaleDataError:
+        # Another request changed the case between our read and our write.
+        db.session.rollback()
+        return _version_conflict(Conflict(_find_case_or_404(case_id), version))
+    except Refused as refused:
+        db.session.rollback()
+        status, code = (403, "forbidden") if refused.forbidden else (409, "not_allowed")
+        return error_response(status, render_message(refused.message), code)
+    except InvalidInput as error:
+        db.session.rollback()
+        return _invalid(error.fields)
+    return jsonify(case_json(case, current_user))
 
 
 @bp.get("/cases/<int:case_id>/events")
@@ -151,6 +200,33 @@ def case_events(case_id: int):
     """The case's history, oldest first."""
     case = _find_case_or_404(case_id)
     return jsonify([event_json(event) for event in case_history(case)])
+
+
+def _action_and_version(raw: dict) -> tuple[Action | None, int | None, dict[str, Message]]:
+    """The action's name and the case version the caller saw, checked before anything else."""
+    errors = {key: UNKNOWN_FIELD for key in raw if key not in ACTION_FIELDS}
+    value = raw.get("action")
+    action = Action.parse(value) if isinstance(value, str) else None
+    if action not in USER_ACTIONS:
+        errors["action"] = Message(
+            N_("Choose one of: %(choices)s."), {"choices": ", ".join(USER_ACTIONS)}
+        )
+    version = raw.get("version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        errors["version"] = Message(N_("Send the case's version as a whole number."))
+        version = None
+    return action, version, errors
+
+
+def _version_conflict(conflict: Conflict):
+    """409 with the case's current version and what happened since the caller's."""
+    error = {
+        "code": "version_conflict",
+        "message": _("The case was changed meanwhile. Look at the changes and try again."),
+        "current_version": conflict.case.version,
+        "changes": [event_json(event) for event in conflict.changes],
+    }
+    return jsonify({"error": error}), 409
 
 
 def _find_case_or_404(case_id: int) -> Case:

@@ -61,7 +61,11 @@ def test_round_trip(api, world, now):
     assert case["holder_code"] == "410522100201"
     assert case["scale"] == "big" and case["home_level"] == "township"
     assert case["version"] == 1 and case["created_at"].endswith("+08:00")
-    assert case["deadlines"] == [] and case["flags"] == []
+    assert case["flags"] == [] and case["agreements"] == [] and case["is_extended"] is False
+    assert [(d["clock"], d["level"], d["running"]) for d in case["deadlines"]] == [
+        ("accept", "village", True), ("settle", "village", True), ("statutory", "village", True)
+    ]
+    assert case["allowed_actions"] == ["accept", "escalate", "refer", "withdraw", "extend"]
     full_id = body["parties"][0]["id_number"]
     assert case["parties"] == [
         {
@@ -90,6 +94,7 @@ def test_round_trip(api, world, now):
     assert event["from_status"] is None and event["to_status"] == "registered"
     assert event["from_level"] is None and event["to_level"] == "village"
     assert event["note"] == "" and event["at"].endswith("+08:00")
+    assert event["version"] == 1 and event["data"] == {"scale": "big"}
 
 
 def test_id_numbers_are_masked_everywhere(api, world, make):

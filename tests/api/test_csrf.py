@@ -72,3 +72,18 @@ def test_a_session_does_not_stand_in_for_someone_elses_token(api, client, world,
 def test_unauthenticated_comes_before_csrf(client, world):
     response = client.post("/api/v1/cases", json=case_fields())
     assert response.status_code == 401
+
+
+def test_a_session_action_needs_the_csrf_header(client, make, world, session_of):
+    case = make.case(world.mediator)
+    token = session_of(world.mediator)
+    body = {"action": "accept", "version": case.version}
+
+    refused = client.post(f"/api/v1/cases/{case.id}/actions", json=body)
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["code"] == "csrf"
+
+    accepted = client.post(f"/api/v1/cases/{case.id}/actions", json=body,
+                           headers={"X-CSRFToken": token})
+    assert accepted.status_code == 200
+    assert accepted.get_json()["status"] == "in_mediation"
