@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from copy import deepcopy
 
+from ..domain.flags import FlagKind
 from ..domain.enums import (
     AgreementForm,
     CaseStatus,
@@ -296,10 +297,11 @@ SCHEMAS = {
         "type": "object",
         "properties": {
             "id": {"type": "integer"},
-            "kind": {"type": "string"},
+            "kind": {"type": "string", "enum": _values(FlagKind)},
             "case_id": {"type": "integer", "nullable": True},
-            "unit_code": {"type": "string"},
+            "unit_code": {"type": "string", "description": "The village of the case, or the unit flagged."},
             "level": {"type": "string", "enum": _values(Level)},
+            "period": {"type": "string", "nullable": True, "description": "YYYY-MM for monthly unit flags."},
             "raised_at": INSTANT,
             "cleared_at": NULLABLE_INSTANT,
         },
@@ -430,8 +432,8 @@ CASE_FILTERS = [
             {"type": "string", "enum": list(METRIC_NAMES)}),
     _filter("month", "The scorecard month of metric, YYYY-MM.",
             {"type": "string", "pattern": r"^\d{4}-\d{2}$"}),
-    _filter("flag", "Flag kind. Not available yet: answers 422."),
-    _filter("overdue", "1: only overdue cases. Not available yet: answers 422.",
+    _filter("flag", "Cases with an open flag of this kind, or rule_broken for any rule violation."),
+    _filter("overdue", "1: only cases with an open overdue flag (a clock ran out).",
             {"type": "string", "enum": ["0", "1"]}),
 ]
 
@@ -829,3 +831,21 @@ DOCUMENT = {
 def openapi_document() -> dict:
     """The OpenAPI 3.0 document (a copy: callers may change it)."""
     return deepcopy(DOCUMENT)
+
+PATHS["/flags"] = {
+    "get": {
+        "operationId": "listFlags",
+        "summary": "What the sweep found in the caller's area, newest first (at most 1,000).",
+        "parameters": [
+            _filter("open", "1: only flags not cleared."),
+            _filter("kind", "A flag kind."),
+            _filter("unit", "Code of a unit in the caller's area."),
+        ],
+        "responses": {
+            "200": _json({"type": "array", "items": _ref("Flag")}, "The flags."),
+            "401": _response("Unauthorized"),
+            "404": _json(_ref("Error"), "No such unit in the caller's area."),
+            "422": _response("Invalid"),
+        },
+    }
+}

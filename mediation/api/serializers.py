@@ -9,7 +9,7 @@ from flask_babel import get_locale
 
 from .. import runtime
 from ..i18n import render_message
-from ..models import Agreement, Case, CaseEvent, Deadline, Party, Unit, User
+from ..models import Agreement, Case, CaseEvent, Deadline, Flag, Party, Unit, User
 from ..services.workflow import allowed_actions
 
 
@@ -111,7 +111,20 @@ def case_json(case: Case, user: User) -> dict:
         "deadlines": [deadline_json(deadline) for deadline in case.deadlines],
         "agreements": [agreement_json(agreement) for agreement in case.agreements],
         "allowed_actions": [action.value for action in allowed_actions(user, case)],
-        "flags": [],
+        "flags": [flag_json(flag) for flag in case.flags],
+    }
+
+
+def flag_json(flag: Flag) -> dict:
+    return {
+        "id": flag.id,
+        "kind": flag.kind.value,
+        "case_id": flag.case_id,
+        "unit_code": flag.unit.code,
+        "level": flag.level.value,
+        "period": flag.period,
+        "raised_at": instant(flag.raised_at),
+        "cleared_at": instant(flag.cleared_at),
     }
 
 

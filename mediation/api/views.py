@@ -24,7 +24,7 @@ from ..domain.intake import InvalidInput, parse_case
 from ..domain.workflow import USER_ACTIONS, Refused
 from ..extensions import csrf, db
 from ..i18n import render_fields, render_message
-from ..models import Agreement, Case, Unit
+from ..models import Agreement, Case, Flag, Unit
 from ..services import access
 from ..services.cases import NotAllowed, case_history, parse_filters, register_case, search_cases
 from ..services.users import user_for_token
@@ -57,7 +57,6 @@ DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 1_000_000
 UNKNOWN_FIELD = Message(N_("Unknown field."))
-NOT_AVAILABLE_YET = Message(N_("This filter is not available yet."))
 
 
 @bp.before_request
@@ -136,12 +135,12 @@ def list_cases():
     errors = dict(filters.errors)
     page = _whole_arg("page", 1, MAX_PAGE, default=1, errors=errors)
     per_page = _whole_arg("per_page", 1, MAX_PER_PAGE, default=DEFAULT_PER_PAGE, errors=errors)
-    errors.update(_unavailable_filters(request.args))
     if errors:
         return _invalid(errors)
     query = search_cases(current_user, filters, tz).options(
         selectinload(Case.parties),
         selectinload(Case.deadlines),
+        selectinload(Case.flags).joinedload(Flag.unit),
         selectinload(Case.agreements).joinedload(Agreement.unit),
     )
     cases = db.paginate(query, page=page, per_page=per_page, error_out=False)
@@ -306,11 +305,3 @@ def _whole_arg(
     return default
 
 
-def _unavailable_filters(args: Mapping[str, Any]) -> dict[str, Message]:
-    """Flags and overdue clocks come with the sweep; until then say so instead of ignoring them."""
-    errors = {}
-    if args.get("flag", ""):
-        errors["flag"] = NOT_AVAILABLE_YET
-    if args.get("overdue", "") not in ("", "0"):
-        errors["overdue"] = NOT_AVAILABLE_YET
-    return errors

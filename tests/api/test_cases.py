@@ -380,8 +380,8 @@ BAD_QUERIES = {
     "per_page=0": "per_page",
     "per_page=101": "per_page",
     "per_page=-5": "per_page",
-    "flag=settle_breached": "flag",
-    "overdue=1": "overdue",
+    "flag=late": "flag",
+    "overdue=yes": "overdue",
 }
 
 
@@ -393,10 +393,23 @@ def test_a_bad_filter_is_named(api, world, query, name):
     assert error["code"] == "invalid" and set(error["fields"]) == {name}
 
 
-def test_a_filter_not_available_yet_says_so(api, world):
-    response = api.get(world.county_officer, "/cases?flag=settle_breached&overdue=1", lang="en")
-    assert response.get_json()["error"]["fields"] == {
-        "flag": "This filter is not available yet.",
-        "overdue": "This filter is not available yet.",
-    }
-    assert api.get(world.county_officer, "/cases?overdue=0").status_code == 200
+def test_flag_and_overdue_filters(api, world, make):
+    import datetime as dt
+
+    from mediation.domain.policy import Policy
+    from mediation.services.notify import Notifier
+    from mediation.services.sweep import run_sweep
+
+    from ..factories import TZ
+
+    received = dt.datetime(2026, 11, 2, 9, tzinfo=TZ)
+    late = make.case(world.mediator, now=received)
+    run_sweep(dt.datetime(2026, 11, 4, 8, tzinfo=TZ), policy=Policy(), tz=TZ,
+              notifier=Notifier.from_config("log"))
+    make.case(world.mediator, now=received + dt.timedelta(days=2))  # not overdue
+    for query in ("flag=accept_overdue", "overdue=1"):
+        body = api.get(world.county_officer, "/cases?" + query).get_json()
+        assert [item["id"] for item in body["items"]] == [late.id]
+        assert body["items"][0]["flags"][0]["kind"] == "accept_overdue"
+    assert api.get(world.county_officer, "/cases?flag=rule_broken").get_json()["total"] == 0
+    assert api.get(world.county_officer, "/cases?overdue=0").get_json()["total"] == 2

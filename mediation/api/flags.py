@@ -1,0 +1,52 @@
+"""GET /api/v1/flags: what the sweep found in the caller's area (CONTRACT.md)."""
+
+from __future__ import annotations
+
+from flask import abort, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..domain.flags import FlagKind
+from ..domain.i18n import N_, Message
+from ..extensions import db
+from ..i18n import render_fields
+from ..models import Flag
+from ..services import access
+from ..web import error_response
+from . import bp
+from .serializers import flag_json
+
+MAX_FLAGS = 1000
+
+
+
+
+@bp.get("/flags")
+def list_flags():
+    """Flags of the caller's area, newest first: ``open=1`` only open ones, ``kind``, ``unit``
+    (a unit code in the area), at most 1,000."""
+    errors: dict[str, Message] = {}
+    query = access.visible_flags(current_user)
+    if request.args.get("open", "") not in ("", "0", "1"):
+        errors["open"] = Message(N_("Not a valid choice."))
+    elif request.args.get("open") == "1":
+        query = query.where(Flag.cleared_at.is_(None))
+    kind = request.args.get("kind", "")
+    if kind:
+        member = FlagKind.parse(kind)
+        if member is None:
+            errors["kind"] = Message(N_("Not a valid choice."))
+        else:
+            query = query.where(Flag.kind == member)
+    code = request.args.get("unit", "")
+    if code:
+        unit = access.find_unit(current_user, code)
+        if unit is None:
+            abort(404)
+        column = {"village": Flag.unit_id, "township": Flag.township_id, "county": Flag.county_id}
+        query = query.where(column[unit.kind.value] == unit.id)
+    if errors:
+        return error_response(422, _("Some values are not valid; see the fields."),
+                              fields=render_fields(errors))
+    flags = db.session.scalars(query.order_by(Flag.raised_at.desc(), Flag.id.desc()).limit(MAX_FLAGS)).all()
+    return jsonify([flag_json(flag) for flag in flags])
