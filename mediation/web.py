@@ -79,6 +79,16 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         return error_response(500, _("Something went wrong on our side. Nothing was saved."))
 
+    @app.before_request
+    def refuse_control_characters():
+        """A query or form value with NUL and the like is refused before any query sees it."""
+        from .domain.intake import has_control_characters
+
+        values = list(request.args.values()) + list(request.form.values()) + [request.path]
+        if any(has_control_characters(value) for value in values):
+            return error_response(400, _("The request contains invisible control characters."))
+        return None
+
     @app.context_processor
     def template_globals():
         return {"Role": Role, "locale": str(get_locale() or "zh")}

@@ -59,6 +59,14 @@ class CaseDraft:
 
 
 REQUIRED = Message(N_("This field is required."))
+CONTROL_CHARACTERS = Message(N_("Contains invisible control characters; please retype it."))
+_CONTROL = {chr(code) for code in range(32)} - {"\t", "\n", "\r"}
+
+
+def has_control_characters(text: str) -> bool:
+    """NUL and the other C0 controls (tabs and line breaks allowed): no database stores NUL in
+    text, and nothing a person types contains them."""
+    return any(char in _CONTROL for char in text)
 
 
 def parse_case(
@@ -180,6 +188,8 @@ class FieldReader:
         value = value.strip()
         if required and not value:
             self._fail(key, REQUIRED)
+        elif has_control_characters(value):
+            self._fail(key, CONTROL_CHARACTERS)
         elif len(value) > max_length:
             self._fail(
                 key, Message(N_("At most %(n)s characters, please."), {"n": max_length})

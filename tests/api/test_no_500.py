@@ -32,3 +32,17 @@ def test_odd_values_in_a_party_field(api, world, field):
         party = {"name": "张三", "role": "applicant", field: value}
         response = api.post(world.mediator, "/cases", case_fields(parties=[party]))
         assert response.status_code in (201, 422), (field, value)
+
+
+def test_a_nul_character_is_named_not_stored(api, world):
+    """No database keeps NUL in text (PostgreSQL refuses it): the field is named, nothing saved."""
+    from ..factories import case_fields
+
+    body = case_fields(title="宅基地\x00纠纷")
+    response = api.post(world.mediator, "/cases", body)
+    assert response.status_code == 422
+    assert set(response.get_json()["error"]["fields"]) == {"title"}
+
+
+def test_a_nul_in_a_query_is_refused(api, world):
+    assert api.get(world.county_officer, "/cases?q=%00").status_code == 400
