@@ -18,7 +18,9 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        """The signed-in user; a disabled one is signed out at the next request."""
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.is_enabled else None
 
     @login_manager.request_loader
     def load_user_from_token(req) -> User | None:

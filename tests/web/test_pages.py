@@ -132,3 +132,11 @@ def test_an_unknown_page_is_a_friendly_404(client, world, login):
     response = client.get("/cases/999999")
     assert response.status_code == 404
     assert "未找到" in response.get_data(as_text=True)
+
+
+def test_a_user_disabled_meanwhile_is_signed_out(client, world, login):
+    login(world.mediator)
+    assert client.get("/").status_code == 200
+    world.mediator.is_enabled = False
+    db.session.commit()
+    assert client.get("/").status_code == 302
