@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from ..domain.enums import Level, Role
 from ..domain.flags import FlagKind
+from ..domain.workflow import HANDLER
 from ..extensions import db
 from ..models import Flag, Notification, User
 
@@ -58,10 +59,6 @@ class Notifier:
             channel.send(users, flag, now)
 
 
-HANDLERS = {Level.village: Role.mediator, Level.township: Role.township_officer,
-            Level.county: Role.county_officer}
-
-
 def notify_flags(flags: list[Flag], notifier: Notifier, now: dt.datetime) -> None:
     """Tell each new flag to who can act on it: the mediators of its village; for a case, the
     officers of the unit holding it; for a unit's flag above the village level, or a petition
@@ -75,7 +72,7 @@ def notify_flags(flags: list[Flag], notifier: Notifier, now: dt.datetime) -> Non
     }
     users = db.session.scalars(
         select(User).where(User.unit_id.in_(unit_ids), User.is_enabled.is_(True),
-                           User.role.in_(list(HANDLERS.values())))
+                           User.role.in_(list(HANDLER.values())))
     ).all()
     by_unit: dict[int, list[User]] = {}
     for user in users:
@@ -91,11 +88,11 @@ def _handlers(flag: Flag) -> list[tuple[int, Role]]:
     """(unit, role) of the officers told about ``flag`` besides the village's mediators."""
     handlers = []
     if flag.case is not None:
-        handlers.append((flag.case.holder_id, HANDLERS[flag.case.level]))
+        handlers.append((flag.case.holder_id, HANDLER[flag.case.level]))
     if flag.level is not Level.village and (flag.case is None or flag.kind is FlagKind.pushed_up):
         above = flag.township_id if flag.level is Level.township else flag.county_id
         if above is not None:
-            handlers.append((above, HANDLERS[flag.level]))
+            handlers.append((above, HANDLER[flag.level]))
     return handlers
 
 

@@ -21,13 +21,13 @@ from sqlalchemy import exists, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
-from ..domain.enums import Action, Level
+from ..domain.enums import Action, CaseStatus, Level
 from ..domain.flags import CASE_KINDS, NEVER_CLEARED, ClockFacts, FlagKind, case_flags, next_check, should_auto_escalate
 from ..domain.i18n import N_
 from ..domain.incidents import last_screening_due, screening_months_to_check
 from ..domain.policy import Policy
-from ..extensions import db
 from ..domain.scorecard import Month
+from ..extensions import db
 from ..models import Case, Flag, Lease, Mark, Screening, Unit
 from .notify import Notifier, notify_flags
 from .workflow import Context, perform
@@ -115,8 +115,6 @@ def run_sweep(
 
 def _check_case(case: Case, ctx: Context, result: SweepResult) -> list[Flag]:
     """Bring one case's flags up to date at ``ctx.now``; returns the flags raised."""
-    from ..domain.enums import CaseStatus
-
     if case.status is CaseStatus.paused:
         case.next_check_at = None  # its clocks are stopped; resume sets it again
         return []
