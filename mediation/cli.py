@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from . import database, demo
+from .backup import BackupError, backup_database
 from .domain.enums import Level, Role
 from .domain.intake import InvalidInput
 from .extensions import db
@@ -35,7 +36,7 @@ json_option = click.option(
 def register_commands(app: Flask) -> None:
     """Add the commands to ``flask --app app``."""
     for command in (init_db, seed_demo, import_units, create_user, create_token, sweep, scheduler,
-                    scorecard):
+                    scorecard, backup):
         app.cli.add_command(command)
 
 
@@ -360,3 +361,25 @@ def _scorecard_unit(code: str | None) -> Unit:
         raise click.ClickException("--unit: give the unit's code (the database holds "
                                    f"{'no county' if not counties else 'several counties'}).")
     return counties[0]
+
+
+@click.command("backup")
+@click.argument("file", metavar="FILE", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@json_option
+@with_appcontext
+def backup(file: Path, force: bool, as_json: bool) -> None:
+    """Copy the database to FILE while the app keeps running.
+
+    SQLite: the online backup API (FILE is a SQLite database; use it as DATABASE_URL to
+    restore). PostgreSQL: pg_dump's custom format (restore with pg_restore --dbname=...).
+    """
+    cases = db.session.scalar(select(func.count()).select_from(Case))
+    db.session.rollback()  # hold no transaction open during the copy
+    try:
+        result = backup_database(db.engine, file, overwrite=force)
+    except BackupError as error:
+        raise click.ClickException(f"backup: {error}") from None
+    _emit(as_json, {**result.as_dict(), "cases": cases},
+          f"Backed up the {result.backend} database to {result.path} "
+          f"({result.bytes} bytes, {cases} cases, {result.seconds:.1f} s).")

@@ -1,0 +1,132 @@
+"""A consistent copy of the database, taken while the app and the scheduler keep running.
+
+SQLite: the online backup API (``sqlite3.Connection.backup``) copies the pages under SQLite's
+own locking, so writers that commit meanwhile are either wholly in the copy or not at all. The
+copy is written next to the target and renamed into place only when complete.
+
+PostgreSQL: ``pg_dump --format=custom`` (one snapshot of the database), with the connection
+parameters of ``DATABASE_URL``; restore it with ``pg_restore --dbname=… FILE``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import Engine, URL
+
+__all__ = ["BackupError", "BackupResult", "backup_database", "pg_dump_command"]
+
+
+class BackupError(Exception):
+    """The backup could not be made; the message says why (nothing is left at the target)."""
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    path: Path
+    backend: str  # "sqlite" or "postgresql"
+    bytes: int
+    seconds: float
+
+    def as_dict(self) -> dict:
+        return {"file": str(self.path), "backend": self.backend, "bytes": self.bytes,
+                "seconds": round(self.seconds, 3)}
+
+
+def backup_database(engine: Engine, target: Path, *, overwrite: bool = False) -> BackupResult:
+    """Copy the database behind ``engine`` to ``target`` (a file). Raises BackupError."""
+    target = Path(target)
+    if target.is_dir():
+        raise BackupError(f"{target} is a folder; give the name of the backup file.")
+    if target.exists() and not overwrite:
+        raise BackupError(f"{target} exists already; choose another name or pass --force.")
+    if not target.parent.is_dir():
+        raise BackupError(f"the folder {target.parent} does not exist.")
+    started = time.perf_counter()
+    backend = engine.url.get_backend_name()
+    if backend == "sqlite":
+        _sqlite_backup(engine, target)
+    elif backend == "postgresql":
+        _pg_dump(engine.url, target)
+    else:
+        raise BackupError(f"cannot back up a {backend} database (SQLite and PostgreSQL only).")
+    return BackupResult(target, backend, target.stat().st_size, time.perf_counter() - started)
+
+
+def _sqlite_backup(engine: Engine, target: Path) -> None:
+    source_path = engine.url.database
+    if source_path and source_path != ":memory:" and _same_file(Path(source_path), target):
+        raise BackupError(f"{target} is the database itself; choose another file.")
+    fd, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    os.close(fd)
+    try:
+        raw = engine.raw_connection()
+        try:
+            destination = sqlite3.connect(partial)
+            try:
+                # Page by page, so that writers are not held off for the whole copy.
+                raw.driver_connection.backup(destination, pages=1024)
+            finally:
+                destination.close()
+        finally:
+            raw.close()
+        os.replace(partial, target)
+    except sqlite3.Error as error:
+        raise BackupError(f"the SQLite backup failed: {error}") from None
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def pg_dump_command(url: URL, target: Path) -> tuple[list[str], dict[str, str]]:
+    """The pg_dump command line and environment for ``url`` (the password goes in PGPASSWORD,
+    never on the command line)."""
+    command = ["pg_dump", "--format=custom", "--no-password", f"--file={target}"]
+    if url.host:
+        command.append(f"--host={url.host}")
+    if url.port:
+        command.append(f"--port={url.port}")
+    if url.username:
+        command.append(f"--username={url.username}")
+    command.append(f"--dbname={url.database or 'postgres'}")
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)
+    for key, value in url.query.items():  # e.g. sslmode=require
+        if key == "sslmode":
+            env["PGSSLMODE"] = str(value)
+    return command, env
+
+
+def _pg_dump(url: URL, target: Path) -> None:
+    if shutil.which("pg_dump") is None:
+        raise BackupError(
+            "pg_dump is not installed (it comes with the PostgreSQL client: "
+            "apt-get install postgresql-client); no backup was made."
+        )
+    fd, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    os.close(fd)
+    command, env = pg_dump_command(url, Path(partial))
+    try:
+        finished = subprocess.run(command, env=env, capture_output=True, text=True)
+        if finished.returncode != 0:
+            message = finished.stderr.strip() or f"exit status {finished.returncode}"
+            raise BackupError(f"pg_dump failed: {message}")
+        os.replace(partial, target)
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
