@@ -20,6 +20,8 @@ class ConfigError(RuntimeError):
 DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,  # None: sqlite:///<instance>/mediation.db
     "SECRET_KEY": None,  # None: generated once into instance/secret_key
+    # Encrypts parties' ID numbers at rest and keys their lookup hash; losing it loses them.
+    "ID_NUMBER_KEY": None,  # None: generated once into instance/id_key
     "MEDIATION_TZ": "Asia/Shanghai",
     "MEDIATION_DEMO": True,
     "MEDIATION_POLICY": None,
@@ -48,6 +50,7 @@ DEFAULTS: dict[str, Any] = {
 ENVIRONMENT: dict[str, Any] = {
     "DATABASE_URL": str,
     "SECRET_KEY": str,
+    "ID_NUMBER_KEY": str,
     "MEDIATION_TZ": str,
     "MEDIATION_DEMO": lambda value: _parse_bool("MEDIATION_DEMO", value),
     "MEDIATION_POLICY": str,
@@ -72,6 +75,10 @@ def load(instance_path: str, test_config: Mapping[str, Any] | None = None) -> di
         config["DATABASE_URL"] = f"sqlite:///{Path(instance_path) / 'mediation.db'}"
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _instance_secret(Path(instance_path) / "secret_key")
+    if not config["ID_NUMBER_KEY"]:
+        config["ID_NUMBER_KEY"] = _instance_secret(Path(instance_path) / "id_key")
+    if len(str(config["ID_NUMBER_KEY"])) < 32:
+        raise ConfigError("ID_NUMBER_KEY: expected at least 32 characters (e.g. 64 hex digits)")
     config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
     config["BABEL_DEFAULT_TIMEZONE"] = config["MEDIATION_TZ"]
     return config

@@ -6,6 +6,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..crypto import id_cipher
 from ..domain.enums import CaseStatus, Category, Level, PartyRole, Risk, Scale, Source
 from ..domain.i18n import Message
 from ..domain.identity import mask_id_number
@@ -117,6 +118,10 @@ class Case(db.Model):
 
 
 class Party(db.Model):
+    """A party to a case. The ID number is kept encrypted (``id_number_enc``), with a keyed
+    hash for exact-match lookup and the masked form for display, so that lists never decrypt;
+    ``id_number`` reads and writes the plain number through the app's key."""
+
     __tablename__ = "parties"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -124,15 +129,55 @@ class Party(db.Model):
     position: Mapped[int] = mapped_column(default=0)
     name: Mapped[str] = mapped_column(String(50))
     role: Mapped[PartyRole] = mapped_column(enum_column(PartyRole))
-    id_number: Mapped[str | None] = mapped_column(String(18))
+    id_number_enc: Mapped[str | None] = mapped_column(String(100))
+    id_number_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    id_number_masked: Mapped[str | None] = mapped_column(String(18))
     phone: Mapped[str | None] = mapped_column(String(32))
     address: Mapped[str | None] = mapped_column(String(200))
 
     case: Mapped[Case] = relationship(back_populates="parties")
 
     @property
+    def id_number(self) -> str | None:
+        """The full number, decrypted: only for the reveal that writes the access log."""
+        if self.id_number_enc is None:
+            return None
+        return id_cipher().decrypt(self.id_number_enc)
+
+    @id_number.setter
+    def id_number(self, number: str | None) -> None:
+        if not number:
+            self.id_number_enc = self.id_number_hash = self.id_number_masked = None
+            return
+        cipher = id_cipher()
+        self.id_number_enc = cipher.encrypt(number)
+        self.id_number_hash = cipher.lookup_hash(number)
+        self.id_number_masked = mask_id_number(number)
+
+    @property
+    def has_id_number(self) -> bool:
+        return self.id_number_enc is not None
+
+    @property
     def masked_id_number(self) -> str:
-        return mask_id_number(self.id_number)
+        return self.id_number_masked or ""
+
+
+class IdAccessLog(db.Model):
+    """One view of a party's full ID number: who, which case and party, when (UTC), from where."""
+
+    __tablename__ = "id_access_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    ip: Mapped[str | None] = mapped_column(String(45))
+
+    user: Mapped[User] = relationship()
+    case: Mapped[Case] = relationship()
+    party: Mapped[Party] = relationship()
 
 
 class CaseEvent(db.Model):

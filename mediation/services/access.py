@@ -139,6 +139,18 @@ def can_register_case(user: User) -> bool:
     return user.role.registers_cases
 
 
+def can_reveal_id_numbers(user: User) -> bool:
+    """The full ID number of a party, for the officers who handle the cases of their area (each
+    view is logged); mediators, viewers and admins see the mask only. The admin manages units
+    and accounts, not disputes, so needs no one's number; he reads the access log instead."""
+    return user.role in (Role.township_officer, Role.county_officer)
+
+
+def can_read_id_access_log(user: User) -> bool:
+    """Who looked at which full ID number, for the cases of the reader's area."""
+    return user.role in (Role.township_officer, Role.county_officer, Role.admin)
+
+
 def can_administer(user: User) -> bool:
     return user.role is Role.admin
 

@@ -1,0 +1,91 @@
+"""Parties' ID numbers: the logged reveal of a full number, and other disputes of the same person.
+
+The number itself is stored encrypted (see ``mediation.crypto``); a person is recognised across
+cases by the keyed hash of the number, counted only among the cases the user may see.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from ..crypto import id_cipher
+from ..extensions import db
+from ..models import Case, Party, User
+from ..models.cases import IdAccessLog
+from . import access
+
+
+class NotFound(Exception):
+    """No such case or party in the user's area, or the party has no ID number (404)."""
+
+
+class NotAllowed(Exception):
+    """The user's role may not see full ID numbers (403)."""
+
+
+def reveal_id_number(
+    user: User, case_id: int, party_id: int, *, now: dt.datetime, ip: str | None
+) -> tuple[Party, str]:
+    """The party and its full ID number, for an officer whose area holds the case; the view is
+    written to the access log (who, case, party, UTC instant, address). Flushes; the caller
+    commits, so a view is never shown without its log row."""
+    case = access.find_case(user, case_id)
+    if case is None:
+        raise NotFound
+    if not access.can_reveal_id_numbers(user):
+        raise NotAllowed
+    party = next((p for p in case.parties if p.id == party_id), None)
+    if party is None or not party.has_id_number:
+        raise NotFound
+    number = party.id_number
+    db.session.add(
+        IdAccessLog(user_id=user.id, case_id=case.id, party_id=party.id, at=now, ip=(ip or None) and ip[:45])
+    )
+    db.session.flush()
+    return party, number
+
+
+def disputes_of_person(user: User, id_number: str) -> int:
+    """How many cases in the user's area have a party with this (valid, normalised) ID number."""
+    return db.session.scalar(
+        select(func.count(func.distinct(Case.id)))
+        .join(Party, Party.case_id == Case.id)
+        .where(access.case_scope(user), Party.id_number_hash == id_cipher().lookup_hash(id_number))
+    ) or 0
+
+
+def other_disputes(user: User, case: Case) -> dict[int, int]:
+    """For each party of ``case`` with an ID number: the other cases in the user's area with a
+    party of the same number (party id → count; parties with none are left out). One query."""
+    by_hash: dict[str, list[int]] = {}
+    for party in case.parties:
+        if party.id_number_hash:
+            by_hash.setdefault(party.id_number_hash, []).append(party.id)
+    if not by_hash:
+        return {}
+    rows = db.session.execute(
+        select(Party.id_number_hash, func.count(func.distinct(Case.id)))
+        .join(Case, Party.case_id == Case.id)
+        .where(access.case_scope(user), Party.id_number_hash.in_(by_hash), Case.id != case.id)
+        .group_by(Party.id_number_hash)
+    ).all()
+    return {party_id: count for hash_, count in rows for party_id in by_hash[hash_]}
+
+
+def earlier_disputes_of_parties(user: User, case: Case) -> list[tuple[Party, int]]:
+    """After intake: the parties of the new case who already appear in other cases of the
+    user's area, with how many."""
+    counts = other_disputes(user, case)
+    return [(party, counts[party.id]) for party in case.parties if counts.get(party.id)]
+
+
+def id_access_log(user: User):
+    """The access log of the cases in the reader's area, newest first (a query to paginate)."""
+    return (
+        select(IdAccessLog)
+        .join(Case, IdAccessLog.case_id == Case.id)
+        .where(access.case_scope(user))
+        .order_by(IdAccessLog.at.desc(), IdAccessLog.id.desc())
+    )
