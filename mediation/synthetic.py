@@ -1,0 +1,965 @@
+"""Synthetic data for benchmarks: ``flask --app app gen-data``.
+
+A province in miniature: counties of twenty townships of twenty villages, a mediator in every
+village and officers above them, and two years of disputes that lived through the same rules as
+real ones. Each case is played forward by the domain's own clock and flag rules (scale from
+:func:`assess_scale`, deadlines from :func:`schedule` on the real working-day calendar, flags from
+:func:`case_flags`, the next check from :func:`next_check`): received at its village, or at the
+township or county its scale belongs to, accepted, escalated by hand or automatically when the
+village's settle time runs out, then resolved (agreement, follow-up visit), referred or
+withdrawn, or still open at the reference instant. Beside the cases: incidents and monthly
+screening reports over the same 24 months, and the screening_missing flags of the months
+nobody reported.
+
+The rows go in by bulk inserts on the DB-API connection (``executemany`` on SQLite, ``COPY``
+on PostgreSQL) with primary keys given here, in batches of whole cases, each committed. The
+same arguments and ``--now`` give the same data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import multiprocessing
+import os
+import random
+import time
+from bisect import bisect_left
+from collections import Counter, deque
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from functools import lru_cache
+from itertools import accumulate, islice
+from typing import Any, Callable, Iterable, Iterator
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Table, func, select
+from sqlalchemy.schema import CreateIndex
+from werkzeug.security import generate_password_hash
+
+from .domain.calendar import WorkCalendar
+from .domain.clocks import (
+    ClockSpec,
+    arrival_clocks,
+    follow_up_clock,
+    intake_clocks,
+    judicial_clock,
+    schedule,
+)
+from .domain.enums import (
+    AgreementForm,
+    CaseStatus,
+    Category,
+    Clock,
+    Level,
+    PartyRole,
+    ReferralTarget,
+    Risk,
+    Role,
+    Scale,
+    Source,
+)
+from .domain.flags import ClockFacts, FlagKind, case_flags, next_check
+from .domain.policy import Policy
+from .domain.scale import assess_scale
+from .domain.scorecard import IncidentKind, Month, PetitionLevel
+from .extensions import db
+from .models import (
+    Agreement,
+    Case,
+    CaseCounter,
+    CaseEvent,
+    Deadline,
+    Flag,
+    FollowUp,
+    Incident,
+    Party,
+    Screening,
+    Unit,
+    User,
+)
+from .services.sweep import AUTO_ESCALATE_NOTE, SCREENING_MARK
+
+PASSWORD = "fengqiao-bench"
+GEN_MARK = "gen_data_now"  # the reference instant of the generated data (ISO 8601)
+MONTHS = 24
+VILLAGES_PER_TOWNSHIP = 20
+TOWNSHIPS_PER_COUNTY = 20
+CHUNK = 5_000  # cases made and written together
+UTC = dt.timezone.utc
+HOUR = dt.timedelta(hours=1)
+DAY = dt.timedelta(days=1)
+
+_SYLLABLES = (
+    "安平和兴东西南北新旧上下前后杨柳李王张刘陈赵周吴郑孙马朱胡林何高罗梁宋谢唐韩冯于董萧程曹"
+    "袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱"
+)
+_SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
+_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红玉兰文斌海燕春梅"
+_TITLES = {
+    Category.marriage_family: "家庭赡养纠纷",
+    Category.neighbor: "邻里排水纠纷",
+    Category.housing_homestead: "宅基地边界纠纷",
+    Category.contract: "土地承包合同纠纷",
+    Category.business: "生产经营纠纷",
+    Category.damages: "损害赔偿纠纷",
+    Category.land_forest: "山林权属纠纷",
+    Category.land_acquisition: "征地补偿纠纷",
+    Category.environment: "养殖污染纠纷",
+    Category.labor: "拖欠工资纠纷",
+    Category.consumer: "消费维权纠纷",
+    Category.medical: "医疗纠纷",
+    Category.traffic: "道路交通事故纠纷",
+    Category.property_mgmt: "物业服务纠纷",
+    Category.village_affairs: "村务公开纠纷",
+    Category.other: "其他纠纷",
+}
+# How often each category and source is seen (rough shares of a county's register).
+_CATEGORY_WEIGHTS = {
+    Category.neighbor: 22, Category.marriage_family: 18, Category.housing_homestead: 12,
+    Category.contract: 8, Category.damages: 8, Category.land_forest: 6, Category.labor: 5,
+    Category.traffic: 5, Category.business: 4, Category.village_affairs: 3,
+    Category.land_acquisition: 2, Category.environment: 2, Category.consumer: 2,
+    Category.medical: 1, Category.property_mgmt: 1, Category.other: 1,
+}
+_SOURCE_WEIGHTS = {
+    Source.party_application: 45, Source.own_initiative: 20, Source.grid_report: 12,
+    Source.hotline: 8, Source.police_referral: 7, Source.government_assignment: 4,
+    Source.court_commission: 2, Source.petition_office: 2,
+}
+_RISKS = (Risk.violence, Risk.group_incident, Risk.petition, Risk.vulnerable_party,
+          Risk.multi_village, Risk.multi_township)
+_RISK_ODDS = (0.02, 0.01, 0.02, 0.03, 0.01, 0.002)
+# Incidents per village and month, by kind.
+_INCIDENT_RATES = {IncidentKind.petition: 0.03, IncidentKind.accident: 0.02,
+                   IncidentKind.criminal: 0.008, IncidentKind.public_order: 0.01}
+_SCREENING_FILED = 0.93
+
+
+@dataclass(frozen=True)
+class Shape:
+    cases: int
+    villages: int
+    open_share: float
+    seed: int
+    now: dt.datetime  # aware: the reference instant ("now" of the data)
+
+
+@dataclass
+class GenResult:
+    counties: int = 0
+    townships: int = 0
+    villages: int = 0
+    users: int = 0
+    rows: Counter = field(default_factory=Counter)
+    open_cases: int = 0
+    due_within_day: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "counties": self.counties,
+            "townships": self.townships,
+            "villages": self.villages,
+            "users": self.users,
+            "rows": dict(sorted(self.rows.items())),
+            "open_cases": self.open_cases,
+            "due_within_day": self.due_within_day,
+            "seconds": round(self.seconds, 1),
+        }
+
+
+# --- writing rows ------------------------------------------------------------------------------
+
+
+class BulkWriter:
+    """Rows into tables through the DB-API connection: ``executemany`` on SQLite, ``COPY`` on
+    PostgreSQL. Values are plain Python (naive UTC datetimes, JSON already as text)."""
+
+    def __init__(self, dialect: str):
+        self.dialect = dialect
+        self.raw = db.engine.raw_connection()
+        self.rows: Counter = Counter()
+        self.with_ids: set[str] = set()
+        self.stamp = _stamp_sqlite if dialect == "sqlite" else _as_is
+        self.day = _day_sqlite if dialect == "sqlite" else _as_is
+
+    def next_id(self, model) -> int:
+        cursor = self.raw.cursor()
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {model.__tablename__}")
+        (last,) = cursor.fetchone()
+        cursor.close()
+        return int(last) + 1
+
+    def write(self, model, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        if not rows:
+            return
+        table: Table = model.__table__
+        names = ", ".join(columns)
+        cursor = self.raw.cursor()
+        if self.dialect == "postgresql":
+            with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" * len(columns))
+            cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
+        cursor.close()
+        self.rows[table.name] += len(rows)
+        if "id" in columns:
+            self.with_ids.add(table.name)
+
+    def commit(self) -> None:
+        self.raw.commit()
+
+    def without_indexes(self, models) -> list:
+        """Drop the secondary indexes of these tables for the load (building an index once
+        over all the rows is much cheaper than keeping it up to date row by row); returns
+        them for :meth:`rebuild`."""
+        indexes = [index for model in models for index in model.__table__.indexes]
+        cursor = self.raw.cursor()
+        for index in indexes:
+            cursor.execute(f"DROP INDEX IF EXISTS {index.name}")
+        cursor.close()
+        self.raw.commit()
+        return indexes
+
+    def rebuild(self, indexes) -> None:
+        cursor = self.raw.cursor()
+        for index in indexes:
+            cursor.execute(str(CreateIndex(index).compile(dialect=db.engine.dialect)))
+        cursor.close()
+        self.raw.commit()
+
+    def finish(self) -> None:
+        """Move PostgreSQL's id sequences past the ids given here."""
+        if self.dialect == "postgresql":
+            cursor = self.raw.cursor()
+            for name in sorted(self.with_ids):
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                    f"(SELECT COALESCE(MAX(id), 1) FROM {name}))"
+                )
+            cursor.close()
+        self.raw.commit()
+        self.raw.close()
+
+
+def _stamp_sqlite(instant: dt.datetime | None) -> str | None:
+    """A UTC instant in SQLAlchemy's SQLite text format (the "+00:00" cut off)."""
+    return None if instant is None else instant.isoformat(" ", "microseconds")[:26]
+
+
+def _day_sqlite(day: dt.date) -> str:
+    return day.isoformat()
+
+
+def _as_is(value):
+    """PostgreSQL takes the value itself (a timestamp column ignores the UTC offset)."""
+    return value
+
+
+# --- units and users ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Place:
+    id: int
+    code: str
+    township_id: int
+    county_id: int
+    county_code: str
+    mediator_id: int
+    township_officer_id: int
+    county_officer_id: int
+
+
+def _name(rng: random.Random, suffix: str) -> str:
+    return rng.choice(_SYLLABLES) + rng.choice(_SYLLABLES) + suffix
+
+
+def _build_units(writer: BulkWriter, shape: Shape, rng: random.Random, result: GenResult) -> list[Place]:
+    """Counties of twenty townships of twenty villages (the last ones smaller), under the
+    unused province code 49, with a mediator per village, an officer per township, and a
+    county officer and a viewer per county."""
+    townships = math.ceil(shape.villages / VILLAGES_PER_TOWNSHIP)
+    counties = math.ceil(townships / TOWNSHIPS_PER_COUNTY)
+    unit_id, user_id = writer.next_id(Unit), writer.next_id(User)
+    password = generate_password_hash(PASSWORD)  # one hash for every generated user
+    units: list[tuple] = []
+    users: list[tuple] = []
+    places: list[Place] = []
+    created = writer.stamp(shape.now - MONTHS * 31 * DAY)
+
+    def user(username: str, name: str, role: Role, unit: int) -> int:
+        nonlocal user_id
+        users.append((user_id, username, name, password, role.value, unit, True, None, created))
+        user_id += 1
+        return user_id - 1
+
+    villages_left = shape.villages
+    code_base = _free_code_base()
+    for c in range(counties):
+        county_code = f"{code_base + c:06d}000000"
+        county_id = unit_id
+        unit_id += 1
+        units.append((county_id, county_code, _name(rng, "县"), Level.county.value, None, None, county_id))
+        county_officer = user(f"c{county_code}", "县调解中心", Role.county_officer, county_id)
+        user(f"v{county_code}", "县领导", Role.viewer, county_id)
+        for t in range(min(TOWNSHIPS_PER_COUNTY, townships - c * TOWNSHIPS_PER_COUNTY)):
+            township_code = f"{code_base + c:06d}{t + 1:03d}000"
+            township_id = unit_id
+            unit_id += 1
+            units.append((township_id, township_code, _name(rng, "镇"), Level.township.value,
+                          county_id, township_id, county_id))
+            officer = user(f"t{township_code}", "镇综治中心", Role.township_officer, township_id)
+            for v in range(min(VILLAGES_PER_TOWNSHIP, villages_left)):
+                village_code = f"{code_base + c:06d}{t + 1:03d}{v + 1:03d}"
+                village_id = unit_id
+                unit_id += 1
+                units.append((village_id, village_code, _name(rng, "村"), Level.village.value,
+                              township_id, township_id, county_id))
+                mediator = user(f"m{village_code}", "村调解员", Role.mediator, village_id)
+                places.append(Place(village_id, village_code, township_id, county_id,
+                                    county_code, mediator, officer, county_officer))
+                villages_left -= 1
+            result.townships += 1
+        result.counties += 1
+    writer.write(Unit, ("id", "code", "name", "kind", "parent_id", "township_id", "county_id"), units)
+    writer.write(User, ("id", "username", "display_name", "password_hash", "role", "unit_id",
+                        "is_enabled", "locale", "created_at"), users)
+    writer.commit()
+    result.villages, result.users = len(places), len(users)
+    return places
+
+
+def _free_code_base() -> int:
+    """The first six digits of the first county: 49xxxx, clear of the codes already there."""
+    taken = set(db.session.scalars(select(func.substr(Unit.code, 1, 6))).all())
+    base = 490100
+    while any(f"{base + step:06d}" in taken for step in range(200)):
+        base += 200
+    return base
+
+
+# --- one case's life ---------------------------------------------------------------------------
+
+
+@dataclass
+class SimDeadline:
+    clock: Clock
+    level: Level
+    started_at: dt.datetime
+    days: int
+    working: bool
+    due_at: dt.datetime
+    warn_at: dt.datetime
+    provisional: bool
+    met_at: dt.datetime | None = None
+    breached_at: dt.datetime | None = None
+    stopped_at: dt.datetime | None = None
+
+
+@dataclass
+class SimEvent:
+    at: dt.datetime
+    actor_id: int | None
+    action: str
+    from_status: CaseStatus | None
+    to_status: CaseStatus
+    from_level: Level | None
+    to_level: Level
+    note: str = ""
+    data: dict = field(default_factory=dict)
+
+
+class Clocks:
+    """The policy's clocks, with the working-day ones memoized by local start date (a working-day
+    deadline depends only on the day its clock starts)."""
+
+    def __init__(self, policy: Policy, calendar: WorkCalendar, tz: ZoneInfo):
+        self.policy, self.calendar, self.tz = policy, calendar, tz
+        self.ratio = policy.clocks.warn_ratio
+
+        @lru_cache(maxsize=None)
+        def working(day: dt.date, days: int) -> tuple[dt.datetime, dt.datetime, bool]:
+            start = dt.datetime.combine(day, dt.time(12), tzinfo=tz)
+            result = schedule(started_at=start, days=days, working=True, shift_seconds=0,
+                              warn_ratio=self.ratio, calendar=calendar, tz=tz)
+            return result.due.at, result.warn.at, result.provisional
+
+        self._working = working
+
+    def start(self, spec: ClockSpec, at: dt.datetime) -> SimDeadline:
+        if spec.working:
+            due, warn, provisional = self._working(at.astimezone(self.tz).date(), spec.days)
+        else:
+            span = dt.timedelta(days=spec.days)
+            due, warn, provisional = at + span, at + span * self.ratio, False
+        return SimDeadline(spec.clock, spec.level, at, spec.days, spec.working, due, warn, provisional)
+
+
+class CaseLife:
+    """A case played forward: its clocks, events and state, up to an instant."""
+
+    def __init__(self, clocks: Clocks, scale: Scale, level: Level, received_at: dt.datetime,
+                 actor_id: int):
+        self.clocks = clocks
+        self.scale = scale
+        self.level = level
+        self.status = CaseStatus.registered
+        self.highest = level
+        self.deadlines: list[SimDeadline] = [
+            clocks.start(spec, received_at)
+            for spec in intake_clocks(scale, level, clocks.policy.clocks)
+        ]
+        self.events = [SimEvent(received_at, actor_id, "register", None, self.status, None, level,
+                                data={"scale": scale.value})]
+        self.arrivals = [(level, received_at)]
+        self.agreement: tuple | None = None
+        self.follow_up: tuple | None = None
+        self.concluded: tuple[dt.datetime, Level, str] | None = None
+
+    def running(self, *clocks: Clock, level: Level | None = None) -> list[SimDeadline]:
+        return [d for d in self.deadlines if d.stopped_at is None
+                and (not clocks or d.clock in clocks) and (level is None or d.level is level)]
+
+    def stop(self, deadlines: Iterable[SimDeadline], at: dt.datetime, *, met: bool = True) -> None:
+        for d in deadlines:
+            d.stopped_at = at
+            if at > d.due_at:
+                d.breached_at = d.breached_at or d.due_at
+            elif met:
+                d.met_at = at
+
+    def act(self, at: dt.datetime, actor_id: int | None, action: str, to_status: CaseStatus,
+            note: str = "", data: dict | None = None) -> None:
+        self.events.append(SimEvent(at, actor_id, action, self.status, to_status, self.level,
+                                    self.level, note, data or {}))
+        self.status = to_status
+
+    def accept(self, at: dt.datetime, actor_id: int) -> None:
+        self.stop(self.running(Clock.accept, level=self.level), at)
+        self.act(at, actor_id, "accept", CaseStatus.in_mediation)
+
+    def escalate(self, at: dt.datetime, actor_id: int | None, unit_code: str, note: str) -> None:
+        before, up = self.level, Level.township if self.level is Level.village else Level.county
+        self.stop(self.running(Clock.accept, Clock.settle), at)
+        self.level = up
+        self.highest = up
+        for spec in arrival_clocks(up, self.clocks.policy.clocks):
+            self.deadlines.append(self.clocks.start(spec, at))
+        if up.rank >= self.scale.home_level.rank:
+            self.stop(self.running(Clock.major_report), at)
+        self.events.append(SimEvent(at, actor_id, "escalate", self.status, CaseStatus.registered,
+                                    before, up, note, {"to_unit_code": unit_code}))
+        self.status = CaseStatus.registered
+        self.arrivals.append((up, at))
+
+    def conclude(self, at: dt.datetime, actor_id: int, action: str, status: CaseStatus,
+                 data: dict) -> None:
+        self.stop(self.running(), at)
+        self.act(at, actor_id, action, status, data=data)
+        self.concluded = (at, self.level, action)
+
+    def facts(self) -> list[ClockFacts]:
+        return [ClockFacts(d.clock, d.level, d.warn_at, d.due_at, d.stopped_at is None)
+                for d in self.deadlines]
+
+
+# --- the generator -----------------------------------------------------------------------------
+
+
+class Generator:
+    """Plays cases forward and turns them into rows. A chunk of cases is a pure function of
+    the shape, the seed and the chunk's index, so chunks can be made in parallel processes and
+    still give the same data."""
+
+    def __init__(self, shape: Shape, policy: Policy, calendar: WorkCalendar, tz: ZoneInfo,
+                 dialect: str, places: list[Place], first_case_id: int):
+        self.shape, self.policy, self.tz = shape, policy, tz
+        self.stamp = _stamp_sqlite if dialect == "sqlite" else _as_is
+        self.day = _day_sqlite if dialect == "sqlite" else _as_is
+        self.places = places
+        self.first_case_id = first_case_id
+        self.rng = random.Random(shape.seed)
+        self.clocks = Clocks(policy, calendar, tz)
+        self.now = shape.now
+        self.categories, self.category_cum = _weights(_CATEGORY_WEIGHTS)
+        self.sources, self.source_cum = _weights(_SOURCE_WEIGHTS)
+        self.json_texts: dict[str, str] = {}
+        self.township_code = {place.township_id: place.code[:9] + "000" for place in places}
+        self.county_code = {place.county_id: place.county_code for place in places}
+        # Cases arrive evenly over the 24 months, each at a random moment of its own slot, so
+        # case i's arrival needs no other case's. Open cases are mostly recent: a case of age A
+        # days is still open with probability exp(-A / tau), so about open_share of all are.
+        self.span = dt.timedelta(days=MONTHS * 365.25 / 12)
+        self.start = self.now - self.span
+        self.tau = max(shape.open_share * self.span.days, 0.01)
+
+    def json(self, value) -> str:
+        """The JSON text of a small value; the few distinct ones are made once."""
+        key = repr(value)
+        text = self.json_texts.get(key)
+        if text is None:
+            text = self.json_texts[key] = json.dumps(value, ensure_ascii=False)
+        return text
+
+    def pick(self, items, cumulative) -> Any:
+        return items[bisect_left(cumulative, self.rng.random() * cumulative[-1])]
+
+    # .. cases ..
+
+    def chunks(self) -> int:
+        return math.ceil(self.shape.cases / CHUNK)
+
+    def chunk(self, index: int) -> _Rows:
+        """The rows of cases ``index * CHUNK`` onwards; case rows carry ``(county_id, year)``
+        in the number's place until :meth:`number` gives the numbers in order."""
+        self.rng = random.Random(f"{self.shape.seed}:{index}")
+        rows = _Rows()
+        step = self.span / max(self.shape.cases, 1)
+        for position in range(index * CHUNK, min((index + 1) * CHUNK, self.shape.cases)):
+            received_at = self.start + step * (position + self.rng.random())
+            self.case(self.first_case_id + position, received_at, rows)
+        return rows
+
+    def case(self, case_id: int, received_at: dt.datetime, rows: _Rows) -> None:
+        rng, now, stamp = self.rng, self.now, self.stamp
+        place = self.places[int(rng.random() * len(self.places))]
+        category = self.pick(self.categories, self.category_cum)
+        source = self.pick(self.sources, self.source_cum)
+        people = _people(rng)
+        amount = _amount(rng)
+        risks = [risk for risk, odds in zip(_RISKS, _RISK_ODDS) if rng.random() < odds]
+        assessment = assess_scale(people=people, amount_yuan=Decimal(amount), category=category,
+                                  risks=risks, policy=self.policy.scale)
+        scale = assessment.scale
+        level, registrar = self._registrar(scale, place)
+        life = CaseLife(self.clocks, scale, level, received_at, registrar)
+
+        age_days = (now - received_at).total_seconds() / 86400
+        is_open = rng.random() < math.exp(-age_days / self.tau)
+        if is_open:
+            end = now
+        else:
+            end = received_at + _duration(rng)
+            if end >= now:
+                end = received_at + (now - received_at) * rng.random()
+        self._play(life, place, end, is_open)
+        rows.open += life.concluded is None
+        number_key = (place.county_id, received_at.astimezone(self.tz).year)
+        paused = life.status is CaseStatus.paused
+        # The flags first: they mark the running clocks that are past due as breached.
+        flags = self._flags(life, life.events[-1].at if paused else now)
+        if paused or life.concluded and life.status is not CaseStatus.resolved:
+            check_at = None  # nothing left to watch, or clocks stopped until resumed
+        else:
+            check_at = next_check(life.facts(), now)
+        holder = {Level.village: place.id, Level.township: place.township_id,
+                  Level.county: place.county_id}[life.level]
+        concluded_at, concluded_level, concluded_action = life.concluded or (None, None, None)
+        last_at = life.events[-1].at
+        rows.cases.append((
+            case_id, number_key, place.id, place.township_id, place.county_id, holder,
+            life.level, life.status, category, source,
+            _TITLES[category], f"{_TITLES[category]}：双方因{_TITLES[category][:-2]}产生争议，申请调解。",
+            stamp(received_at), people, amount * 100, self.json([r.value for r in risks]),
+            scale, self.json([[m.msgid, m.params] for m in assessment.reasons]),
+            False, scale.home_level.value, False, life.highest, stamp(concluded_at),
+            concluded_level, concluded_action,
+            Risk.violence in risks, Risk.group_incident in risks, stamp(check_at),
+            len(life.events), life.events[0].actor_id, stamp(received_at), stamp(last_at),
+        ))
+        for position, role in enumerate((PartyRole.applicant, PartyRole.respondent)):
+            rows.parties.append((case_id, position, _person(rng), role,
+                                 f"1{rng.randrange(30, 90)}{rng.randrange(10**8):08d}", f"{place.code[-3:]}组"))
+        for version, e in enumerate(life.events, 1):
+            rows.events.append((
+                case_id, stamp(e.at), e.actor_id, e.action,
+                e.from_status, e.to_status,
+                e.from_level, e.to_level, e.note,
+                self.json(e.data), version,
+            ))
+        for d in life.deadlines:
+            rows.deadlines.append((
+                case_id, d.clock, d.level, stamp(d.started_at),
+                d.days, d.working, 0, stamp(d.due_at), stamp(d.warn_at), d.provisional,
+                stamp(d.met_at), stamp(d.breached_at), stamp(d.stopped_at),
+            ))
+        for kind, level, raised, cleared in flags:
+            rows.flags.append((
+                Flag.make_key(kind, level, case_id=case_id), kind, case_id,
+                place.id, place.township_id, place.county_id, level, None, stamp(raised),
+                stamp(cleared),
+            ))
+        if life.agreement is not None:
+            form, terms, amount_fen, level, at, mediator = life.agreement
+            unit = {Level.village: place.id, Level.township: place.township_id,
+                    Level.county: place.county_id}[level]
+            rows.agreements.append((case_id, form, terms, amount_fen,
+                                    level, unit, mediator, stamp(at)))
+        if life.follow_up is not None:
+            at, actor, satisfied = life.follow_up
+            rows.follow_ups.append((case_id, stamp(at), actor, True,
+                                    satisfied, False, "当事人已履行协议。"))
+
+    def _registrar(self, scale: Scale, place: Place) -> tuple[Level, int]:
+        """Where the case is registered: mostly the village; a big case half the time at the
+        township, a major one mostly at the county."""
+        roll = self.rng.random()
+        if scale is Scale.major and roll < 0.7:
+            return Level.county, place.county_officer_id
+        if scale is Scale.big and roll < 0.5 or scale is Scale.small and roll < 0.03:
+            return Level.township, place.township_officer_id
+        return Level.village, place.mediator_id
+
+    def _actor(self, place: Place, level: Level) -> int:
+        return {Level.village: place.mediator_id, Level.township: place.township_officer_id,
+                Level.county: place.county_officer_id}[level]
+
+    def _play(self, life: CaseLife, place: Place, end: dt.datetime, is_open: bool) -> None:
+        """Live the case until ``end``: accept at each level, escalate by hand (a few) or when
+        the village's settle time runs out (the sweep's rule), then conclude at ``end`` unless
+        it is still open then."""
+        rng = self.rng
+        auto = self.policy.clocks.auto_escalate_village_breach
+        while True:
+            level, arrived = life.arrivals[-1]
+            accept_at = arrived + HOUR * (0.5 + rng.random() * 19)
+            if accept_at < end:
+                life.accept(accept_at, self._actor(place, level))
+            settle = life.running(Clock.settle, level=level)[0]
+            escalate_at = None
+            if level is not Level.county:
+                hand = {Level.village: {Scale.small: 0.04, Scale.big: 0.5, Scale.major: 1.0},
+                        Level.township: {Scale.small: 0.01, Scale.big: 0.04, Scale.major: 1.0}}
+                if rng.random() < hand[level][life.scale]:
+                    quick = life.scale is Scale.major
+                    lead = HOUR * (1 + rng.random() * 5) if quick else \
+                        (settle.due_at - arrived) * (0.3 + rng.random() * 0.6)
+                    escalate_at = max(arrived + lead, accept_at + HOUR)
+                    note = "超出本级调解能力，报请上级调处。"
+                    actor = self._actor(place, level)
+                if level is Level.village and auto and (escalate_at is None or escalate_at > settle.due_at):
+                    escalate_at, note, actor = settle.due_at, AUTO_ESCALATE_NOTE, None
+            if escalate_at is None or escalate_at >= end:
+                break
+            code = self.township_code[place.township_id] if level is Level.village \
+                else self.county_code[place.county_id]
+            life.escalate(escalate_at, actor, code, note)
+        if is_open:
+            if life.status is CaseStatus.in_mediation and rng.random() < 0.02:
+                paused_at = max(life.events[-1].at, end - DAY * rng.random() * 3)
+                life.act(paused_at, self._actor(place, life.level), "pause", CaseStatus.paused,
+                         note="当事人外出务工，暂缓调解。", data={"paused_at": paused_at.isoformat()})
+            return
+        if life.status is CaseStatus.registered:  # concluded before anyone accepted: accept first
+            life.accept(max(life.events[-1].at, end - HOUR * 0.5), self._actor(place, life.level))
+        end = max(end, life.events[-1].at + dt.timedelta(minutes=30))
+        if end >= self.now:
+            return  # no time left to conclude: stays open
+        actor = self._actor(place, life.level)
+        roll = rng.random()
+        if roll < 0.85:
+            form = AgreementForm.written if rng.random() < 0.6 else AgreementForm.oral
+            amount_fen = int(rng.random() * 2_000_000) if rng.random() < 0.5 else 0
+            life.conclude(end, actor, "resolve", CaseStatus.resolved,
+                          {"form": form.value, "amount_yuan": f"{amount_fen / 100:.2f}"})
+            life.agreement = (form.value, "双方自愿达成如下协议：……", amount_fen, life.level, end, actor)
+            life.deadlines.append(self.clocks.start(follow_up_clock(life.level, self.policy.clocks), end))
+            if form is AgreementForm.written:
+                life.deadlines.append(self.clocks.start(judicial_clock(life.level), end))
+            visit = end + DAY * (2 + rng.random() * 12) if rng.random() < 0.97 else None
+            if visit is not None and visit < self.now:
+                satisfied = rng.random() < 0.95
+                life.stop(life.running(Clock.follow_up), visit)
+                life.act(visit, actor, "follow_up", CaseStatus.closed, note="回访：协议已履行。",
+                         data={"performed": True, "satisfied": satisfied, "relapse_risk": False})
+                life.follow_up = (visit, actor, satisfied)
+        elif roll < 0.93:
+            target = rng.choice(list(ReferralTarget))
+            life.conclude(end, actor, "refer", CaseStatus.referred, {"to": target.value})
+            life.events[-1].note = "依法引导当事人通过诉讼途径解决。"
+        else:
+            life.conclude(end, actor, "withdraw", CaseStatus.withdrawn, {})
+            life.events[-1].note = "申请人撤回调解申请。"
+
+    def _flags(self, life: CaseLife, now: dt.datetime) -> list[tuple[FlagKind, Level, dt.datetime, dt.datetime | None]]:
+        """The flags the sweep would have raised over the case's life, each when it became due,
+        and cleared when its clock stopped (the rule flags never are)."""
+        flags = []
+        for d in life.deadlines:
+            end = d.stopped_at or now
+            kind = {Clock.accept: FlagKind.accept_overdue, Clock.settle: FlagKind.settle_breached,
+                    Clock.statutory: FlagKind.statutory_overdue,
+                    Clock.major_report: FlagKind.major_not_reported,
+                    Clock.follow_up: FlagKind.follow_up_overdue}.get(d.clock)
+            if d.clock is Clock.settle and d.warn_at <= end:
+                flags.append((FlagKind.settle_warning, d.level, d.warn_at, d.stopped_at))
+            if kind is not None and d.due_at <= end:
+                if d.stopped_at is None:
+                    d.breached_at = d.due_at  # the sweep marks a running clock breached
+                flags.append((kind, d.level, d.due_at, d.stopped_at))
+        for level, arrived in life.arrivals[1:]:
+            for kind, _ in case_flags(status=CaseStatus.in_mediation, scale=life.scale, level=level,
+                                      clocks=(), now=arrived):
+                flags.append((kind, level, arrived, None))
+        return flags
+
+    # .. incidents and screenings ..
+
+    def monthly(self, writer: BulkWriter, progress: Callable[[str], None] | None = None) -> None:
+        """Incidents and screening reports of every village and month, and the
+        screening_missing flags the sweep would have raised for the reports never filed."""
+        self.rng = rng = random.Random(f"{self.shape.seed}:monthly")
+        stamp, tz = self.stamp, self.tz
+        last = Month.of(self.now, tz)
+        months = [last]
+        for _ in range(MONTHS - 1):
+            months.append(months[-1].previous())
+        months.reverse()
+        due_day = self.policy.scorecard.screening_due_day
+        checked = None
+        for month in months:
+            start, end = month.bounds(tz)
+            due = month.next().bounds(tz)[0] + DAY * due_day  # the end of the due day, local
+            incidents, screenings, flags = [], [], []
+            for place in self.places:
+                for kind, rate in _INCIDENT_RATES.items():
+                    if rng.random() >= rate:
+                        continue
+                    occurred = start + (end - start) * rng.random()
+                    if occurred >= self.now:
+                        continue
+                    level = None
+                    if kind is IncidentKind.petition:
+                        level = rng.choices(list(PetitionLevel), (60, 30, 7, 2, 1))[0].value
+                    incidents.append((
+                        place.id, place.township_id, place.county_id, kind,
+                        stamp(occurred), "群众反映情况，已登记处置。", level, rng.random() < 0.1,
+                        rng.randrange(1, 8), rng.randrange(0, 3) if kind is IncidentKind.accident else 0,
+                        0, None, place.township_officer_id, stamp(occurred + HOUR), stamp(occurred + HOUR), 1,
+                    ))
+                visited = start + (end - start) * rng.random()
+                filed_at = end + DAY * (rng.random() * (due_day + 3))
+                if rng.random() < _SCREENING_FILED and filed_at < self.now:
+                    found = rng.randrange(0, 3)
+                    screenings.append((
+                        place.id, place.township_id, place.county_id, str(month),
+                        self.day(visited.astimezone(tz).date()), rng.randrange(80, 400), rng.randrange(0, 2),
+                        found, found == 0, "", place.mediator_id, stamp(filed_at),
+                    ))
+                elif due <= self.now:
+                    flags.append((
+                        Flag.make_key(FlagKind.screening_missing, Level.village,
+                                               unit_id=place.id, period=str(month)),
+                        FlagKind.screening_missing, None, place.id, place.township_id,
+                        place.county_id, Level.village, str(month), stamp(due), None,
+                    ))
+            if due <= self.now:
+                checked = month
+            writer.write(Incident, _INCIDENT_COLUMNS, incidents)
+            writer.write(Screening, _SCREENING_COLUMNS, screenings)
+            writer.write(Flag, _FLAG_COLUMNS, flags)
+            writer.commit()
+            if progress:
+                progress(str(month))
+        if checked is not None:
+            _set_mark(writer, SCREENING_MARK, str(checked))
+        _set_mark(writer, GEN_MARK, self.now.isoformat())
+        writer.commit()
+
+
+BULK_TABLES = (Case, Party, CaseEvent, Deadline, Flag, Agreement, FollowUp, Incident, Screening)
+_CASE_COLUMNS = (
+    "id", "number", "village_id", "township_id", "county_id", "holder_id", "level", "status",
+    "category", "source", "title", "description", "received_at", "people_involved", "amount_fen",
+    "risks", "scale", "scale_reasons", "is_scale_overridden", "home_level", "is_extended",
+    "highest_level", "concluded_at", "concluded_level", "concluded_action", "is_violence_risk",
+    "is_group_risk", "next_check_at", "version", "created_by_id", "created_at", "updated_at",
+)
+_PARTY_COLUMNS = ("case_id", "position", "name", "role", "phone", "address")
+_EVENT_COLUMNS = ("case_id", "at", "actor_id", "action", "from_status", "to_status",
+                  "from_level", "to_level", "note", "data", "version")
+_DEADLINE_COLUMNS = ("case_id", "clock", "level", "started_at", "days", "is_working_days",
+                     "shift_seconds", "due_at", "warn_at", "is_provisional", "met_at",
+                     "breached_at", "stopped_at")
+_FLAG_COLUMNS = ("key", "kind", "case_id", "unit_id", "township_id", "county_id", "level",
+                 "period", "raised_at", "cleared_at")
+_AGREEMENT_COLUMNS = ("case_id", "form", "terms", "amount_fen", "level", "unit_id",
+                      "mediator_id", "agreed_at")
+_FOLLOW_UP_COLUMNS = ("case_id", "at", "actor_id", "is_performed", "is_satisfied",
+                      "has_relapse_risk", "note")
+_INCIDENT_COLUMNS = ("village_id", "township_id", "county_id", "kind", "occurred_at",
+                     "summary", "petition_level", "is_collective", "people", "injured", "dead",
+                     "case_id", "created_by_id", "created_at", "updated_at", "version")
+_SCREENING_COLUMNS = ("village_id", "township_id", "county_id", "month", "visited_on",
+                      "households", "risks_found", "disputes_found", "is_zero_report", "note",
+                      "filed_by_id", "filed_at")
+
+
+class _Rows:
+    """The rows of a batch of cases, written table by table (parents first). Enum members go in
+    as they are: each is a ``str`` holding its stored value."""
+
+    def __init__(self):
+        self.clear()
+
+    def clear(self) -> None:
+        self.cases, self.parties, self.events, self.deadlines = [], [], [], []
+        self.flags, self.agreements, self.follow_ups = [], [], []
+        self.open = 0
+
+    def flush(self, writer: BulkWriter) -> None:
+        writer.write(Case, _CASE_COLUMNS, self.cases)
+        writer.write(Party, _PARTY_COLUMNS, self.parties)
+        writer.write(CaseEvent, _EVENT_COLUMNS, self.events)
+        writer.write(Deadline, _DEADLINE_COLUMNS, self.deadlines)
+        writer.write(Flag, _FLAG_COLUMNS, self.flags)
+        writer.write(Agreement, _AGREEMENT_COLUMNS, self.agreements)
+        writer.write(FollowUp, _FOLLOW_UP_COLUMNS, self.follow_ups)
+        self.clear()
+
+
+def _set_mark(writer: BulkWriter, name: str, value: str) -> None:
+    cursor = writer.raw.cursor()
+    placeholder = "%s" if writer.dialect == "postgresql" else "?"
+    cursor.execute(f"DELETE FROM marks WHERE name = {placeholder}", (name,))
+    cursor.execute(f"INSERT INTO marks (name, value) VALUES ({placeholder}, {placeholder})", (name, value))
+    cursor.close()
+
+
+def _weights(table: dict) -> tuple[list, list[float]]:
+    return list(table), list(accumulate(table.values()))
+
+
+def _people(rng: random.Random) -> int:
+    roll = rng.random()
+    if roll < 0.7:
+        return 2
+    if roll < 0.9:
+        return rng.randrange(3, 5)
+    if roll < 0.99:
+        return rng.randrange(5, 30)
+    return rng.randrange(30, 120)
+
+
+def _amount(rng: random.Random) -> int:
+    """Whole yuan at stake."""
+    roll = rng.random()
+    if roll < 0.4:
+        return 0
+    if roll < 0.95:
+        return int(math.exp(rng.uniform(math.log(500), math.log(49_000))))
+    if roll < 0.995:
+        return rng.randrange(50_000, 500_000)
+    return rng.randrange(500_000, 5_000_000)
+
+
+def _duration(rng: random.Random) -> dt.timedelta:
+    """How long a concluded case took: most within days, a few for weeks."""
+    roll = rng.random()
+    if roll < 0.85:
+        return HOUR * (2 + rng.random() * 94)
+    if roll < 0.95:
+        return DAY * (4 + rng.random() * 8)
+    return DAY * (12 + rng.random() * 28)
+
+
+def _person(rng: random.Random) -> str:
+    return rng.choice(_SURNAMES) + rng.choice(_GIVEN) + (rng.choice(_GIVEN) if rng.random() < 0.7 else "")
+
+
+# --- the command's entry point -----------------------------------------------------------------
+
+
+def generate(shape: Shape, *, policy: Policy, calendar: WorkCalendar, tz: ZoneInfo,
+             processes: int | None = None,
+             progress: Callable[[str], None] | None = None) -> GenResult:
+    """Add the synthetic province to the current database: the cases are made by ``processes``
+    worker processes (default: one per core) while this one writes."""
+    started = time.perf_counter()
+    shape = replace(shape, now=shape.now.astimezone(UTC))  # stamps assume UTC instants
+    result = GenResult()
+    db.session.commit()  # nothing of the ORM's own may be pending beside the bulk writes
+    writer = BulkWriter(db.engine.dialect.name)
+    try:
+        if writer.dialect == "sqlite":
+            cursor = writer.raw.cursor()
+            cursor.execute("PRAGMA cache_size=-262144")  # 256 MiB of page cache for the load
+            cursor.close()
+        places = _build_units(writer, shape, random.Random(shape.seed), result)
+        generator = Generator(shape, policy, calendar, tz, writer.dialect, places,
+                              first_case_id=writer.next_id(Case))
+        county_codes = {place.county_id: place.county_code for place in places}
+        counters: Counter = Counter()  # (county_id, year) → the last number given
+        indexes = writer.without_indexes(BULK_TABLES)
+        try:
+            done = 0
+            for rows in _chunks(generator, processes or os.cpu_count() or 1):
+                _number(rows.cases, counters, county_codes)
+                done += len(rows.cases)
+                result.open_cases += rows.open
+                rows.flush(writer)
+                writer.commit()
+                if progress:
+                    progress(f"{done:,} cases")
+            writer.write(CaseCounter, ("county_id", "year", "last"),
+                         [(county, year, last) for (county, year), last in sorted(counters.items())])
+            generator.monthly(writer, lambda month: progress and progress(f"incidents and screenings {month}"))
+        finally:
+            if progress:
+                progress("indexes")
+            writer.rebuild(indexes)
+        writer.finish()
+    except BaseException:
+        writer.raw.rollback()
+        writer.raw.close()
+        raise
+    result.rows = writer.rows
+    result.due_within_day = db.session.scalar(
+        select(func.count()).select_from(Case).where(Case.next_check_at <= shape.now + DAY)
+    ) or 0
+    db.session.commit()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+_forked: Generator | None = None  # the generator a forked worker process makes chunks with
+
+
+def _make_chunk(index: int) -> _Rows:
+    return _forked.chunk(index)
+
+
+def _chunks(generator: Generator, processes: int) -> Iterator[_Rows]:
+    """The chunks in order; made ahead by worker processes, at most two each in waiting, so
+    memory holds a few chunks whatever the pace of the writes."""
+    if processes <= 1 or generator.chunks() <= 1:
+        yield from map(generator.chunk, range(generator.chunks()))
+        return
+    global _forked
+    _forked = generator
+    try:
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            indexes = iter(range(generator.chunks()))
+            waiting = deque(pool.apply_async(_make_chunk, (index,))
+                            for index in islice(indexes, processes * 2))
+            while waiting:
+                rows = waiting.popleft().get()
+                for index in islice(indexes, 1):
+                    waiting.append(pool.apply_async(_make_chunk, (index,)))
+                yield rows
+    finally:
+        _forked = None
+
+
+def _number(cases: list[tuple], counters: Counter, county_codes: dict[int, str]) -> None:
+    """410522-2026-000123: each county's sequence of the year, in order of arrival, in place
+    of the ``(county_id, year)`` a chunk's case rows carry."""
+    for index, row in enumerate(cases):
+        county_id, year = key = row[1]
+        counters[key] += 1
+        cases[index] = (row[0], f"{county_codes[county_id][:6]}-{year}-{counters[key]:06d}", *row[2:])
