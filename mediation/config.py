@@ -7,6 +7,7 @@ then the ``test_config`` mapping handed to :func:`mediation.create_app`. An unkn
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -42,6 +43,12 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SECURE": False,
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_SECURE": False,  # the cookies are Secure anyway on an HTTPS request
+    # "Keep me signed in": at most 14 days (a timedelta or seconds).
+    "REMEMBER_COOKIE_DURATION": dt.timedelta(days=14),
+    # Failed sign-ins (per account, and per user name and client address) before a lock.
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_LOCK_MINUTES": 15,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "CASES_PER_PAGE": 20,
 }
@@ -55,6 +62,9 @@ ENVIRONMENT: dict[str, Any] = {
     "MEDIATION_DEMO": lambda value: _parse_bool("MEDIATION_DEMO", value),
     "MEDIATION_POLICY": str,
     "SWEEP_INTERVAL_MINUTES": lambda value: _parse_positive_int("SWEEP_INTERVAL_MINUTES", value),
+    "LOGIN_MAX_FAILURES": lambda value: _parse_positive_int("LOGIN_MAX_FAILURES", value),
+    "LOGIN_LOCK_MINUTES": lambda value: _parse_positive_int("LOGIN_LOCK_MINUTES", value),
+    "REMEMBER_COOKIE_DURATION": lambda value: _parse_remember(value),
 }
 
 
@@ -70,6 +80,9 @@ def load(instance_path: str, test_config: Mapping[str, Any] | None = None) -> di
         config.update(test_config)
 
     _parse_positive_int("SWEEP_INTERVAL_MINUTES", config["SWEEP_INTERVAL_MINUTES"])
+    for key in ("LOGIN_MAX_FAILURES", "LOGIN_LOCK_MINUTES"):
+        config[key] = _parse_positive_int(key, config[key])
+    config["REMEMBER_COOKIE_DURATION"] = _parse_remember(config["REMEMBER_COOKIE_DURATION"])
     _check_time_zone(config["MEDIATION_TZ"])
     if not config["DATABASE_URL"]:
         config["DATABASE_URL"] = f"sqlite:///{Path(instance_path) / 'mediation.db'}"
@@ -120,6 +133,21 @@ def _parse_positive_int(key: str, value: Any) -> int:
     if number <= 0 or str(number) != str(value).strip().lstrip("+"):
         raise ConfigError(f"{key}: expected a positive whole number, got {value!r}")
     return number
+
+
+MAX_REMEMBER = dt.timedelta(days=14)
+
+
+def _parse_remember(value: Any) -> dt.timedelta:
+    """A signed-in device is remembered for a positive span of at most 14 days."""
+    if not isinstance(value, dt.timedelta):
+        seconds = _parse_positive_int("REMEMBER_COOKIE_DURATION", value)
+        value = dt.timedelta(seconds=seconds)
+    if not dt.timedelta(0) < value <= MAX_REMEMBER:
+        raise ConfigError(
+            f"REMEMBER_COOKIE_DURATION: expected more than 0 and at most 14 days, got {value}"
+        )
+    return value
 
 
 def _check_time_zone(name: str) -> None:

@@ -1,4 +1,4 @@
-"""Signing in and out, and the language switch."""
+"""Signing in and out, changing one's password, and the language switch."""
 
 from __future__ import annotations
 
@@ -8,13 +8,31 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
+from .. import runtime
+from ..domain.intake import InvalidInput
 from ..extensions import db
-from ..i18n import LANG_COOKIE
-from ..models import User
+from ..i18n import LANG_COOKIE, render_fields
+from ..services.users import (
+    MIN_PASSWORD_LENGTH,
+    LoginLimits,
+    authenticate,
+    change_password,
+)
 from . import bp
-from .forms import LoginForm
+from .forms import LoginForm, PasswordForm
+
+
+def _limits() -> LoginLimits:
+    config = current_app.config
+    return LoginLimits(
+        max_failures=config["LOGIN_MAX_FAILURES"],
+        lock_for=dt.timedelta(minutes=config["LOGIN_LOCK_MINUTES"]),
+    )
+
+
+def _remember_for() -> dt.timedelta:
+    return current_app.config["REMEMBER_COOKIE_DURATION"]
 
 
 def _safe_next(target: str | None) -> str:
@@ -32,13 +50,60 @@ def login():
         return redirect(url_for("cases.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
-        if user is not None and user.is_enabled and user.check_password(form.password.data):
-            login_user(user, remember=form.remember.data, duration=dt.timedelta(days=14))
+        user = authenticate(
+            form.username.data,
+            form.password.data,
+            client_ip=request.remote_addr or "",
+            now=runtime.utcnow(),
+            limits=_limits(),
+        )
+        db.session.commit()  # a failure is counted too
+        if user is not None:
+            login_user(user, remember=form.remember.data, duration=_remember_for())
             return redirect(_safe_next(request.args.get("next")))
-        # One message whether the user exists or not.
+        # One message whatever the reason (unknown, wrong, disabled, locked): the log has it.
         form.password.errors.append(_("Wrong user name or password."))
     return render_template("auth/login.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """The signed-in user's new password; every other session of theirs ends, this one stays."""
+    form = PasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            change_password(
+                current_user,
+                current=form.current_password.data,
+                new=form.new_password.data,
+                confirm=form.confirm_password.data,
+                now=runtime.utcnow(),
+                limits=_limits(),
+            )
+        except InvalidInput as error:
+            db.session.commit()  # only a wrong current password's count was written
+            for name, message in render_fields(error.fields).items():
+                form[name].errors.append(message)
+            status = 422
+        else:
+            db.session.commit()
+            # The session (and remember cookie) carry the new auth_version from now on.
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            login_user(
+                current_user._get_current_object(),
+                remember=remembered in request.cookies,
+                duration=_remember_for(),
+            )
+            flash(_("Your password has been changed. Other devices are signed out."), "success")
+            return redirect(url_for("cases.home"))
+    elif form.errors:
+        status = 422
+    return (
+        render_template("auth/password.html", form=form, min_length=MIN_PASSWORD_LENGTH),
+        status,
+    )
 
 
 @bp.route("/logout", methods=["POST"])

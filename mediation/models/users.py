@@ -5,7 +5,7 @@ import hashlib
 import secrets
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -27,11 +27,22 @@ class User(UserMixin, db.Model):
     is_enabled: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Failed sign-ins since the last good one; reaching the limit locks the account until
+    # ``locked_until`` (counted by UPDATE in the database, so every worker sees the same count).
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Part of the id kept in sessions and remember cookies: raising it (a new password) ends
+    # every session signed in before.
+    auth_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     unit: Mapped[Unit] = relationship(lazy="joined")
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember cookie: ``id:auth_version``."""
+        return f"{self.id}:{self.auth_version}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses disabled users
@@ -46,6 +57,21 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+
+class LoginAttempt(db.Model):
+    """Failed sign-ins by the user name typed and the client address, existing or not: names
+    nobody has are throttled like real ones, so the answers do not tell them apart."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (UniqueConstraint("username", "client_ip"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    client_ip: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_failed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class ApiToken(db.Model):

@@ -1,16 +1,29 @@
-"""Users and API tokens."""
+"""Users, signing in (with the lock after repeated failures), passwords and API tokens."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import datetime as dt
+import functools
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import case, delete, literal, select, update
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..domain.enums import Role
 from ..domain.i18n import Message, N_
 from ..domain.intake import InvalidInput
 from ..extensions import db
 from ..models import ApiToken, Unit, User
+from ..models.types import UTCDateTime
+from ..models.users import LoginAttempt
 
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = 10
+# A user name and address nobody tried for this long is forgotten (unless still locked).
+ATTEMPT_MEMORY = dt.timedelta(days=1)
+
+log = logging.getLogger("mediation.auth")
 
 
 def create_user(
@@ -30,10 +43,9 @@ def create_user(
         errors["unit"] = Message(
             N_("A %(role_label)s belongs to a unit of another kind."), {"role_label": role.label}
         )
-    if len(password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = Message(
-            N_("A password has at least %(n)s characters."), {"n": MIN_PASSWORD_LENGTH}
-        )
+    problem = password_problem(username, password)
+    if problem is not None:
+        errors["password"] = problem
     if errors:
         raise InvalidInput(errors)
     user = User(username=username, role=role, unit=unit, display_name=display_name.strip()[:100])
@@ -56,3 +68,191 @@ def user_for_token(secret: str) -> User | None:
     if token is None or not token.user.is_enabled:
         return None
     return token.user
+
+
+def password_problem(username: str, password: str) -> Message | None:
+    """Why ``password`` will not do for ``username``: at least MIN_PASSWORD_LENGTH characters
+    and not the user name itself (in any case); None when it will."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return Message(N_("A password has at least %(n)s characters."), {"n": MIN_PASSWORD_LENGTH})
+    if password.strip().casefold() == username.strip().casefold():
+        return Message(N_("A password must not be the user name."))
+    return None
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    """How many failed sign-ins lock an account (or a user name from one address), and for how
+    long."""
+
+    max_failures: int
+    lock_for: dt.timedelta
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return generate_password_hash("not a password of anyone")
+
+
+def authenticate(
+    username: str, password: str, *, client_ip: str, now: dt.datetime, limits: LoginLimits
+) -> User | None:
+    """The enabled, unlocked user whose password this is, or None.
+
+    Every refusal (unknown name, wrong password, disabled, locked) looks the same to the caller
+    and costs one password hash like a real check; the reason goes to the log. A failure is
+    counted on the account and on the (user name, client address) pair, in the database by
+    ``UPDATE … SET n = n + 1`` so concurrent workers never lose a count; ``limits.max_failures``
+    of them lock it for ``limits.lock_for``, during which even the right password is refused.
+    A success clears both counts. Flushes; the caller commits (the failure too).
+    """
+    username = username.strip()[:64]
+    client_ip = (client_ip or "")[:64]
+    user = db.session.scalar(select(User).where(User.username == username))
+    attempt = db.session.scalar(
+        select(LoginAttempt).where(
+            LoginAttempt.username == username, LoginAttempt.client_ip == client_ip
+        )
+    )
+    is_right = check_password_hash(user.password_hash if user else _dummy_hash(), password)
+    locked_until = max(
+        (at for at in (user and user.locked_until, attempt and attempt.locked_until) if at),
+        default=None,
+    )
+    if locked_until is not None and locked_until > now:
+        reason = f"locked until {locked_until.isoformat()}"
+    elif user is None:
+        reason = "unknown user name"
+    elif not user.is_enabled:
+        reason = "disabled user"
+    elif not is_right:
+        reason = "wrong password"
+    else:
+        _clear_failures(user, username, client_ip)
+        log.info("sign-in: %r from %s", username, client_ip)
+        return user
+    if not reason.startswith("locked"):
+        if _count_failure(user, username, client_ip, now, limits):
+            reason += f"; now locked for {limits.lock_for}"
+    log.warning("sign-in refused: %r from %s: %s", username, client_ip, reason)
+    return None
+
+
+def record_failed_password(user: User, *, now: dt.datetime, limits: LoginLimits) -> bool:
+    """Count a wrong current password typed by a signed-in user (on the password page) toward
+    the account lock; True when this failure locks the account."""
+    return _lock_user_step(user.id, now, limits)
+
+
+def is_locked(user: User, now: dt.datetime) -> bool:
+    return user.locked_until is not None and user.locked_until > now
+
+
+def _count_failure(
+    user: User | None, username: str, client_ip: str, now: dt.datetime, limits: LoginLimits
+) -> bool:
+    """One more failure on the account and the pair; True when it locks either."""
+    locks = _lock_user_step(user.id, now, limits) if user is not None else False
+    # Rows of names and addresses nobody tried for a day go, so guessed names do not pile up.
+    db.session.execute(
+        delete(LoginAttempt)
+        .where(
+            LoginAttempt.last_failed_at < now - ATTEMPT_MEMORY,
+            (LoginAttempt.locked_until.is_(None)) | (LoginAttempt.locked_until < now),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    step = _step(LoginAttempt.failures, LoginAttempt.locked_until, now, limits)
+    pair = (LoginAttempt.username == username) & (LoginAttempt.client_ip == client_ip)
+    for _ in range(2):
+        counted = db.session.execute(
+            update(LoginAttempt)
+            .where(pair)
+            .values(last_failed_at=now, **step)
+            .returning(LoginAttempt.failures)
+            .execution_options(synchronize_session=False)
+        ).first()
+        if counted is not None:
+            return locks or counted.failures == 0
+        try:
+            with db.session.begin_nested():  # another worker may insert the same pair first
+                db.session.add(
+                    LoginAttempt(
+                        username=username, client_ip=client_ip, failures=0, last_failed_at=now
+                    )
+                )
+        except IntegrityError:
+            pass
+    return locks
+
+
+def _lock_user_step(user_id: int, now: dt.datetime, limits: LoginLimits) -> bool:
+    row = db.session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(**_step(User.failed_logins, User.locked_until, now, limits))
+        .returning(User.failed_logins)
+        .execution_options(synchronize_session=False)
+    ).first()
+    return row is not None and row.failed_logins == 0  # the count restarts when the lock starts
+
+
+def _step(count, locked_until, now: dt.datetime, limits: LoginLimits) -> dict:
+    """SET values for one more failure, evaluated by the database on the row as it is: the
+    count goes up by one, and on reaching the limit the lock starts and the count restarts."""
+    reaches = count + 1 >= limits.max_failures
+    return {
+        count.key: case((reaches, 0), else_=count + 1),
+        locked_until.key: case(
+            (reaches, literal(now + limits.lock_for, UTCDateTime)), else_=locked_until
+        ),
+    }
+
+
+def _clear_failures(user: User, username: str, client_ip: str) -> None:
+    user.failed_logins = 0
+    user.locked_until = None
+    db.session.execute(
+        delete(LoginAttempt)
+        .where(LoginAttempt.username == username, LoginAttempt.client_ip == client_ip)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+
+
+def change_password(
+    user: User, *, current: str, new: str, confirm: str, now: dt.datetime, limits: LoginLimits
+) -> None:
+    """Set ``user``'s password after checking the current one; raises InvalidInput naming the
+    field (current_password, new_password, confirm_password) and changes nothing then, except
+    that a wrong current password counts toward the account lock (a stolen session must not
+    guess the password freely).
+
+    The new password raises ``auth_version``, which ends every other session and remember
+    cookie of the user; the caller signs the current session in again. Flushes.
+    """
+    if is_locked(user, now):
+        raise InvalidInput(
+            {"current_password": Message(N_("Too many failed attempts. Try again later."))}
+        )
+    if not user.check_password(current):
+        record_failed_password(user, now=now, limits=limits)
+        raise InvalidInput(
+            {"current_password": Message(N_("The current password is not right."))}
+        )
+    errors: dict[str, Message] = {}
+    problem = password_problem(user.username, new)
+    if problem is not None:
+        errors["new_password"] = problem
+    elif new == current:
+        errors["new_password"] = Message(N_("The new password must differ from the current one."))
+    if new != confirm:
+        errors["confirm_password"] = Message(N_("The two new passwords are not the same."))
+    if errors:
+        raise InvalidInput(errors)
+    user.set_password(new)
+    user.failed_logins = 0
+    user.auth_version = User.auth_version + 1
+    db.session.flush()
+    db.session.refresh(user, ["auth_version"])
+    log.info("password changed: %r", user.username)
