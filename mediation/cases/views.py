@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
@@ -11,12 +12,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import runtime
 from ..domain.flags import FlagKind
 from ..domain.enums import Action, AgreementForm, CaseStatus, Category, Level, Role, Scale
+from ..domain.identity import id_number_problem, normalize_id_number
 from ..domain.intake import InvalidInput, parse_case
 from ..domain.workflow import USER_ACTIONS, Refused
 from ..extensions import db
 from ..i18n import label, render_message
 from ..models import Case, Flag, Unit, User
-from ..services import access
+from ..services import access, identity
 from ..services.cases import (
     SORTS,
     NotAllowed,
@@ -186,6 +188,10 @@ def new_case():
         else:
             db.session.commit()
             flash(_("Case %(number)s registered.", number=case.number), "success")
+            for party, count in identity.earlier_disputes_of_parties(current_user, case):
+                flash(ngettext("%(name)s already appears in %(num)d other dispute in your area.",
+                               "%(name)s already appears in %(num)d other disputes in your area.",
+                               count, name=party.name), "info")
             return redirect(url_for("cases.show_case", case_id=case.id))
         return render_template("cases/new.html", form=form), 422
     return render_template("cases/new.html", form=form), (422 if form.errors else 200)
@@ -286,7 +292,79 @@ def _case_page(
         open_action=failed.action if failed is not None else None,
         refusal=refusal,
         changes=changes,
+        other_disputes=identity.other_disputes(current_user, case),
+        can_reveal_id_numbers=access.can_reveal_id_numbers(current_user),
+        can_read_id_access_log=access.can_read_id_access_log(current_user),
     ), status
+
+
+@bp.route("/cases/<int:case_id>/parties/<int:party_id>/id-number", methods=["POST"])
+@login_required
+def reveal_id_number(case_id: int, party_id: int):
+    """A party's full ID number, for an officer whose area holds the case; the view is logged."""
+    try:
+        party, number = identity.reveal_id_number(
+            current_user, case_id, party_id, now=runtime.utcnow(), ip=request.remote_addr
+        )
+    except identity.NotFound:
+        abort(404)
+    except identity.NotAllowed:
+        abort(403)
+    db.session.commit()
+    response = current_app.make_response(
+        render_template("cases/id_number.html", case=party.case, party=party, id_number=number)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/cases/earlier-disputes", methods=["POST"])
+@login_required
+def earlier_disputes():
+    """For intake (JSON): how many cases in the user's area already have a party with this ID
+    number. A POST, so that the number stays out of URLs and access logs."""
+    if not access.can_register_case(current_user):
+        return jsonify(error={"code": "forbidden", "message": _("Your role may not do this.")}), 403
+    number = normalize_id_number(request.form.get("id_number", ""))
+    if number == "" or id_number_problem(number, today=runtime.utcnow().astimezone(runtime.tz()).date()):
+        message = _("Enter a valid 18-digit ID number.")
+        return jsonify(error={"code": "invalid", "message": message, "fields": {"id_number": message}}), 422
+    count = identity.disputes_of_person(current_user, number)
+    return jsonify(count=count, message=_earlier_disputes_notice(count))
+
+
+@bp.app_template_global()
+def earlier_disputes_notice(raw_id_number: str | None) -> str:
+    """On the intake form sent back: the earlier disputes of the person with this ID number in
+    the user's area, or "" when the number is not valid yet or there are none."""
+    number = normalize_id_number(raw_id_number or "")
+    if not number or not access.can_register_case(current_user):
+        return ""
+    if id_number_problem(number, today=runtime.utcnow().astimezone(runtime.tz()).date()):
+        return ""
+    return _earlier_disputes_notice(identity.disputes_of_person(current_user, number))
+
+
+def _earlier_disputes_notice(count: int) -> str:
+    if not count:
+        return _("No earlier disputes of this person in your area.")
+    return ngettext("This person has %(num)d earlier dispute in your area.",
+                    "This person has %(num)d earlier disputes in your area.", count)
+
+
+@bp.route("/cases/id-access-log")
+@login_required
+def id_access_log():
+    """Who saw which full ID number, for the cases of the reader's area, newest first."""
+    if not access.can_read_id_access_log(current_user):
+        abort(403)
+    page = db.paginate(
+        identity.id_access_log(current_user),
+        per_page=current_app.config["CASES_PER_PAGE"],
+        error_out=False,
+        count=True,
+    )
+    return render_template("cases/id_access_log.html", page=page)
 
 
 def _units_below(case: Case, action: Action) -> list[Unit]:
