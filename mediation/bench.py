@@ -31,6 +31,7 @@ from typing import Any, Callable, Iterator
 from flask import Flask
 from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import configure_mappers
 
 from .domain.enums import Category, Level, Role
 from .domain.scorecard import Month
@@ -520,6 +521,7 @@ def machine() -> dict[str, Any]:
 
 def run(app: Flask, *, runs: int = 5, due: int | None = None, only: set[str] | None = None,
         explain: bool = False) -> dict[str, Any]:
+    configure_mappers()  # once here, not in every forked scenario's timed run
     with app.app_context():
         setting = find_setting(due)
         db.session.remove()

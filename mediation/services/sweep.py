@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, func, or_, select, text, update
+from sqlalchemy import bindparam, exists, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
@@ -98,9 +98,12 @@ def run_sweep(
                 db.session.rollback()
                 break
             raised: list[Flag] = []
+            checks = []
             for case in cases:
                 raised += _check_case(case, ctx, result)
+                checks.append({"case_id": case.id, "check_at": _next_check_of(case, ctx)})
             db.session.flush()
+            _set_next_checks(checks)
             notify_flags(raised, notifier, now)
             db.session.commit()
             renew_lease(holder)
@@ -116,7 +119,6 @@ def run_sweep(
 def _check_case(case: Case, ctx: Context, result: SweepResult) -> list[Flag]:
     """Bring one case's flags up to date at ``ctx.now``; returns the flags raised."""
     if case.status is CaseStatus.paused:
-        case.next_check_at = None  # its clocks are stopped; resume sets it again
         return []
     raised = _apply_flags(case, ctx, result)
     desired = {(flag.kind, flag.level) for flag in case.flags if flag.is_open}
@@ -127,8 +129,28 @@ def _check_case(case: Case, ctx: Context, result: SweepResult) -> list[Flag]:
         perform(None, case, Action.escalate, {"note": AUTO_ESCALATE_NOTE}, version=None, ctx=ctx)
         result.escalated += 1
         raised += _apply_flags(case, ctx, result)
-    case.next_check_at = next_check(_clock_facts(case), ctx.now)
     return raised
+
+
+def _next_check_of(case: Case, ctx: Context) -> dt.datetime | None:
+    if case.status is CaseStatus.paused:
+        return None  # its clocks are stopped; resume sets it again
+    return next_check(_clock_facts(case), ctx.now)
+
+
+_NEXT_CHECK = (
+    update(Case.__table__)
+    .where(Case.__table__.c.id == bindparam("case_id"))
+    .values(next_check_at=bindparam("check_at", type_=Case.__table__.c.next_check_at.type))
+)
+
+
+def _set_next_checks(checks: list[dict]) -> None:
+    """When to look at each case next: one statement for the batch. It is the sweep's own
+    bookkeeping, not a change of the case, so the case's version stays: a user who opened the
+    case before the sweep can still act on it."""
+    if checks:
+        db.session.execute(_NEXT_CHECK, checks)
 
 
 def _clock_facts(case: Case) -> list[ClockFacts]:
