@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, exists, func, or_, select, update
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..domain.enums import CaseStatus, Category, Level, Scale
@@ -46,6 +46,9 @@ def register_case(actor: User, draft: CaseDraft, *, now: dt.datetime, policy: Po
         risks=draft.risks,
         policy=policy.scale,
     )
+    # Read what the clocks need before the number: its upsert takes SQLite's write lock, held
+    # until the caller commits, so nothing but writes should follow it.
+    ctx = Context.build(now, policy, tz)
     case = Case(
         number=_next_number(village, now.astimezone(tz).year),
         village_id=village.id,
@@ -82,22 +85,23 @@ def register_case(actor: User, draft: CaseDraft, *, now: dt.datetime, policy: Po
         )
         for index, party in enumerate(draft.parties)
     ]
-    db.session.add(case)
-    db.session.flush()
-    start_intake_clocks(case, Context.build(now, policy, tz))
-    db.session.flush()
-    db.session.add(
+    # A new case has none of these yet: saying so spares a SELECT for each when the clocks
+    # start and when the case is shown.
+    case.deadlines, case.flags, case.agreements, case.follow_ups = [], [], [], []
+    start_intake_clocks(case, ctx)
+    case.events = [
         CaseEvent(
-            case_id=case.id,
             at=now,
             actor_id=actor.id,
             action="register",
             to_status=case.status,
             to_level=case.level,
             data={"scale": case.scale.value},
-            version=case.version,
+            version=1,  # the version a new case is written with
         )
-    )
+    ]
+    db.session.add(case)
+    # One flush writes the case, its parties, clocks and event together.
     db.session.flush()
     return case
 
@@ -107,16 +111,13 @@ def _next_number(village: Unit, year: int) -> str:
     county_id = village.county_id
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(
-        insert(CaseCounter)
-        .values(county_id=county_id, year=year, last=0)
-        .on_conflict_do_nothing(index_elements=["county_id", "year"])
-    )
+    # One upsert takes the next number: atomic on both databases, one statement.
+    statement = insert(CaseCounter).values(county_id=county_id, year=year, last=1)
     last = db.session.execute(
-        update(CaseCounter)
-        .where(CaseCounter.county_id == county_id, CaseCounter.year == year)
-        .values(last=CaseCounter.last + 1)
-        .returning(CaseCounter.last)
+        statement.on_conflict_do_update(
+            index_elements=["county_id", "year"],
+            set_={"last": CaseCounter.last + 1},
+        ).returning(CaseCounter.last)
     ).scalar_one()
     county_code = db.session.get(Unit, county_id).code
     return f"{county_code[:6]}-{year}-{last:06d}"
