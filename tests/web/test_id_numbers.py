@@ -201,3 +201,24 @@ def test_the_api_shows_the_mask_only(client, world, login, case):
     body = client.get(f"/api/v1/cases/{case.id}").get_json()
     assert body["parties"][0]["id_number"] == "4105**********1233"
     assert db.session.scalar(select(func.count()).select_from(IdAccessLog)) == 0
+
+
+def test_with_csrf_on_the_page_token_is_needed_and_enough(app, client, world, login, case):
+    """As in production: the reveal form and the intake script send the page's CSRF token."""
+    login(world.township_officer)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        page = client.get("/cases/new").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', page)
+        token = token.group(1) or token.group(2)
+        assert client.post("/cases/earlier-disputes", data={"id_number": ID}).status_code == 400
+        answer = client.post("/cases/earlier-disputes", data={"id_number": ID}, headers={"X-CSRFToken": token})
+        assert answer.status_code == 200 and answer.get_json()["count"] == 1
+        assert client.post(reveal_url(case)).status_code == 400
+        assert log_rows() == []
+        detail = client.get(f"/cases/{case.id}").get_data(as_text=True)
+        form_token = re.search(r'class="reveal-id".*?name="csrf_token" value="([^"]+)"', detail, re.S).group(1)
+        assert client.post(reveal_url(case), data={"csrf_token": form_token}).status_code == 200
+        assert len(log_rows()) == 1
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
