@@ -324,11 +324,13 @@ def earlier_disputes():
     """For intake (JSON): how many cases in the user's area already have a party with this ID
     number. A POST, so that the number stays out of URLs and access logs."""
     if not access.can_register_case(current_user):
-        return jsonify(error={"code": "forbidden", "message": _("Your role may not do this.")}), 403
-    number = normalize_id_number(request.form.get("id_number", ""))
-    if number == "" or id_number_problem(number, today=runtime.utcnow().astimezone(runtime.tz()).date()):
+        message = _("Your role may not do this.")
+        return jsonify(error={"code": "forbidden", "message": message}), 403
+    number = _valid_id_number(request.form.get("id_number"))
+    if number is None:
         message = _("Enter a valid 18-digit ID number.")
-        return jsonify(error={"code": "invalid", "message": message, "fields": {"id_number": message}}), 422
+        fields = {"id_number": message}
+        return jsonify(error={"code": "invalid", "message": message, "fields": fields}), 422
     count = identity.disputes_of_person(current_user, number)
     return jsonify(count=count, message=_earlier_disputes_notice(count))
 
@@ -337,12 +339,17 @@ def earlier_disputes():
 def earlier_disputes_notice(raw_id_number: str | None) -> str:
     """On the intake form sent back: the earlier disputes of the person with this ID number in
     the user's area, or "" when the number is not valid yet or there are none."""
-    number = normalize_id_number(raw_id_number or "")
-    if not number or not access.can_register_case(current_user):
-        return ""
-    if id_number_problem(number, today=runtime.utcnow().astimezone(runtime.tz()).date()):
+    number = _valid_id_number(raw_id_number)
+    if number is None or not access.can_register_case(current_user):
         return ""
     return _earlier_disputes_notice(identity.disputes_of_person(current_user, number))
+
+
+def _valid_id_number(raw: str | None) -> str | None:
+    """The typed ID number, normalised, when it is a valid one (today in local time), else None."""
+    number = normalize_id_number(raw or "")
+    today = runtime.utcnow().astimezone(runtime.tz()).date()
+    return number if number and id_number_problem(number, today=today) is None else None
 
 
 def _earlier_disputes_notice(count: int) -> str:

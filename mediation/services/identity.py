@@ -41,7 +41,7 @@ def reveal_id_number(
         raise NotFound
     number = party.id_number
     db.session.add(
-        IdAccessLog(user_id=user.id, case_id=case.id, party_id=party.id, at=now, ip=(ip or None) and ip[:45])
+        IdAccessLog(user_id=user.id, case_id=case.id, party_id=party.id, at=now, ip=ip[:45] if ip else None)
     )
     db.session.flush()
     return party, number

@@ -43,14 +43,18 @@ def _cipher():
 
 def _mask(number):
     # As the mask was when this migration was written: region prefix and last four.
-    return number[:4] + '*' * (len(number) - 8) + number[-4:] if len(number) > 8 else '*' * len(number)
+    if len(number) <= 8:
+        return '*' * len(number)
+    return number[:4] + '*' * (len(number) - 8) + number[-4:]
 
 
 def _convert(select_column, convert):
     """Rewrite the rows that have ``select_column`` set, BATCH rows per UPDATE round."""
     connection = op.get_bind()
     rows = connection.execute(
-        sa.select(parties.c.id, select_column).where(select_column.is_not(None)).order_by(parties.c.id)
+        sa.select(parties.c.id, select_column)
+        .where(select_column.is_not(None))
+        .order_by(parties.c.id)
     ).all()
     if not rows:
         return
@@ -63,7 +67,10 @@ def _convert(select_column, convert):
             parties.update()
             .where(parties.c.id == sa.bindparam('row_id'))
             .values({column: sa.bindparam('new_' + column) for column in columns}),
-            [dict({'new_' + k: v for k, v in values.items()}, row_id=row_id) for row_id, values in changes],
+            [
+                dict({'new_' + column: value for column, value in values.items()}, row_id=row_id)
+                for row_id, values in changes
+            ],
         )
 
 
