@@ -395,10 +395,12 @@ def backup(file: Path, force: bool, as_json: bool) -> None:
 @click.option("--seed", type=int, default=1, show_default=True, help="The same seed, the same data.")
 @click.option("--now", "now_text", metavar="ISO8601",
               help="The reference instant (default: the start of the current hour).")
+@click.option("--processes", type=click.IntRange(min=1),
+              help="Worker processes making the cases (default: one per core).")
 @json_option
 @with_appcontext
 def gen_data(case_count: int, villages: int, open_share: float, seed: int, now_text: str | None,
-             as_json: bool) -> None:
+             processes: int | None, as_json: bool) -> None:
     """Add a synthetic province for benchmarks: units, users, cases with their clocks, flags
     and history, incidents and screening reports (bulk inserts)."""
     from . import runtime, synthetic
@@ -410,7 +412,7 @@ def gen_data(case_count: int, villages: int, open_share: float, seed: int, now_t
     policy = runtime.policy()
     progress = None if as_json else (lambda text: click.echo(f"  {text}", err=True))
     result = synthetic.generate(shape, policy=policy, calendar=work_calendar(policy),
-                                tz=runtime.tz(), progress=progress)
+                                tz=runtime.tz(), processes=processes, progress=progress)
     data = {**result.as_dict(), "now": now.isoformat(), "password": synthetic.PASSWORD}
     _emit(as_json, data,
           f"Generated {result.villages} villages in {result.townships} townships and "

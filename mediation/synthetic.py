@@ -643,7 +643,9 @@ class Generator:
                     note = "超出本级调解能力，报请上级调处。"
                     actor = self._actor(place, level)
                 if level is Level.village and auto and (escalate_at is None or escalate_at > settle.due_at):
-                    escalate_at, note, actor = settle.due_at, AUTO_ESCALATE_NOTE, None
+                    # the next sweep after the deadline escalates it
+                    escalate_at = settle.due_at + dt.timedelta(seconds=1 + rng.random() * 299)
+                    note, actor = AUTO_ESCALATE_NOTE, None
             if escalate_at is None or escalate_at >= end:
                 break
             code = self.township_code[place.township_id] if level is Level.village \
