@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from typing import Mapping
 
@@ -17,6 +18,30 @@ from flask_babel import gettext as _
 from .layout import NUMBER_FORMATS, ROLLUP_COLUMNS, VILLAGE_COLUMNS, WEIGHT_LABELS, Column, number, text
 
 BOM = "\ufeff"
+
+# A spreadsheet runs a cell that starts with one of these as a formula (=HYPERLINK(…), @SUM(…),
+# +cmd|…): text from users (unit names) must never start a formula in someone's Excel.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"[+-]?\d[\d,]*(\.\d+)?%?")
+
+
+def inert(value):
+    """A CSV cell as text a spreadsheet will not run: text starting a formula gets a leading
+    apostrophe (OWASP's advice for CSV injection); numbers and other values pass unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def _as_text(book) -> None:
+    """Every string cell of the workbook stays a string: openpyxl would store "=…" as a
+    formula. Text that starts like a formula is also marked as text (Excel's quote prefix)."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
 
 
 def rollup_rows(data: dict) -> list[dict]:
@@ -41,11 +66,11 @@ def csv_bytes(data: dict) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([column.title for column in VILLAGE_COLUMNS])
     for row in data.get("villages") or []:
-        writer.writerow([text(column, row) for column in VILLAGE_COLUMNS])
+        writer.writerow([inert(text(column, row)) for column in VILLAGE_COLUMNS])
     writer.writerow([])
     writer.writerow([column.title for column in ROLLUP_COLUMNS])
     for row in rollup_rows(data):
-        writer.writerow([text(column, row) for column in ROLLUP_COLUMNS])
+        writer.writerow([inert(text(column, row)) for column in ROLLUP_COLUMNS])
     return (BOM + out.getvalue()).encode("utf-8")
 
 
@@ -80,6 +105,7 @@ def xlsx_bytes(data: dict, weights: Mapping[str, int]) -> bytes:
         about.append(list(line))
     about.column_dimensions["A"].width = 28
     about.column_dimensions["B"].width = 40
+    _as_text(book)
 
     out = io.BytesIO()
     book.save(out)
