@@ -5,7 +5,7 @@ import hashlib
 import secrets
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -57,6 +57,14 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+
+@event.listens_for(User.is_enabled, "set")
+def _end_sessions_on_disable(user: User, value, oldvalue, initiator) -> None:
+    """Disabling a user ends their sessions for good: enabling them again later does not bring
+    back a session (or remember cookie) from before."""
+    if value is False and oldvalue is True:
+        user.auth_version = (user.auth_version or 0) + 1
 
 
 class LoginAttempt(db.Model):

@@ -326,3 +326,16 @@ def test_disabling_a_user_stops_their_session_and_token_at_once(app, client, wor
     assert mediator.get("/").status_code == 302
     assert mediator.get("/api/v1/cases", headers=bearer).status_code == 401
     assert app.test_client().get("/api/v1/cases", headers=bearer).status_code == 401
+
+
+def test_enabling_a_user_again_does_not_revive_their_old_session(app, client, world, login):
+    mediator = app.test_client()
+    sign_in(mediator, "xipei", remember="y")
+    login(world.admin)
+    client.post(f"/admin/users/{world.mediator.id}/toggle")
+    client.post(f"/admin/users/{world.mediator.id}/toggle")
+    assert fresh(world.mediator).is_enabled
+    assert mediator.get("/").status_code == 302
+    mediator.delete_cookie("session")
+    assert mediator.get("/").status_code == 302  # nor its remember cookie
+    assert sign_in(mediator, "xipei").status_code == 302
