@@ -457,6 +457,26 @@ def start_gunicorn(instance: str, port: int, args) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start within 60 s")
 
 
+def server_cpu(master_pid: int | None) -> float:
+    """CPU seconds (user + system) used so far by gunicorn's master and its workers (Linux
+    /proc; 0 elsewhere)."""
+    if master_pid is None:
+        return 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry.name), int(fields[1])
+        if pid == master_pid or ppid == master_pid:
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def stop_gunicorn(server: subprocess.Popen) -> None:
     if server.poll() is None:
         server.send_signal(signal.SIGTERM)
@@ -470,7 +490,7 @@ def stop_gunicorn(server: subprocess.Popen) -> None:
 # --- the run ------------------------------------------------------------------------------
 
 async def run(args, target: Target, *, username: str | None, password: str | None,
-              instance: str | None) -> dict:
+              instance: str | None, server_pid: int | None = None) -> dict:
     await discover(target, sample=args.sample, timeout=args.timeout)
     if not target.case_ids and {"detail", "api-detail"} & set(args.phases):
         raise SystemExit("no case in the token user's area to read")
@@ -491,10 +511,21 @@ async def run(args, target: Target, *, username: str | None, password: str | Non
                             concurrency=args.concurrency, duration=args.warmup, timeout=args.timeout)
         if name == "intake":
             target.created.clear()
+        server_before, client_before = server_cpu(server_pid), time.process_time()
         result = await run_phase(name, make, host=target.host, port=target.port,
                                  concurrency=args.concurrency, duration=args.duration,
                                  timeout=args.timeout)
         summary = result.summary()
+        requests = max(1, summary["ok"] + summary["errors"])
+        summary["client_cpu_ms_per_request"] = round(
+            (time.process_time() - client_before) * 1000 / requests, 2)
+        if server_pid is not None:
+            # What each request cost the server, whatever else the machine was doing; the
+            # rate the same cores would serve if this were all they did.
+            cpu_ms = (server_cpu(server_pid) - server_before) * 1000 / requests
+            summary["server_cpu_ms_per_request"] = round(cpu_ms, 2)
+            summary["rps_if_cores_free"] = round(
+                1000 * min(args.workers, os.cpu_count() or 1) / cpu_ms, 1) if cpu_ms else None
         if not args.json:
             print(_line(summary), flush=True)
         phases.append(summary)
@@ -518,6 +549,10 @@ def _line(s: dict) -> str:
     text = (f"{s['phase']:<10} {s['ok']:>7} ok in {s['seconds']:.1f} s = {s['rps']:>7.1f} req/s "
             f"(target {s['target_rps']:.0f}/s {met})  p50 {s['p50_ms']} ms  p95 {s['p95_ms']} ms  "
             f"p99 {s['p99_ms']} ms  errors {s['errors']}")
+    if "server_cpu_ms_per_request" in s:
+        text += (f"\n    server CPU {s['server_cpu_ms_per_request']} ms/request (would serve "
+                 f"{s['rps_if_cores_free']}/s on otherwise idle cores), client CPU "
+                 f"{s['client_cpu_ms_per_request']} ms/request")
     for sample in s["error_samples"]:
         text += f"\n    {sample}"
     return text
@@ -582,7 +617,8 @@ def main(argv=None) -> int:
         username, password = args.user, args.password
     try:
         report = asyncio.run(run(args, target, username=username, password=password,
-                                 instance=instance))
+                                 instance=instance,
+                                 server_pid=server.pid if server is not None else None))
     except (HttpError, OSError) as error:
         print(f"cannot reach {target.host}:{target.port}: {error}", file=sys.stderr)
         return 2

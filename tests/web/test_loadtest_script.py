@@ -47,6 +47,8 @@ def test_a_short_run_reports_no_errors_and_every_intake_present(
     for phase in report["phases"]:
         assert phase["errors"] == 0, phase
         assert phase["ok"] > 0 and phase["rps"] > 0 and phase["p50_ms"] is not None
+        # What the server spent per request, measured on its own processes.
+        assert phase["server_cpu_ms_per_request"] > 0
     intake = report["phases"][2]
     assert report["intakes"] == {
         "created": intake["ok"], "missing": 0, "missing_ids": [], "checked_in": "database",
