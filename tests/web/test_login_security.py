@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import threading
 from email.utils import parsedate_to_datetime
 
 import pytest
@@ -67,6 +68,32 @@ def test_failures_in_two_workers_add_up_to_one_lock(app, client, second_app, wor
     assert client.get("/").status_code == 302
     # Another account is not touched.
     assert sign_in(client, "dongpei").status_code == 302
+
+
+def test_two_workers_failing_at_the_same_moment_both_count(app, second_app, world, monkeypatch):
+    """Both requests read the account before either writes: a count kept by read-modify-write
+    would end at 1; UPDATE … SET n = n + 1 ends at 2."""
+    both_checked = threading.Barrier(2, timeout=30)
+    real = user_service.check_password_hash
+
+    def check_then_wait(hashed, password):
+        result = real(hashed, password)
+        both_checked.wait()
+        return result
+
+    monkeypatch.setattr(user_service, "check_password_hash", check_then_wait)
+    answers = []
+    workers = [
+        threading.Thread(target=lambda web=web: answers.append(
+            sign_in(web.test_client(), "xipei", WRONG).status_code))
+        for web in (app, second_app)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert answers == [200, 200]
+    assert fresh(world.mediator).failed_logins == 2
 
 
 def test_four_failures_do_not_lock_and_a_success_resets_the_count(client, world):
