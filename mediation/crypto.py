@@ -68,10 +68,30 @@ class IdCipher:
 
 
 def id_cipher() -> IdCipher:
-    """The running app's cipher (built once per app from its ``ID_NUMBER_KEY``)."""
+    """The running app's cipher, built once per app from its ``ID_NUMBER_KEY``.
+
+    Before first use it must decrypt a number already stored, if there is one: a process started
+    with another key (a second machine that generated its own ``instance/id_key``) refuses to
+    write numbers nobody could read back, instead of mixing keys in one table.
+    """
     secret = current_app.config["ID_NUMBER_KEY"]
     cached = current_app.extensions.get("id_cipher")
-    if cached is None or cached[0] != secret:
-        cached = (secret, IdCipher(secret))
-        current_app.extensions["id_cipher"] = cached
-    return cached[1]
+    if cached is not None and cached[0] == secret:
+        return cached[1]
+    cipher = IdCipher(secret)
+    sample = _stored_sample()
+    if sample is not None:  # until a number is stored, every use looks again
+        cipher.decrypt(sample)  # IdNumberKeyError names the key
+        current_app.extensions["id_cipher"] = (secret, cipher)
+    return cipher
+
+
+def _stored_sample() -> str | None:
+    from sqlalchemy import text
+
+    from .extensions import db
+
+    with db.session.no_autoflush:
+        return db.session.execute(
+            text("SELECT id_number_enc FROM parties WHERE id_number_enc IS NOT NULL LIMIT 1")
+        ).scalar()

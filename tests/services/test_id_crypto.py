@@ -115,3 +115,13 @@ def test_the_migration_round_trip_keeps_the_numbers(world, make):
     assert rows[1]["id_number_enc"] is None and rows[1]["id_number_hash"] is None
     parties = db.session.scalars(db.select(Party).where(Party.case_id == case_id).order_by(Party.position)).all()
     assert [party.id_number for party in parties] == [ID, None, OTHER_ID]
+
+
+def test_a_process_with_another_key_refuses_to_store_numbers(app, world, make):
+    """A second machine that generated its own instance/id_key must not mix keys in the table."""
+    make.case(world.mediator)
+    app.config["ID_NUMBER_KEY"] = "another-key-" + "0" * 40
+    with pytest.raises(IdNumberKeyError, match="ID_NUMBER_KEY"):
+        make.case(world.mediator)
+    db.session.rollback()
+    assert len(raw_parties()) == 2
