@@ -3,6 +3,9 @@ their county)."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -67,8 +70,8 @@ def units():
             unit_form.parent_code.errors.append(_("Choose a unit in your area."))
             status = 422
         else:
-            row = [f"{unit_form.code.data},{unit_form.name.data},{unit_form.kind.data},{unit_form.parent_code.data}"]
-            status = _import("code,name,kind,parent_code\n" + "\n".join(row), unit_form.code)
+            status = _import(_csv_text(unit_form.code.data, unit_form.name.data, unit_form.kind.data,
+                                       unit_form.parent_code.data), unit_form.code)
             if status == 200:
                 return redirect(url_for("admin.units"))
     counties, townships, villages = _tree(units)
@@ -80,6 +83,15 @@ def units():
         import_form=import_form,
         unit_form=unit_form,
     ), status
+
+
+def _csv_text(*row: str) -> str:
+    """One unit as an import file: quoted as CSV, so that a comma or a quote in a name stays
+    part of the name."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerows([("code", "name", "kind", "parent_code"), row])
+    return out.getvalue()
 
 
 def _import(text: str, field) -> int:

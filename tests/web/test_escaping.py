@@ -27,7 +27,7 @@ from mediation.domain.incidents import parse_incident, parse_screening
 from mediation.domain.policy import Policy
 from mediation.domain.scorecard import Month
 from mediation.extensions import db
-from mediation.models import Agreement
+from mediation.models import Agreement, Unit
 from mediation.services.incidents import file_screening, record_incident
 from mediation.services.notify import Notifier
 from mediation.services.sweep import run_sweep
@@ -270,3 +270,21 @@ def test_the_api_gives_the_text_back_exactly(app, world, hostile):
     assert incident["summary"] == SCRIPT + BREAKOUT + QUOTES
     units = {unit["code"]: unit["name"] for unit in client.get("/api/v1/units").get_json()}
     assert units[SCRIPT_VILLAGE] == SCRIPT and units["410522100212"] == BREAKOUT
+
+
+@pytest.mark.parametrize("name", [QUOTES, BREAKOUT, "东,西村", '"引号"村'])
+def test_the_admin_form_keeps_a_unit_name_exactly(app, world, name):
+    """The name typed into the unit form is stored as typed: quotes and commas are not read as
+    CSV, and cannot smuggle another kind or parent into the row."""
+    client = signed_in(app, world.admin)
+    response = client.post("/admin/units", data={
+        "unit-submit": "1", "unit-code": "410522100299", "unit-name": name, "unit-kind": "village",
+        "unit-parent_code": TOWNSHIP,
+    })
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    unit = db.session.scalar(select(Unit).where(Unit.code == "410522100299"))
+    assert (unit.name, unit.kind, unit.parent.code) == (name, Level.village, TOWNSHIP)
+    page = client.get("/admin/units").get_data(as_text=True)
+    assert_inert(page, "/admin/units")
+    assert name in html.unescape(page)
