@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 from flask import abort, jsonify, request
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..domain.flags import FlagKind
 from ..domain.i18n import N_, Message
 from ..extensions import db
-from ..i18n import render_fields
 from ..models import Flag
 from ..services import access
-from ..web import error_response
 from . import bp
+from .bodies import invalid
 from .serializers import flag_json
 
 MAX_FLAGS = 1000
-
-
 
 
 @bp.get("/flags")
@@ -46,7 +42,6 @@ def list_flags():
         column = {"village": Flag.unit_id, "township": Flag.township_id, "county": Flag.county_id}
         query = query.where(column[unit.kind.value] == unit.id)
     if errors:
-        return error_response(422, _("Some values are not valid; see the fields."),
-                              fields=render_fields(errors))
+        return invalid(errors)
     flags = db.session.scalars(query.order_by(Flag.raised_at.desc(), Flag.id.desc()).limit(MAX_FLAGS)).all()
     return jsonify([flag_json(flag) for flag in flags])

@@ -12,7 +12,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import runtime
 from ..domain.i18n import Message, N_
 from ..domain.incidents import parse_incident, parse_screening
-from ..domain.intake import InvalidInput
 from ..domain.scorecard import Month
 from ..extensions import db
 from ..i18n import render_message
@@ -20,7 +19,6 @@ from ..models import Incident, Screening, Unit
 from ..services import access
 from ..services.incidents import (
     Conflict,
-    NotAllowed,
     edit_incident,
     file_screening,
     parse_incident_filters,
@@ -30,8 +28,8 @@ from ..services.incidents import (
 from ..services.notify import Notifier
 from ..web import error_response
 from . import bp
+from .bodies import invalid, json_object, read_body
 from .serializers import instant
-from .views import UNKNOWN_FIELD, _invalid, _json_object
 
 INCIDENT_FIELDS = frozenset(
     {
@@ -46,7 +44,6 @@ SCREENING_FIELDS = frozenset(
         "zero_report", "note",
     }
 )
-NOT_JSON = N_("The body must be a JSON object sent as application/json.")
 
 
 def incident_json(incident: Incident, *, revisions: bool = False) -> dict:
@@ -104,19 +101,9 @@ def create_incident():
     """Record an incident of a village in the caller's area (officers): 201."""
     if not access.can_record_incidents(current_user):
         return error_response(403, _("Your role may not do this."))
-    raw = _json_object()
-    if raw is None:
-        return error_response(400, _(NOT_JSON))
     now, tz = runtime.utcnow(), runtime.tz()
-    try:
-        draft = _parse(raw, INCIDENT_FIELDS, lambda: parse_incident(raw, now=now, tz=tz))
-        incident = record_incident(current_user, draft, now, notifier=_notifier())
-    except InvalidInput as error:
-        db.session.rollback()
-        return _invalid(error.fields)
-    except NotAllowed:
-        db.session.rollback()
-        return error_response(403, _("Your role may not do this."))
+    draft = read_body(INCIDENT_FIELDS, lambda raw: parse_incident(raw, now=now, tz=tz))
+    incident = record_incident(current_user, draft, now, notifier=_notifier())
     db.session.commit()
     response = jsonify(incident_json(incident))
     response.status_code = 201
@@ -129,42 +116,34 @@ def list_incidents():
     """The caller's incidents, latest first; ``unit``, ``month`` (YYYY-MM, local), ``kind``."""
     filters = parse_incident_filters(current_user, request.args)
     if filters.errors:
-        return _invalid(filters.errors)
+        return invalid(filters.errors)
     incidents = db.session.scalars(search_incidents(current_user, filters, runtime.tz())).all()
     return jsonify([incident_json(incident) for incident in incidents])
 
 
-@bp.get("/incidents/<int:incident_id>")
+@bp.get("/incidents/<id:incident_id>")
 def get_incident(incident_id: int):
     """One incident of the caller's area, with its revisions."""
     return jsonify(incident_json(_find_incident_or_404(incident_id), revisions=True))
 
 
-@bp.put("/incidents/<int:incident_id>")
+@bp.put("/incidents/<id:incident_id>")
 def update_incident(incident_id: int):
     """Change an incident (officers): all its fields, the ``version`` the caller saw and the
     reason (``note``). 409 on a stale version; the earlier values are kept as a revision."""
     incident = _find_incident_or_404(incident_id)
     if not access.can_record_incidents(current_user):
         return error_response(403, _("Your role may not do this."))
-    raw = _json_object()
-    if raw is None:
-        return error_response(400, _(NOT_JSON))
+    raw = json_object()
     version = raw.get("version")
     if isinstance(version, bool) or not isinstance(version, int):
-        return _invalid({"version": Message(N_("Send the incident's version as a whole number."))})
+        return invalid({"version": Message(N_("Send the incident's version as a whole number."))})
     now, tz = runtime.utcnow(), runtime.tz()
+    draft = read_body(EDIT_FIELDS, lambda raw: parse_incident(raw, now=now, tz=tz))
     try:
-        draft = _parse(raw, EDIT_FIELDS, lambda: parse_incident(raw, now=now, tz=tz))
         edit_incident(current_user, incident, draft, version, now, raw.get("note") or "",
                       notifier=_notifier())
         db.session.commit()
-    except InvalidInput as error:
-        db.session.rollback()
-        return _invalid(error.fields)
-    except NotAllowed:
-        db.session.rollback()
-        return error_response(403, _("Your role may not do this."))
     except Conflict as conflict:
         db.session.rollback()
         return _version_conflict(conflict.message, conflict.current_version)
@@ -184,19 +163,10 @@ def create_screening():
     and month is 409 and changes nothing."""
     if not access.can_file_screenings(current_user):
         return error_response(403, _("Your role may not do this."))
-    raw = _json_object()
-    if raw is None:
-        return error_response(400, _(NOT_JSON))
     now, tz = runtime.utcnow(), runtime.tz()
+    draft = read_body(SCREENING_FIELDS, lambda raw: parse_screening(raw, now=now, tz=tz))
     try:
-        draft = _parse(raw, SCREENING_FIELDS, lambda: parse_screening(raw, now=now, tz=tz))
         screening = file_screening(current_user, draft, now)
-    except InvalidInput as error:
-        db.session.rollback()
-        return _invalid(error.fields)
-    except NotAllowed:
-        db.session.rollback()
-        return error_response(403, _("Your role may not do this."))
     except Conflict as conflict:
         db.session.rollback()
         return error_response(409, render_message(conflict.message))
@@ -219,7 +189,7 @@ def list_screenings():
         if unit is None:
             errors["unit"] = Message(N_("No such unit in your area."))
     if errors:
-        return _invalid(errors)
+        return invalid(errors)
     villages = [village for village in access.villages(current_user) if _under(village, unit)]
     reports = {
         report.village_id: report
@@ -241,18 +211,6 @@ def list_screenings():
             ],
         }
     )
-
-
-def _parse(raw: dict, allowed: frozenset[str], parse):
-    """The draft; fields the call does not take are reported with the bad ones."""
-    unknown = {key: UNKNOWN_FIELD for key in raw if key not in allowed}
-    try:
-        draft = parse()
-    except InvalidInput as error:
-        raise InvalidInput({**error.fields, **unknown}) from None
-    if unknown:
-        raise InvalidInput(unknown)
-    return draft
 
 
 def _month_arg(errors: dict[str, Message]) -> Month:

@@ -8,17 +8,15 @@ caller's area is not found (404); a malformed month is 422.
 from __future__ import annotations
 
 from flask import abort, jsonify, request
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import runtime
 from ..domain.i18n import N_, Message
 from ..domain.scorecard import Month
-from ..i18n import render_fields
 from ..services import access
 from ..services import scorecard as service
-from ..web import error_response
 from . import bp
+from .bodies import invalid
 from .serializers import instant
 
 
@@ -27,8 +25,7 @@ def get_scorecard(month: str):
     try:
         parsed = Month.parse(month)
     except ValueError:
-        return error_response(422, _("Some values are not valid; see the fields."), fields=render_fields(
-            {"month": Message(N_("Enter a month such as 2026-11."))}))
+        return invalid({"month": Message(N_("Enter a month such as 2026-11."))})
     code = request.args.get("unit", "").strip() or current_user.unit.code
     unit = access.find_unit(current_user, code)
     if unit is None:

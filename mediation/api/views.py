@@ -7,10 +7,6 @@ subtree is not found (404). Errors have the one shape of :func:`mediation.web.er
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
-from typing import Any
-
 from flask import abort, current_app, jsonify, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -23,14 +19,15 @@ from ..domain.i18n import N_, Message
 from ..domain.intake import InvalidInput, parse_case
 from ..domain.workflow import USER_ACTIONS, Refused
 from ..extensions import csrf, db
-from ..i18n import render_fields, render_message
+from ..i18n import render_message
 from ..models import Agreement, Case, Flag, Unit
 from ..services import access
-from ..services.cases import NotAllowed, case_history, parse_filters, register_case, search_cases
+from ..services.cases import case_history, parse_filters, register_case, search_cases
 from ..services.users import user_for_token
 from ..services.workflow import Conflict, Context, perform
 from ..web import error_response
 from . import bp
+from .bodies import UNKNOWN_FIELD, invalid, json_object, read_body
 from .openapi import openapi_document
 from .serializers import case_json, event_json, unit_json
 
@@ -56,7 +53,6 @@ ACTION_FIELDS = frozenset(
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 1_000_000
-UNKNOWN_FIELD = Message(N_("Unknown field."))
 
 
 @bp.before_request
@@ -107,19 +103,13 @@ def create_case():
     """Register a case: 201 with the case and its Location; nothing is saved on any error."""
     if not access.can_register_case(current_user):
         return error_response(403, _("Your role may not do this."))
-    raw = _json_object()
-    if raw is None:
-        return error_response(400, _("The body must be a JSON object sent as application/json."))
     now, tz, policy = runtime.utcnow(), runtime.tz(), runtime.policy()
-    try:
-        draft = _parse_new_case(raw, now=now, tz=tz, policy=policy.intake)
-        case = register_case(current_user, draft, now=now, policy=policy, tz=tz)
-    except InvalidInput as error:
-        db.session.rollback()
-        return _invalid(error.fields)
-    except NotAllowed:
-        db.session.rollback()
-        return error_response(403, _("Your role may not do this."))
+    draft = read_body(
+        CASE_FIELDS,
+        lambda raw: parse_case(raw, naive_is_local=False, now=now, tz=tz, policy=policy.intake),
+        nested={"parties": PARTY_FIELDS},
+    )
+    case = register_case(current_user, draft, now=now, policy=policy, tz=tz)
     db.session.commit()
     response = jsonify(case_json(case, current_user))
     response.status_code = 201
@@ -136,7 +126,7 @@ def list_cases():
     page = _whole_arg("page", 1, MAX_PAGE, default=1, errors=errors)
     per_page = _whole_arg("per_page", 1, MAX_PER_PAGE, default=DEFAULT_PER_PAGE, errors=errors)
     if errors:
-        return _invalid(errors)
+        return invalid(errors)
     query = search_cases(current_user, filters, tz).options(
         selectinload(Case.parties),
         selectinload(Case.deadlines),
@@ -154,24 +144,22 @@ def list_cases():
     )
 
 
-@bp.get("/cases/<int:case_id>")
+@bp.get("/cases/<id:case_id>")
 def get_case(case_id: int):
     """The case, if it lies in the caller's subtree."""
     return jsonify(case_json(_find_case_or_404(case_id), current_user))
 
 
-@bp.post("/cases/<int:case_id>/actions")
+@bp.post("/cases/<id:case_id>/actions")
 def case_action(case_id: int):
     """One action on the case (accept, escalate, resolve…) at the ``version`` the caller saw:
     200 with the case; 409 on a stale version or an action not allowed now, 403 when the
     caller's role or unit may not act. Nothing is saved on any error."""
     case = _find_case_or_404(case_id)
-    raw = _json_object()
-    if raw is None:
-        return error_response(400, _("The body must be a JSON object sent as application/json."))
+    raw = json_object()
     action, version, errors = _action_and_version(raw)
     if errors:
-        return _invalid(errors)
+        raise InvalidInput(errors)
     ctx = Context.build(runtime.utcnow(), runtime.policy(), runtime.tz())
     try:
         perform(current_user, case, action, raw, version=version, ctx=ctx)
@@ -188,13 +176,10 @@ def case_action(case_id: int):
         db.session.rollback()
         status, code = (403, "forbidden") if refused.forbidden else (409, "not_allowed")
         return error_response(status, render_message(refused.message), code)
-    except InvalidInput as error:
-        db.session.rollback()
-        return _invalid(error.fields)
     return jsonify(case_json(case, current_user))
 
 
-@bp.get("/cases/<int:case_id>/events")
+@bp.get("/cases/<id:case_id>/events")
 def case_events(case_id: int):
     """The case's history, oldest first."""
     case = _find_case_or_404(case_id)
@@ -244,50 +229,6 @@ def _unauthorized():
     response, status = error_response(401, _("Please sign in."))
     response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
     return response, status
-
-
-def _invalid(fields: Mapping[str, Message]):
-    return error_response(
-        422, _("Some values are not valid; see the fields."), fields=render_fields(dict(fields))
-    )
-
-
-def _json_object() -> dict | None:
-    """The body as a JSON object, or None when it is not JSON, malformed or not an object."""
-    if not request.is_json:
-        return None
-    try:
-        raw = json.loads(request.get_data(), parse_constant=_reject_constant)
-    except (ValueError, RecursionError):
-        return None
-    return raw if isinstance(raw, dict) else None
-
-
-def _reject_constant(name: str):
-    raise ValueError(f"{name} is not JSON")  # NaN and Infinity: Python accepts them, JSON not
-
-
-def _parse_new_case(raw: dict, **context):
-    """The validated draft; unknown fields are reported together with the bad ones."""
-    unknown = _unknown_fields(raw)
-    try:
-        draft = parse_case(raw, naive_is_local=False, **context)
-    except InvalidInput as error:
-        raise InvalidInput({**error.fields, **unknown}) from None
-    if unknown:
-        raise InvalidInput(unknown)
-    return draft
-
-
-def _unknown_fields(raw: dict) -> dict[str, Message]:
-    """``Unknown field.`` for each key the API does not take, at the top and in each party."""
-    errors = {key: UNKNOWN_FIELD for key in raw if key not in CASE_FIELDS}
-    parties = raw.get("parties")
-    for index, party in enumerate(parties if isinstance(parties, list) else []):
-        if isinstance(party, dict):
-            for key in party.keys() - PARTY_FIELDS:
-                errors[f"parties.{index}.{key}"] = UNKNOWN_FIELD
-    return errors
 
 
 def _whole_arg(
