@@ -70,12 +70,13 @@ def login():
 @login_required
 def password():
     """The signed-in user's new password; every other session of theirs ends, this one stays."""
+    user = current_user._get_current_object()
     form = PasswordForm()
     status = 200
     if form.validate_on_submit():
         try:
             change_password(
-                current_user,
+                user,
                 current=form.current_password.data,
                 new=form.new_password.data,
                 confirm=form.confirm_password.data,
@@ -91,11 +92,7 @@ def password():
             db.session.commit()
             # The session (and remember cookie) carry the new auth_version from now on.
             remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-            login_user(
-                current_user._get_current_object(),
-                remember=remembered in request.cookies,
-                duration=_remember_for(),
-            )
+            login_user(user, remember=remembered in request.cookies, duration=_remember_for())
             flash(_("Your password has been changed. Other devices are signed out."), "success")
             return redirect(url_for("cases.home"))
     elif form.errors:
