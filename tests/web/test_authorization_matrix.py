@@ -46,13 +46,14 @@ VILLAGE_CODE = "410522100203"  # a third village of 白壁镇 (410522100000)
 VILLAGE_NAME = "藏锋村"
 CASE_TITLE = "藏锋村祖坟迁移纠纷"
 PARTY_NAME = "欧阳藏锋"
+PARTY_ID_NUMBER = "41052219661203771X"  # only officers inside see it whole (masked: 4105…771X)
 MEDIATOR_NAME = "司马调解"
 AGREEMENT_TERMS = "藏锋村协议条款：迁坟费用由双方各半承担。"
 INCIDENT_SUMMARY = "藏锋村村民集体到县信访局上访。"
 SCREENING_NOTE = "藏锋村排查发现宅基地隐患。"
 ACTION_NOTE = "藏锋村两户当面达成和解。"
-SECRETS = (VILLAGE_NAME, CASE_TITLE, PARTY_NAME, MEDIATOR_NAME, AGREEMENT_TERMS, INCIDENT_SUMMARY,
-           SCREENING_NOTE, ACTION_NOTE)
+SECRETS = (VILLAGE_NAME, CASE_TITLE, PARTY_NAME, PARTY_ID_NUMBER, MEDIATOR_NAME, AGREEMENT_TERMS,
+           INCIDENT_SUMMARY, SCREENING_NOTE, ACTION_NOTE)
 
 OTHER_COUNTY = [  # a second county: the outsiders of the county-wide roles work there
     ("410523000000", "汤阴县", Level.county, ""),
@@ -144,6 +145,12 @@ ROUTES = [
                 "description": "两户争执。", "parties-0-name": "张三", "parties-0-role": "applicant"}),
     Route("POST", "/cases/<int:case_id>/actions/<action_name>", "/cases/{case}/actions/reopen",
           only(("mediator",), ok=422), "case", body={"version": "{case_version}"}),
+    Route("POST", "/cases/<int:case_id>/parties/<int:party_id>/id-number",
+          "/cases/{case}/parties/{party}/id-number", only(OFFICERS), "case",
+          shows=(PARTY_NAME, PARTY_ID_NUMBER)),
+    Route("POST", "/cases/earlier-disputes", "/cases/earlier-disputes", only(REGISTRARS),
+          body={"id_number": PARTY_ID_NUMBER}),
+    Route("GET", "/cases/id-access-log", "/cases/id-access-log", only(OFFICERS + ADMIN)),
     Route("POST", "/incidents/new", "/incidents/new", only(OFFICERS, ok=302), "village",
           outside=422,
           body={"village_code": VILLAGE_CODE, "kind": "accident", "occurred_at": "{yesterday}",
@@ -240,7 +247,8 @@ def scene(app, world, make):
     mediator = create_user("cangfeng", role=Role.mediator, unit_code=VILLAGE_CODE, password=PASSWORD,
                            display_name=MEDIATOR_NAME)
     db.session.commit()
-    parties = [{"name": PARTY_NAME, "role": "applicant"}, {"name": "李四", "role": "respondent"}]
+    parties = [{"name": PARTY_NAME, "role": "applicant", "id_number": PARTY_ID_NUMBER},
+               {"name": "李四", "role": "respondent"}]
     case = make.case(mediator, title=CASE_TITLE, parties=parties)
     act(mediator, case, "accept")
     act(mediator, case, "resolve", note=ACTION_NOTE,
@@ -265,6 +273,7 @@ def scene(app, world, make):
     assert notification is not None, "the sweep told the village's mediator nothing"
     ids = {
         "case": case.id,
+        "party": case.parties[0].id,
         "case_version": case.version,
         "agreement": agreement.id,
         "incident": incident.id,
