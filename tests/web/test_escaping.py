@@ -70,7 +70,8 @@ def hostile(app, world, make):
         mediator,
         title=SCRIPT + BREAKOUT,
         description=f"{BREAKOUT}\n{QUOTES}\n{SCRIPT}",
-        parties=[{"name": SCRIPT, "role": "applicant"}, {"name": BREAKOUT, "role": "respondent"},
+        parties=[{"name": SCRIPT, "role": "applicant", "id_number": "41052219661203771X"},
+                 {"name": BREAKOUT, "role": "respondent"},
                  {"name": QUOTES, "role": "other", "address": SCRIPT}],
     )
     act(mediator, case, "accept")
@@ -197,6 +198,20 @@ def test_a_form_sent_back_with_errors_keeps_the_text_escaped(app, world, hostile
     page = response.get_data(as_text=True)
     assert_inert(page, "/cases/new (422)")
     assert SCRIPT + BREAKOUT in html.unescape(page)
+
+
+def test_the_id_number_pages_show_hostile_text_as_text(app, world, hostile):
+    """The full ID number page (an officer's logged look) and the log of such looks."""
+    client = signed_in(app, world.township_officer)
+    party = hostile.case.parties[0]
+    response = client.post(f"/cases/{hostile.case.id}/parties/{party.id}/id-number")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert_inert(page, "id-number")
+    assert SCRIPT in html.unescape(page)
+    log = client.get("/cases/id-access-log")
+    assert log.status_code == 200
+    assert_inert(log.get_data(as_text=True), "id-access-log")
 
 
 def scorecard_csv(client, month: str) -> list[list[str]]:
