@@ -45,6 +45,15 @@ def _scope(model, unit: Unit) -> ColumnElement[bool]:
     return column == unit.id
 
 
+def _trailing(model, unit: Unit) -> ColumnElement[bool]:
+    """:func:`_scope` for a query led by the month's rows of another table (events, deadlines,
+    agreements): the same condition, wrapped so that no planner starts from the unit's index
+    and reads all of its cases (years of them) instead of one month's rows."""
+    column = {Level.village: model.village_id, Level.township: model.township_id,
+              Level.county: model.county_id}[unit.kind]
+    return func.coalesce(column, 0) == unit.id
+
+
 def _settle_breached() -> ColumnElement[bool]:
     return exists().where(
         Deadline.case_id == Case.id, Deadline.clock == Clock.settle, Deadline.breached_at.is_not(None)
@@ -177,18 +186,19 @@ def compute(unit: Unit, month: Month, *, policy: Policy, tz: ZoneInfo) -> Scorec
             if window_name == "concluded":
                 village.prevented_people = int(row[-1] or 0)
 
+    trailing = _trailing(Case, unit)
     put(db.session.execute(
         select(Case.village_id, func.count()).join(CaseEvent, CaseEvent.case_id == Case.id)
-        .where(scope, CaseEvent.action == "escalate", CaseEvent.from_level == Level.village,
+        .where(trailing, CaseEvent.action == "escalate", CaseEvent.from_level == Level.village,
                _in(CaseEvent.at, start, end))
         .group_by(Case.village_id)), "escalations")
     put(db.session.execute(
         select(Case.village_id, func.count()).join(Deadline, Deadline.case_id == Case.id)
-        .where(scope, Deadline.clock.not_in(NOT_BREACHES), _in(Deadline.breached_at, start, end))
+        .where(trailing, Deadline.clock.not_in(NOT_BREACHES), _in(Deadline.breached_at, start, end))
         .group_by(Case.village_id)), "breaches")
     put(db.session.execute(
         select(Case.village_id, func.sum(Agreement.amount_fen)).join(Agreement, Agreement.case_id == Case.id)
-        .where(scope, _in(Agreement.agreed_at, start, end))
+        .where(trailing, _in(Agreement.agreed_at, start, end))
         .group_by(Case.village_id)), "amount_settled_fen")
 
     flag_scope = {Level.village: Flag.unit_id, Level.township: Flag.township_id,
