@@ -6,6 +6,8 @@ copy is written next to the target and renamed into place only when complete.
 
 PostgreSQL: ``pg_dump --format=custom`` (one snapshot of the database), with the connection
 parameters of ``DATABASE_URL``; restore it with ``pg_restore --dbname=… FILE``.
+
+:func:`restore_database` puts such a copy back, replacing everything the database holds.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine, URL
 
-__all__ = ["BackupError", "BackupResult", "backup_database", "pg_dump_command"]
+__all__ = ["BackupError", "BackupResult", "backup_database", "pg_dump_command", "restore_database"]
 
 
 class BackupError(Exception):
@@ -130,3 +132,67 @@ def _pg_dump(url: URL, target: Path) -> None:
     finally:
         if os.path.exists(partial):
             os.unlink(partial)
+
+
+def restore_database(engine: Engine, source: Path) -> BackupResult:
+    """Replace the whole content of the database behind ``engine`` with the backup ``source``
+    (made by :func:`backup_database` of the same kind of database). Raises BackupError, having
+    changed nothing when the file is not such a backup."""
+    source = Path(source)
+    if not source.is_file():
+        raise BackupError(f"{source} is not a file.")
+    started = time.perf_counter()
+    backend = engine.url.get_backend_name()
+    engine.dispose()  # no pooled connection keeps a transaction or a lock open
+    if backend == "sqlite":
+        _sqlite_restore(engine, source)
+    elif backend == "postgresql":
+        _pg_restore(engine.url, source)
+    else:
+        raise BackupError(f"cannot restore a {backend} database (SQLite and PostgreSQL only).")
+    return BackupResult(source, backend, source.stat().st_size, time.perf_counter() - started)
+
+
+def _sqlite_restore(engine: Engine, source: Path) -> None:
+    target_path = engine.url.database
+    if target_path and target_path != ":memory:" and _same_file(Path(target_path), source):
+        raise BackupError(f"{source} is the database itself.")
+    try:
+        backup = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    except sqlite3.Error as error:
+        raise BackupError(f"cannot open {source}: {error}") from None
+    try:
+        try:
+            backup.execute("SELECT version_num FROM alembic_version").fetchall()
+        except sqlite3.DatabaseError:
+            raise BackupError(f"{source} is not a SQLite backup of this application.") from None
+        raw = engine.raw_connection()
+        try:
+            backup.backup(raw.driver_connection)
+        except sqlite3.Error as error:
+            raise BackupError(f"the SQLite restore failed: {error}") from None
+        finally:
+            raw.close()
+    finally:
+        backup.close()
+
+
+def _pg_restore(url: URL, source: Path) -> None:
+    if shutil.which("pg_restore") is None:
+        raise BackupError(
+            "pg_restore is not installed (it comes with the PostgreSQL client: "
+            "apt-get install postgresql-client); nothing was restored."
+        )
+    command, env = pg_dump_command(url, source)
+    connection = [arg for arg in command if arg.startswith(("--host=", "--port=", "--username=", "--dbname="))]
+    listed = subprocess.run(["pg_restore", "--list", str(source)], env=env, capture_output=True, text=True)
+    if listed.returncode != 0 or "alembic_version" not in listed.stdout:
+        raise BackupError(f"{source} is not a pg_dump backup of this application.")
+    # One transaction: on any error the database is left as it was.
+    finished = subprocess.run(
+        ["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
+         "--exit-on-error", "--no-password", *connection, str(source)],
+        env=env, capture_output=True, text=True,
+    )
+    if finished.returncode != 0:
+        raise BackupError(f"pg_restore failed: {finished.stderr.strip() or finished.returncode}")

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from . import database, demo
-from .backup import BackupError, backup_database
+from .backup import BackupError, backup_database, restore_database
 from .domain.enums import Level, Role
 from .domain.intake import InvalidInput
 from .extensions import db
@@ -36,7 +36,7 @@ json_option = click.option(
 def register_commands(app: Flask) -> None:
     """Add the commands to ``flask --app app``."""
     for command in (init_db, seed_demo, import_units, create_user, create_token, sweep, scheduler,
-                    scorecard, backup, gen_data, bench):
+                    scorecard, backup, restore, gen_data, bench):
         app.cli.add_command(command)
 
 
@@ -383,6 +383,32 @@ def backup(file: Path, force: bool, as_json: bool) -> None:
     _emit(as_json, {**result.as_dict(), "cases": cases},
           f"Backed up the {result.backend} database to {result.path} "
           f"({result.bytes} bytes, {cases} cases, {result.seconds:.1f} s).")
+
+
+@click.command("restore")
+@click.argument("file", metavar="FILE", type=click.Path(path_type=Path))
+@click.option("--yes", is_flag=True, help="Confirm: every record of the database is replaced.")
+@json_option
+@with_appcontext
+def restore(file: Path, yes: bool, as_json: bool) -> None:
+    """Replace the database's whole content with a backup made by `backup`, then upgrade its
+    schema. Stop the web app and the scheduler first."""
+    if not yes:
+        raise click.ClickException(
+            f"restore replaces every record of {db.engine.url.render_as_string()} with {file}; "
+            "stop the app and the scheduler, then run it again with --yes."
+        )
+    db.session.remove()
+    try:
+        result = restore_database(db.engine, file)
+    except BackupError as error:
+        raise click.ClickException(f"restore: {error}") from None
+    database.upgrade_schema()
+    cases = db.session.scalar(select(func.count()).select_from(Case))
+    revision = _revision()
+    _emit(as_json, {**result.as_dict(), "cases": cases, "revision": revision},
+          f"Restored the {result.backend} database from {result.path} "
+          f"({cases} cases, schema at revision {revision}, {result.seconds:.1f} s).")
 
 
 @click.command("gen-data")

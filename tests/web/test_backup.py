@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from mediation import backup as backup_module
@@ -63,7 +63,7 @@ def test_backup_restores_every_case(runner, some_cases, database_url, is_postgre
         pytest.skip("pg_dump is not installed (apt-get install postgresql-client)")
     result = run_backup(runner, target, "--json")
     assert result.exit_code == 0, result.output
-    summary = json.loads(result.output)
+    summary = json.loads(result.stdout)
     assert summary["file"] == str(target) and summary["cases"] == 3
     assert summary["backend"] == ("postgresql" if is_postgres else "sqlite")
     assert summary["bytes"] == target.stat().st_size > 0
@@ -195,3 +195,51 @@ def test_pg_dump_failure_is_reported(monkeypatch, tmp_path):
     with pytest.raises(backup_module.BackupError, match="connection refused"):
         backup_module.backup_database(engine, tmp_path / "x.dump")
     assert list(tmp_path.iterdir()) == []
+
+
+def can_dump_and_restore(is_postgres: bool) -> None:
+    if is_postgres and not (shutil.which("pg_dump") and shutil.which("pg_restore")):
+        pytest.skip("pg_dump or pg_restore is not installed (apt-get install postgresql-client)")
+
+
+def case_count() -> int:
+    db.session.remove()
+    return db.session.scalar(select(func.count()).select_from(Case))
+
+
+def test_restore_puts_the_backup_back(runner, world, make, some_cases, database_url, is_postgres,
+                                      tmp_path):
+    can_dump_and_restore(is_postgres)
+    target = tmp_path / "before.backup"
+    assert run_backup(runner, target).exit_code == 0
+    make.case(world.mediator, title="备份之后登记的纠纷")
+    assert case_count() == 4
+    db.session.remove()
+    result = runner.invoke(args=["restore", str(target), "--yes", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["cases"] == 3 and summary["revision"]
+    assert cases_in(database_url, tmp_path) == some_cases
+
+
+def test_restore_asks_for_yes(runner, some_cases, is_postgres, tmp_path):
+    can_dump_and_restore(is_postgres)
+    target = tmp_path / "before.backup"
+    assert run_backup(runner, target).exit_code == 0
+    result = runner.invoke(args=["restore", str(target)])
+    assert result.exit_code == 1 and "--yes" in result.output
+    assert "secret" not in result.output  # the URL is shown without a password
+
+
+def test_restore_refuses_a_file_that_is_not_a_backup(runner, world, make, some_cases, database_url,
+                                                     is_postgres, tmp_path):
+    can_dump_and_restore(is_postgres)
+    bogus = tmp_path / "notes.backup"
+    bogus.write_bytes(b"not a database at all")
+    db.session.remove()
+    result = runner.invoke(args=["restore", str(bogus), "--yes"])
+    assert result.exit_code == 1, result.output
+    assert "is not a" in result.output and "Traceback" not in result.output
+    assert cases_in(database_url, tmp_path) == some_cases
+    missing = runner.invoke(args=["restore", str(tmp_path / "nowhere.backup"), "--yes"])
+    assert missing.exit_code == 1 and "is not a file" in missing.output
