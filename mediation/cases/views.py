@@ -331,7 +331,12 @@ def earlier_disputes():
         message = _("Enter a valid 18-digit ID number.")
         fields = {"id_number": message}
         return jsonify(error={"code": "invalid", "message": message, "fields": fields}), 422
-    count = identity.disputes_of_person(current_user, number)
+    try:
+        count = identity.look_up_person(current_user, number, now=runtime.utcnow())
+    except identity.TooManyLookups:
+        db.session.rollback()
+        return jsonify(error={"code": "too_many_requests", "message": _too_many_lookups()}), 429
+    db.session.commit()
     return jsonify(count=count, message=_earlier_disputes_notice(count))
 
 
@@ -342,7 +347,19 @@ def earlier_disputes_notice(raw_id_number: str | None) -> str:
     number = _valid_id_number(raw_id_number)
     if number is None or not access.can_register_case(current_user):
         return ""
-    return _earlier_disputes_notice(identity.disputes_of_person(current_user, number))
+    try:
+        count = identity.look_up_person(current_user, number, now=runtime.utcnow())
+    except identity.TooManyLookups:
+        db.session.rollback()
+        return _too_many_lookups()
+    # The form is being sent back: new_case has rolled back what it tried, so this commit keeps
+    # only the lookup, which must count like the script's.
+    db.session.commit()
+    return _earlier_disputes_notice(count)
+
+
+def _too_many_lookups() -> str:
+    return _("Too many ID number lookups in the last hour. Please try again later.")
 
 
 def _valid_id_number(raw: str | None) -> str | None:

@@ -180,6 +180,19 @@ class IdAccessLog(db.Model):
     party: Mapped[Party] = relationship()
 
 
+class IdLookup(db.Model):
+    """One lookup of a typed ID number on intake, kept an hour: the lookups answer whether a
+    number is known, so their rate is limited (a mask must not be undone by trying birth dates)."""
+
+    __tablename__ = "id_lookups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_id_lookups_user_at", "user_id", "at"),)
+
+
 class CaseEvent(db.Model):
     """One immutable step of a case's history: who, when, from/to state and level, note."""
 

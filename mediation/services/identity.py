@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from ..crypto import id_cipher
 from ..extensions import db
 from ..models import Case, Party, User
-from ..models.cases import IdAccessLog
+from ..models.cases import IdAccessLog, IdLookup
 from . import access
 
 
@@ -23,6 +23,14 @@ class NotFound(Exception):
 
 class NotAllowed(Exception):
     """The user's role may not see full ID numbers (403)."""
+
+
+class TooManyLookups(Exception):
+    """The user looked up more ID numbers in the last hour than LOOKUPS_PER_HOUR (429)."""
+
+
+# Intake looks up a number or two per party; hundreds an hour is someone undoing masks.
+LOOKUPS_PER_HOUR = 60
 
 
 def reveal_id_number(
@@ -54,6 +62,23 @@ def disputes_of_person(user: User, id_number: str) -> int:
         .join(Party, Party.case_id == Case.id)
         .where(access.case_scope(user), Party.id_number_hash == id_cipher().lookup_hash(id_number))
     ) or 0
+
+
+def look_up_person(user: User, id_number: str, *, now: dt.datetime) -> int:
+    """On intake: the disputes of the person with this ID number in the user's area (as
+    :func:`disputes_of_person`), counting the lookup. Whether a number is known tells something
+    about it, so a user gets at most LOOKUPS_PER_HOUR lookups in any hour (UTC instants);
+    beyond that TooManyLookups, and nothing is looked up. Flushes; the caller commits."""
+    since = now - dt.timedelta(hours=1)
+    db.session.execute(delete(IdLookup).where(IdLookup.user_id == user.id, IdLookup.at <= since))
+    used = db.session.scalar(
+        select(func.count()).select_from(IdLookup).where(IdLookup.user_id == user.id)
+    )
+    if used >= LOOKUPS_PER_HOUR:
+        raise TooManyLookups
+    db.session.add(IdLookup(user_id=user.id, at=now))
+    db.session.flush()
+    return disputes_of_person(user, id_number)
 
 
 def other_disputes(user: User, case: Case) -> dict[int, int]:

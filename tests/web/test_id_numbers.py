@@ -3,13 +3,15 @@ earlier disputes of the same person, counted within the user's area, on intake a
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from sqlalchemy import func, select
 
 from mediation.extensions import db
-from mediation.models.cases import IdAccessLog
+from mediation.models.cases import IdAccessLog, IdLookup
+from mediation.services import identity
 
 from .test_intake import form
 
@@ -222,3 +224,34 @@ def test_with_csrf_on_the_page_token_is_needed_and_enough(app, client, world, lo
         assert len(log_rows()) == 1
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_lookups_are_limited_per_hour_on_the_script_and_the_form(client, world, as_user, spread,
+                                                                 monkeypatch):
+    """A mediator must not undo a mask by trying birth dates until a number is known."""
+    monkeypatch.setattr(identity, "LOOKUPS_PER_HOUR", 3)
+    english(as_user(world.mediator))
+    for _ in range(2):
+        assert client.post("/cases/earlier-disputes", data={"id_number": ID}).status_code == 200
+    response = client.post("/cases/new", data=form(title=""))  # one lookup: the third
+    assert "This person has 1 earlier dispute in your area." in response.get_data(as_text=True)
+    refused = client.post("/cases/earlier-disputes", data={"id_number": ID})
+    assert refused.status_code == 429
+    assert "Too many ID number lookups" in refused.get_json()["error"]["message"]
+    assert "count" not in refused.get_json()
+    page = client.post("/cases/new", data=form(title="")).get_data(as_text=True)
+    assert "Too many ID number lookups" in page and "earlier dispute in your area" not in page
+    english(as_user(world.township_officer))  # a limit per user
+    assert client.post("/cases/earlier-disputes", data={"id_number": ID}).status_code == 200
+
+
+def test_the_lookup_limit_is_a_sliding_hour(world, spread, monkeypatch):
+    monkeypatch.setattr(identity, "LOOKUPS_PER_HOUR", 2)
+    start = dt.datetime(2026, 11, 27, 2, 0, tzinfo=dt.timezone.utc)
+    assert identity.look_up_person(world.mediator, ID, now=start) == 1
+    identity.look_up_person(world.mediator, OTHER_ID, now=start + dt.timedelta(minutes=30))
+    with pytest.raises(identity.TooManyLookups):
+        identity.look_up_person(world.mediator, ID, now=start + dt.timedelta(minutes=59))
+    assert identity.look_up_person(world.mediator, ID, now=start + dt.timedelta(minutes=61)) == 1
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(IdLookup)) == 2  # older ones dropped
