@@ -392,12 +392,16 @@ def id_access_log():
 
 
 def _units_below(case: Case, action: Action) -> list[Unit]:
-    """For assign_down: the units in the user's area of a lower kind than the case's level."""
+    """For assign_down: the case's own township and village below its level, in the user's
+    area: the only units the workflow accepts (not every unit of a county, which made a
+    county case's page list and render hundreds of options nobody could choose)."""
     if action is not Action.assign_down:
         return []
     lower = [level for level in Level if level.rank < case.level.rank]
     return list(
         db.session.scalars(
-            access.visible_units(current_user).where(Unit.kind.in_(lower)).order_by(Unit.code)
+            access.visible_units(current_user)
+            .where(Unit.id.in_([case.township_id, case.village_id]), Unit.kind.in_(lower))
+            .order_by(Unit.code)
         )
     )

@@ -1,0 +1,77 @@
+"""The case page's work stays bounded (issue 6, scale): the assign-down form offers the case's
+own township and village only, the units the workflow accepts, never every unit of the area;
+and the page's queries do not grow with the size of the area."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import event
+
+from mediation.domain.enums import CaseStatus, Level
+from mediation.extensions import db
+from mediation.services.units import UnitRow, import_units
+
+from ..factories import UNITS
+
+
+def assign_down_options(page: str) -> list[str]:
+    start = page.index('id="action-assign_down"')
+    block = page[start:page.index("</details>", start)]
+    return re.findall(r'<option[^>]*value="(\d+)"', block)
+
+
+def count_queries(client, path: str) -> int:
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.get(path)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 200
+    return len(statements)
+
+
+def test_a_county_case_can_be_handed_down_to_its_own_township_and_village_only(
+    client, make, world, login
+):
+    case = make.case(world.county_officer, village_code="410522100201")
+    assert case.level is Level.county
+    login(world.county_officer)
+
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    # 白壁镇 and 西裴村, not 东裴村, 水冶镇 or its villages.
+    assert assign_down_options(page) == ["410522100000", "410522100201"]
+
+    response = client.post(
+        f"/cases/{case.id}/actions/assign_down",
+        data={"version": case.version, "to_unit_code": "410522100201", "note": "请村里先调解"},
+    )
+    assert response.status_code == 302
+    db.session.refresh(case)
+    assert case.level is Level.village and case.status is CaseStatus.registered
+
+
+def test_the_case_page_asks_the_same_number_of_queries_in_a_bigger_area(
+    client, make, world, login
+):
+    case = make.case(world.county_officer, village_code="410522100201")
+    login(world.county_officer)
+    client.get(f"/cases/{case.id}")  # warm: the user's first page
+    before = count_queries(client, f"/cases/{case.id}")
+
+    # Forty more villages under 白壁镇, and more cases elsewhere in the county.
+    more = [(f"4105221003{n:02d}", f"新村{n}", Level.village, "410522100000") for n in range(40)]
+    import_units([UnitRow(i, *row) for i, row in enumerate(UNITS + more)])
+    db.session.commit()
+    for _ in range(3):
+        make.case(world.county_officer, village_code="410522100202")
+
+    after = count_queries(client, f"/cases/{case.id}")
+    assert after == before
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert assign_down_options(page) == ["410522100000", "410522100201"]
