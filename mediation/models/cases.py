@@ -83,6 +83,8 @@ class Case(db.Model):
         Index("ix_cases_township_received", "township_id", "received_at"),
         Index("ix_cases_county_received", "county_id", "received_at"),
         Index("ix_cases_county_status", "county_id", "status"),
+        # The county's list filtered by category, newest first, and its count.
+        Index("ix_cases_county_category_received", "county_id", "category", "received_at"),
         Index("ix_cases_county_concluded", "county_id", "concluded_at"),
         Index("ix_cases_township_concluded", "township_id", "concluded_at"),
     )

@@ -36,7 +36,7 @@ class Deadline(db.Model):
 
     __table_args__ = (
         Index("ix_deadlines_case", "case_id", "clock", "level"),
-        Index("ix_deadlines_running_due", "stopped_at", "due_at"),
+        Index("ix_deadlines_breached", "breached_at"),  # a month's breaches, for the scorecard
         Index("ix_deadlines_provisional", "is_provisional"),
     )
 
@@ -62,6 +62,8 @@ class Agreement(db.Model):
 
     unit = relationship("Unit")
     mediator = relationship("User")
+
+    __table_args__ = (Index("ix_agreements_agreed_at", "agreed_at"),)  # a month's amounts settled
 
     @property
     def amount_yuan(self) -> Decimal:
