@@ -293,4 +293,9 @@ def _parse_instant(
             errors[key] = Message(N_("Give the time with its UTC offset, such as +08:00."))
             return None
         parsed = parsed.replace(tzinfo=tz)
+    try:
+        parsed.astimezone(dt.timezone.utc)
+    except OverflowError:  # year 1 east of UTC, year 9999 west of it: no such instant
+        errors[key] = Message(N_("Enter a date and time such as 2026-11-26T09:30+08:00."))
+        return None
     return parsed
