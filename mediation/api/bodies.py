@@ -1,12 +1,16 @@
 """Reading the JSON body of a call that changes data: the one place that decides between 400
 (not a JSON object), 413 (larger than MAX_CONTENT_LENGTH), 422 (unknown or bad fields) and 403
 (the service refuses the caller's role). Every error rolls the session back: nothing is saved.
+
+The body's shape is the OpenAPI document's: a field it does not list is unknown, and a field it
+types as integer or boolean must be a JSON number or true/false, never text ("2", "yes") that
+the domain, which also reads HTML forms, would take. The domain then checks the values.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from flask import request
@@ -19,9 +23,12 @@ from ..i18n import render_fields
 from ..services.cases import NotAllowed
 from ..web import error_response
 from . import bp
+from .openapi import SCHEMAS
 
 T = TypeVar("T")
 UNKNOWN_FIELD = Message(N_("Unknown field."))
+NOT_WHOLE = Message(N_("Send a whole number (a JSON number, not text)."))
+NOT_BOOLEAN = Message(N_("Send true or false."))
 
 
 class NotAJsonObject(Exception):
@@ -43,39 +50,58 @@ def json_object() -> dict:
     return raw
 
 
-def unknown_fields(
-    raw: Mapping, allowed: Collection[str], nested: Mapping[str, Collection[str]] | None = None
-) -> dict[str, Message]:
-    """``Unknown field.`` for each key the call does not take: at the top, and in each object
-    of the lists named in ``nested`` (``parties.0.nickname``)."""
-    errors = {str(key): UNKNOWN_FIELD for key in raw if key not in allowed}
-    for name, keys in (nested or {}).items():
-        items = raw.get(name)
-        for index, item in enumerate(items if isinstance(items, list) else []):
-            if isinstance(item, dict):
-                for key in item:
-                    if key not in keys:
-                        errors[f"{name}.{index}.{key}"] = UNKNOWN_FIELD
+def shape_errors(raw: Mapping, schema: str | dict, prefix: str = "") -> dict[str, Message]:
+    """What in ``raw`` does not have the shape of the document's ``schema``: unknown fields
+    (where the schema takes no others) and integers or booleans sent as something else, by
+    dotted path (``parties.0.nickname``, ``agreement.form``). Values are the domain's affair."""
+    schema = _resolve(schema)
+    properties = schema.get("properties", {})
+    errors: dict[str, Message] = {}
+    for key, value in raw.items():
+        name = f"{prefix}{key}"
+        if key not in properties:
+            if schema.get("additionalProperties") is False:
+                errors[name] = UNKNOWN_FIELD
+            continue
+        field = _resolve(properties[key])
+        kind = field.get("type")
+        if value is None:
+            continue
+        if kind == "integer" and (isinstance(value, bool) or not isinstance(value, int)):
+            errors[name] = NOT_WHOLE
+        elif kind == "boolean" and not isinstance(value, bool):
+            errors[name] = NOT_BOOLEAN
+        elif kind == "object" and isinstance(value, dict):
+            errors.update(shape_errors(value, field, f"{name}."))
+        elif kind == "array" and isinstance(value, list):
+            item = _resolve(field.get("items", {}))
+            for index, element in enumerate(value):
+                if item.get("type") == "object" and isinstance(element, dict):
+                    errors.update(shape_errors(element, item, f"{name}.{index}."))
     return errors
 
 
-def read_body(
-    allowed: Collection[str],
-    parse: Callable[[dict], T],
-    *,
-    nested: Mapping[str, Collection[str]] | None = None,
-) -> T:
-    """The body parsed by ``parse``; unknown fields are reported together with the bad ones
-    (one 422 naming every field)."""
+def read_body(schema: str, parse: Callable[[dict], T]) -> T:
+    """The body parsed by ``parse`` after the shape check against the document's ``schema``
+    (CaseInput…); every bad field is reported at once (one 422), the shape's word first."""
     raw = json_object()
-    unknown = unknown_fields(raw, allowed, nested)
+    wrong = shape_errors(raw, schema)
     try:
         draft = parse(raw)
     except InvalidInput as error:
-        raise InvalidInput({**error.fields, **unknown}) from None
-    if unknown:
-        raise InvalidInput(unknown)
+        raise InvalidInput({**error.fields, **wrong}) from None
+    if wrong:
+        raise InvalidInput(wrong)
     return draft
+
+
+def _resolve(schema: str | dict) -> dict:
+    """A schema by name or ``$ref``, else the schema itself."""
+    if isinstance(schema, str):
+        return SCHEMAS[schema]
+    if "$ref" in schema:
+        return SCHEMAS[schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
 
 
 def invalid(fields: Mapping[str, Message]):

@@ -31,20 +31,6 @@ from . import bp
 from .bodies import invalid, json_object, read_body
 from .serializers import instant
 
-INCIDENT_FIELDS = frozenset(
-    {
-        "village_code", "kind", "occurred_at", "summary", "petition_level", "collective",
-        "people", "injured", "dead", "case_id",
-    }
-)
-EDIT_FIELDS = INCIDENT_FIELDS | {"version", "note"}
-SCREENING_FIELDS = frozenset(
-    {
-        "village_code", "month", "visited_at", "households", "risks_found", "disputes_found",
-        "zero_report", "note",
-    }
-)
-
 
 def incident_json(incident: Incident, *, revisions: bool = False) -> dict:
     """An incident; with ``revisions``, its earlier versions (oldest first)."""
@@ -102,7 +88,7 @@ def create_incident():
     if not access.can_record_incidents(current_user):
         return error_response(403, _("Your role may not do this."))
     now, tz = runtime.utcnow(), runtime.tz()
-    draft = read_body(INCIDENT_FIELDS, lambda raw: parse_incident(raw, now=now, tz=tz))
+    draft = read_body("IncidentInput", lambda raw: parse_incident(raw, now=now, tz=tz))
     incident = record_incident(current_user, draft, now, notifier=_notifier())
     db.session.commit()
     response = jsonify(incident_json(incident))
@@ -139,7 +125,7 @@ def update_incident(incident_id: int):
     if isinstance(version, bool) or not isinstance(version, int):
         return invalid({"version": Message(N_("Send the incident's version as a whole number."))})
     now, tz = runtime.utcnow(), runtime.tz()
-    draft = read_body(EDIT_FIELDS, lambda raw: parse_incident(raw, now=now, tz=tz))
+    draft = read_body("IncidentUpdate", lambda raw: parse_incident(raw, now=now, tz=tz))
     try:
         edit_incident(current_user, incident, draft, version, now, raw.get("note") or "",
                       notifier=_notifier())
@@ -164,7 +150,7 @@ def create_screening():
     if not access.can_file_screenings(current_user):
         return error_response(403, _("Your role may not do this."))
     now, tz = runtime.utcnow(), runtime.tz()
-    draft = read_body(SCREENING_FIELDS, lambda raw: parse_screening(raw, now=now, tz=tz))
+    draft = read_body("ScreeningInput", lambda raw: parse_screening(raw, now=now, tz=tz))
     try:
         screening = file_screening(current_user, draft, now)
     except Conflict as conflict:

@@ -66,13 +66,33 @@ MONEY = {
 }
 
 
+MONTH = {"type": "string", "pattern": r"^2\d{3}-(0[1-9]|1[0-2])$", "example": "2026-11"}
+# Row ids in paths have 1 to 18 digits (``IdConverter``): a longer one is simply not found.
+ID_MAX = 10**18 - 1
+# The examples name units of the demo county (安阳县).
+VILLAGE_CODE = {"type": "string", "description": "A village in the caller's area.",
+                "example": "410522100201"}
+UNIT_CODE = {"type": "string", "example": "410522100000"}
+
+
 def _filter(name: str, description: str, schema: dict | None = None) -> dict:
+    """A query parameter; sent empty (``?unit=``) it counts as not sent, as from an HTML form."""
     return {
         "name": name,
         "in": "query",
         "required": False,
+        "allowEmptyValue": True,
         "description": description,
         "schema": schema or {"type": "string"},
+    }
+
+
+def _path_id(name: str) -> dict:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1, "maximum": ID_MAX},
     }
 
 
@@ -147,15 +167,16 @@ SCHEMAS = {
             "parties",
         ],
         "properties": {
-            "village_code": {"type": "string", "description": "A village in the caller's area."},
+            "village_code": VILLAGE_CODE,
             "category": {"type": "string", "enum": _values(Category)},
             "source": {"type": "string", "enum": _values(Source)},
             "title": {"type": "string", "maxLength": TITLE_MAX},
             "description": {"type": "string", "maxLength": DESCRIPTION_MAX},
             "received_at": {
-                **INSTANT,
-                "description": "With its UTC offset; not in the future, at most 90 days back "
-                "(policy intake.max_backdate_days). Default: now.",
+                "anyOf": [{k: v for k, v in INSTANT.items() if k != "description"},
+                          {"type": "string", "enum": [""]}],
+                "description": "ISO 8601 with its UTC offset; not in the future, at most 90 days "
+                "back (policy intake.max_backdate_days). Default (also for null or \"\"): now.",
             },
             "people_involved": {"type": "integer", "minimum": 1, "maximum": MAX_PEOPLE},
             "amount_yuan": {
@@ -226,6 +247,7 @@ SCHEMAS = {
     },
     "AgreementInput": {
         "type": "object",
+        "additionalProperties": False,
         "required": ["form", "terms"],
         "properties": {
             "form": {"type": "string", "enum": _values(AgreementForm)},
@@ -389,6 +411,7 @@ RESPONSES = {
     "Forbidden": _json(_ref("Error"), "The caller's role may not do this."),
     "NotFound": _json(_ref("Error"), "No such case in the caller's area."),
     "Invalid": _json(_ref("Error"), "Validation failed; error.fields names each bad field."),
+    "TooLarge": _json(_ref("Error"), "The body is larger than 1 MiB (MAX_CONTENT_LENGTH)."),
     "Conflict": _json(
         {"anyOf": [_ref("VersionConflict"), _ref("Error")]},
         "version_conflict: the case changed since the caller's version (current_version and "
@@ -396,18 +419,13 @@ RESPONSES = {
     ),
 }
 
-CASE_ID = {
-    "name": "case_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "integer"},
-}
+CASE_ID = _path_id("case_id")
 
 CASE_FILTERS = [
     _filter("status", "Current state.", {"type": "string", "enum": _values(CaseStatus)}),
     _filter("level", "Level handling it now.", {"type": "string", "enum": _values(Level)}),
     _filter("scale", "Scale.", {"type": "string", "enum": _values(Scale)}),
-    _filter("unit", "Code of a unit in the caller's area: its subtree's cases."),
+    _filter("unit", "Code of a unit in the caller's area: its subtree's cases.", UNIT_CODE),
     _filter("category", "Category.", {"type": "string", "enum": _values(Category)}),
     _filter("q", "Text in the title, the number or a party's name."),
     _filter("received_from", "First local day received.", {"type": "string", "format": "date"}),
@@ -430,8 +448,7 @@ CASE_FILTERS = [
     _filter("metric", "A figure of the monthly scorecard (with month): exactly the cases it "
             "counts, e.g. concluded, agreements, escalations, rule_violations.",
             {"type": "string", "enum": list(METRIC_NAMES)}),
-    _filter("month", "The scorecard month of metric, YYYY-MM.",
-            {"type": "string", "pattern": r"^\d{4}-\d{2}$"}),
+    _filter("month", "The scorecard month of metric, YYYY-MM.", MONTH),
     _filter("flag", "Cases with an open flag of this kind, or rule_broken for any rule violation."),
     _filter("overdue", "1: only cases with an open overdue flag (a clock ran out).",
             {"type": "string", "enum": ["0", "1"]}),
@@ -609,7 +626,14 @@ SCHEMAS["ScorecardRollup"] = {
         "three_zero_rate": {**RATE, "description": "三零达标率: share of villages meeting 三零."},
         "level_mix": {**_LEVEL_SHARES, "description": "Share of concluded cases settled at each "
                       "level."},
-        "level_mix_target": {**_LEVEL_SHARES, "description": "The Fengqiao shape, ~70/20/10."},
+        "level_mix_target": {
+            "type": "object",
+            "description": "The Fengqiao shape, ~70/20/10.",
+            "properties": {
+                level: {"type": "string", "pattern": r"^\d\.\d+$", "example": "0.70"}
+                for level in ("village", "township", "county")
+            },
+        },
     },
 }
 SCHEMAS["Scorecard"] = {
@@ -653,8 +677,9 @@ PATHS["/scorecards/{month}"] = {
         "the rollups (三零达标率, level mix).",
         "parameters": [
             {"name": "month", "in": "path", "required": True,
-             "schema": {"type": "string", "pattern": r"^\d{4}-\d{2}$"}, "example": "2026-11"},
-            _filter("unit", "Code of a unit in the caller's area (default: the caller's own)."),
+             "schema": MONTH, "example": "2026-11"},
+            _filter("unit", "Code of a unit in the caller's area (default: the caller's own).",
+                    UNIT_CODE),
         ],
         "responses": {
             "200": _json(_ref("Scorecard"), "The figures in force."),
@@ -668,21 +693,22 @@ PATHS["/scorecards/{month}"] = {
 # --- the 三零 inputs: incidents and monthly screening reports --------------------------------
 
 _INCIDENT_PROPERTIES = {
-    "village_code": {"type": "string"},
+    "village_code": VILLAGE_CODE,
     "kind": {"type": "string", "enum": _values(IncidentKind)},
     "occurred_at": {**INSTANT, "description": "With its UTC offset; not in the future."},
     "summary": {"type": "string", "maxLength": SUMMARY_MAX},
     "petition_level": {"type": "string", "enum": _values(PetitionLevel), "nullable": True,
                        "description": "Petitions only (required); above county raises pushed_up."},
     "collective": {"type": "boolean", "description": "Petitions only."},
-    "people": {"type": "integer", "minimum": 1, "description": "Petitioners; ≥2 if collective."},
+    "people": {"type": "integer", "minimum": 0, "description": "Petitioners: at least 1 in a "
+               "petition, 2 if collective; 0 for the other kinds."},
     "injured": {"type": "integer", "minimum": 0, "description": "Accidents only."},
     "dead": {"type": "integer", "minimum": 0, "description": "Accidents only."},
     "case_id": {"type": "integer", "nullable": True, "description": "A case of the village."},
 }
 _SCREENING_PROPERTIES = {
-    "village_code": {"type": "string"},
-    "month": {"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-11"},
+    "village_code": VILLAGE_CODE,
+    "month": MONTH,
     "visited_at": {"type": "string", "format": "date",
                    "description": "Local day of the visits: in or after the month, not later than today."},
     "households": {"type": "integer", "minimum": 0},
@@ -736,7 +762,7 @@ SCHEMAS.update({
         },
     },
 })
-_INCIDENT_ID = {"name": "incident_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_INCIDENT_ID = _path_id("incident_id")
 _WRITE_ERRORS = {"400": _response("BadRequest"), "401": _response("Unauthorized"),
                  "403": _response("Forbidden"), "422": _response("Invalid")}
 PATHS.update({
@@ -745,8 +771,9 @@ PATHS.update({
             "operationId": "listIncidents",
             "summary": "The caller's incidents, latest first.",
             "parameters": [
-                _filter("unit", "Code of a unit in the caller's area: its subtree's incidents."),
-                _filter("month", "Local month of occurrence, YYYY-MM."),
+                _filter("unit", "Code of a unit in the caller's area: its subtree's incidents.",
+                        UNIT_CODE),
+                _filter("month", "Local month of occurrence, YYYY-MM.", MONTH),
                 _filter("kind", "Kind.", {"type": "string", "enum": _values(IncidentKind)}),
             ],
             "responses": {"200": _json({"type": "array", "items": _ref("Incident")}, "The incidents."),
@@ -783,8 +810,8 @@ PATHS.update({
         "get": {
             "operationId": "listScreenings",
             "summary": "Which villages filed their screening report for a month, and which not.",
-            "parameters": [_filter("month", "YYYY-MM; default the previous month."),
-                           _filter("unit", "Code of a unit in the caller's area.")],
+            "parameters": [_filter("month", "YYYY-MM; default the previous month.", MONTH),
+                           _filter("unit", "Code of a unit in the caller's area.", UNIT_CODE)],
             "responses": {"200": _json(_ref("ScreeningMonth"), "The month's reports."),
                           "401": _response("Unauthorized"), "422": _response("Invalid")},
         },
@@ -798,6 +825,82 @@ PATHS.update({
         },
     },
 })
+
+PATHS["/flags"] = {
+    "get": {
+        "operationId": "listFlags",
+        "summary": "What the sweep found in the caller's area, newest first (at most 1,000).",
+        "parameters": [
+            _filter("open", "1: only flags not cleared.", {"type": "string", "enum": ["0", "1"]}),
+            _filter("kind", "A flag kind.", {"type": "string", "enum": _values(FlagKind)}),
+            _filter("unit", "Code of a unit in the caller's area.", UNIT_CODE),
+        ],
+        "responses": {
+            "200": _json({"type": "array", "items": _ref("Flag")}, "The flags."),
+            "401": _response("Unauthorized"),
+            "404": _json(_ref("Error"), "No such unit in the caller's area."),
+            "422": _response("Invalid"),
+        },
+    }
+}
+
+
+# Whole example bodies (the demo county's 西裴村) that a client can send as they are.
+SCHEMAS["CaseInput"]["example"] = {
+    "village_code": "410522100201", "category": "neighbor", "source": "party_application",
+    "title": "宅基地滴水纠纷", "description": "两户因房檐滴水发生争执。", "people_involved": 2,
+    "amount_yuan": "1200.00", "risks": [],
+    "parties": [{"name": "张三", "role": "applicant", "phone": "13800138000"},
+                {"name": "李四", "role": "respondent"}],
+}
+SCHEMAS["IncidentInput"]["example"] = {
+    "village_code": "410522100201", "kind": "accident", "occurred_at": "2026-11-02T09:30:00+08:00",
+    "summary": "农机侧翻，一人受伤。", "injured": 1, "dead": 0,
+}
+SCHEMAS["ScreeningInput"]["example"] = {
+    "village_code": "410522100201", "month": "2026-10", "visited_at": "2026-11-02",
+    "households": 40, "risks_found": 1, "disputes_found": 1, "zero_report": False, "note": "",
+}
+SCHEMAS["ActionInput"]["example"] = {"action": "accept", "version": 1}
+
+# In a body, null counts as not sent: an optional field may be null.
+for _name in ("CaseInput", "PartyInput", "AgreementInput", "ActionInput", "IncidentInput",
+              "IncidentUpdate", "ScreeningInput"):
+    _schema = SCHEMAS[_name]
+    _schema["properties"] = {
+        key: field if key in _schema["required"] or "$ref" in field else {**field, "nullable": True}
+        for key, field in _schema["properties"].items()
+    }
+
+# Every key of these answers is always there (null when empty), so clients may rely on it.
+for _name in ("Party", "Deadline", "Agreement", "Flag", "Case", "Event", "Screening"):
+    SCHEMAS[_name]["required"] = list(SCHEMAS[_name]["properties"])
+SCHEMAS["Incident"]["required"] = [
+    key for key in SCHEMAS["Incident"]["properties"] if key != "revisions"
+]
+
+
+def _add_standard_errors(paths: dict) -> None:
+    """The errors every operation shares, where an operation does not describe its own: 401
+    without a user; 400 for a malformed body or a query with control characters; 404 for an id
+    outside the caller's area; 413 and 422 for a body."""
+    for item in paths.values():
+        for operation in item.values():
+            if operation.get("security") == []:
+                continue
+            responses = operation["responses"]
+            parameters = operation.get("parameters", [])
+            responses.setdefault("401", _response("Unauthorized"))
+            if parameters or "requestBody" in operation:
+                responses.setdefault("400", _response("BadRequest"))
+            if any(parameter["in"] == "path" for parameter in parameters):
+                responses.setdefault("404", _response("NotFound"))
+            if "requestBody" in operation:
+                responses.setdefault("413", _response("TooLarge"))
+                responses.setdefault("422", _response("Invalid"))
+
+
+_add_standard_errors(PATHS)
 
 DOCUMENT = {
     "openapi": "3.0.3",
@@ -831,21 +934,3 @@ DOCUMENT = {
 def openapi_document() -> dict:
     """The OpenAPI 3.0 document (a copy: callers may change it)."""
     return deepcopy(DOCUMENT)
-
-PATHS["/flags"] = {
-    "get": {
-        "operationId": "listFlags",
-        "summary": "What the sweep found in the caller's area, newest first (at most 1,000).",
-        "parameters": [
-            _filter("open", "1: only flags not cleared."),
-            _filter("kind", "A flag kind."),
-            _filter("unit", "Code of a unit in the caller's area."),
-        ],
-        "responses": {
-            "200": _json({"type": "array", "items": _ref("Flag")}, "The flags."),
-            "401": _response("Unauthorized"),
-            "404": _json(_ref("Error"), "No such unit in the caller's area."),
-            "422": _response("Invalid"),
-        },
-    }
-}

@@ -27,7 +27,7 @@ from ..services.users import user_for_token
 from ..services.workflow import Conflict, Context, perform
 from ..web import error_response
 from . import bp
-from .bodies import UNKNOWN_FIELD, invalid, json_object, read_body
+from .bodies import invalid, json_object, read_body, shape_errors
 from .openapi import openapi_document
 from .serializers import case_json, event_json, unit_json
 
@@ -36,20 +36,6 @@ csrf.exempt(bp)
 
 PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-CASE_FIELDS = frozenset(
-    {
-        "village_code", "category", "source", "title", "description", "received_at",
-        "people_involved", "amount_yuan", "risks", "parties",
-    }
-)
-PARTY_FIELDS = frozenset({"name", "role", "id_number", "phone", "address"})
-# Every field any action takes; which ones an action needs is the domain's affair.
-ACTION_FIELDS = frozenset(
-    {
-        "action", "version", "note", "agreement", "to_unit_code", "to", "performed",
-        "satisfied", "relapse_risk", "consent", "scale",
-    }
-)
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 1_000_000
@@ -105,9 +91,8 @@ def create_case():
         return error_response(403, _("Your role may not do this."))
     now, tz, policy = runtime.utcnow(), runtime.tz(), runtime.policy()
     draft = read_body(
-        CASE_FIELDS,
+        "CaseInput",
         lambda raw: parse_case(raw, naive_is_local=False, now=now, tz=tz, policy=policy.intake),
-        nested={"parties": PARTY_FIELDS},
     )
     case = register_case(current_user, draft, now=now, policy=policy, tz=tz)
     db.session.commit()
@@ -188,7 +173,7 @@ def case_events(case_id: int):
 
 def _action_and_version(raw: dict) -> tuple[Action | None, int | None, dict[str, Message]]:
     """The action's name and the case version the caller saw, checked before anything else."""
-    errors = {key: UNKNOWN_FIELD for key in raw if key not in ACTION_FIELDS}
+    errors = shape_errors(raw, "ActionInput")
     value = raw.get("action")
     action = Action.parse(value) if isinstance(value, str) else None
     if action not in USER_ACTIONS:

@@ -70,3 +70,42 @@ def test_enums_match_the_domain(document):
 
     schema = document["components"]["schemas"]["CaseInput"]["properties"]["category"]
     assert schema["enum"] == [member.value for member in Category]
+
+
+def _operations(document):
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            yield path, method, operation
+
+
+def test_every_error_an_operation_can_answer_is_described(document):
+    """401 for every call but the document; 400 with a query or a body; 404 with an id in the
+    path; 413 and 422 with a body; all in the one error shape."""
+    error_refs = {"#/components/schemas/Error", "#/components/schemas/VersionConflict"}
+    responses = document["components"]["responses"]
+    for path, method, operation in _operations(document):
+        if path == "/openapi.json":
+            continue
+        expected = {"401"}
+        if operation.get("parameters") or "requestBody" in operation:
+            expected.add("400")
+        if "{" in path:
+            expected.add("404")
+        if "requestBody" in operation:
+            expected |= {"413", "422"}
+        assert expected <= set(operation["responses"]), (method, path)
+        for status, answer in operation["responses"].items():
+            if status.startswith("4"):
+                answer = responses[answer["$ref"].rsplit("/", 1)[-1]] if "$ref" in answer else answer
+                schema = answer["content"]["application/json"]["schema"]
+                refs = {ref["$ref"] for ref in schema.get("anyOf", [schema])}
+                assert refs <= error_refs, (method, path, status)
+
+
+def test_a_body_field_the_document_does_not_list_is_refused(document):
+    """The shape the API checks bodies against is this document's: no input takes others."""
+    schemas = document["components"]["schemas"]
+    for path, method, operation in _operations(document):
+        if "requestBody" in operation:
+            ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+            assert schemas[ref.rsplit("/", 1)[-1]]["additionalProperties"] is False, path
