@@ -24,17 +24,19 @@ import math
 import multiprocessing
 import os
 import random
+import sqlite3
 import time
 from bisect import bisect_left
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
-from itertools import accumulate, islice
+from itertools import accumulate
 from typing import Any, Callable, Iterable, Iterator
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, func, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.schema import CreateIndex
 from werkzeug.security import generate_password_hash
 
@@ -177,9 +179,9 @@ class BulkWriter:
     """Rows into tables through the DB-API connection: ``executemany`` on SQLite, ``COPY`` on
     PostgreSQL. Values are plain Python (naive UTC datetimes, JSON already as text)."""
 
-    def __init__(self, dialect: str):
+    def __init__(self, dialect: str, raw=None):
         self.dialect = dialect
-        self.raw = db.engine.raw_connection()
+        self.raw = raw if raw is not None else db.engine.raw_connection()
         self.rows: Counter = Counter()
         self.with_ids: set[str] = set()
         self.stamp = _stamp_sqlite if dialect == "sqlite" else _as_is
@@ -232,6 +234,19 @@ class BulkWriter:
         cursor.close()
         self.raw.commit()
 
+    @classmethod
+    def connect(cls, url: str) -> BulkWriter:
+        """A writer on a connection of its own (a worker process's)."""
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "postgresql":
+            import psycopg
+
+            conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+            return cls("postgresql", psycopg.connect(conninfo))
+        raw = sqlite3.connect(parsed.database, timeout=600)
+        raw.execute("PRAGMA synchronous=OFF")  # synthetic data: after a crash, generate again
+        return cls("sqlite", raw)
+
     def finish(self) -> None:
         """Move PostgreSQL's id sequences past the ids given here."""
         if self.dialect == "postgresql":
@@ -249,6 +264,22 @@ class BulkWriter:
 def _stamp_sqlite(instant: dt.datetime | None) -> str | None:
     """A UTC instant in SQLAlchemy's SQLite text format (the "+00:00" cut off)."""
     return None if instant is None else instant.isoformat(" ", "microseconds")[:26]
+
+
+class _Stamps(dict):
+    """:func:`_stamp_sqlite` remembered: a case's instants recur (its arrival starts three
+    clocks and the first event; a clock's end is an event's time), and so do the deadlines of
+    the clocks started on the same day."""
+
+    def __call__(self, instant: dt.datetime | None) -> str | None:
+        if instant is None:
+            return None
+        text = self.get(instant)
+        if text is None:
+            if len(self) > 200_000:
+                self.clear()
+            text = self[instant] = instant.isoformat(" ", "microseconds")[:26]
+        return text
 
 
 def _day_sqlite(day: dt.date) -> str:
@@ -390,10 +421,22 @@ class Clocks:
             return result.due.at, result.warn.at, result.provisional
 
         self._working = working
+        self._dates: dict[int, dt.date | None] = {}
+
+    def local_date(self, at: dt.datetime) -> dt.date:
+        """``at``'s local date, the zone looked up once per hour of UTC (unless the local date
+        changes within that hour)."""
+        hour = int(at.timestamp()) // 3600
+        date = self._dates.get(hour, False)
+        if date is False:
+            start = dt.datetime.fromtimestamp(hour * 3600, self.tz)
+            end = dt.datetime.fromtimestamp(hour * 3600 + 3599, self.tz)
+            date = self._dates[hour] = start.date() if start.date() == end.date() else None
+        return date or at.astimezone(self.tz).date()
 
     def start(self, spec: ClockSpec, at: dt.datetime) -> SimDeadline:
         if spec.working:
-            due, warn, provisional = self._working(at.astimezone(self.tz).date(), spec.days)
+            due, warn, provisional = self._working(self.local_date(at), spec.days)
         else:
             span = dt.timedelta(days=spec.days)
             due, warn, provisional = at + span, at + span * self.ratio, False
@@ -479,7 +522,7 @@ class Generator:
     def __init__(self, shape: Shape, policy: Policy, calendar: WorkCalendar, tz: ZoneInfo,
                  dialect: str, places: list[Place], first_case_id: int):
         self.shape, self.policy, self.tz = shape, policy, tz
-        self.stamp = _stamp_sqlite if dialect == "sqlite" else _as_is
+        self.stamp = _Stamps() if dialect == "sqlite" else _as_is
         self.day = _day_sqlite if dialect == "sqlite" else _as_is
         self.places = places
         self.first_case_id = first_case_id
@@ -514,20 +557,34 @@ class Generator:
     def chunks(self) -> int:
         return math.ceil(self.shape.cases / CHUNK)
 
-    def chunk(self, index: int) -> _Rows:
-        """The rows of cases ``index * CHUNK`` onwards; case rows carry ``(county_id, year)``
-        in the number's place until :meth:`number` gives the numbers in order."""
-        self.rng = random.Random(f"{self.shape.seed}:{index}")
-        rows = _Rows()
+    def arrivals(self, index: int) -> Iterator[tuple[int, Place, dt.datetime]]:
+        """Chunk ``index``'s cases: position, village and arrival, from a stream of their own,
+        so that the numbering can be worked out before any chunk is made."""
+        rng = random.Random(f"{self.shape.seed}:{index}:arrivals")
         step = self.span / max(self.shape.cases, 1)
+        places = self.places
         for position in range(index * CHUNK, min((index + 1) * CHUNK, self.shape.cases)):
-            received_at = self.start + step * (position + self.rng.random())
-            self.case(self.first_case_id + position, received_at, rows)
+            place = places[int(rng.random() * len(places))]
+            yield position, place, self.start + step * (position + rng.random())
+
+    def number_keys(self, index: int) -> Counter:
+        """How many of chunk ``index``'s cases each county numbers in each year."""
+        local_date = self.clocks.local_date
+        return Counter((place.county_id, local_date(received_at).year)
+                       for _, place, received_at in self.arrivals(index))
+
+    def chunk(self, index: int, numbered: Counter) -> _Rows:
+        """The rows of chunk ``index``'s cases; ``numbered`` holds the numbers each county gave
+        in each year before this chunk."""
+        self.rng = random.Random(f"{self.shape.seed}:{index}")
+        self.numbered = Counter(numbered)
+        rows = _Rows()
+        for position, place, received_at in self.arrivals(index):
+            self.case(self.first_case_id + position, place, received_at, rows)
         return rows
 
-    def case(self, case_id: int, received_at: dt.datetime, rows: _Rows) -> None:
+    def case(self, case_id: int, place: Place, received_at: dt.datetime, rows: _Rows) -> None:
         rng, now, stamp = self.rng, self.now, self.stamp
-        place = self.places[int(rng.random() * len(self.places))]
         category = self.pick(self.categories, self.category_cum)
         source = self.pick(self.sources, self.source_cum)
         people = _people(rng)
@@ -549,7 +606,9 @@ class Generator:
                 end = received_at + (now - received_at) * rng.random()
         self._play(life, place, end, is_open)
         rows.open += life.concluded is None
-        number_key = (place.county_id, received_at.astimezone(self.tz).year)
+        year = self.clocks.local_date(received_at).year
+        self.numbered[place.county_id, year] += 1  # 410522-2026-000123: the county's sequence
+        number = f"{place.county_code[:6]}-{year}-{self.numbered[place.county_id, year]:06d}"
         paused = life.status is CaseStatus.paused
         # The flags first: they mark the running clocks that are past due as breached.
         flags = self._flags(life, life.events[-1].at if paused else now)
@@ -562,7 +621,7 @@ class Generator:
         concluded_at, concluded_level, concluded_action = life.concluded or (None, None, None)
         last_at = life.events[-1].at
         rows.cases.append((
-            case_id, number_key, place.id, place.township_id, place.county_id, holder,
+            case_id, number, place.id, place.township_id, place.county_id, holder,
             life.level, life.status, category, source,
             _TITLES[category], f"{_TITLES[category]}：双方因{_TITLES[category][:-2]}产生争议，申请调解。",
             stamp(received_at), people, amount * 100, self.json([r.value for r in risks]),
@@ -880,8 +939,9 @@ def _person(rng: random.Random) -> str:
 def generate(shape: Shape, *, policy: Policy, calendar: WorkCalendar, tz: ZoneInfo,
              processes: int | None = None,
              progress: Callable[[str], None] | None = None) -> GenResult:
-    """Add the synthetic province to the current database: the cases are made by ``processes``
-    worker processes (default: one per core) while this one writes."""
+    """Add the synthetic province to the current database. The cases are made and written by
+    ``processes`` worker processes (default: one per core), each chunk in a transaction of its
+    own; their numbers are worked out beforehand, so chunks may land in any order."""
     started = time.perf_counter()
     shape = replace(shape, now=shape.now.astimezone(UTC))  # stamps assume UTC instants
     result = GenResult()
@@ -889,32 +949,27 @@ def generate(shape: Shape, *, policy: Policy, calendar: WorkCalendar, tz: ZoneIn
     writer = BulkWriter(db.engine.dialect.name)
     try:
         if writer.dialect == "sqlite":
-            cursor = writer.raw.cursor()
-            cursor.execute("PRAGMA cache_size=-262144")  # 256 MiB of page cache for the load
-            cursor.close()
+            writer.raw.execute("PRAGMA cache_size=-262144")  # 256 MiB of page cache for the load
         places = _build_units(writer, shape, random.Random(shape.seed), result)
         generator = Generator(shape, policy, calendar, tz, writer.dialect, places,
                               first_case_id=writer.next_id(Case))
-        county_codes = {place.county_id: place.county_code for place in places}
-        counters: Counter = Counter()  # (county_id, year) → the last number given
+        starts, totals = _numbering(generator)
         indexes = writer.without_indexes(BULK_TABLES)
         try:
-            done = 0
-            for rows in _chunks(generator, processes or os.cpu_count() or 1):
-                _number(rows.cases, counters, county_codes)
-                done += len(rows.cases)
-                result.open_cases += rows.open
-                rows.flush(writer)
-                writer.commit()
+            url = db.engine.url.render_as_string(hide_password=False)
+            for rows, open_cases in _write_chunks(generator, starts, url, processes or os.cpu_count() or 1):
+                writer.rows.update(rows)
+                result.open_cases += open_cases
                 if progress:
-                    progress(f"{done:,} cases")
+                    progress(f"{writer.rows['cases']:,} cases")
             writer.write(CaseCounter, ("county_id", "year", "last"),
-                         [(county, year, last) for (county, year), last in sorted(counters.items())])
+                         [(county, year, last) for (county, year), last in sorted(totals.items())])
             generator.monthly(writer, lambda month: progress and progress(f"incidents and screenings {month}"))
         finally:
             if progress:
                 progress("indexes")
             writer.rebuild(indexes)
+        writer.with_ids.add("cases")
         writer.finish()
     except BaseException:
         writer.raw.rollback()
@@ -929,39 +984,54 @@ def generate(shape: Shape, *, policy: Policy, calendar: WorkCalendar, tz: ZoneIn
     return result
 
 
-_forked: Generator | None = None  # the generator a forked worker process makes chunks with
+def _numbering(generator: Generator) -> tuple[list[Counter], Counter]:
+    """For each chunk, the numbers its counties gave in each year before it; and the totals
+    (the counters the next real case continues from)."""
+    starts, running = [], Counter()
+    for index in range(generator.chunks()):
+        starts.append(Counter(running))
+        running.update(generator.number_keys(index))
+    return starts, running
 
 
-def _make_chunk(index: int) -> _Rows:
-    return _forked.chunk(index)
+_forked: tuple[Generator, list[Counter], str] | None = None  # what a worker process works with
+_worker_writer: BulkWriter | None = None  # a worker's own connection, kept between its chunks
 
 
-def _chunks(generator: Generator, processes: int) -> Iterator[_Rows]:
-    """The chunks in order; made ahead by worker processes, at most two each in waiting, so
-    memory holds a few chunks whatever the pace of the writes."""
-    if processes <= 1 or generator.chunks() <= 1:
-        yield from map(generator.chunk, range(generator.chunks()))
-        return
-    global _forked
-    _forked = generator
+def _write_chunk(index: int) -> tuple[Counter, int]:
+    """Make chunk ``index`` and write it in one transaction: the rows written, the open cases."""
+    global _worker_writer
+    generator, starts, url = _forked
+    if _worker_writer is None:
+        _worker_writer = BulkWriter.connect(url)
+    rows = generator.chunk(index, starts[index])
+    before = Counter(_worker_writer.rows)
+    open_cases = rows.open
+    rows.flush(_worker_writer)
+    _worker_writer.commit()
+    return _worker_writer.rows - before, open_cases
+
+
+def _write_chunks(generator: Generator, starts: list[Counter], url: str,
+                  processes: int) -> Iterator[tuple[Counter, int]]:
+    """Each chunk made and written by a worker process (or by this one, with one process)."""
+    global _forked, _worker_writer
+    _forked = (generator, starts, url)
     try:
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
-            indexes = iter(range(generator.chunks()))
-            waiting = deque(pool.apply_async(_make_chunk, (index,))
-                            for index in islice(indexes, processes * 2))
-            while waiting:
-                rows = waiting.popleft().get()
-                for index in islice(indexes, 1):
-                    waiting.append(pool.apply_async(_make_chunk, (index,)))
-                yield rows
+        if processes <= 1 or generator.chunks() <= 1:
+            try:
+                yield from map(_write_chunk, range(generator.chunks()))
+            finally:
+                if _worker_writer is not None:
+                    _worker_writer.raw.close()
+            return
+        with multiprocessing.get_context("fork").Pool(processes, initializer=_forget_writer) as pool:
+            yield from pool.imap_unordered(_write_chunk, range(generator.chunks()))
     finally:
-        _forked = None
+        _forked = _worker_writer = None
 
 
-def _number(cases: list[tuple], counters: Counter, county_codes: dict[int, str]) -> None:
-    """410522-2026-000123: each county's sequence of the year, in order of arrival, in place
-    of the ``(county_id, year)`` a chunk's case rows carry."""
-    for index, row in enumerate(cases):
-        county_id, year = key = row[1]
-        counters[key] += 1
-        cases[index] = (row[0], f"{county_codes[county_id][:6]}-{year}-{counters[key]:06d}", *row[2:])
+def _forget_writer() -> None:
+    """A new worker opens a connection of its own, never one inherited from its parent."""
+    global _worker_writer
+    _worker_writer = None
