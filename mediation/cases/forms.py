@@ -3,6 +3,8 @@ shared with the JSON API, and their messages are put back next to each field."""
 
 from __future__ import annotations
 
+import functools
+
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -237,11 +239,31 @@ def _note_label(action: Action):
 def action_form(action: Action, *, version: int, units=(), formdata=None) -> ActionForm:
     """The form for ``action``: always a note (the reason where one is required), plus what
     the action carries. ``units``: the units below the holder, for assign_down."""
+    choices: dict[str, list] = {}  # set on the bound fields (tuples at definition are deprecated)
+    if action is Action.resolve:
+        choices["agreement_form"] = _choices(AgreementForm, blank=False)
+    elif action is Action.assign_down:
+        choices["to_unit_code"] = [("", "—")] + [(unit.code, unit.full_name) for unit in units]
+    elif action is Action.refer:
+        choices["refer_to"] = _choices(ReferralTarget)
+    elif action is Action.reclassify:
+        choices["scale"] = _choices(Scale)
+    form = _form_class(action)(action, formdata=formdata)
+    for name, options in choices.items():
+        form[name].choices = options
+    form.version.data = str(version)
+    return form
+
+
+@functools.cache
+def _form_class(action: Action) -> type[ActionForm]:
+    """The form class of ``action``, made once: a case page shows several action forms, and
+    defining a WTForms class is far dearer than filling one in. Its labels are lazy, so one
+    class serves every language."""
 
     class Fields(ActionForm):
         pass
 
-    choices: dict[str, list] = {}  # set on the bound fields (tuples at definition are deprecated)
     note_kw = {"rows": 3, "maxlength": NOTE_MAX}
     if action in NEEDS_REASON:
         note_kw["required"] = True
@@ -250,7 +272,6 @@ def action_form(action: Action, *, version: int, units=(), formdata=None) -> Act
         Fields.agreement_form = SelectField(
             _l("Form of the agreement"), default=AgreementForm.written.value, validate_choice=False
         )
-        choices["agreement_form"] = _choices(AgreementForm, blank=False)
         Fields.agreement_terms = TextAreaField(
             _l("Agreed terms, and how and when they are performed"),
             render_kw={"rows": 5, "maxlength": TERMS_MAX, "required": True},
@@ -260,10 +281,8 @@ def action_form(action: Action, *, version: int, units=(), formdata=None) -> Act
         )
     elif action is Action.assign_down:
         Fields.to_unit_code = SelectField(_l("Unit"), validate_choice=False)
-        choices["to_unit_code"] = [("", "—")] + [(unit.code, unit.full_name) for unit in units]
     elif action is Action.refer:
         Fields.refer_to = SelectField(_l("Referred to"), validate_choice=False)
-        choices["refer_to"] = _choices(ReferralTarget)
     elif action is Action.follow_up:
         Fields.performed = BooleanField(_l("The agreement was performed"))
         Fields.satisfied = BooleanField(_l("The parties are satisfied"))
@@ -272,9 +291,4 @@ def action_form(action: Action, *, version: int, units=(), formdata=None) -> Act
         Fields.consent = BooleanField(_l("Both parties consent to the extension"))
     elif action is Action.reclassify:
         Fields.scale = SelectField(_l("New scale"), validate_choice=False)
-        choices["scale"] = _choices(Scale)
-    form = Fields(action, formdata=formdata)
-    for name, options in choices.items():
-        form[name].choices = options
-    form.version.data = str(version)
-    return form
+    return Fields

@@ -77,7 +77,9 @@ class Case(db.Model):
     follow_ups = relationship("FollowUp", order_by="FollowUp.id")
     flags = relationship("Flag", back_populates="case", order_by="Flag.id")
 
-    __mapper_args__ = {"version_id_col": version}
+    # The version moves once per action (services.workflow.perform sets it), not per flush, and
+    # never for the sweep's bookkeeping: the UPDATE still checks the version it was loaded at.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
     __table_args__ = (
         Index("ix_cases_village_received", "village_id", "received_at"),
         Index("ix_cases_township_received", "township_id", "received_at"),

@@ -46,12 +46,14 @@ def _scope(model, unit: Unit) -> ColumnElement[bool]:
 
 
 def _trailing(model, unit: Unit) -> ColumnElement[bool]:
-    """:func:`_scope` for a query led by the month's rows of another table (events, deadlines,
-    agreements): the same condition, wrapped so that no planner starts from the unit's index
-    and reads all of its cases (years of them) instead of one month's rows."""
-    column = {Level.village: model.village_id, Level.township: model.township_id,
-              Level.county: model.county_id}[unit.kind]
-    return func.coalesce(column, 0) == unit.id
+    """:func:`_scope` for a query over the month's rows of another table (events, deadlines,
+    agreements). A county's month is read from those rows (indexed by date), the condition
+    wrapped so that no planner starts from the county's index and reads all of its cases, years
+    of them. A township or village has few cases: starting from them (a few thousand) beats
+    reading the whole province's month."""
+    if unit.kind is not Level.county:
+        return _scope(model, unit)
+    return func.coalesce(model.county_id, 0) == unit.id
 
 
 def _settle_breached() -> ColumnElement[bool]:

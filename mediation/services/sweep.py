@@ -126,7 +126,8 @@ def _check_case(case: Case, ctx: Context, result: SweepResult) -> list[Flag]:
         status=case.status, level=case.level, flags=desired,
         enabled=ctx.policy.clocks.auto_escalate_village_breach,
     ):
-        perform(None, case, Action.escalate, {"note": AUTO_ESCALATE_NOTE}, version=None, ctx=ctx)
+        perform(None, case, Action.escalate, {"note": AUTO_ESCALATE_NOTE}, version=None, ctx=ctx,
+                flush=False)  # the batch is flushed once
         result.escalated += 1
         raised += _apply_flags(case, ctx, result)
     return raised
@@ -141,7 +142,8 @@ def _next_check_of(case: Case, ctx: Context) -> dt.datetime | None:
 _NEXT_CHECK = (
     update(Case.__table__)
     .where(Case.__table__.c.id == bindparam("case_id"))
-    .values(next_check_at=bindparam("check_at", type_=Case.__table__.c.next_check_at.type))
+    .values(next_check_at=bindparam("check_at", type_=Case.__table__.c.next_check_at.type),
+            updated_at=Case.__table__.c.updated_at)  # bookkeeping, not a change of the case
 )
 
 

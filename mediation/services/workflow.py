@@ -85,6 +85,7 @@ def perform(
     *,
     version: int | None,
     ctx: Context,
+    flush: bool = True,
 ) -> CaseEvent:
     """Apply ``action`` to ``case`` for ``user`` (None: the system, e.g. auto-escalation).
 
@@ -100,10 +101,10 @@ def perform(
     before = (case.status, case.level)
     details = _APPLY[action](case, data, ctx, user)
     case.status = next_status(action, before[0], performed=data.performed)
-    case.updated_at = ctx.now  # every action moves the version, so a stale copy is caught
+    case.updated_at = ctx.now
+    case.version += 1  # one action, one version: a copy loaded before it is stale (409)
     case.next_check_at = ctx.now  # the next sweep looks at it again (flags raised or cleared)
     _record_progress(case, action, before[0], ctx)
-    db.session.flush()
     event = CaseEvent(
         case_id=case.id,
         at=ctx.now,
@@ -118,7 +119,8 @@ def perform(
         version=case.version,
     )
     db.session.add(event)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return event
 
 
@@ -355,8 +357,6 @@ def _extend(case: Case, data: ActionInput, ctx: Context, user) -> dict:
 
 def _reclassify(case: Case, data: ActionInput, ctx: Context, user) -> dict:
     old = case.scale
-    # Read the clocks first: loading them after the changes would autoflush the case and
-    # move its version twice for one action.
     reports = running(case, Clock.major_report)
     case.scale, case.home_level = data.scale, data.scale.home_level
     case.is_scale_overridden = True

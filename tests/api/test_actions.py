@@ -3,6 +3,8 @@ required fields, version conflicts, escalation and assignment with their clocks.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -400,6 +402,7 @@ def test_two_writers_at_once_the_second_gets_a_conflict(api, make, world, monkey
         with Session(db.engine) as other:  # another request, its own connection
             theirs = other.get(Case, case.id)
             theirs.status = CaseStatus.in_mediation
+            theirs.version += 1  # as every action does (services.workflow.perform)
             other.flush()
             other.add(CaseEvent(case_id=theirs.id, at=theirs.updated_at, action="accept",
                                 from_status=CaseStatus.registered,
@@ -555,3 +558,17 @@ def test_a_follow_up_without_performance_keeps_the_case_resolved(api, make, worl
     assert response.status_code == 200
     assert response.get_json()["status"] == "resolved"
     assert "reopen" in response.get_json()["allowed_actions"]
+
+
+def test_a_sweep_in_between_does_not_make_the_users_version_stale(api, make, world, runner):
+    """The sweep raises flags and notes when to look again; it changes nothing the user saw, so
+    an action sent with the version loaded before it goes through."""
+    case = case_in(make, world, "village", "registered")
+    version = api.get(world.mediator, f"/cases/{case.id}").get_json()["version"]
+    accept_due = next(d.due_at for d in db.session.get(Case, case.id).deadlines if d.clock == "accept")
+    later = (accept_due + dt.timedelta(minutes=5)).isoformat()
+    swept = runner.invoke(args=["sweep", "--now", later, "--json"])
+    assert swept.exit_code == 0 and '"accept_overdue": 1' in swept.output
+    response = post_action(api, world.mediator, case.id, body("accept"), version)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["version"] == version + 1
