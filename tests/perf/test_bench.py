@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-SCENARIOS = {"sweep_idle", "sweep_full", "scorecard_county", "scorecard_township", "list_page_1",
+SCENARIOS = {"sweep_idle", "sweep_interval", "sweep_full", "scorecard_county", "scorecard_township", "list_page_1",
              "list_page_500", "case_detail", "api_intake"}
 
 
