@@ -3,10 +3,11 @@ from werkzeug.routing import IntegerConverter
 
 
 class IdConverter(IntegerConverter):
-    """``<id:case_id>``: a row id of 1 to 18 digits. A longer number is not found (404) before
-    it reaches the database, where it would overflow a 64-bit integer."""
+    """``<id:case_id>``: a row id of 1 to 10 digits; a longer number is not found (404). The
+    views also refuse ids above ``openapi.ID_MAX`` (PostgreSQL's integer: a larger one is an
+    error there, not an empty answer)."""
 
-    regex = r"[1-9]\d{0,17}"
+    regex = r"[1-9]\d{0,9}"
 
 
 bp = Blueprint("api", __name__)

@@ -29,6 +29,7 @@ from ..services.notify import Notifier
 from ..web import error_response
 from . import bp
 from .bodies import invalid, json_object, read_body
+from .openapi import ID_MAX
 from .serializers import instant
 
 
@@ -217,7 +218,7 @@ def _under(village: Unit, unit: Unit) -> bool:
 
 
 def _find_incident_or_404(incident_id: int) -> Incident:
-    incident = access.find_incident(current_user, incident_id)
+    incident = access.find_incident(current_user, incident_id) if incident_id <= ID_MAX else None
     if incident is None:
         abort(404)
     return incident

@@ -67,8 +67,8 @@ MONEY = {
 
 
 MONTH = {"type": "string", "pattern": r"^2\d{3}-(0[1-9]|1[0-2])$", "example": "2026-11"}
-# Row ids in paths have 1 to 18 digits (``IdConverter``): a longer one is simply not found.
-ID_MAX = 10**18 - 1
+# Row ids are 32-bit integers: a larger one in a path is simply not found (404).
+ID_MAX = 2**31 - 1
 # The examples name units of the demo county (安阳县).
 VILLAGE_CODE = {"type": "string", "description": "A village in the caller's area.",
                 "example": "410522100201"}

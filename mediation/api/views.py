@@ -28,7 +28,7 @@ from ..services.workflow import Conflict, Context, perform
 from ..web import error_response
 from . import bp
 from .bodies import invalid, json_object, read_body, shape_errors
-from .openapi import openapi_document
+from .openapi import ID_MAX, openapi_document
 from .serializers import case_json, event_json, unit_json
 
 # Token calls carry no CSRF token; session calls are checked in authenticate() instead.
@@ -199,7 +199,7 @@ def _version_conflict(conflict: Conflict):
 
 
 def _find_case_or_404(case_id: int) -> Case:
-    case = access.find_case(current_user, case_id)
+    case = access.find_case(current_user, case_id) if case_id <= ID_MAX else None
     if case is None:
         abort(404)
     return case
