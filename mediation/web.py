@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.routing import IntegerConverter
 
 from .domain.enums import Role
 from .extensions import db
@@ -45,7 +46,21 @@ def error_response(status: int, message: str, code: str | None = None, fields=No
     return render_template("error.html", status=status, message=message), status
 
 
+ID_MAX = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<id:case_id>``: a row id, 1 to 10 digits and at most PostgreSQL's integer; any other
+    number is simply not found (404), never a database error."""
+
+    regex = r"[1-9]\d{0,9}"
+
+    def __init__(self, url_map, **kwargs):
+        super().__init__(url_map, max=ID_MAX, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["id"] = IdConverter  # before any blueprint's routes are added
     messages = {
         400: lambda: _("The request could not be understood."),
         401: lambda: _("Please sign in."),

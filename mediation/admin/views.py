@@ -158,7 +158,7 @@ def users():
     return render_template("admin/users.html", form=form, people=people, toggle=ConfirmForm()), status
 
 
-@bp.route("/users/<int:user_id>/toggle", methods=["POST"])
+@bp.route("/users/<id:user_id>/toggle", methods=["POST"])
 def toggle_user(user_id: int):
     """Disable or re-enable a user of the admin's area (never oneself)."""
     form = ConfirmForm()

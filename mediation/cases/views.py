@@ -197,14 +197,14 @@ def new_case():
     return render_template("cases/new.html", form=form), (422 if form.errors else 200)
 
 
-@bp.route("/cases/<int:case_id>")
+@bp.route("/cases/<id:case_id>")
 @login_required
 def show_case(case_id: int):
     case = access.find_case(current_user, case_id) or abort(404)
     return _case_page(case)
 
 
-@bp.route("/cases/<int:case_id>/actions/<action_name>", methods=["POST"])
+@bp.route("/cases/<id:case_id>/actions/<action_name>", methods=["POST"])
 @login_required
 def act(case_id: int, action_name: str):
     """One workflow action from the case page: the same service as the API, then commit."""
@@ -242,7 +242,7 @@ def act(case_id: int, action_name: str):
     return redirect(url_for("cases.show_case", case_id=case.id))
 
 
-@bp.route("/cases/<int:case_id>/agreements/<int:agreement_id>/print")
+@bp.route("/cases/<id:case_id>/agreements/<id:agreement_id>/print")
 @login_required
 def print_agreement(case_id: int, agreement_id: int):
     """The written agreement (人民调解协议书) laid out for A4, to be signed and sealed."""
@@ -298,7 +298,7 @@ def _case_page(
     ), status
 
 
-@bp.route("/cases/<int:case_id>/parties/<int:party_id>/id-number", methods=["POST"])
+@bp.route("/cases/<id:case_id>/parties/<id:party_id>/id-number", methods=["POST"])
 @login_required
 def reveal_id_number(case_id: int, party_id: int):
     """A party's full ID number, for an officer whose area holds the case; the view is logged."""

@@ -41,7 +41,7 @@ def index():
     return render_template("inbox/index.html", page=page, show=show)
 
 
-@bp.route("/inbox/<int:notification_id>/read", methods=["POST"])
+@bp.route("/inbox/<id:notification_id>/read", methods=["POST"])
 @login_required
 def mark_read(notification_id: int):
     """Mark one as read and open what it is about."""

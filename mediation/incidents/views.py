@@ -120,7 +120,7 @@ def new_incident():
     return render_template("incidents/form.html", form=form, incident=None), (422 if form.errors else 200)
 
 
-@bp.route("/incidents/<int:incident_id>")
+@bp.route("/incidents/<id:incident_id>")
 @login_required
 def show_incident(incident_id: int):
     incident = access.find_incident(current_user, incident_id) or abort(404)
@@ -134,7 +134,7 @@ def show_incident(incident_id: int):
     )
 
 
-@bp.route("/incidents/<int:incident_id>/edit", methods=["GET", "POST"])
+@bp.route("/incidents/<id:incident_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(incident_id: int):
     incident = access.find_incident(current_user, incident_id) or abort(404)

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case as when, exists, func, select
+from sqlalchemy import and_, case as when, exists, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..domain.enums import Clock, Level, Scale
@@ -45,15 +45,16 @@ def _scope(model, unit: Unit) -> ColumnElement[bool]:
     return column == unit.id
 
 
-def _trailing(model, unit: Unit) -> ColumnElement[bool]:
-    """:func:`_scope` for a query over the month's rows of another table (events, deadlines,
-    agreements). A county's month is read from those rows (indexed by date), the condition
-    wrapped so that no planner starts from the county's index and reads all of its cases, years
-    of them. A township or village has few cases: starting from them (a few thousand) beats
-    reading the whole province's month."""
-    if unit.kind is not Level.county:
-        return _scope(model, unit)
-    return func.coalesce(model.county_id, 0) == unit.id
+def _trailing(unit: Unit, start: dt.datetime) -> ColumnElement[bool]:
+    """The unit's cases for a query over the month's rows of another table (escalation events,
+    breached deadlines, agreements), none of which can belong to a case concluded before the
+    month began. A county's month is read from those rows (indexed by date), the condition
+    wrapped so that no planner starts from the county's index and reads years of its cases. A
+    township or village starts from its own cases still open or concluded since the month
+    began: a few hundred, fewer than the province's month."""
+    if unit.kind is Level.county:
+        return func.coalesce(Case.county_id, 0) == unit.id
+    return and_(_scope(Case, unit), or_(Case.concluded_at.is_(None), Case.concluded_at >= start))
 
 
 def _settle_breached() -> ColumnElement[bool]:
@@ -188,7 +189,7 @@ def compute(unit: Unit, month: Month, *, policy: Policy, tz: ZoneInfo) -> Scorec
             if window_name == "concluded":
                 village.prevented_people = int(row[-1] or 0)
 
-    trailing = _trailing(Case, unit)
+    trailing = _trailing(unit, start)
     put(db.session.execute(
         select(Case.village_id, func.count()).join(CaseEvent, CaseEvent.case_id == Case.id)
         .where(trailing, CaseEvent.action == "escalate", CaseEvent.from_level == Level.village,

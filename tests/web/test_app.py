@@ -67,3 +67,10 @@ def test_csrf_protects_every_form(app, client, world):
     app.config["WTF_CSRF_ENABLED"] = True
     response = client.post("/login", data={"username": "xipei", "password": "correct-horse-9"})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/cases/{n}", "/incidents/{n}", "/cases/{n}/agreements/1/print"])
+@pytest.mark.parametrize("number", [2**31, 10**12, 10**30])
+def test_an_id_too_big_for_any_row_is_not_found(client, world, login, path, number):
+    login(world.county_officer)
+    assert client.get(path.format(n=number)).status_code == 404
