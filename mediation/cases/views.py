@@ -24,6 +24,7 @@ from ..services.cases import (
     NotAllowed,
     case_history,
     nearest_deadlines,
+    page_of_cases,
     parse_filters,
     register_case,
     search_cases,
@@ -126,12 +127,8 @@ def _admin_summary(user: User) -> dict:
 @login_required
 def list_cases():
     filters = parse_filters(current_user, request.args, runtime.tz())
-    page = db.paginate(
-        search_cases(current_user, filters, runtime.tz()),
-        per_page=current_app.config["CASES_PER_PAGE"],
-        error_out=False,
-        count=True,
-    )
+    page = page_of_cases(search_cases(current_user, filters, runtime.tz()),
+                         per_page=current_app.config["CASES_PER_PAGE"])
     args = {key: value for key, value in request.args.items() if key != "page" and value}
     now, tz = runtime.utcnow(), runtime.tz()
     nearest = {

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -279,6 +280,28 @@ def search_cases(user: User, filters: CaseFilters, tz: ZoneInfo) -> Select[tuple
             or_(Case.title.like(pattern, escape="\\"), Case.number.like(pattern, escape="\\"), party_match)
         )
     return query.order_by(*SORTS[filters.sort])
+
+
+class CasePage(SelectPagination):
+    """A page of a case list, found by ids first: a deep page (page 500) walks the index
+    over ids only, then reads just its twenty cases, instead of reading every case it skips."""
+
+    def _query_items(self) -> list[Case]:
+        query, session = self._query_args["select"], self._query_args["session"]
+        ids = session.scalars(
+            query.with_only_columns(Case.id).limit(self.per_page).offset(self._query_offset)
+        ).all()
+        if not ids:
+            return []
+        found = {case.id: case for case in session.scalars(select(Case).where(Case.id.in_(ids)))}
+        return [found[case_id] for case_id in ids if case_id in found]
+
+
+def page_of_cases(query: Select[tuple[Case]], *, page: int | None = None, per_page: int,
+                  max_per_page: int | None = 100) -> CasePage:
+    """A page of ``query`` (the request's ``page`` unless given), with the total."""
+    return CasePage(select=query, session=db.session(), page=page, per_page=per_page,
+                    max_per_page=max_per_page, error_out=False, count=True)
 
 
 def _local_midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:
