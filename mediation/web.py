@@ -49,14 +49,23 @@ def error_response(status: int, message: str, code: str | None = None, fields=No
 ID_MAX = 2**31 - 1
 
 
+def _not_above(limit: int) -> str:
+    """A regex of the whole numbers from 1 to ``limit`` (no leading zero)."""
+    digits = str(limit)
+    options = [rf"[1-9]\d{{0,{len(digits) - 2}}}"] if len(digits) > 1 else []
+    for i, digit in enumerate(digits):
+        low = "1" if i == 0 else "0"
+        if int(digit) > int(low):
+            options.append(f"{digits[:i]}[{low}-{int(digit) - 1}]\\d{{{len(digits) - i - 1}}}")
+    options.append(digits)
+    return "(?:" + "|".join(options) + ")"
+
+
 class IdConverter(IntegerConverter):
-    """``<id:case_id>``: a row id, 1 to 10 digits and at most PostgreSQL's integer; any other
-    number is simply not found (404), never a database error."""
+    """``<id:case_id>``: a row id, 1 up to PostgreSQL's integer. Any other number matches no
+    route, so it is simply not found (404), never a database error."""
 
-    regex = r"[1-9]\d{0,9}"
-
-    def __init__(self, url_map, **kwargs):
-        super().__init__(url_map, max=ID_MAX, **kwargs)
+    regex = _not_above(ID_MAX)
 
 
 def init_app(app: Flask) -> None:

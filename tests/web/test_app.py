@@ -74,3 +74,15 @@ def test_csrf_protects_every_form(app, client, world):
 def test_an_id_too_big_for_any_row_is_not_found(client, world, login, path, number):
     login(world.county_officer)
     assert client.get(path.format(n=number)).status_code == 404
+
+
+def test_the_id_pattern_takes_exactly_1_to_the_largest_id():
+    import re
+
+    from mediation.web import ID_MAX, _not_above
+
+    for limit in (9, 57, 100, 305, ID_MAX):
+        pattern = re.compile(_not_above(limit) + r"\Z")
+        for number in [*range(0, 1100), limit - 1, limit, limit + 1, 10 * limit]:
+            assert bool(pattern.match(str(number))) == (1 <= number <= limit), (limit, number)
+        assert not pattern.match(f"0{limit}")
