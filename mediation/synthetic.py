@@ -62,7 +62,7 @@ from .domain.enums import (
     Scale,
     Source,
 )
-from .domain.flags import ClockFacts, FlagKind, case_flags, next_check
+from .domain.flags import FLAG_WHEN_DUE, ClockFacts, FlagKind, case_flags, next_check
 from .domain.policy import Policy
 from .domain.scale import assess_scale
 from .domain.scorecard import IncidentKind, Month, PetitionLevel
@@ -753,10 +753,7 @@ class Generator:
         flags = []
         for d in life.deadlines:
             end = d.stopped_at or now
-            kind = {Clock.accept: FlagKind.accept_overdue, Clock.settle: FlagKind.settle_breached,
-                    Clock.statutory: FlagKind.statutory_overdue,
-                    Clock.major_report: FlagKind.major_not_reported,
-                    Clock.follow_up: FlagKind.follow_up_overdue}.get(d.clock)
+            kind = FLAG_WHEN_DUE.get(d.clock)
             if d.clock is Clock.settle and d.warn_at <= end:
                 flags.append((FlagKind.settle_warning, d.level, d.warn_at, d.stopped_at))
             if kind is not None and d.due_at <= end:

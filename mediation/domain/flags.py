@@ -71,8 +71,8 @@ class ClockFacts:
     is_running: bool
 
 
-# clock → the flag raised when it is due (and still running)
-_OVERDUE = {
+# clock → the flag raised when it falls due while still running
+FLAG_WHEN_DUE = {
     Clock.accept: FlagKind.accept_overdue,
     Clock.settle: FlagKind.settle_breached,
     Clock.statutory: FlagKind.statutory_overdue,
@@ -99,7 +99,7 @@ def case_flags(
             continue
         if facts.clock is Clock.settle and facts.warn_at <= now:
             flags.add((FlagKind.settle_warning, facts.level))
-        kind = _OVERDUE.get(facts.clock)
+        kind = FLAG_WHEN_DUE.get(facts.clock)
         if kind is not None and facts.due_at <= now:
             flags.add((kind, facts.level))
     return flags
@@ -110,7 +110,7 @@ def next_check(clocks: Iterable[ClockFacts], now: dt.datetime) -> dt.datetime | 
     upcoming = [
         instant
         for facts in clocks
-        if facts.is_running and facts.clock in _OVERDUE
+        if facts.is_running and facts.clock in FLAG_WHEN_DUE
         for instant in ((facts.warn_at,) if facts.clock is Clock.settle else ()) + (facts.due_at,)
         if instant > now
     ]
