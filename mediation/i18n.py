@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Flask, current_app, request
-from flask_babel import gettext
+from flask import Flask, current_app, g, request
+from flask_babel import get_translations
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
 from .catalogs import compile_catalogs
@@ -30,9 +31,50 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def translations():
+    """The request's catalog. Flask-Babel finds it anew for every string (a dozen context-local
+    lookups each, hundreds of strings on a case page); this keeps it on Flask-Babel's own request
+    context beside the locale it belongs to, so a locale chosen later (``force_locale``,
+    ``refresh``) is never answered from the wrong catalog."""
+    try:
+        ctx = g._flask_babel
+        cached = ctx.fq_translations
+        if cached[0] is ctx.babel_locale:
+            return cached[1]
+    except (AttributeError, RuntimeError):  # not looked up yet, or outside any app context
+        pass
+    found = get_translations()
+    try:
+        ctx = g._flask_babel
+        ctx.fq_translations = (ctx.babel_locale, found)
+    except (AttributeError, RuntimeError):
+        pass
+    return found
+
+
+def gettext(string: str, **variables) -> str:
+    """Flask-Babel's ``gettext`` (same result) through the request's catalog."""
+    text = translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """Flask-Babel's ``lazy_gettext`` (translated when shown) through the request's catalog."""
+    return LazyString(gettext, string, **variables)
+
+
 def init_app(app: Flask) -> None:
     compile_catalogs()  # only when a .po is newer than its .mo
     babel.init_app(app, locale_selector=select_locale)
+    # Templates translate through the same per-request catalog (Flask-Babel installs the same
+    # callables, each of which finds the catalog again).
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+    )
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["msg"] = render_message
     app.jinja_env.filters["local"] = local_time

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import functools
 
-from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -33,6 +31,8 @@ from ..domain.enums import (
 )
 from ..domain.i18n import Message
 from ..domain.workflow import NEEDS_REASON, NOTE_MAX, TERMS_MAX
+from ..i18n import gettext
+from ..i18n import lazy_gettext as _l
 
 
 def _choices(enum_type, blank: bool = True):
