@@ -141,7 +141,7 @@ def list_cases():
         nearest=nearest,
         filters=filters,
         args=args,
-        villages=access.villages(current_user),
+        villages=access.village_choices(current_user),
         statuses=list(CaseStatus),
         levels=list(Level),
         scales=list(Scale),
@@ -156,7 +156,7 @@ def list_cases():
 def new_case():
     if not access.can_register_case(current_user):
         abort(403)
-    villages = access.villages(current_user)
+    villages = access.village_choices(current_user)
     form = CaseForm()
     if request.method == "POST" and "add_party" in request.form:
         form.add_party()

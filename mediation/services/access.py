@@ -6,7 +6,10 @@ export, API call and autocomplete asks here. Out-of-scope data is simply not fou
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlalchemy import Select, select
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..domain.enums import Level, Role
@@ -133,6 +136,27 @@ def villages(user: User) -> list[Unit]:
             .order_by(Unit.township_id, Unit.code)
         )
     )
+
+
+class VillageChoice(NamedTuple):
+    """A village as a choice in a form or filter: its code and its name after its township's
+    (as ``Unit.full_name``)."""
+
+    code: str
+    full_name: str
+
+
+def village_choices(user: User) -> list[VillageChoice]:
+    """The villages of :func:`villages` (same scope, same order) as codes and names only: a
+    county's 400 villages without building 400 units and their townships and county."""
+    township = aliased(Unit)
+    rows = db.session.execute(
+        select(Unit.code, Unit.name, township.name)
+        .outerjoin(township, township.id == Unit.parent_id)
+        .where(unit_scope(user), Unit.kind == Level.village)
+        .order_by(Unit.township_id, Unit.code)
+    )
+    return [VillageChoice(code, f"{parent or ''}{name}") for code, name, parent in rows]
 
 
 def can_register_case(user: User) -> bool:
