@@ -95,7 +95,7 @@ def create_case():
         lambda raw: parse_case(raw, naive_is_local=False, now=now, tz=tz, policy=policy.intake),
     )
     case = register_case(current_user, draft, now=now, policy=policy, tz=tz)
-    db.session.commit()
+    _commit_keeping_loaded()
     response = jsonify(case_json(case, current_user))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_case", case_id=case.id)
@@ -196,6 +196,19 @@ def _version_conflict(conflict: Conflict):
         "changes": [event_json(event) for event in conflict.changes],
     }
     return jsonify({"error": error}), 409
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring what the session holds. For a case just registered, every row
+    of it was written by this request, so the answer is built from the objects in memory
+    instead of reading the case, its parties, clocks, village and the user again (six SELECTs)
+    after the commit."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def _find_case_or_404(case_id: int) -> Case:

@@ -47,11 +47,11 @@ def register_case(actor: User, draft: CaseDraft, *, now: dt.datetime, policy: Po
         risks=draft.risks,
         policy=policy.scale,
     )
-    # Read what the clocks need before the number: its upsert takes SQLite's write lock, held
-    # until the caller commits, so nothing but writes should follow it.
+    # Everything is read and worked out before the number: its upsert takes SQLite's write
+    # lock, held until the caller commits, so nothing but writes follow it.
     ctx = Context.build(now, policy, tz)
+    county_code = db.session.get(Unit, village.county_id).code
     case = Case(
-        number=_next_number(village, now.astimezone(tz).year),
         village_id=village.id,
         township_id=village.township_id,
         county_id=village.county_id,
@@ -101,15 +101,15 @@ def register_case(actor: User, draft: CaseDraft, *, now: dt.datetime, policy: Po
             version=1,  # the version a new case is written with
         )
     ]
+    case.number = _next_number(village.county_id, county_code, now.astimezone(tz).year)
     db.session.add(case)
     # One flush writes the case, its parties, clocks and event together.
     db.session.flush()
     return case
 
 
-def _next_number(village: Unit, year: int) -> str:
+def _next_number(county_id: int, county_code: str, year: int) -> str:
     """410522-2026-000123: the county's code, the year, and a per-county, per-year sequence."""
-    county_id = village.county_id
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # One upsert takes the next number: atomic on both databases, one statement.
@@ -120,7 +120,6 @@ def _next_number(village: Unit, year: int) -> str:
             set_={"last": CaseCounter.last + 1},
         ).returning(CaseCounter.last)
     ).scalar_one()
-    county_code = db.session.get(Unit, county_id).code
     return f"{county_code[:6]}-{year}-{last:06d}"
 
 
