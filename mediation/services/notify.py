@@ -1,15 +1,21 @@
 """Telling people about new flags. Channels are chosen by configuration (NOTIFY_CHANNELS):
 ``inbox`` (the in-app inbox), ``log``, or ``package.module:Class`` for one added later (SMS,
-DingTalk, WeChat Work) with the same ``send`` method — no code change needed here."""
+DingTalk, WeChat Work) with the same ``send`` method — no code change needed here.
+
+A channel is handed a whole batch at once: each new flag as a :class:`Notice` with the users
+to tell (:class:`Recipient`), plain values rather than database objects, so that the sweep can
+tell ten thousand flags without loading them."""
 
 from __future__ import annotations
 
 import datetime as dt
 import importlib
 import logging
+from collections import Counter
+from dataclasses import dataclass
 from typing import Iterable, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from ..domain.enums import Level, Role
 from ..domain.flags import FlagKind
@@ -20,25 +26,70 @@ from ..models import Flag, Notification, User
 log = logging.getLogger("mediation.notify")
 
 
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A new flag as the channels see it; for a case's flag, the unit and level holding it."""
+
+    flag_id: int
+    kind: FlagKind
+    level: Level
+    unit_id: int
+    township_id: int | None
+    county_id: int | None
+    case_id: int | None = None
+    holder_id: int | None = None
+    case_level: Level | None = None
+
+    @classmethod
+    def of(cls, flag: Flag) -> Notice:
+        case = flag.case
+        return cls(flag.id, flag.kind, flag.level, flag.unit_id, flag.township_id, flag.county_id,
+                   flag.case_id, case.holder_id if case else None, case.level if case else None)
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    id: int
+    username: str
+    role: Role
+    unit_id: int
+
+
+Batch = list[tuple[Notice, list[Recipient]]]
+
+
 class Channel(Protocol):
-    def send(self, users: list[User], flag: Flag, now: dt.datetime) -> None: ...
+    def send(self, batch: Batch, now: dt.datetime) -> None: ...
 
 
 class InboxChannel:
-    """One unread inbox entry per user."""
+    """One unread inbox entry per user: one statement for the batch."""
 
-    def send(self, users: list[User], flag: Flag, now: dt.datetime) -> None:
-        for user in users:
-            db.session.add(Notification(user_id=user.id, flag_id=flag.id, created_at=now))
+    def send(self, batch: Batch, now: dt.datetime) -> None:
+        rows = [{"user_id": user.id, "flag_id": notice.flag_id, "created_at": now}
+                for notice, users in batch for user in users]
+        if rows:
+            db.session.execute(insert(Notification.__table__), rows)
 
 
 class LogChannel:
-    def send(self, users: list[User], flag: Flag, now: dt.datetime) -> None:
-        log.info(
-            "flag %s %s case=%s unit=%s → %s",
-            flag.kind.value, flag.level.value, flag.case_id, flag.unit_id,
-            ", ".join(user.username for user in users) or "nobody",
-        )
+    """A line per batch (how many flags of each kind, how many people told); a line per flag
+    at DEBUG: a day's backlog of ten thousand flags should not flood the log."""
+
+    def send(self, batch: Batch, now: dt.datetime) -> None:
+        if not batch:
+            return
+        kinds = Counter(notice.kind.value for notice, _ in batch)
+        log.info("%d new flags (%s), %d people told", len(batch),
+                 ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items())),
+                 len({user.id for _, users in batch for user in users}))
+        if log.isEnabledFor(logging.DEBUG):
+            for notice, users in batch:
+                log.debug(
+                    "flag %s %s case=%s unit=%s → %s",
+                    notice.kind.value, notice.level.value, notice.case_id, notice.unit_id,
+                    ", ".join(user.username for user in users) or "nobody",
+                )
 
 
 BUILT_IN = {"inbox": InboxChannel, "log": LogChannel}
@@ -54,45 +105,54 @@ class Notifier:
             names = [name.strip() for name in names.split(",") if name.strip()]
         return cls(_channel(name) for name in names)
 
-    def notify(self, users: list[User], flag: Flag, now: dt.datetime) -> None:
+    def notify(self, batch: Batch, now: dt.datetime) -> None:
         for channel in self.channels:
-            channel.send(users, flag, now)
+            channel.send(batch, now)
 
 
 def notify_flags(flags: list[Flag], notifier: Notifier, now: dt.datetime) -> None:
+    """Tell each new flag (flushed, so it has its id) to who can act on it."""
+    notify([Notice.of(flag) for flag in flags], notifier, now)
+
+
+def notify(notices: list[Notice], notifier: Notifier, now: dt.datetime) -> None:
     """Tell each new flag to who can act on it: the mediators of its village; for a case, the
     officers of the unit holding it; for a unit's flag above the village level, or a petition
     pushed up (矛盾上交), also the officers of the flag's level over the village (its township or
     county). One query for all the recipients."""
-    if not flags:
+    if not notices:
         return
-    wanted = {flag.id: _handlers(flag) for flag in flags}
-    unit_ids = {flag.unit_id for flag in flags} | {
-        unit_id for handlers in wanted.values() for unit_id, _ in handlers
+    wanted = [_handlers(notice) for notice in notices]
+    unit_ids = {notice.unit_id for notice in notices} | {
+        unit_id for handlers in wanted for unit_id, _ in handlers
     }
-    users = db.session.scalars(
-        select(User).where(User.unit_id.in_(unit_ids), User.is_enabled.is_(True),
-                           User.role.in_(list(HANDLER.values())))
+    rows = db.session.execute(
+        select(User.id, User.username, User.role, User.unit_id)
+        .where(User.unit_id.in_(unit_ids), User.is_enabled.is_(True),
+               User.role.in_(list(HANDLER.values())))
+        .order_by(User.id)
     ).all()
-    by_unit: dict[int, list[User]] = {}
-    for user in users:
-        by_unit.setdefault(user.unit_id, []).append(user)
-    for flag in flags:
-        recipients = {u.id: u for u in by_unit.get(flag.unit_id, []) if u.role is Role.mediator}
-        for unit_id, role in wanted[flag.id]:
-            recipients.update({u.id: u for u in by_unit.get(unit_id, []) if u.role is role})
-        notifier.notify(list(recipients.values()), flag, now)
+    by_unit: dict[int, list[Recipient]] = {}
+    for row in rows:
+        by_unit.setdefault(row.unit_id, []).append(Recipient(*row))
+    batch = []
+    for notice, handlers in zip(notices, wanted):
+        recipients = {u.id: u for u in by_unit.get(notice.unit_id, ()) if u.role is Role.mediator}
+        for unit_id, role in handlers:
+            recipients.update({u.id: u for u in by_unit.get(unit_id, ()) if u.role is role})
+        batch.append((notice, list(recipients.values())))
+    notifier.notify(batch, now)
 
 
-def _handlers(flag: Flag) -> list[tuple[int, Role]]:
-    """(unit, role) of the officers told about ``flag`` besides the village's mediators."""
+def _handlers(notice: Notice) -> list[tuple[int, Role]]:
+    """(unit, role) of the officers told about a flag besides the village's mediators."""
     handlers = []
-    if flag.case is not None:
-        handlers.append((flag.case.holder_id, HANDLER[flag.case.level]))
-    if flag.level is not Level.village and (flag.case is None or flag.kind is FlagKind.pushed_up):
-        above = flag.township_id if flag.level is Level.township else flag.county_id
+    if notice.case_id is not None:
+        handlers.append((notice.holder_id, HANDLER[notice.case_level]))
+    if notice.level is not Level.village and (notice.case_id is None or notice.kind is FlagKind.pushed_up):
+        above = notice.township_id if notice.level is Level.township else notice.county_id
         if above is not None:
-            handlers.append((above, HANDLER[flag.level]))
+            handlers.append((above, HANDLER[notice.level]))
     return handlers
 
 

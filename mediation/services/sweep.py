@@ -15,22 +15,22 @@ import socket
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Iterator
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, exists, func, or_, select, text, update
+from sqlalchemy import bindparam, exists, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import selectinload
 
-from ..domain.enums import Action, CaseStatus, Level
+from ..domain.enums import CaseStatus, Clock, Level, Scale
 from ..domain.flags import CASE_KINDS, NEVER_CLEARED, ClockFacts, FlagKind, case_flags, next_check, should_auto_escalate
 from ..domain.i18n import N_
 from ..domain.incidents import last_screening_due, screening_months_to_check
 from ..domain.policy import Policy
 from ..domain.scorecard import Month
 from ..extensions import db
-from ..models import Case, Flag, Lease, Mark, Screening, Unit
-from .notify import Notifier, notify_flags
-from .workflow import Context, perform
+from ..models import Case, CaseEvent, Deadline, Flag, Lease, Mark, Screening, Unit
+from .notify import Notice, Notifier, notify, notify_flags
+from .workflow import Context, auto_escalate
 
 LEASE_NAME = "sweep"
 SCREENING_MARK = "screening_checked"  # the last month checked for missing screening reports
@@ -71,7 +71,7 @@ def run_sweep(
     policy: Policy,
     tz: ZoneInfo,
     notifier: Notifier,
-    batch_size: int = 500,
+    batch_size: int = 1000,
     holder: str | None = None,
     max_batches: int | None = None,
 ) -> SweepResult:
@@ -87,27 +87,18 @@ def run_sweep(
         while max_batches is None or batches < max_batches:
             if not _advisory_lock():
                 break  # another machine's sweep is in this very moment (PostgreSQL only)
-            cases = db.session.scalars(
-                select(Case)
-                .where(Case.next_check_at <= now)
-                .order_by(Case.next_check_at, Case.id)
-                .limit(batch_size)
-                .options(selectinload(Case.deadlines), selectinload(Case.flags))
-            ).all()
-            if not cases:
+            batch = _Batch.load(now, batch_size)
+            if not batch.cases:
                 db.session.rollback()
                 break
-            raised: list[Flag] = []
-            checks = []
-            for case in cases:
-                raised += _check_case(case, ctx, result)
-                checks.append({"case_id": case.id, "check_at": _next_check_of(case, ctx)})
-            db.session.flush()
-            _set_next_checks(checks)
-            notify_flags(raised, notifier, now)
+            batch.check(ctx)
+            if not batch.write(now):
+                db.session.rollback()  # a user acted on a case being escalated: read it again
+                continue
+            notify(batch.notices, notifier, now)
+            renew_lease(holder, commit=False)
             db.session.commit()
-            renew_lease(holder)
-            result.checked += len(cases)
+            batch.count(result)
             batches += 1
         _check_screenings(now, policy, tz, notifier, result, holder)
     finally:
@@ -116,88 +107,307 @@ def run_sweep(
     return result
 
 
-def _check_case(case: Case, ctx: Context, result: SweepResult) -> list[Flag]:
-    """Bring one case's flags up to date at ``ctx.now``; returns the flags raised."""
-    if case.status is CaseStatus.paused:
-        return []
-    raised = _apply_flags(case, ctx, result)
-    desired = {(flag.kind, flag.level) for flag in case.flags if flag.is_open}
-    if should_auto_escalate(
-        status=case.status, level=case.level, flags=desired,
-        enabled=ctx.policy.clocks.auto_escalate_village_breach,
-    ):
-        perform(None, case, Action.escalate, {"note": AUTO_ESCALATE_NOTE}, version=None, ctx=ctx,
-                flush=False)  # the batch is flushed once
-        result.escalated += 1
-        raised += _apply_flags(case, ctx, result)
-    return raised
+# --- the due cases, a batch at a time ------------------------------------------------------
+#
+# A batch is read with three statements (the cases with their holder's parent unit, their
+# clocks, their flags) into plain objects, checked in Python by the domain's rules, the same
+# functions the case page's actions use, and written back with one statement per kind of
+# change. No ORM objects: a day's backlog of ten thousand due cases costs what its rows cost.
+
+_cases, _deadlines, _flags = Case.__table__, Deadline.__table__, Flag.__table__
+_holders, _parents = Unit.__table__.alias("holder"), Unit.__table__.alias("parent")
 
 
-def _next_check_of(case: Case, ctx: Context) -> dt.datetime | None:
-    if case.status is CaseStatus.paused:
-        return None  # its clocks are stopped; resume sets it again
-    return next_check(_clock_facts(case), ctx.now)
+@dataclass(slots=True, eq=False)
+class _Clock:
+    """A running clock (a row of ``deadlines``) as the sweep reads and writes it; also what
+    :func:`services.workflow.start_clock` builds for a case escalated here. A stopped clock
+    never matters to the sweep, so none is read."""
+
+    clock: Clock
+    level: Level
+    due_at: dt.datetime
+    warn_at: dt.datetime
+    breached_at: dt.datetime | None = None
+    met_at: dt.datetime | None = None
+    stopped_at: dt.datetime | None = None
+    # Only for a clock started here: the rest of its row.
+    started_at: dt.datetime | None = None
+    days: int = 0
+    is_working_days: bool = False
+    shift_seconds: int = 0
+    is_provisional: bool = False
+    id: int | None = None
+    read_breached: dt.datetime | None = None
 
 
+@dataclass(slots=True, eq=False)
+class _Flag:
+    kind: FlagKind
+    level: Level
+    cleared_at: dt.datetime | None = None
+    raised_at: dt.datetime | None = None  # only when raised (again) here
+    id: int | None = None
+    is_cleared_here: bool = False
+
+    @property
+    def is_open(self) -> bool:
+        return self.cleared_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    id: int
+    kind: Level
+    code: str
+
+
+@dataclass(slots=True, eq=False)
+class _Case:
+    """The columns of a case the sweep's rules read, and those an escalation writes."""
+
+    id: int
+    status: CaseStatus
+    scale: Scale
+    level: Level
+    home_level: Level
+    holder_id: int
+    village_id: int
+    township_id: int
+    county_id: int
+    highest_level: Level | None
+    is_extended: bool
+    version: int
+    parent: _Unit | None  # the holder's parent unit: where an escalation goes
+    deadlines: list[_Clock] = field(default_factory=list)
+    flags: list[_Flag] = field(default_factory=list)
+    read_version: int = 0
+    holder: _Unit | None = None
+    updated_at: dt.datetime | None = None
+    next_check_at: dt.datetime | None = None
+    concluded_at: dt.datetime | None = None
+    concluded_level: Level | None = None
+    concluded_action: str | None = None
+    event: dict | None = None  # the escalation's event
+
+    def clock_facts(self) -> list[ClockFacts]:
+        return [ClockFacts(d.clock, d.level, d.warn_at, d.due_at, d.stopped_at is None)
+                for d in self.deadlines]
+
+
+_CLOCK_COLUMNS = ("clock", "level", "due_at", "warn_at", "breached_at", "met_at", "stopped_at",
+                  "started_at", "days", "is_working_days", "shift_seconds", "is_provisional")
+
+
+class _Batch:
+    def __init__(self, cases: list[_Case]):
+        self.cases = cases
+        self.raised: list[tuple[_Case, _Flag]] = []
+        self.cleared: Counter = Counter()
+        self.notices: list[Notice] = []
+
+    @classmethod
+    def load(cls, now: dt.datetime, size: int) -> _Batch:
+        rows = db.session.execute(
+            select(_cases.c.id, _cases.c.status, _cases.c.scale, _cases.c.level,
+                   _cases.c.home_level, _cases.c.holder_id, _cases.c.village_id,
+                   _cases.c.township_id, _cases.c.county_id, _cases.c.highest_level,
+                   _cases.c.is_extended, _cases.c.version,
+                   _parents.c.id, _parents.c.kind, _parents.c.code)
+            .join(_holders, _holders.c.id == _cases.c.holder_id)
+            .outerjoin(_parents, _parents.c.id == _holders.c.parent_id)
+            .where(_cases.c.next_check_at <= now)
+            .order_by(_cases.c.next_check_at, _cases.c.id)
+            .limit(size)
+        ).all()
+        cases = {
+            row[0]: _Case(*row[:12], parent=_Unit(*row[12:]) if row[12] is not None else None,
+                          read_version=row[11])
+            for row in rows
+        }
+        if not cases:
+            return cls([])
+        ids = list(cases)
+        for case_id, clock_id, clock, level, due_at, warn_at, breached_at in db.session.execute(
+            select(_deadlines.c.case_id, _deadlines.c.id, _deadlines.c.clock, _deadlines.c.level,
+                   _deadlines.c.due_at, _deadlines.c.warn_at, _deadlines.c.breached_at)
+            .where(_deadlines.c.case_id.in_(ids), _deadlines.c.stopped_at.is_(None))
+            .order_by(_deadlines.c.id)
+        ):
+            cases[case_id].deadlines.append(
+                _Clock(clock, level, due_at, warn_at, breached_at, id=clock_id,
+                       read_breached=breached_at)
+            )
+        for case_id, flag_id, kind, level, cleared_at in db.session.execute(
+            select(_flags.c.case_id, _flags.c.id, _flags.c.kind, _flags.c.level, _flags.c.cleared_at)
+            .where(_flags.c.case_id.in_(ids)).order_by(_flags.c.id)
+        ):
+            cases[case_id].flags.append(_Flag(kind, level, cleared_at, id=flag_id))
+        return cls(list(cases.values()))
+
+    # .. the rules ..
+
+    def check(self, ctx: Context) -> None:
+        for case in self.cases:
+            if case.status is CaseStatus.paused:
+                case.next_check_at = None  # its clocks are stopped; resume sets it again
+                continue
+            self._apply_flags(case, ctx)
+            desired = {(flag.kind, flag.level) for flag in case.flags if flag.is_open}
+            if should_auto_escalate(
+                status=case.status, level=case.level, flags=desired,
+                enabled=ctx.policy.clocks.auto_escalate_village_breach,
+            ) and case.parent is not None:
+                case.event = auto_escalate(case, case.parent, AUTO_ESCALATE_NOTE, ctx, make=_Clock)
+                if case.event is not None:
+                    self._apply_flags(case, ctx)
+            case.next_check_at = next_check(case.clock_facts(), ctx.now)
+
+    def _apply_flags(self, case: _Case, ctx: Context) -> None:
+        now = ctx.now
+        for deadline in case.deadlines:
+            if deadline.stopped_at is None and deadline.breached_at is None and deadline.due_at <= now:
+                deadline.breached_at = deadline.due_at
+        desired = case_flags(status=case.status, scale=case.scale, level=case.level,
+                             clocks=case.clock_facts(), now=now)
+        existing = {(flag.kind, flag.level): flag for flag in case.flags}
+        for kind, level in sorted(desired):
+            flag = existing.get((kind, level))
+            if flag is not None and flag.is_open:
+                continue
+            if flag is None:
+                flag = _Flag(kind, level, raised_at=now)
+                case.flags.append(flag)
+            else:  # the same finding again (e.g. handed back down): the record reopens
+                flag.cleared_at, flag.raised_at = None, now
+            self.raised.append((case, flag))
+        for (kind, level), flag in existing.items():
+            if flag.is_open and kind in CASE_KINDS and kind not in NEVER_CLEARED and (kind, level) not in desired:
+                flag.cleared_at, flag.is_cleared_here = now, True
+                self.cleared[kind.value] += 1
+
+    # .. the writes ..
+
+    def write(self, now: dt.datetime) -> bool:
+        """Write the batch's changes; False (nothing kept) if a case being escalated was
+        changed by someone else since it was read. The decisions were made above, case by
+        case; here each kind of change is one statement for the whole batch."""
+        escalated = [case for case in self.cases if case.event is not None]
+        if escalated and not _updated(_ESCALATED, [
+            {"b_id": c.id, "b_version": c.read_version, "b_status": c.status, "b_level": c.level,
+             "b_holder": c.holder_id, "b_highest": c.highest_level, "b_new_version": c.version,
+             "b_now": now, "b_check": c.next_check_at}
+            for c in escalated
+        ]):
+            return False
+        if escalated:
+            db.session.execute(insert(CaseEvent.__table__), [c.event for c in escalated])
+        self._write_next_checks()
+        self._write_clocks(escalated, now)
+        self._write_flags(now)
+        return True
+
+    def _write_next_checks(self) -> None:
+        """When to look at each case next, for those not escalated here: the sweep's own
+        bookkeeping, not a change of the case, so the version stays (a user who opened the
+        case can still act on it), and a case a user acted on since it was read keeps the
+        "now" that action set."""
+        checks = [{"b_id": c.id, "b_version": c.read_version, "b_check": c.next_check_at}
+                  for c in self.cases if c.event is None]
+        if checks:
+            db.session.execute(_NEXT_CHECK, checks)
+
+    def _write_clocks(self, escalated: list[_Case], now: dt.datetime) -> None:
+        """Running clocks found breached (breached_at is always the clock's own due instant),
+        clocks settled by an escalation (stopped now, met now or breached), and the clocks
+        an escalation started."""
+        breached, stopped, met = [], [], []
+        for case in self.cases:
+            for clock in case.deadlines:
+                if clock.id is None:
+                    continue
+                if clock.breached_at is not None and clock.read_breached is None:
+                    breached.append(clock.id)
+                if clock.stopped_at is not None:
+                    stopped.append(clock.id)
+                if clock.met_at is not None:
+                    met.append(clock.id)
+        for ids, values in ((breached, {"breached_at": _deadlines.c.due_at}),
+                            (stopped, {"stopped_at": now}), (met, {"met_at": now})):
+            for chunk in _chunks(ids):
+                db.session.execute(update(_deadlines).where(_deadlines.c.id.in_(chunk)).values(values))
+        started = [{"case_id": c.id, **{name: getattr(d, name) for name in _CLOCK_COLUMNS}}
+                   for c in escalated for d in c.deadlines if d.id is None]
+        if started:
+            db.session.execute(insert(_deadlines), started)
+
+    def _write_flags(self, now: dt.datetime) -> None:
+        """New flags (their ids are needed for the notices), flags raised again, and flags
+        cleared; a flag can be raised and cleared in the same sweep (a village's settle
+        breach, then the escalation it caused)."""
+        reopened = [f.id for c in self.cases for f in c.flags if f.id is not None and f.raised_at]
+        cleared = [f.id for c in self.cases for f in c.flags if f.id is not None and f.is_cleared_here]
+        new = [(case, flag) for case in self.cases for flag in case.flags if flag.id is None]
+        if new:
+            rows = [{"key": Flag.make_key(flag.kind, flag.level, case_id=case.id),
+                     "kind": flag.kind, "case_id": case.id, "unit_id": case.village_id,
+                     "township_id": case.township_id, "county_id": case.county_id,
+                     "level": flag.level, "raised_at": flag.raised_at,
+                     "cleared_at": flag.cleared_at}
+                    for case, flag in new]
+            # Batched inserts return their rows in no promised order: matched up by key.
+            ids = dict(db.session.execute(insert(_flags).returning(_flags.c.key, _flags.c.id), rows).all())
+            for (_, flag), row in zip(new, rows):
+                flag.id = ids[row["key"]]
+        for ids, values in ((reopened, {"raised_at": now, "cleared_at": None}),
+                            (cleared, {"cleared_at": now})):
+            for chunk in _chunks(ids):
+                db.session.execute(update(_flags).where(_flags.c.id.in_(chunk)).values(values))
+        self.notices = [
+            Notice(flag.id, flag.kind, flag.level, case.village_id, case.township_id,
+                   case.county_id, case.id, case.holder_id, case.level)
+            for case, flag in self.raised
+        ]
+
+    def count(self, result: SweepResult) -> None:
+        result.checked += len(self.cases)
+        result.escalated += sum(case.event is not None for case in self.cases)
+        result.raised.update(flag.kind.value for _, flag in self.raised)
+        result.cleared.update(self.cleared)
+
+
+def _updated(statement, rows: list[dict]) -> bool:
+    """Run an UPDATE for each row; True if each changed one row (where the database driver
+    can tell)."""
+    outcome = db.session.execute(statement, rows)
+    if not db.session.get_bind().dialect.supports_sane_multi_rowcount:
+        return True
+    return outcome.rowcount == len(rows)
+
+
+_ESCALATED = (
+    update(_cases)
+    .where(_cases.c.id == bindparam("b_id"), _cases.c.version == bindparam("b_version"))
+    .values(status=bindparam("b_status", type_=_cases.c.status.type),
+            level=bindparam("b_level", type_=_cases.c.level.type),
+            holder_id=bindparam("b_holder"),
+            highest_level=bindparam("b_highest", type_=_cases.c.highest_level.type),
+            version=bindparam("b_new_version"),
+            updated_at=bindparam("b_now", type_=_cases.c.updated_at.type),
+            next_check_at=bindparam("b_check", type_=_cases.c.next_check_at.type))
+)
 _NEXT_CHECK = (
-    update(Case.__table__)
-    .where(Case.__table__.c.id == bindparam("case_id"))
-    .values(next_check_at=bindparam("check_at", type_=Case.__table__.c.next_check_at.type),
-            updated_at=Case.__table__.c.updated_at)  # bookkeeping, not a change of the case
+    update(_cases)
+    .where(_cases.c.id == bindparam("b_id"), _cases.c.version == bindparam("b_version"))
+    .values(next_check_at=bindparam("b_check", type_=_cases.c.next_check_at.type),
+            updated_at=_cases.c.updated_at)  # bookkeeping, not a change of the case
 )
 
 
-def _set_next_checks(checks: list[dict]) -> None:
-    """When to look at each case next: one statement for the batch. It is the sweep's own
-    bookkeeping, not a change of the case, so the case's version stays: a user who opened the
-    case before the sweep can still act on it."""
-    if checks:
-        db.session.execute(_NEXT_CHECK, checks)
-
-
-def _clock_facts(case: Case) -> list[ClockFacts]:
-    return [
-        ClockFacts(d.clock, d.level, d.warn_at, d.due_at, d.stopped_at is None)
-        for d in case.deadlines
-    ]
-
-
-def _apply_flags(case: Case, ctx: Context, result: SweepResult) -> list[Flag]:
-    for deadline in case.deadlines:
-        if deadline.stopped_at is None and deadline.breached_at is None and deadline.due_at <= ctx.now:
-            deadline.breached_at = deadline.due_at
-    desired = case_flags(
-        status=case.status, scale=case.scale, level=case.level,
-        clocks=_clock_facts(case), now=ctx.now,
-    )
-    existing = {(flag.kind, flag.level): flag for flag in case.flags}
-    raised = []
-    for kind, level in sorted(desired):
-        flag = existing.get((kind, level))
-        if flag is not None and flag.is_open:
-            continue
-        if flag is None:
-            flag = Flag(
-                key=Flag.make_key(kind, level, case_id=case.id),
-                kind=kind,
-                case_id=case.id,
-                unit_id=case.village_id,
-                township_id=case.township_id,
-                county_id=case.county_id,
-                level=level,
-                raised_at=ctx.now,
-            )
-            case.flags.append(flag)
-        else:  # the same finding again (e.g. handed back down): the record reopens
-            flag.cleared_at = None
-            flag.raised_at = ctx.now
-        result.raised[kind.value] += 1
-        raised.append(flag)
-    for (kind, level), flag in existing.items():
-        if flag.is_open and kind in CASE_KINDS and kind not in NEVER_CLEARED and (kind, level) not in desired:
-            flag.cleared_at = ctx.now
-            result.cleared[kind.value] += 1
-    return raised
+def _chunks(items: list, size: int = 900) -> Iterator[list]:
+    """Pieces of an IN list small enough for any database's parameter limit."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 # --- the monthly screening reports ------------------------------------------------------------
@@ -306,13 +516,14 @@ def acquire_lease(holder: str, seconds: int = LEASE_SECONDS) -> bool:
     return taken == 1
 
 
-def renew_lease(holder: str, seconds: int = LEASE_SECONDS) -> None:
+def renew_lease(holder: str, seconds: int = LEASE_SECONDS, *, commit: bool = True) -> None:
     db.session.execute(
         update(Lease)
         .where(Lease.name == LEASE_NAME, Lease.holder == holder)
         .values(expires_at=_wall_clock() + dt.timedelta(seconds=seconds))
     )
-    db.session.commit()
+    if commit:
+        db.session.commit()
 
 
 def release_lease(holder: str) -> None:

@@ -8,8 +8,8 @@ and writes one immutable event. It flushes; the caller commits.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from sqlalchemy import select
 from ..domain.calendar import WorkCalendar, anchor_after, working_seconds_between
 from ..domain.clocks import (
     ClockSpec,
+    Schedule,
     arrival_clocks,
     follow_up_clock,
     intake_clocks,
@@ -52,16 +53,37 @@ class Conflict(Exception):
 
 @dataclass(frozen=True)
 class Context:
-    """What every clock computation needs: the instant, the policy, the calendar, the zone."""
+    """What every clock computation needs: the instant, the policy, the calendar, the zone.
+
+    It lives for one request or one sweep, so the schedules of clocks started in it are
+    remembered (a sweep escalating a thousand cases at ``now`` computes each new deadline once).
+    """
 
     now: dt.datetime
     policy: Policy
     calendar: WorkCalendar
     tz: ZoneInfo
+    _started: dict[tuple, Schedule] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, now: dt.datetime, policy: Policy, tz: ZoneInfo) -> Context:
         return cls(now, policy, work_calendar(policy), tz)
+
+    def schedule_from(self, spec: ClockSpec, started_at: dt.datetime) -> Schedule:
+        """The deadline and warning of a clock ``spec`` started at ``started_at``."""
+        key = (spec.days, spec.working, started_at)
+        found = self._started.get(key)
+        if found is None:
+            found = self._started[key] = schedule(
+                started_at=started_at,
+                days=spec.days,
+                working=spec.working,
+                shift_seconds=0,
+                warn_ratio=self.policy.clocks.warn_ratio,
+                calendar=self.calendar,
+                tz=self.tz,
+            )
+        return found
 
 
 def actor_for(user: User) -> Actor:
@@ -100,12 +122,23 @@ def perform(
     data = parse_action_input(action, raw)
     before = (case.status, case.level)
     details = _APPLY[action](case, data, ctx, user)
+    event = CaseEvent(**_advance(case, action, data, before, details, ctx, user))
+    db.session.add(event)
+    if flush:
+        db.session.flush()
+    return event
+
+
+def _advance(case, action: Action, data: ActionInput, before: tuple[CaseStatus, Level],
+             details: dict | None, ctx: Context, user: User | None) -> dict[str, Any]:
+    """The part of every action after its own changes: the new status, the version, the
+    scorecard's columns. Returns the fields of the action's event."""
     case.status = next_status(action, before[0], performed=data.performed)
     case.updated_at = ctx.now
     case.version += 1  # one action, one version: a copy loaded before it is stale (409)
     case.next_check_at = ctx.now  # the next sweep looks at it again (flags raised or cleared)
     _record_progress(case, action, before[0], ctx)
-    event = CaseEvent(
+    return dict(
         case_id=case.id,
         at=ctx.now,
         actor_id=user.id if user else None,
@@ -118,10 +151,21 @@ def perform(
         data=details or {},
         version=case.version,
     )
-    db.session.add(event)
-    if flush:
-        db.session.flush()
-    return event
+
+
+def auto_escalate(case, parent, note: str, ctx: Context,
+                  make: Callable[..., Any] = Deadline) -> dict[str, Any] | None:
+    """The system escalating ``case`` to ``parent`` (its holder's parent unit), as
+    :func:`perform` would, for the sweep's set-based path: ``case`` may be any object with a
+    case's attributes and a plain list of ``deadlines``, ``make`` builds its new clocks.
+    Returns the fields of the event to write, or None when the state machine refuses."""
+    state = state_of(case)
+    if refusal(Action.escalate, state, None) is not None:
+        return None
+    data = parse_action_input(Action.escalate, {"note": note})
+    before = (case.status, case.level)
+    _arrive(case, parent, ctx, make)
+    return _advance(case, Action.escalate, data, before, {"to_unit_code": parent.code}, ctx, None)
 
 
 def _record_progress(case: Case, action: Action, was: CaseStatus, ctx: Context) -> None:
@@ -143,17 +187,10 @@ CONCLUDED = frozenset(
 # --- clocks -----------------------------------------------------------------------------
 
 
-def start_clock(case: Case, spec: ClockSpec, started_at: dt.datetime, ctx: Context) -> Deadline:
-    result = schedule(
-        started_at=started_at,
-        days=spec.days,
-        working=spec.working,
-        shift_seconds=0,
-        warn_ratio=ctx.policy.clocks.warn_ratio,
-        calendar=ctx.calendar,
-        tz=ctx.tz,
-    )
-    deadline = Deadline(
+def start_clock(case: Case, spec: ClockSpec, started_at: dt.datetime, ctx: Context,
+                make: Callable[..., Any] = Deadline) -> Deadline:
+    result = ctx.schedule_from(spec, started_at)
+    deadline = make(
         clock=spec.clock,
         level=spec.level,
         started_at=started_at,
@@ -208,14 +245,14 @@ def _reschedule(deadline: Deadline, ctx: Context) -> None:
     deadline.is_provisional = result.provisional
 
 
-def _arrive(case: Case, unit: Unit, ctx: Context) -> None:
+def _arrive(case: Case, unit: Unit, ctx: Context, make: Callable[..., Any] = Deadline) -> None:
     """The case moves to ``unit``: the old level's accept and settle clocks are settled, the
     new level's start, and a major case reaching the county has been reported."""
     stop(running(case, Clock.accept, Clock.settle), ctx)
     case.holder_id, case.level = unit.id, unit.kind
     case.holder = unit
     for spec in arrival_clocks(unit.kind, ctx.policy.clocks):
-        start_clock(case, spec, ctx.now, ctx)
+        start_clock(case, spec, ctx.now, ctx, make)
     if unit.kind.rank >= case.home_level.rank:
         stop(running(case, Clock.major_report), ctx)
 

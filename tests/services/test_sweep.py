@@ -175,3 +175,46 @@ def test_the_sweep_reads_only_what_is_due(world, make):
     make.case(world.mediator, now=RECEIVED)
     sweep(at(3, 8))  # nothing due yet; the next check is the accept warning
     assert sweep(at(3, 9)).checked == 0
+
+
+# -- a user acting while the sweep works ------------------------------------------------------
+
+@pytest.fixture
+def meanwhile(monkeypatch):
+    """Run ``action`` once, committed, after the sweep has read and judged its batch and
+    before it writes: a user acting at that very moment."""
+    from mediation.services import sweep as module
+
+    def install(action):
+        check, done = module._Batch.check, []
+
+        def check_then_act(batch, ctx):
+            check(batch, ctx)
+            if not done:
+                done.append(True)
+                action()
+
+        monkeypatch.setattr(module._Batch, "check", check_then_act)
+
+    return install
+
+
+def test_a_case_resolved_while_the_sweep_escalates_it_is_not_escalated(world, case, meanwhile):
+    act(world.mediator, case, Action.accept, at(3, 9))
+    meanwhile(lambda: act(world.mediator, case, Action.resolve, at(10, 7),
+                          agreement={"form": "oral", "terms": "拆除滴水檐"}))
+    result = sweep(at(10, 8))  # the settle time ran out: the sweep meant to escalate it
+    db.session.refresh(case)
+    assert result.escalated == 0
+    assert (case.status.value, case.level) == ("resolved", Level.village)
+    assert [event.action for event in case.events] == ["register", "accept", "resolve"]
+
+
+def test_a_case_acted_on_while_the_sweep_checks_it_is_checked_again(world, case, meanwhile):
+    meanwhile(lambda: act(world.mediator, case, Action.accept, at(4, 8)))
+    result = sweep(at(4, 8))
+    # judged before the acceptance, then read again within the same sweep: the acceptance's
+    # "look again" was not overwritten by the stale judgement
+    assert result.raised["accept_overdue"] == 1 and result.cleared["accept_overdue"] == 1
+    assert all_flags(case) == [("accept_overdue", "village", False)]
+    assert sweep(at(4, 8)).checked == 0
