@@ -137,6 +137,8 @@ _RISK_ODDS = (0.02, 0.01, 0.02, 0.03, 0.01, 0.002)
 _INCIDENT_RATES = {IncidentKind.petition: 0.03, IncidentKind.accident: 0.02,
                    IncidentKind.criminal: 0.008, IncidentKind.public_order: 0.01}
 _SCREENING_FILED = 0.93
+_DESCRIPTIONS = {category: f"{title}：双方因{title[:-2]}产生争议，申请调解。"
+                 for category, title in _TITLES.items()}
 
 
 @dataclass(frozen=True)
@@ -269,17 +271,22 @@ def _stamp_sqlite(instant: dt.datetime | None) -> str | None:
 class _Stamps(dict):
     """:func:`_stamp_sqlite` remembered: a case's instants recur (its arrival starts three
     clocks and the first event; a clock's end is an event's time), and so do the deadlines of
-    the clocks started on the same day."""
+    the clocks started on the same day. A hit is a plain dictionary lookup (``stamps[at]``,
+    no Python call); None stands for itself."""
+
+    def __init__(self):
+        super().__init__()
+        self[None] = None
+
+    def __missing__(self, instant: dt.datetime) -> str:
+        if len(self) > 200_000:
+            self.clear()
+            self[None] = None
+        text = self[instant] = instant.isoformat(" ", "microseconds")[:26]
+        return text
 
     def __call__(self, instant: dt.datetime | None) -> str | None:
-        if instant is None:
-            return None
-        text = self.get(instant)
-        if text is None:
-            if len(self) > 200_000:
-                self.clear()
-            text = self[instant] = instant.isoformat(" ", "microseconds")[:26]
-        return text
+        return self[instant]
 
 
 def _day_sqlite(day: dt.date) -> str:
@@ -377,7 +384,7 @@ def _free_code_base() -> int:
 # --- one case's life ---------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class SimDeadline:
     clock: Clock
     level: Level
@@ -392,7 +399,7 @@ class SimDeadline:
     stopped_at: dt.datetime | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class SimEvent:
     at: dt.datetime
     actor_id: int | None
@@ -402,7 +409,7 @@ class SimEvent:
     from_level: Level | None
     to_level: Level
     note: str = ""
-    data: dict = field(default_factory=dict)
+    data: str = "{}"  # the event's data as JSON text
 
 
 class Clocks:
@@ -422,6 +429,13 @@ class Clocks:
 
         self._working = working
         self._dates: dict[int, dt.date | None] = {}
+        # The specs the domain gives each level and scale (the policy is fixed for the run).
+        clock_policy = policy.clocks
+        self.intake = {(scale, level): intake_clocks(scale, level, clock_policy)
+                       for scale in Scale for level in Level}
+        self.arrival = {level: arrival_clocks(level, clock_policy) for level in Level}
+        self.follow_up = {level: follow_up_clock(level, clock_policy) for level in Level}
+        self.judicial = {level: judicial_clock(level) for level in Level}
 
     def local_date(self, at: dt.datetime) -> dt.date:
         """``at``'s local date, the zone looked up once per hour of UTC (unless the local date
@@ -446,19 +460,19 @@ class Clocks:
 class CaseLife:
     """A case played forward: its clocks, events and state, up to an instant."""
 
-    def __init__(self, clocks: Clocks, scale: Scale, level: Level, received_at: dt.datetime,
-                 actor_id: int):
+    def __init__(self, clocks: Clocks, texts: _JsonTexts, scale: Scale, level: Level,
+                 received_at: dt.datetime, actor_id: int):
         self.clocks = clocks
+        self.texts = texts
         self.scale = scale
         self.level = level
         self.status = CaseStatus.registered
         self.highest = level
-        self.deadlines: list[SimDeadline] = [
-            clocks.start(spec, received_at)
-            for spec in intake_clocks(scale, level, clocks.policy.clocks)
-        ]
+        start = clocks.start
+        self.deadlines: list[SimDeadline] = [start(spec, received_at)
+                                             for spec in clocks.intake[scale, level]]
         self.events = [SimEvent(received_at, actor_id, "register", None, self.status, None, level,
-                                data={"scale": scale.value})]
+                                data=texts[(("scale", scale.value),)])]
         self.arrivals = [(level, received_at)]
         self.agreement: tuple | None = None
         self.follow_up: tuple | None = None
@@ -477,9 +491,9 @@ class CaseLife:
                 d.met_at = at
 
     def act(self, at: dt.datetime, actor_id: int | None, action: str, to_status: CaseStatus,
-            note: str = "", data: dict | None = None) -> None:
+            note: str = "", data: str = "{}") -> None:
         self.events.append(SimEvent(at, actor_id, action, self.status, to_status, self.level,
-                                    self.level, note, data or {}))
+                                    self.level, note, data))
         self.status = to_status
 
     def accept(self, at: dt.datetime, actor_id: int) -> None:
@@ -491,17 +505,17 @@ class CaseLife:
         self.stop(self.running(Clock.accept, Clock.settle), at)
         self.level = up
         self.highest = up
-        for spec in arrival_clocks(up, self.clocks.policy.clocks):
+        for spec in self.clocks.arrival[up]:
             self.deadlines.append(self.clocks.start(spec, at))
         if up.rank >= self.scale.home_level.rank:
             self.stop(self.running(Clock.major_report), at)
         self.events.append(SimEvent(at, actor_id, "escalate", self.status, CaseStatus.registered,
-                                    before, up, note, {"to_unit_code": unit_code}))
+                                    before, up, note, self.texts[(("to_unit_code", unit_code),)]))
         self.status = CaseStatus.registered
         self.arrivals.append((up, at))
 
     def conclude(self, at: dt.datetime, actor_id: int, action: str, status: CaseStatus,
-                 data: dict) -> None:
+                 data: str) -> None:
         self.stop(self.running(), at)
         self.act(at, actor_id, action, status, data=data)
         self.concluded = (at, self.level, action)
@@ -522,16 +536,26 @@ class Generator:
     def __init__(self, shape: Shape, policy: Policy, calendar: WorkCalendar, tz: ZoneInfo,
                  dialect: str, places: list[Place], first_case_id: int):
         self.shape, self.policy, self.tz = shape, policy, tz
-        self.stamp = _Stamps() if dialect == "sqlite" else _as_is
+        # A bound dict lookup on SQLite: a remembered instant costs no Python call.
+        self.stamp = _Stamps().__getitem__ if dialect == "sqlite" else _as_is
         self.day = _day_sqlite if dialect == "sqlite" else _as_is
+        # Booleans as SQLite stores them (a bool is bound through the adapter lookup, an int
+        # directly); indexed by the bool itself.
+        self.bools = (0, 1) if dialect == "sqlite" else (False, True)
         self.places = places
+        self.units = {place.id: {Level.village: place.id, Level.township: place.township_id,
+                                 Level.county: place.county_id} for place in places}
+        self.actors = {place.id: {Level.village: place.mediator_id,
+                                  Level.township: place.township_officer_id,
+                                  Level.county: place.county_officer_id} for place in places}
         self.first_case_id = first_case_id
         self.rng = random.Random(shape.seed)
         self.clocks = Clocks(policy, calendar, tz)
         self.now = shape.now
         self.categories, self.category_cum = _weights(_CATEGORY_WEIGHTS)
         self.sources, self.source_cum = _weights(_SOURCE_WEIGHTS)
-        self.json_texts: dict[str, str] = {}
+        self.texts = _JsonTexts()
+        self.risk_texts: dict[tuple[Risk, ...], str] = {}
         self.township_code = {place.township_id: place.code[:9] + "000" for place in places}
         self.county_code = {place.county_id: place.county_code for place in places}
         # Cases arrive evenly over the 24 months, each at a random moment of its own slot, so
@@ -541,12 +565,11 @@ class Generator:
         self.start = self.now - self.span
         self.tau = max(shape.open_share * self.span.days, 0.01)
 
-    def json(self, value) -> str:
-        """The JSON text of a small value; the few distinct ones are made once."""
-        key = repr(value)
-        text = self.json_texts.get(key)
+    def risks_json(self, risks: list[Risk]) -> str:
+        key = tuple(risks)
+        text = self.risk_texts.get(key)
         if text is None:
-            text = self.json_texts[key] = json.dumps(value, ensure_ascii=False)
+            text = self.risk_texts[key] = _json([risk.value for risk in risks])
         return text
 
     def pick(self, items, cumulative) -> Any:
@@ -584,7 +607,7 @@ class Generator:
         return rows
 
     def case(self, case_id: int, place: Place, received_at: dt.datetime, rows: _Rows) -> None:
-        rng, now, stamp = self.rng, self.now, self.stamp
+        rng, now, stamp, value, bools = self.rng, self.now, self.stamp, _VALUE, self.bools
         category = self.pick(self.categories, self.category_cum)
         source = self.pick(self.sources, self.source_cum)
         people = _people(rng)
@@ -594,7 +617,7 @@ class Generator:
                                   risks=risks, policy=self.policy.scale)
         scale = assessment.scale
         level, registrar = self._registrar(scale, place)
-        life = CaseLife(self.clocks, scale, level, received_at, registrar)
+        life = CaseLife(self.clocks, self.texts, scale, level, received_at, registrar)
 
         age_days = (now - received_at).total_seconds() / 86400
         is_open = rng.random() < math.exp(-age_days / self.tau)
@@ -616,53 +639,54 @@ class Generator:
             check_at = None  # nothing left to watch, or clocks stopped until resumed
         else:
             check_at = next_check(life.facts(), now)
-        holder = {Level.village: place.id, Level.township: place.township_id,
-                  Level.county: place.county_id}[life.level]
+        units = self.units[place.id]
         concluded_at, concluded_level, concluded_action = life.concluded or (None, None, None)
         last_at = life.events[-1].at
+        received = stamp(received_at)
         rows.cases.append((
-            case_id, number, place.id, place.township_id, place.county_id, holder,
-            life.level, life.status, category, source,
-            _TITLES[category], f"{_TITLES[category]}：双方因{_TITLES[category][:-2]}产生争议，申请调解。",
-            stamp(received_at), people, amount * 100, self.json([r.value for r in risks]),
-            scale, self.json([[m.msgid, m.params] for m in assessment.reasons]),
-            False, scale.home_level.value, False, life.highest, stamp(concluded_at),
-            concluded_level, concluded_action,
-            Risk.violence in risks, Risk.group_incident in risks, stamp(check_at),
-            len(life.events), life.events[0].actor_id, stamp(received_at), stamp(last_at),
+            case_id, number, place.id, place.township_id, place.county_id, units[life.level],
+            value[life.level], value[life.status], value[category], value[source],
+            _TITLES[category], _DESCRIPTIONS[category],
+            received, people, amount * 100, self.risks_json(risks),
+            value[scale], _reasons_json(assessment.reasons),
+            bools[False], _HOME_LEVEL[scale], bools[False], value[life.highest],
+            stamp(concluded_at), value[concluded_level], concluded_action,
+            bools[Risk.violence in risks], bools[Risk.group_incident in risks], stamp(check_at),
+            len(life.events), life.events[0].actor_id, received, stamp(last_at),
         ))
-        for position, role in enumerate((PartyRole.applicant, PartyRole.respondent)):
+        address = f"{place.code[-3:]}组"
+        for position, role in enumerate(_PARTY_ROLES):
             rows.parties.append((case_id, position, _person(rng), role,
-                                 f"1{rng.randrange(30, 90)}{rng.randrange(10**8):08d}", f"{place.code[-3:]}组"))
+                                 f"1{rng.randrange(30, 90)}{rng.randrange(10**8):08d}", address))
+        events = rows.events
         for version, e in enumerate(life.events, 1):
-            rows.events.append((
+            events.append((
                 case_id, stamp(e.at), e.actor_id, e.action,
-                e.from_status, e.to_status,
-                e.from_level, e.to_level, e.note,
-                self.json(e.data), version,
+                value[e.from_status], value[e.to_status],
+                value[e.from_level], value[e.to_level], e.note,
+                e.data, version,
             ))
+        deadlines = rows.deadlines
         for d in life.deadlines:
-            rows.deadlines.append((
-                case_id, d.clock, d.level, stamp(d.started_at),
-                d.days, d.working, 0, stamp(d.due_at), stamp(d.warn_at), d.provisional,
-                stamp(d.met_at), stamp(d.breached_at), stamp(d.stopped_at),
+            deadlines.append((
+                case_id, value[d.clock], value[d.level], stamp(d.started_at),
+                d.days, bools[d.working], 0, stamp(d.due_at), stamp(d.warn_at),
+                bools[d.provisional], stamp(d.met_at), stamp(d.breached_at), stamp(d.stopped_at),
             ))
         for kind, level, raised, cleared in flags:
             rows.flags.append((
-                Flag.make_key(kind, level, case_id=case_id), kind, case_id,
-                place.id, place.township_id, place.county_id, level, None, stamp(raised),
+                Flag.make_key(kind, level, case_id=case_id), value[kind], case_id,
+                place.id, place.township_id, place.county_id, value[level], None, stamp(raised),
                 stamp(cleared),
             ))
         if life.agreement is not None:
             form, terms, amount_fen, level, at, mediator = life.agreement
-            unit = {Level.village: place.id, Level.township: place.township_id,
-                    Level.county: place.county_id}[level]
             rows.agreements.append((case_id, form, terms, amount_fen,
-                                    level, unit, mediator, stamp(at)))
+                                    value[level], units[level], mediator, stamp(at)))
         if life.follow_up is not None:
             at, actor, satisfied = life.follow_up
-            rows.follow_ups.append((case_id, stamp(at), actor, True,
-                                    satisfied, False, "当事人已履行协议。"))
+            rows.follow_ups.append((case_id, stamp(at), actor, bools[True],
+                                    bools[satisfied], bools[False], "当事人已履行协议。"))
 
     def _registrar(self, scale: Scale, place: Place) -> tuple[Level, int]:
         """Where the case is registered: mostly the village; a big case half the time at the
@@ -675,8 +699,7 @@ class Generator:
         return Level.village, place.mediator_id
 
     def _actor(self, place: Place, level: Level) -> int:
-        return {Level.village: place.mediator_id, Level.township: place.township_officer_id,
-                Level.county: place.county_officer_id}[level]
+        return self.actors[place.id][level]
 
     def _play(self, life: CaseLife, place: Place, end: dt.datetime, is_open: bool) -> None:
         """Live the case until ``end``: accept at each level, escalate by hand (a few) or when
@@ -692,9 +715,7 @@ class Generator:
             settle = life.running(Clock.settle, level=level)[0]
             escalate_at = None
             if level is not Level.county:
-                hand = {Level.village: {Scale.small: 0.04, Scale.big: 0.5, Scale.major: 1.0},
-                        Level.township: {Scale.small: 0.01, Scale.big: 0.04, Scale.major: 1.0}}
-                if rng.random() < hand[level][life.scale]:
+                if rng.random() < _BY_HAND[level][life.scale]:
                     quick = life.scale is Scale.major
                     lead = HOUR * (1 + rng.random() * 5) if quick else \
                         (settle.due_at - arrived) * (0.3 + rng.random() * 0.6)
@@ -714,7 +735,8 @@ class Generator:
             if life.status is CaseStatus.in_mediation and rng.random() < 0.02:
                 paused_at = max(life.events[-1].at, end - DAY * rng.random() * 3)
                 life.act(paused_at, self._actor(place, life.level), "pause", CaseStatus.paused,
-                         note="当事人外出务工，暂缓调解。", data={"paused_at": paused_at.isoformat()})
+                         note="当事人外出务工，暂缓调解。",
+                         data=_json({"paused_at": paused_at.isoformat()}))
             return
         if life.status is CaseStatus.registered:  # concluded before anyone accepted: accept first
             life.accept(max(life.events[-1].at, end - HOUR * 0.5), self._actor(place, life.level))
@@ -727,24 +749,25 @@ class Generator:
             form = AgreementForm.written if rng.random() < 0.6 else AgreementForm.oral
             amount_fen = int(rng.random() * 2_000_000) if rng.random() < 0.5 else 0
             life.conclude(end, actor, "resolve", CaseStatus.resolved,
-                          {"form": form.value, "amount_yuan": f"{amount_fen / 100:.2f}"})
+                          _json({"form": form.value, "amount_yuan": f"{amount_fen / 100:.2f}"}))
             life.agreement = (form.value, "双方自愿达成如下协议：……", amount_fen, life.level, end, actor)
-            life.deadlines.append(self.clocks.start(follow_up_clock(life.level, self.policy.clocks), end))
+            life.deadlines.append(self.clocks.start(self.clocks.follow_up[life.level], end))
             if form is AgreementForm.written:
-                life.deadlines.append(self.clocks.start(judicial_clock(life.level), end))
+                life.deadlines.append(self.clocks.start(self.clocks.judicial[life.level], end))
             visit = end + DAY * (2 + rng.random() * 12) if rng.random() < 0.97 else None
             if visit is not None and visit < self.now:
                 satisfied = rng.random() < 0.95
                 life.stop(life.running(Clock.follow_up), visit)
                 life.act(visit, actor, "follow_up", CaseStatus.closed, note="回访：协议已履行。",
-                         data={"performed": True, "satisfied": satisfied, "relapse_risk": False})
+                         data=self.texts[(("performed", True), ("satisfied", satisfied),
+                                          ("relapse_risk", False))])
                 life.follow_up = (visit, actor, satisfied)
         elif roll < 0.93:
             target = rng.choice(list(ReferralTarget))
-            life.conclude(end, actor, "refer", CaseStatus.referred, {"to": target.value})
+            life.conclude(end, actor, "refer", CaseStatus.referred, self.texts[(("to", target.value),)])
             life.events[-1].note = "依法引导当事人通过诉讼途径解决。"
         else:
-            life.conclude(end, actor, "withdraw", CaseStatus.withdrawn, {})
+            life.conclude(end, actor, "withdraw", CaseStatus.withdrawn, "{}")
             life.events[-1].note = "申请人撤回调解申请。"
 
     def _flags(self, life: CaseLife, now: dt.datetime) -> list[tuple[FlagKind, Level, dt.datetime, dt.datetime | None]]:
@@ -761,8 +784,9 @@ class Generator:
                     d.breached_at = d.due_at  # the sweep marks a running clock breached
                 flags.append((kind, d.level, d.due_at, d.stopped_at))
         for level, arrived in life.arrivals[1:]:
-            for kind, _ in case_flags(status=CaseStatus.in_mediation, scale=life.scale, level=level,
-                                      clocks=(), now=arrived):
+            # sorted: a set's order follows the process's string hashing
+            for kind, _ in sorted(case_flags(status=CaseStatus.in_mediation, scale=life.scale,
+                                             level=level, clocks=(), now=arrived)):
                 flags.append((kind, level, arrived, None))
         return flags
 
@@ -887,6 +911,35 @@ def _set_mark(writer: BulkWriter, name: str, value: str) -> None:
     cursor.execute(f"DELETE FROM marks WHERE name = {placeholder}", (name,))
     cursor.execute(f"INSERT INTO marks (name, value) VALUES ({placeholder}, {placeholder})", (name, value))
     cursor.close()
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+class _JsonTexts(dict):
+    """The JSON texts of the few distinct small objects, keyed by their items
+    (``texts[(("to", "court"),)]``), each made once."""
+
+    def __missing__(self, items: tuple[tuple[str, Any], ...]) -> str:
+        text = self[items] = _json(dict(items))
+        return text
+
+
+def _reasons_json(reasons) -> str:
+    """The scale's reasons as stored (most cases are small: no reasons)."""
+    return _json([[m.msgid, m.params] for m in reasons]) if reasons else "[]"
+
+
+# The stored text of every enum member the rows hold (enum members bound as parameters go
+# through the driver's adapter lookup; plain strings do not), and None for itself.
+_VALUE: dict = {None: None, **{member: member.value for enum in (
+    CaseStatus, Level, Scale, Category, Source, PartyRole, Clock, FlagKind) for member in enum}}
+_HOME_LEVEL = {scale: scale.home_level.value for scale in Scale}
+_PARTY_ROLES = (PartyRole.applicant.value, PartyRole.respondent.value)
+# How likely a level hands a case up by hand, by scale (before the village's time runs out).
+_BY_HAND = {Level.village: {Scale.small: 0.04, Scale.big: 0.5, Scale.major: 1.0},
+            Level.township: {Scale.small: 0.01, Scale.big: 0.04, Scale.major: 1.0}}
 
 
 def _weights(table: dict) -> tuple[list, list[float]]:
