@@ -229,12 +229,33 @@ class BulkWriter:
         self.raw.commit()
         return indexes
 
-    def rebuild(self, indexes) -> None:
+    def rebuild(self, indexes, *, fresh: bool = False) -> None:
+        """Build the indexes dropped by :meth:`without_indexes`. On SQLite, sorting happens
+        in memory, and for a database that held no cases before the load (``fresh``) the
+        rollback journal is kept in memory instead of the WAL for the build, so the index
+        pages are written once, straight into the file, instead of into the WAL and then
+        again by the checkpoint; the database is in WAL mode again afterwards. That needs
+        this connection to be the only one: if another holds the database open, the build
+        runs in WAL mode."""
         cursor = self.raw.cursor()
-        for index in indexes:
-            cursor.execute(str(CreateIndex(index).compile(dialect=db.engine.dialect)))
-        cursor.close()
-        self.raw.commit()
+        journal = None
+        if self.dialect == "sqlite":
+            cursor.execute("PRAGMA temp_store=MEMORY")
+            if fresh:
+                cursor.execute("PRAGMA busy_timeout=100")
+                try:
+                    (journal,) = cursor.execute("PRAGMA journal_mode=MEMORY").fetchone()
+                except sqlite3.OperationalError:  # another connection has it open
+                    journal = None
+                cursor.execute("PRAGMA busy_timeout=15000")
+        try:
+            for index in indexes:
+                cursor.execute(str(CreateIndex(index).compile(dialect=db.engine.dialect)))
+            self.raw.commit()
+        finally:
+            if journal is not None and journal != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
 
     @classmethod
     def connect(cls, url: str) -> BulkWriter:
@@ -1004,6 +1025,7 @@ def generate(shape: Shape, *, policy: Policy, calendar: WorkCalendar, tz: ZoneIn
         generator = Generator(shape, policy, calendar, tz, writer.dialect, places,
                               first_case_id=writer.next_id(Case))
         starts, totals = _numbering(generator)
+        fresh = generator.first_case_id == 1  # no cases before: see BulkWriter.rebuild
         indexes = writer.without_indexes(BULK_TABLES)
         try:
             url = db.engine.url.render_as_string(hide_password=False)
@@ -1018,7 +1040,10 @@ def generate(shape: Shape, *, policy: Policy, calendar: WorkCalendar, tz: ZoneIn
         finally:
             if progress:
                 progress("indexes")
-            writer.rebuild(indexes)
+            if fresh:  # the engine's idle connections would keep the database in WAL mode
+                db.session.remove()
+                db.engine.dispose()
+            writer.rebuild(indexes, fresh=fresh)
         writer.with_ids.add("cases")
         writer.finish()
     except BaseException:
