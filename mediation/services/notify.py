@@ -132,15 +132,14 @@ def notify(notices: list[Notice], notifier: Notifier, now: dt.datetime) -> None:
                User.role.in_(list(HANDLER.values())))
         .order_by(User.id)
     ).all()
-    by_unit: dict[int, list[Recipient]] = {}
+    people: dict[tuple[int, Role], list[Recipient]] = {}
     for row in rows:
-        by_unit.setdefault(row.unit_id, []).append(Recipient(*row))
+        people.setdefault((row.unit_id, row.role), []).append(Recipient(*row))
     batch = []
     for notice, handlers in zip(notices, wanted):
-        recipients = {u.id: u for u in by_unit.get(notice.unit_id, ()) if u.role is Role.mediator}
-        for unit_id, role in handlers:
-            recipients.update({u.id: u for u in by_unit.get(unit_id, ()) if u.role is role})
-        batch.append((notice, list(recipients.values())))
+        groups = [people.get(key, ()) for key in [(notice.unit_id, Role.mediator), *handlers]]
+        told = {user.id: user for group in groups for user in group}  # a village case's
+        batch.append((notice, list(told.values())))                  # handlers are its mediators
     notifier.notify(batch, now)
 
 

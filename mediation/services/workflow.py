@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo
 
@@ -162,10 +163,16 @@ def auto_escalate(case, parent, note: str, ctx: Context,
     state = state_of(case)
     if refusal(Action.escalate, state, None) is not None:
         return None
-    data = parse_action_input(Action.escalate, {"note": note})
+    data = _system_input(Action.escalate, note)
     before = (case.status, case.level)
     _arrive(case, parent, ctx, make)
     return _advance(case, Action.escalate, data, before, {"to_unit_code": parent.code}, ctx, None)
+
+
+@lru_cache(maxsize=16)
+def _system_input(action: Action, note: str) -> ActionInput:
+    """The system's own input to an action (always the same note), checked once."""
+    return parse_action_input(action, {"note": note})
 
 
 def _record_progress(case: Case, action: Action, was: CaseStatus, ctx: Context) -> None:
