@@ -230,24 +230,21 @@ class BulkWriter:
         return indexes
 
     def rebuild(self, indexes, *, fresh: bool = False) -> None:
-        """Build the indexes dropped by :meth:`without_indexes`. On SQLite, sorting happens
-        in memory, and for a database that held no cases before the load (``fresh``) the
-        rollback journal is kept in memory instead of the WAL for the build, so the index
-        pages are written once, straight into the file, instead of into the WAL and then
-        again by the checkpoint; the database is in WAL mode again afterwards. That needs
-        this connection to be the only one: if another holds the database open, the build
-        runs in WAL mode."""
+        """Build the indexes dropped by :meth:`without_indexes`. On SQLite, for a database
+        that held no cases before the load (``fresh``), the rollback journal is kept in memory
+        instead of the WAL for the build, so the index pages are written once, straight into
+        the file, instead of into the WAL and then again by the checkpoint; the database is in
+        WAL mode again afterwards. That needs this connection to be the only one: if another
+        holds the database open, the build runs in WAL mode."""
         cursor = self.raw.cursor()
         journal = None
-        if self.dialect == "sqlite":
-            cursor.execute("PRAGMA temp_store=MEMORY")
-            if fresh:
-                cursor.execute("PRAGMA busy_timeout=100")
-                try:
-                    (journal,) = cursor.execute("PRAGMA journal_mode=MEMORY").fetchone()
-                except sqlite3.OperationalError:  # another connection has it open
-                    journal = None
-                cursor.execute("PRAGMA busy_timeout=15000")
+        if self.dialect == "sqlite" and fresh:
+            cursor.execute("PRAGMA busy_timeout=100")
+            try:
+                (journal,) = cursor.execute("PRAGMA journal_mode=MEMORY").fetchone()
+            except sqlite3.OperationalError:  # another connection has it open
+                journal = None
+            cursor.execute("PRAGMA busy_timeout=15000")
         try:
             for index in indexes:
                 cursor.execute(str(CreateIndex(index).compile(dialect=db.engine.dialect)))

@@ -5,12 +5,12 @@ import json
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select, text
 
 from mediation.domain.enums import CaseStatus, Clock, Level
 from mediation.extensions import db
 from mediation.models import Case, CaseEvent, Deadline, Flag, Incident, Screening, Unit, User
-from mediation.synthetic import PASSWORD
+from mediation.synthetic import BULK_TABLES, PASSWORD
 
 NOW = "2026-11-27T04:00:00+00:00"
 OPEN = (CaseStatus.registered, CaseStatus.in_mediation, CaseStatus.paused)
@@ -47,6 +47,17 @@ def test_the_province_has_the_asked_shape(generated):
     assert open_cases == generated["open_cases"] and 6 <= open_cases <= 90  # about 5 %
     assert db.session.scalar(select(func.count()).select_from(Incident)) > 0
     assert db.session.scalar(select(func.count()).select_from(Screening)) > 24 * 45 * 0.8
+
+
+def test_the_database_is_left_whole_with_its_indexes(generated):
+    """The indexes dropped for the load are all back, and a SQLite database passes its
+    integrity check (a fresh database's indexes are built with the journal in memory)."""
+    inspector = inspect(db.engine)
+    for model in BULK_TABLES:
+        present = {index["name"] for index in inspector.get_indexes(model.__tablename__)}
+        assert {index.name for index in model.__table__.indexes} <= present, model.__tablename__
+    if db.engine.dialect.name == "sqlite":
+        assert db.session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
 
 
 def test_cases_are_consistent_with_the_rules(generated):
