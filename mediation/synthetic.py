@@ -931,8 +931,11 @@ def _set_mark(writer: BulkWriter, name: str, value: str) -> None:
     cursor.close()
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False)  # json.dumps(…, ensure_ascii=False) makes one per call
+
+
 def _json(value) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 class _JsonTexts(dict):
