@@ -303,9 +303,6 @@ class _Stamps(dict):
         text = self[instant] = instant.isoformat(" ", "microseconds")[:26]
         return text
 
-    def __call__(self, instant: dt.datetime | None) -> str | None:
-        return self[instant]
-
 
 def _day_sqlite(day: dt.date) -> str:
     return day.isoformat()
