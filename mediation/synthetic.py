@@ -268,7 +268,9 @@ class BulkWriter:
         return cls("sqlite", raw)
 
     def finish(self) -> None:
-        """Move PostgreSQL's id sequences past the ids given here."""
+        """Move PostgreSQL's id sequences past the ids given here, and give its planner the
+        statistics and visibility map of the rows just loaded (autovacuum would, but later:
+        until then it plans blind and index-only scans read the table)."""
         if self.dialect == "postgresql":
             cursor = self.raw.cursor()
             for name in sorted(self.with_ids):
@@ -277,6 +279,11 @@ class BulkWriter:
                     f"(SELECT COALESCE(MAX(id), 1) FROM {name}))"
                 )
             cursor.close()
+            self.raw.commit()
+            connection = getattr(self.raw, "dbapi_connection", self.raw)  # under the pool's proxy
+            connection.autocommit = True  # VACUUM runs outside a transaction
+            connection.execute("VACUUM ANALYZE")
+            connection.autocommit = False
         self.raw.commit()
         self.raw.close()
 
