@@ -1029,7 +1029,8 @@ def generate(shape: Shape, *, policy: Policy, calendar: WorkCalendar, tz: ZoneIn
         generator = Generator(shape, policy, calendar, tz, writer.dialect, places,
                               first_case_id=writer.next_id(Case))
         starts, totals = _numbering(generator)
-        fresh = generator.first_case_id == 1  # no cases before: see BulkWriter.rebuild
+        # no cases before: see BulkWriter.rebuild (SQLite only)
+        fresh = writer.dialect == "sqlite" and generator.first_case_id == 1
         indexes = writer.without_indexes(BULK_TABLES)
         try:
             url = db.engine.url.render_as_string(hide_password=False)
