@@ -6,12 +6,13 @@ import contextlib
 import fcntl
 import logging
 from pathlib import Path
+from typing import Any, Callable
 
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import event, select, text
+from sqlalchemy import JSON, Table, event, select, text
 from sqlalchemy.engine import Engine
 
 from .extensions import db, migrate
@@ -96,3 +97,54 @@ def prepare(app: Flask) -> None:
                 seed_demo(echo=lambda line: log.warning("%s", line))
                 db.session.commit()
             db.session.remove()
+
+
+def insert_rows(table: Table, rows: list[dict[str, Any]], *,
+                on_conflict: tuple[str, tuple[str, ...]] | None = None) -> None:
+    """INSERT ``rows`` (all with the same keys) into ``table`` in the session's transaction,
+    through the DB-API's ``executemany`` with each distinct value of a column converted for
+    the database once: a sweep's batch repeats the same instant and the same few enum values
+    thousands of times, and converting them row by row was most of what its writes cost.
+
+    Plain values only: a JSON column wants SQLAlchemy's own statements (PostgreSQL's driver
+    takes no bare dict). ``on_conflict=(unique column, columns)``: a row whose unique column is taken updates
+    those columns of the row there instead (SQLite and PostgreSQL say it alike)."""
+    if not rows:
+        return
+    connection = db.session.connection()
+    dialect = connection.dialect
+    names = list(rows[0])
+    columns = [table.c[name] for name in names]
+    if any(isinstance(column.type, JSON) for column in columns):
+        raise TypeError(f"insert_rows: a JSON column of {table.name}; use SQLAlchemy's insert")
+    converters = [_Converter(column.type.bind_processor(dialect)) for column in columns]
+    quote = dialect.identifier_preparer
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    statement = (f"INSERT INTO {quote.format_table(table)} "
+                 f"({', '.join(quote.format_column(column) for column in columns)}) "
+                 f"VALUES ({', '.join([mark] * len(columns))})")
+    if on_conflict is not None:
+        unique, updated = on_conflict
+        statement += (f" ON CONFLICT ({quote.quote(unique)}) DO UPDATE SET "
+                      + ", ".join(f"{quote.quote(name)} = excluded.{quote.quote(name)}" for name in updated))
+    values = [tuple(convert(row[name]) for name, convert in zip(names, converters)) for row in rows]
+    connection.exec_driver_sql(statement, values)
+
+
+class _Converter:
+    """A column's conversion of Python values for the database, remembered per value."""
+
+    def __init__(self, process: Callable[[Any], Any] | None):
+        self.process = process
+        self.seen: dict[Any, Any] = {}
+
+    def __call__(self, value: Any) -> Any:
+        if self.process is None or value is None:
+            return value
+        try:
+            return self.seen[value]
+        except KeyError:
+            converted = self.seen[value] = self.process(value)
+            return converted
+        except TypeError:  # unhashable (a JSON document): converted every time
+            return self.process(value)

@@ -15,11 +15,12 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Protocol
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from ..domain.enums import Level, Role
 from ..domain.flags import FlagKind
 from ..domain.workflow import HANDLER
+from ..database import insert_rows
 from ..extensions import db
 from ..models import Flag, Notification, User
 
@@ -68,8 +69,7 @@ class InboxChannel:
     def send(self, batch: Batch, now: dt.datetime) -> None:
         rows = [{"user_id": user.id, "flag_id": notice.flag_id, "created_at": now}
                 for notice, users in batch for user in users]
-        if rows:
-            db.session.execute(insert(Notification.__table__), rows)
+        insert_rows(Notification.__table__, rows)
 
 
 class LogChannel:

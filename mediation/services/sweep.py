@@ -27,6 +27,7 @@ from ..domain.i18n import N_
 from ..domain.incidents import last_screening_due, screening_months_to_check
 from ..domain.policy import Policy
 from ..domain.scorecard import Month
+from ..database import insert_rows
 from ..extensions import db
 from ..models import Case, CaseEvent, Deadline, Flag, Lease, Mark, Screening, Unit
 from .notify import Notice, Notifier, notify, notify_flags
@@ -143,12 +144,14 @@ class _Clock:
 
 @dataclass(slots=True, eq=False)
 class _Flag:
+    """An open flag of a case, or one raised here (its id then comes with the write). Cleared
+    flags are not read: raising one again reopens its record, by its key."""
+
     kind: FlagKind
     level: Level
     cleared_at: dt.datetime | None = None
-    raised_at: dt.datetime | None = None  # only when raised (again) here
+    raised_at: dt.datetime | None = None  # only when raised here
     id: int | None = None
-    is_cleared_here: bool = False
 
     @property
     def is_open(self) -> bool:
@@ -238,11 +241,12 @@ class _Batch:
                 _Clock(clock, level, due_at, warn_at, breached_at, id=clock_id,
                        read_breached=breached_at)
             )
-        for case_id, flag_id, kind, level, cleared_at in db.session.execute(
-            select(_flags.c.case_id, _flags.c.id, _flags.c.kind, _flags.c.level, _flags.c.cleared_at)
-            .where(_flags.c.case_id.in_(ids)).order_by(_flags.c.id)
+        for case_id, flag_id, kind, level in db.session.execute(
+            select(_flags.c.case_id, _flags.c.id, _flags.c.kind, _flags.c.level)
+            .where(_flags.c.case_id.in_(ids), _flags.c.cleared_at.is_(None))
+            .order_by(_flags.c.id)
         ):
-            cases[case_id].flags.append(_Flag(kind, level, cleared_at, id=flag_id))
+            cases[case_id].flags.append(_Flag(kind, level, id=flag_id))
         return cls(list(cases.values()))
 
     # .. the rules ..
@@ -270,20 +274,15 @@ class _Batch:
                 deadline.breached_at = deadline.due_at
         desired = case_flags(status=case.status, scale=case.scale, level=case.level,
                              clocks=case.clock_facts(), now=now)
-        existing = {(flag.kind, flag.level): flag for flag in case.flags}
+        open_flags = {(flag.kind, flag.level): flag for flag in case.flags if flag.is_open}
         for kind, level in sorted(desired):
-            flag = existing.get((kind, level))
-            if flag is not None and flag.is_open:
-                continue
-            if flag is None:
+            if (kind, level) not in open_flags:
                 flag = _Flag(kind, level, raised_at=now)
                 case.flags.append(flag)
-            else:  # the same finding again (e.g. handed back down): the record reopens
-                flag.cleared_at, flag.raised_at = None, now
-            self.raised.append((case, flag))
-        for (kind, level), flag in existing.items():
-            if flag.is_open and kind in CASE_KINDS and kind not in NEVER_CLEARED and (kind, level) not in desired:
-                flag.cleared_at, flag.is_cleared_here = now, True
+                self.raised.append((case, flag))
+        for (kind, level), flag in open_flags.items():
+            if kind in CASE_KINDS and kind not in NEVER_CLEARED and (kind, level) not in desired:
+                flag.cleared_at = now
                 self.cleared[kind.value] += 1
 
     # .. the writes ..
@@ -338,35 +337,30 @@ class _Batch:
                 db.session.execute(update(_deadlines).where(_deadlines.c.id.in_(chunk)).values(values))
         started = [{"case_id": c.id, **{name: getattr(d, name) for name in _CLOCK_COLUMNS}}
                    for c in escalated for d in c.deadlines if d.id is None]
-        if started:
-            db.session.execute(insert(_deadlines), started)
+        insert_rows(_deadlines, started)
 
     def _write_flags(self, now: dt.datetime) -> None:
-        """New flags (their ids are needed for the notices), flags raised again, and flags
-        cleared; a flag can be raised and cleared in the same sweep (a village's settle
-        breach, then the escalation it caused)."""
-        reopened = [f.id for c in self.cases for f in c.flags if f.id is not None and f.raised_at]
-        cleared = [f.id for c in self.cases for f in c.flags if f.id is not None and f.is_cleared_here]
-        new = [(case, flag) for case in self.cases for flag in case.flags if flag.id is None]
-        if new:
-            rows = [{"key": Flag.make_key(flag.kind, flag.level, case_id=case.id),
-                     "kind": flag.kind, "case_id": case.id, "unit_id": case.village_id,
-                     "township_id": case.township_id, "county_id": case.county_id,
-                     "level": flag.level, "raised_at": flag.raised_at,
-                     "cleared_at": flag.cleared_at}
-                    for case, flag in new]
-            # Batched inserts return their rows in no promised order: matched up by key.
-            ids = dict(db.session.execute(insert(_flags).returning(_flags.c.key, _flags.c.id), rows).all())
-            for (_, flag), row in zip(new, rows):
-                flag.id = ids[row["key"]]
-        for ids, values in ((reopened, {"raised_at": now, "cleared_at": None}),
-                            (cleared, {"cleared_at": now})):
-            for chunk in _chunks(ids):
-                db.session.execute(update(_flags).where(_flags.c.id.in_(chunk)).values(values))
+        """Flags raised (a new record, or the case's earlier record of the same finding
+        reopened: e.g. handed back down) and open flags cleared. A flag can be raised and
+        cleared in the same sweep (a village's settle breach, then the escalation it caused).
+        The raised flags' ids are read back by their keys, for the notices."""
+        cleared = [flag.id for case in self.cases for flag in case.flags
+                   if flag.id is not None and flag.cleared_at is not None]
+        for chunk in _chunks(cleared):
+            db.session.execute(update(_flags).where(_flags.c.id.in_(chunk)).values(cleared_at=now))
+        rows = [{"key": Flag.make_key(flag.kind, flag.level, case_id=case.id),
+                 "kind": flag.kind, "case_id": case.id, "unit_id": case.village_id,
+                 "township_id": case.township_id, "county_id": case.county_id,
+                 "level": flag.level, "raised_at": flag.raised_at, "cleared_at": flag.cleared_at}
+                for case, flag in self.raised]
+        insert_rows(_flags, rows, on_conflict=("key", ("raised_at", "cleared_at")))
+        keys = [row["key"] for row in rows]
+        ids = dict(kv for chunk in _chunks(keys) for kv in db.session.execute(
+            select(_flags.c.key, _flags.c.id).where(_flags.c.key.in_(chunk))))
         self.notices = [
-            Notice(flag.id, flag.kind, flag.level, case.village_id, case.township_id,
+            Notice(ids[key], flag.kind, flag.level, case.village_id, case.township_id,
                    case.county_id, case.id, case.holder_id, case.level)
-            for case, flag in self.raised
+            for (case, flag), key in zip(self.raised, keys)
         ]
 
     def count(self, result: SweepResult) -> None:

@@ -91,6 +91,22 @@ def test_settle_warning_then_breach_escalates_the_village_case(world, case):
     assert ("settle_breached", "village", False) in all_flags(case)
 
 
+def test_a_finding_made_again_reopens_its_record(world, case):
+    act(world.mediator, case, Action.accept, at(2, 10))
+    sweep(at(7, 8))  # the village's settle warning
+    sweep(at(10, 8))  # breached and escalated: the village's warning is cleared
+    db.session.refresh(case)
+    act(world.township_officer, case, Action.assign_down, at(10, 9),
+        note="请村里再调解", to_unit_code=case.village.code)
+    act(world.mediator, case, Action.accept, at(10, 10))
+    result = sweep(at(17, 8))  # the village's new settle clock: 4 of 5 working days used
+    assert result.raised["settle_warning"] == 1
+    db.session.expire_all()
+    records = db.session.scalars(select(Flag).where(
+        Flag.case_id == case.id, Flag.kind == "settle_warning", Flag.level == Level.village)).all()
+    assert [(flag.raised_at, flag.cleared_at) for flag in records] == [(at(17, 8), None)]
+
+
 def test_auto_escalation_follows_the_policy(world, case):
     policy = parse_policy({"clocks": {"auto_escalate_village_breach": False}})
     result = sweep(at(10, 8), policy=policy)
