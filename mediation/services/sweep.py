@@ -37,6 +37,7 @@ LEASE_NAME = "sweep"
 SCREENING_MARK = "screening_checked"  # the last month checked for missing screening reports
 LEASE_SECONDS = 300
 ADVISORY_KEY = 4242002
+MAX_REREADS = 5  # batches read again in one sweep because users changed their cases meanwhile
 AUTO_ESCALATE_NOTE = N_("Escalated automatically: the village's settle time was exceeded.")
 
 
@@ -84,7 +85,7 @@ def run_sweep(
     result = SweepResult()
     try:
         ctx = Context.build(now, policy, tz)
-        batches = 0
+        batches = rereads = 0
         while max_batches is None or batches < max_batches:
             if not _advisory_lock():
                 break  # another machine's sweep is in this very moment (PostgreSQL only)
@@ -95,6 +96,9 @@ def run_sweep(
             batch.check(ctx)
             if not batch.write(now):
                 db.session.rollback()  # a user acted on a case being escalated: read it again
+                rereads += 1
+                if rereads > MAX_REREADS:
+                    break  # cases changing under every read: the next sweep carries on
                 continue
             notify(batch.notices, notifier, now)
             renew_lease(holder, commit=False)

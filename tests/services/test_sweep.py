@@ -4,7 +4,7 @@ notifications, and a sweep cut short then resumed."""
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from mediation.domain.enums import Action, Level
 from mediation.domain.policy import Policy, parse_policy
@@ -234,3 +234,23 @@ def test_a_case_acted_on_while_the_sweep_checks_it_is_checked_again(world, case,
     assert result.raised["accept_overdue"] == 1 and result.cleared["accept_overdue"] == 1
     assert all_flags(case) == [("accept_overdue", "village", False)]
     assert sweep(at(4, 8)).checked == 0
+
+
+def test_a_sweep_that_keeps_meeting_changes_stops(world, case, monkeypatch):
+    from mediation.services import sweep as module
+
+    check = module._Batch.check
+    reads = []
+
+    def check_then_change(batch, ctx):  # someone changes the case after every read
+        check(batch, ctx)
+        reads.append(1)
+        db.session.execute(update(Case).where(Case.id == case.id).values(version=Case.version + 1))
+        db.session.commit()
+
+    monkeypatch.setattr(module._Batch, "check", check_then_change)
+    act(world.mediator, case, Action.accept, at(3, 9))
+    result = sweep(at(10, 8))  # the settle time ran out: it would escalate the case
+    assert result.escalated == 0 and len(reads) == module.MAX_REREADS + 1
+    db.session.refresh(case)
+    assert case.level is Level.village and case.next_check_at is not None
