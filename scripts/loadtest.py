@@ -580,8 +580,13 @@ def parse_args(argv=None):
     parser.add_argument("--detail-only", action="store_true", help="only the HTML case page")
     parser.add_argument("--intake-only", action="store_true", help="only intakes")
     parser.add_argument("--workers", type=int, default=2, help="--serve: gunicorn workers (2)")
-    parser.add_argument("--threads", type=int, default=4,
-                        help="--serve: gthread threads per worker, keep-alive (4; 1 = sync workers)")
+    # Sync workers, as the README runs gunicorn: each answers one request at a time and closes
+    # the connection, so every request goes to whichever worker is free. With keep-alive
+    # (gthread) a long-lived connection stays with the worker that accepted it, and a few such
+    # connections left one worker doing most of the work (128 case pages/s against 300).
+    parser.add_argument("--threads", type=int, default=1,
+                        help="--serve: threads per worker (1: sync workers, as the README runs "
+                             "gunicorn; more: gthread with keep-alive)")
     parser.add_argument("--port", type=int, help="--serve: port (a free one)")
     parser.add_argument("--json", action="store_true", help="print one JSON summary")
     args = parser.parse_args(argv)

@@ -37,7 +37,7 @@ def test_a_short_run_reports_no_errors_and_every_intake_present(
 
     done = run_script(
         "--serve", str(tmp_path / "served"), "--duration", "2", "--concurrency", "3",
-        "--threads", "2", "--json", database_url=database_url,
+        "--json", database_url=database_url,  # sync workers: the default
     )
 
     assert done.returncode == 0, done.stdout + done.stderr
