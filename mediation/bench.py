@@ -30,8 +30,8 @@ from typing import Any, Callable, Iterator
 
 from flask import Flask
 from sqlalchemy import event, func, select, text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import configure_mappers
 
 from .domain.enums import Category, Level, Role
