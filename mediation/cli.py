@@ -230,6 +230,7 @@ def sweep(now_text: str | None, as_json: bool) -> None:
             raise click.ClickException(f"--now: not an ISO 8601 instant: {now_text}") from None
         if now.tzinfo is None:
             raise click.ClickException("--now: give the offset too, e.g. 2026-11-26T09:00+08:00")
+    jobs.settle_after_start()
     result = jobs.sweep(current_app._get_current_object(), now.astimezone(dt.timezone.utc))
     if result is None:
         raise click.ClickException("another sweep is running (or the sweep failed; see the log)")
@@ -252,6 +253,7 @@ def scheduler() -> None:
     freeze_day = app.extensions["mediation"]["policy"].scorecard.freeze_day
     click.echo(f"Scheduler started: sweep every {app.config['SWEEP_INTERVAL_MINUTES']} min; the "
                f"previous month frozen on day {freeze_day} at 01:00. Ctrl+C stops it.")
+    jobs.settle_after_start()
     try:
         jobs.build_scheduler(app).start()
     except (KeyboardInterrupt, SystemExit):

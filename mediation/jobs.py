@@ -9,6 +9,7 @@ reloader child or a gunicorn worker.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 import os
 
@@ -20,6 +21,15 @@ from .services.notify import Notifier
 from .services.sweep import SweepBusy, SweepResult, run_sweep
 
 log = logging.getLogger("mediation.jobs")
+
+
+def settle_after_start() -> None:
+    """Hand everything alive once a job process has started (modules, the app, the ORM's
+    mappers) to the garbage collector's permanent generation, so that its collections scan
+    only what the jobs create: re-scanning the app on every full collection cost a day's
+    backlog sweep a sixth of its time. Called by the scheduler and sweep commands."""
+    gc.collect()
+    gc.freeze()
 
 
 def sweep(app: Flask, now: dt.datetime | None = None) -> SweepResult | None:
