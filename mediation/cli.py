@@ -382,9 +382,25 @@ def backup(file: Path, force: bool, as_json: bool) -> None:
         result = backup_database(db.engine, file, overwrite=force)
     except BackupError as error:
         raise click.ClickException(f"backup: {error}") from None
-    _emit(as_json, {**result.as_dict(), "cases": cases},
+    key = _id_number_key_source()
+    _emit(as_json, {**result.as_dict(), "cases": cases, "id_number_key": key},
           f"Backed up the {result.backend} database to {result.path} "
-          f"({result.bytes} bytes, {cases} cases, {result.seconds:.1f} s).")
+          f"({result.bytes} bytes, {cases} cases, {result.seconds:.1f} s).\n"
+          f"Parties' ID numbers are in it encrypted: keep the key ({key}) with the backup but "
+          "stored apart from it; without the key they cannot be read.")
+
+
+def _id_number_key_source() -> str:
+    """Where the running app's ID-number key comes from: its instance file, or the setting."""
+    from flask import current_app
+
+    path = Path(current_app.instance_path) / "id_key"
+    try:
+        if path.read_text().strip() == str(current_app.config["ID_NUMBER_KEY"]):
+            return str(path)
+    except OSError:
+        pass
+    return "the ID_NUMBER_KEY setting"
 
 
 @click.command("restore")

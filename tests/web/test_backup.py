@@ -106,13 +106,17 @@ def drop_postgres(database_url: str, restored: str) -> None:
     admin.dispose()
 
 
-def test_the_summary_names_file_size_and_cases(runner, some_cases, is_postgres, tmp_path):
+def test_the_summary_names_file_size_and_cases(app, runner, some_cases, is_postgres, tmp_path):
     if is_postgres and shutil.which("pg_dump") is None:
         pytest.skip("pg_dump is not installed (apt-get install postgresql-client)")
     target = tmp_path / "nightly.db"
     result = run_backup(runner, target)
     assert result.exit_code == 0, result.output
     assert str(target) in result.output and "3 cases" in result.output
+    # the key that reads its ID numbers is not in it: the summary says where the key is
+    key = app.config["ID_NUMBER_KEY"]
+    where = "ID_NUMBER_KEY" if not (Path(app.instance_path) / "id_key").exists() else "id_key"
+    assert "ID numbers" in result.output and where in result.output and key not in result.output
 
 
 def test_an_existing_file_is_kept_unless_forced(runner, some_cases, is_postgres, tmp_path):
