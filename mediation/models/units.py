@@ -36,9 +36,8 @@ class Unit(db.Model):
     @property
     def full_name(self) -> str:
         """白壁镇西裴村: the unit's name after its township's (not the county's)."""
-        if self.kind is Level.village and self.parent is not None:
-            return f"{self.parent.name}{self.name}"
-        return self.name
+        parent = self.parent.name if self.kind is Level.village and self.parent is not None else None
+        return village_full_name(self.name, parent)
 
     def place_under(self, parent: Unit | None) -> None:
         """Attach to ``parent`` and derive the ancestor columns."""
@@ -51,3 +50,9 @@ class Unit(db.Model):
         else:
             self.township_id = parent.id if parent else None
             self.county_id = parent.county_id if parent else None
+
+
+def village_full_name(name: str, township_name: str | None) -> str:
+    """A village's name after its township's (白壁镇 + 西裴村), for :attr:`Unit.full_name` and
+    for lists that read names without loading units."""
+    return f"{township_name or ''}{name}"

@@ -15,6 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from ..domain.enums import Level, Role
 from ..extensions import db
 from ..models import Case, Flag, Incident, Notification, Screening, Unit, User
+from ..models.units import village_full_name
 
 
 def _subtree(user: User, *, unit_id, township_id, county_id, village_id) -> ColumnElement[bool]:
@@ -156,7 +157,7 @@ def village_choices(user: User) -> list[VillageChoice]:
         .where(unit_scope(user), Unit.kind == Level.village)
         .order_by(Unit.township_id, Unit.code)
     )
-    return [VillageChoice(code, f"{parent or ''}{name}") for code, name, parent in rows]
+    return [VillageChoice(code, village_full_name(name, parent)) for code, name, parent in rows]
 
 
 def can_register_case(user: User) -> bool:
