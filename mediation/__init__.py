@@ -17,8 +17,8 @@ def create_app(
     test_config: Mapping[str, Any] | None = None, instance_path: str | None = None
 ) -> Flask:
     """Build the app: configuration, database, auth, languages, blueprints, commands."""
-    instance_path = instance_path or os.environ.get("MEDIATION_INSTANCE") or str(
-        PROJECT_ROOT / "instance"
+    instance_path = (
+        instance_path or os.environ.get("MEDIATION_INSTANCE") or str(PROJECT_ROOT / "instance")
     )
     app = Flask(
         __name__,

@@ -38,8 +38,12 @@ class BackupResult:
     seconds: float
 
     def as_dict(self) -> dict:
-        return {"file": str(self.path), "backend": self.backend, "bytes": self.bytes,
-                "seconds": round(self.seconds, 3)}
+        return {
+            "file": str(self.path),
+            "backend": self.backend,
+            "bytes": self.bytes,
+            "seconds": round(self.seconds, 3),
+        }
 
 
 def backup_database(engine: Engine, target: Path, *, overwrite: bool = False) -> BackupResult:
@@ -184,15 +188,30 @@ def _pg_restore(url: URL, source: Path) -> None:
             "apt-get install postgresql-client); nothing was restored."
         )
     command, env = pg_dump_command(url, source)
-    connection = [arg for arg in command if arg.startswith(("--host=", "--port=", "--username=", "--dbname="))]
-    listed = subprocess.run(["pg_restore", "--list", str(source)], env=env, capture_output=True, text=True)
+    connection = [
+        arg for arg in command if arg.startswith(("--host=", "--port=", "--username=", "--dbname="))
+    ]
+    listed = subprocess.run(
+        ["pg_restore", "--list", str(source)], env=env, capture_output=True, text=True
+    )
     if listed.returncode != 0 or "alembic_version" not in listed.stdout:
         raise BackupError(f"{source} is not a pg_dump backup of this application.")
     # One transaction: on any error the database is left as it was.
     finished = subprocess.run(
-        ["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
-         "--exit-on-error", "--no-password", *connection, str(source)],
-        env=env, capture_output=True, text=True,
+        [
+            "pg_restore",
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--single-transaction",
+            "--exit-on-error",
+            "--no-password",
+            *connection,
+            str(source),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
     )
     if finished.returncode != 0:
         raise BackupError(f"pg_restore failed: {finished.stderr.strip() or finished.returncode}")

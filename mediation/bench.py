@@ -42,11 +42,23 @@ from .synthetic import GEN_MARK, PASSWORD
 
 # Targets of the performance issue, in ms and MB, at 1,000,000 cases on SQLite (PostgreSQL: 2x).
 TARGETS_MS = {
-    "sweep_full": 1500, "sweep_interval": 1500, "sweep_idle": 100, "scorecard_county": 2000, "scorecard_township": 100,
-    "list_page_1": 30, "list_page_500": 30, "case_detail": 30,
+    "sweep_full": 1500,
+    "sweep_interval": 1500,
+    "sweep_idle": 100,
+    "scorecard_county": 2000,
+    "scorecard_township": 100,
+    "list_page_1": 30,
+    "list_page_500": 30,
+    "case_detail": 30,
 }
 PEAK_TARGET_MB = 300
-PEAK_CHECKED = ("sweep_full", "sweep_interval", "sweep_idle", "scorecard_county", "scorecard_township")
+PEAK_CHECKED = (
+    "sweep_full",
+    "sweep_interval",
+    "sweep_idle",
+    "scorecard_county",
+    "scorecard_township",
+)
 LIST_FILTER = {"category": Category.neighbor.value}
 
 
@@ -146,6 +158,7 @@ def _sql_ms(statement: str, params: dict, runs: int) -> float:
     def once(_index: int) -> None:
         db.session.execute(text(statement), params).all()
         db.session.rollback()
+
     return statistics.median(_timed(runs, once))
 
 
@@ -203,8 +216,9 @@ def _sweep(at: dt.datetime) -> dict:
     from .services.sweep import run_sweep
 
     notifier = Notifier.from_config(current_app.config["NOTIFY_CHANNELS"])
-    return run_sweep(at, policy=runtime.policy(), tz=runtime.tz(), notifier=notifier,
-                     holder="bench").as_dict()
+    return run_sweep(
+        at, policy=runtime.policy(), tz=runtime.tz(), notifier=notifier, holder="bench"
+    ).as_dict()
 
 
 def _signed_in(app: Flask, username: str):
@@ -237,47 +251,71 @@ def find_setting(due: int | None) -> Setting:
 
     mark = db.session.get(Mark, GEN_MARK)
     if mark is None:
-        raise BenchError("this database holds no generated data: run `flask --app app gen-data` first")
+        raise BenchError(
+            "this database holds no generated data: run `flask --app app gen-data` first"
+        )
     now = dt.datetime.fromisoformat(mark.value)
     officer = db.session.scalar(
-        select(User).join(Unit, User.unit_id == Unit.id)
+        select(User)
+        .join(Unit, User.unit_id == Unit.id)
         .where(User.role == Role.county_officer, User.username.like("c49%"))
-        .order_by(User.id).limit(1)
+        .order_by(User.id)
+        .limit(1)
     )
     if officer is None:
         raise BenchError("no generated county officer found")
     county_id = officer.unit_id
     township_id = db.session.scalar(
-        select(Unit.id).where(Unit.kind == Level.township, Unit.county_id == county_id).order_by(Unit.code).limit(1)
+        select(Unit.id)
+        .where(Unit.kind == Level.township, Unit.county_id == county_id)
+        .order_by(Unit.code)
+        .limit(1)
     )
     first_check = db.session.scalar(select(func.min(Case.next_check_at)))
     if due is None:
         sweep_at = now + dt.timedelta(days=1)
     else:
         nth = db.session.scalar(
-            select(Case.next_check_at).where(Case.next_check_at.is_not(None))
-            .order_by(Case.next_check_at).offset(max(due - 1, 0)).limit(1)
+            select(Case.next_check_at)
+            .where(Case.next_check_at.is_not(None))
+            .order_by(Case.next_check_at)
+            .offset(max(due - 1, 0))
+            .limit(1)
         )
         sweep_at = nth or now
-    due_count = db.session.scalar(select(func.count()).select_from(Case).where(Case.next_check_at <= sweep_at))
+    due_count = db.session.scalar(
+        select(func.count()).select_from(Case).where(Case.next_check_at <= sweep_at)
+    )
     idle_at = (first_check - dt.timedelta(seconds=1)) if first_check else now
     # Cases to open: spread over the county's register.
-    total = db.session.scalar(select(func.count()).select_from(Case).where(Case.county_id == county_id))
+    total = db.session.scalar(
+        select(func.count()).select_from(Case).where(Case.county_id == county_id)
+    )
     step = max(total // 25, 1)
     case_ids = db.session.scalars(
-        select(Case.id).where(Case.county_id == county_id).order_by(Case.id)
-        .offset(step // 2).limit(25 * step)
+        select(Case.id)
+        .where(Case.county_id == county_id)
+        .order_by(Case.id)
+        .offset(step // 2)
+        .limit(25 * step)
     ).all()[::step]
     setting = Setting(
         dialect=db.engine.dialect.name,
         url=db.engine.url.render_as_string(hide_password=False),
-        now=now, sweep_at=sweep_at, due=due_count, idle_at=idle_at,
+        now=now,
+        sweep_at=sweep_at,
+        due=due_count,
+        idle_at=idle_at,
         interval_at=now + dt.timedelta(minutes=current_app.config["SWEEP_INTERVAL_MINUTES"]),
-        county_id=county_id, township_id=township_id, officer=officer.username,
+        county_id=county_id,
+        township_id=township_id,
+        officer=officer.username,
         month=Month.of(now, runtime.tz()).previous(),  # the last whole month, local time
         case_ids=list(case_ids),
         cases=db.session.scalar(select(func.count()).select_from(Case)),
-        villages=db.session.scalar(select(func.count()).select_from(Unit).where(Unit.kind == Level.village)),
+        villages=db.session.scalar(
+            select(func.count()).select_from(Unit).where(Unit.kind == Level.village)
+        ),
     )
     db.session.rollback()
     return setting
@@ -288,16 +326,22 @@ class Bench:
         self.app, self.s, self.runs, self.explain = app, setting, runs, explain
         self.factor = 2.0 if setting.dialect == "postgresql" else 1.0
 
-    def figure(self, name: str, result: dict, *, baseline: float | None = None, note: str = "") -> Figure:
+    def figure(
+        self, name: str, result: dict, *, baseline: float | None = None, note: str = ""
+    ) -> Figure:
         median = statistics.median(result["times"])
         target = TARGETS_MS.get(name)
         figure = Figure(
-            name=name, runs=len(result["times"]), median_ms=round(median, 2),
+            name=name,
+            runs=len(result["times"]),
+            median_ms=round(median, 2),
             peak_mb=round(result["peak_mb"], 1),
             baseline_ms=round(baseline, 3) if baseline is not None else None,
             ratio=round(median / baseline, 1) if baseline else None,
             target_ms=target * self.factor if target else None,
-            note=note or result.get("note", ""), plans=result.get("plans", []), factor=self.factor,
+            note=note or result.get("note", ""),
+            plans=result.get("plans", []),
+            factor=self.factor,
         )
         return figure
 
@@ -307,10 +351,14 @@ class Bench:
             ("sweep_interval", lambda: self.sweep_on_copies("sweep_interval", self.s.interval_at)),
             ("sweep_full", lambda: self.sweep_on_copies("sweep_full", self.s.sweep_at)),
             ("scorecard_county", lambda: self.scorecard("scorecard_county", self.s.county_id)),
-            ("scorecard_township", lambda: self.scorecard("scorecard_township", self.s.township_id)),
+            (
+                "scorecard_township",
+                lambda: self.scorecard("scorecard_township", self.s.township_id),
+            ),
             ("list_page_1", lambda: self.list_page("list_page_1", 1)),
             ("list_page_500", lambda: self.list_page("list_page_500", 500)),
-            ("case_detail", self.detail), ("api_intake", self.intake),
+            ("case_detail", self.detail),
+            ("api_intake", self.intake),
         ]
         return [run() for name, run in scenarios if not only or name in only]
 
@@ -325,13 +373,20 @@ class Bench:
             times = _timed(self.runs, lambda i: _sweep(s.idle_at))
             with _recording(plans):
                 _sweep(s.idle_at)
-            baseline = _sql_ms("SELECT id FROM cases WHERE next_check_at <= :t",
-                               {"t": _param(s, s.idle_at)}, self.runs)
+            baseline = _sql_ms(
+                "SELECT id FROM cases WHERE next_check_at <= :t",
+                {"t": _param(s, s.idle_at)},
+                self.runs,
+            )
             return {"times": times, "baseline": baseline, "plans": plans or []}
 
         result = _in_child(self.app, work)
-        return self.figure("sweep_idle", result, baseline=result["baseline"],
-                           note=f"at {s.idle_at.isoformat(timespec='seconds')}: nothing due")
+        return self.figure(
+            "sweep_idle",
+            result,
+            baseline=result["baseline"],
+            note=f"at {s.idle_at.isoformat(timespec='seconds')}: nothing due",
+        )
 
     def sweep_on_copies(self, name: str, at: dt.datetime) -> Figure:
         """The sweep at ``at``, each run on a fresh copy of the database."""
@@ -339,6 +394,7 @@ class Bench:
         times, peaks, plans, checked = [], [], [], None
         for index in range(self.runs):
             with _database_copy(self.app, s) as app:
+
                 def work() -> dict:
                     recorded = [] if self.explain and index == 0 else None
                     _as_the_scheduler()
@@ -346,7 +402,12 @@ class Bench:
                         started = time.perf_counter()
                         result = _sweep(at)
                         elapsed = (time.perf_counter() - started) * 1000
-                    return {"times": [elapsed], "checked": result["checked"], "plans": recorded or []}
+                    return {
+                        "times": [elapsed],
+                        "checked": result["checked"],
+                        "plans": recorded or [],
+                    }
+
                 result = _in_child(app, work)
             times += result["times"]
             peaks.append(result["peak_mb"])
@@ -354,13 +415,22 @@ class Bench:
             checked = result["checked"]
 
         def baseline_work() -> dict:
-            return {"times": [0.0], "baseline": _sql_ms(
-                "SELECT * FROM cases c JOIN deadlines d ON d.case_id = c.id WHERE c.next_check_at <= :t",
-                {"t": _param(s, at)}, self.runs)}
+            return {
+                "times": [0.0],
+                "baseline": _sql_ms(
+                    "SELECT * FROM cases c JOIN deadlines d ON d.case_id = c.id WHERE c.next_check_at <= :t",
+                    {"t": _param(s, at)},
+                    self.runs,
+                ),
+            }
+
         baseline = _in_child(self.app, baseline_work)["baseline"]
-        return self.figure(name, {"times": times, "peak_mb": max(peaks), "plans": plans},
-                           baseline=baseline,
-                           note=f"at {at.isoformat(timespec='seconds')}: {checked} cases due")
+        return self.figure(
+            name,
+            {"times": times, "peak_mb": max(peaks), "plans": plans},
+            baseline=baseline,
+            note=f"at {at.isoformat(timespec='seconds')}: {checked} cases due",
+        )
 
     def scorecard(self, name: str, unit_id: int) -> Figure:
         s = self.s
@@ -370,7 +440,9 @@ class Bench:
             from .services import scorecard as service
 
             unit = db.session.get(Unit, unit_id)
-            compute = lambda i: service.compute(unit, s.month, policy=runtime.policy(), tz=runtime.tz())  # noqa: E731
+            compute = lambda i: service.compute(
+                unit, s.month, policy=runtime.policy(), tz=runtime.tz()
+            )  # noqa: E731
             plans = [] if self.explain else None
             times = _timed(self.runs, compute)
             with _recording(plans):
@@ -380,10 +452,16 @@ class Bench:
             baseline = _sql_ms(
                 f"SELECT village_id, count(*) FROM cases WHERE {column} = :u "
                 "AND received_at >= :s AND received_at < :e GROUP BY village_id",
-                {"u": unit_id, "s": _param(s, start), "e": _param(s, end)}, self.runs)
-            return {"times": times, "baseline": baseline, "plans": plans or [],
-                    "note": f"{s.month}: {len(card.villages)} villages, "
-                            f"{card.rollup.counts.received} cases received"}
+                {"u": unit_id, "s": _param(s, start), "e": _param(s, end)},
+                self.runs,
+            )
+            return {
+                "times": times,
+                "baseline": baseline,
+                "plans": plans or [],
+                "note": f"{s.month}: {len(card.villages)} villages, "
+                f"{card.rollup.counts.received} cases received",
+            }
 
         result = _in_child(self.app, work)
         return self.figure(name, result, baseline=result["baseline"])
@@ -403,8 +481,14 @@ class Bench:
             baseline = _sql_ms(
                 "SELECT * FROM cases WHERE county_id = :c AND category = :k "
                 "ORDER BY received_at DESC, id DESC LIMIT :n OFFSET :o",
-                {"c": s.county_id, "k": LIST_FILTER["category"], "n": per_page,
-                 "o": (page - 1) * per_page}, self.runs)
+                {
+                    "c": s.county_id,
+                    "k": LIST_FILTER["category"],
+                    "n": per_page,
+                    "o": (page - 1) * per_page,
+                },
+                self.runs,
+            )
             return {"times": times, "baseline": baseline, "plans": plans or []}
 
         result = _in_child(self.app, work)
@@ -417,47 +501,73 @@ class Bench:
             client = _signed_in(self.app, s.officer)
             ids = s.case_ids or [0]
             plans = [] if self.explain else None
-            times = _timed(max(self.runs, len(ids)), lambda i: _get(client, f"/cases/{ids[i % len(ids)]}"))
+            times = _timed(
+                max(self.runs, len(ids)), lambda i: _get(client, f"/cases/{ids[i % len(ids)]}")
+            )
             with _recording(plans):
                 _get(client, f"/cases/{ids[0]}")
             baseline = _sql_ms(
                 "SELECT * FROM cases c LEFT JOIN deadlines d ON d.case_id = c.id WHERE c.id = :i",
-                {"i": ids[0]}, self.runs)
+                {"i": ids[0]},
+                self.runs,
+            )
             return {"times": times, "baseline": baseline, "plans": plans or []}
 
         result = _in_child(self.app, work)
-        return self.figure("case_detail", result, baseline=result["baseline"],
-                           note=f"{len(s.case_ids)} different cases of the county")
+        return self.figure(
+            "case_detail",
+            result,
+            baseline=result["baseline"],
+            note=f"{len(s.case_ids)} different cases of the county",
+        )
 
     def intake(self) -> Figure:
         s = self.s
         with _database_copy(self.app, s) as app:
+
             def work() -> dict:
                 officer = db.session.scalar(select(User).where(User.username == s.officer))
                 record, token = ApiToken.issue(officer)
                 db.session.add(record)
                 village = db.session.scalar(
-                    select(Unit.code).where(Unit.kind == Level.village, Unit.county_id == s.county_id)
-                    .order_by(Unit.code).limit(1))
+                    select(Unit.code)
+                    .where(Unit.kind == Level.village, Unit.county_id == s.county_id)
+                    .order_by(Unit.code)
+                    .limit(1)
+                )
                 db.session.commit()
                 client = app.test_client()
                 headers = {"Authorization": f"Bearer {token}"}
 
                 def once(index: int) -> None:
-                    response = client.post("/api/v1/cases", headers=headers, json={
-                        "village_code": village, "category": "neighbor", "source": "party_application",
-                        "title": f"邻里排水纠纷 {index}", "description": "两户因排水沟走向发生争执。",
-                        "people_involved": 2, "risks": [],
-                        "parties": [{"name": "张伟", "role": "applicant"},
-                                    {"name": "李强", "role": "respondent"}],
-                    })
+                    response = client.post(
+                        "/api/v1/cases",
+                        headers=headers,
+                        json={
+                            "village_code": village,
+                            "category": "neighbor",
+                            "source": "party_application",
+                            "title": f"邻里排水纠纷 {index}",
+                            "description": "两户因排水沟走向发生争执。",
+                            "people_involved": 2,
+                            "risks": [],
+                            "parties": [
+                                {"name": "张伟", "role": "applicant"},
+                                {"name": "李强", "role": "respondent"},
+                            ],
+                        },
+                    )
                     if response.status_code != 201:
-                        raise BenchError(f"POST /api/v1/cases: HTTP {response.status_code} {response.get_data(as_text=True)[:200]}")
+                        raise BenchError(
+                            f"POST /api/v1/cases: HTTP {response.status_code} {response.get_data(as_text=True)[:200]}"
+                        )
+
                 plans = [] if self.explain else None
                 times = _timed(self.runs, once)
                 with _recording(plans):
                     once(10_000)
                 return {"times": times, "plans": plans or []}
+
             result = _in_child(app, work)
         return self.figure("api_intake", result, note="POST /api/v1/cases with a bearer token")
 
@@ -491,8 +601,10 @@ def _database_copy(app: Flask, setting: Setting) -> Iterator[Flask]:
             os.fsync(copied.fileno())
         url = f"sqlite:///{target}"
         try:
-            yield create_app({"DATABASE_URL": url, "AUTO_SETUP": False, "SCHEDULER_IN_WEB": False},
-                             instance_path=app.instance_path)
+            yield create_app(
+                {"DATABASE_URL": url, "AUTO_SETUP": False, "SCHEDULER_IN_WEB": False},
+                instance_path=app.instance_path,
+            )
         finally:
             for suffix in ("", "-wal", "-shm"):
                 Path(target + suffix).unlink(missing_ok=True)
@@ -511,9 +623,14 @@ def _database_copy(app: Flask, setting: Setting) -> Iterator[Flask]:
                 connection.execute(text("CHECKPOINT"))  # the copy at rest, as above
             except DBAPIError:
                 pass  # a role without the right to: the figures then include writing it out
-        copy_app = create_app({"DATABASE_URL": source.set(database=name).render_as_string(hide_password=False),
-                               "AUTO_SETUP": False, "SCHEDULER_IN_WEB": False},
-                              instance_path=app.instance_path)
+        copy_app = create_app(
+            {
+                "DATABASE_URL": source.set(database=name).render_as_string(hide_password=False),
+                "AUTO_SETUP": False,
+                "SCHEDULER_IN_WEB": False,
+            },
+            instance_path=app.instance_path,
+        )
         try:
             yield copy_app
         finally:
@@ -528,8 +645,13 @@ def _database_copy(app: Flask, setting: Setting) -> Iterator[Flask]:
 
 def machine() -> dict[str, Any]:
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True, check=True, cwd=Path(__file__).parent).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).parent,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         commit = None
     model = ""
@@ -540,12 +662,23 @@ def machine() -> dict[str, Any]:
                 break
     except OSError:
         pass
-    return {"python": platform.python_version(), "cpus": os.cpu_count(), "cpu": model,
-            "platform": platform.platform(), "commit": commit}
+    return {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "cpu": model,
+        "platform": platform.platform(),
+        "commit": commit,
+    }
 
 
-def run(app: Flask, *, runs: int = 5, due: int | None = None, only: set[str] | None = None,
-        explain: bool = False) -> dict[str, Any]:
+def run(
+    app: Flask,
+    *,
+    runs: int = 5,
+    due: int | None = None,
+    only: set[str] | None = None,
+    explain: bool = False,
+) -> dict[str, Any]:
     configure_mappers()  # once here, not in every forked scenario's timed run
     with app.app_context():
         setting = find_setting(due)
@@ -558,6 +691,9 @@ def run(app: Flask, *, runs: int = 5, due: int | None = None, only: set[str] | N
         "villages": setting.villages,
         "data_now": setting.now.isoformat(),
         "month": str(setting.month),
-        "figures": [{**{k: v for k, v in asdict(f).items() if k not in ("plans", "factor")}, "ok": f.ok}
-                    | ({"plans": f.plans} if explain else {}) for f in figures],
+        "figures": [
+            {**{k: v for k, v in asdict(f).items() if k not in ("plans", "factor")}, "ok": f.ok}
+            | ({"plans": f.plans} if explain else {})
+            for f in figures
+        ],
     }

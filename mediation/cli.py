@@ -35,8 +35,20 @@ json_option = click.option(
 
 def register_commands(app: Flask) -> None:
     """Add the commands to ``flask --app app``."""
-    for command in (init_db, seed_demo, import_units, create_user, create_token, sweep, scheduler,
-                    scorecard, backup, restore, gen_data, bench):
+    for command in (
+        init_db,
+        seed_demo,
+        import_units,
+        create_user,
+        create_token,
+        sweep,
+        scheduler,
+        scorecard,
+        backup,
+        restore,
+        gen_data,
+        bench,
+    ):
         app.cli.add_command(command)
 
 
@@ -83,8 +95,11 @@ def seed_demo(as_json: bool) -> None:
     """Load the demo county (安阳县) into an empty database and print its logins once."""
     if db.session.scalar(select(Unit.id).limit(1)) is not None:
         if demo.is_loaded():
-            _emit(as_json, {"loaded": False, "already_loaded": True},
-                  "The demo county is already loaded; nothing to do.")
+            _emit(
+                as_json,
+                {"loaded": False, "already_loaded": True},
+                "The demo county is already loaded; nothing to do.",
+            )
             return
         raise click.ClickException(
             "The database already holds units that are not the demo county; seed-demo loads "
@@ -129,11 +144,12 @@ def import_units(csv_file: Path, as_json: bool) -> None:
         raise _fail(f"{csv_file}: nothing imported:", error.problems) from None
     db.session.commit()
 
-    counts = {"created": result.created, "updated": result.updated,
-              "unchanged": result.unchanged}
+    counts = {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
     if result.created or result.updated:
-        text = (f"{csv_file}: {result.created} created, {result.updated} updated, "
-                f"{result.unchanged} unchanged.")
+        text = (
+            f"{csv_file}: {result.created} created, {result.updated} updated, "
+            f"{result.unchanged} unchanged."
+        )
     else:
         text = f"{csv_file}: nothing changed ({result.unchanged} units unchanged)."
     if encoding != "utf-8":
@@ -146,12 +162,21 @@ _USER_FIELDS = {"username": "NAME", "unit": "--unit", "password": "password"}
 
 @click.command("create-user")
 @click.argument("username", metavar="NAME")
-@click.option("--role", "role_name", required=True, metavar="ROLE",
-              help="One of: " + ", ".join(role.value for role in Role) + ".")
-@click.option("--unit", "unit_code", required=True, metavar="CODE",
-              help="The code of the user's unit.")
-@click.option("--password-stdin", is_flag=True,
-              help="Read the password from the first line of stdin instead of prompting.")
+@click.option(
+    "--role",
+    "role_name",
+    required=True,
+    metavar="ROLE",
+    help="One of: " + ", ".join(role.value for role in Role) + ".",
+)
+@click.option(
+    "--unit", "unit_code", required=True, metavar="CODE", help="The code of the user's unit."
+)
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of stdin instead of prompting.",
+)
 @click.option("--display-name", default="", help="The name shown in the app.")
 @json_option
 @with_appcontext
@@ -185,8 +210,13 @@ def create_user(
     db.session.commit()
     _emit(
         as_json,
-        {"id": user.id, "username": user.username, "role": user.role.value,
-         "unit_code": user.unit.code, "display_name": user.display_name},
+        {
+            "id": user.id,
+            "username": user.username,
+            "role": user.role.value,
+            "unit_code": user.unit.code,
+            "display_name": user.display_name,
+        },
         f"Created {user.role.value} {user.username} of {user.unit.code} {user.unit.full_name}.",
     )
 
@@ -212,8 +242,12 @@ def create_token(username: str, as_json: bool) -> None:
 
 
 @click.command("sweep")
-@click.option("--now", "now_text", metavar="ISO8601",
-              help="The instant to sweep at, with its offset (default: now).")
+@click.option(
+    "--now",
+    "now_text",
+    metavar="ISO8601",
+    help="The instant to sweep at, with its offset (default: now).",
+)
 @json_option
 @with_appcontext
 def sweep(now_text: str | None, as_json: bool) -> None:
@@ -237,8 +271,12 @@ def sweep(now_text: str | None, as_json: bool) -> None:
     data = result.as_dict()
     raised = sum(data["raised"].values())
     cleared = sum(data["cleared"].values())
-    _emit(as_json, data, f"Checked {data['checked']} cases: {raised} flags raised, "
-                         f"{cleared} cleared, {data['escalated']} escalated ({data['seconds']} s).")
+    _emit(
+        as_json,
+        data,
+        f"Checked {data['checked']} cases: {raised} flags raised, "
+        f"{cleared} cleared, {data['escalated']} escalated ({data['seconds']} s).",
+    )
 
 
 @click.command("scheduler")
@@ -251,8 +289,10 @@ def scheduler() -> None:
 
     app = current_app._get_current_object()
     freeze_day = app.extensions["mediation"]["policy"].scorecard.freeze_day
-    click.echo(f"Scheduler started: sweep every {app.config['SWEEP_INTERVAL_MINUTES']} min; the "
-               f"previous month frozen on day {freeze_day} at 01:00. Ctrl+C stops it.")
+    click.echo(
+        f"Scheduler started: sweep every {app.config['SWEEP_INTERVAL_MINUTES']} min; the "
+        f"previous month frozen on day {freeze_day} at 01:00. Ctrl+C stops it."
+    )
     jobs.settle_after_start()
     try:
         jobs.build_scheduler(app).start()
@@ -276,20 +316,47 @@ def _instant_option(now_text: str | None) -> dt.datetime:
 
 @click.command("scorecard")
 @click.argument("month_text", metavar="YYYY-MM")
-@click.option("--unit", "unit_code", metavar="CODE",
-              help="A county, township or village (default: the only county).")
-@click.option("--format", "output_format", type=click.Choice(["table", "json", "csv", "xlsx"]),
-              default="table", show_default=True)
-@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to FILE instead of stdout (required for xlsx).")
-@click.option("--freeze", "do_freeze", is_flag=True,
-              help="Freeze the county's month first, or publish a revision when it changed.")
+@click.option(
+    "--unit",
+    "unit_code",
+    metavar="CODE",
+    help="A county, township or village (default: the only county).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json", "csv", "xlsx"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE instead of stdout (required for xlsx).",
+)
+@click.option(
+    "--freeze",
+    "do_freeze",
+    is_flag=True,
+    help="Freeze the county's month first, or publish a revision when it changed.",
+)
 @click.option("--reason", default="", help="Why a revision is published (kept with it).")
-@click.option("--now", "now_text", metavar="ISO8601", help="The instant of the freeze (default: now).")
+@click.option(
+    "--now", "now_text", metavar="ISO8601", help="The instant of the freeze (default: now)."
+)
 @json_option
 @with_appcontext
-def scorecard(month_text: str, unit_code: str | None, output_format: str, out_path: Path | None,
-              do_freeze: bool, reason: str, now_text: str | None, as_json: bool) -> None:
+def scorecard(
+    month_text: str,
+    unit_code: str | None,
+    output_format: str,
+    out_path: Path | None,
+    do_freeze: bool,
+    reason: str,
+    now_text: str | None,
+    as_json: bool,
+) -> None:
     """The monthly scorecard of a unit: the figures in force (a frozen month's newest
     revision, else live), as a table, JSON, CSV or XLSX."""
     from flask import current_app
@@ -313,14 +380,24 @@ def scorecard(month_text: str, unit_code: str | None, output_format: str, out_pa
     if do_freeze:
         county = service.county_of(unit)
         if not month.has_ended(now, tz):
-            raise click.ClickException(f"{month} is not over yet: it can be frozen from {month.next()}-01.")
+            raise click.ClickException(
+                f"{month} is not over yet: it can be frozen from {month.next()}-01."
+            )
         before = service.snapshots(county, month)
-        snapshot = service.freeze(county, month, now=now, policy=policy, tz=tz,
-                                  reason=reason.strip() or ("" if not before else "flask scorecard --freeze"))
+        snapshot = service.freeze(
+            county,
+            month,
+            now=now,
+            policy=policy,
+            tz=tz,
+            reason=reason.strip() or ("" if not before else "flask scorecard --freeze"),
+        )
         db.session.commit()
         if snapshot is None:
-            message = (f"{month} of {county.name} ({county.code}) is unchanged since revision "
-                       f"{before[-1].revision}; nothing published.")
+            message = (
+                f"{month} of {county.name} ({county.code}) is unchanged since revision "
+                f"{before[-1].revision}; nothing published."
+            )
         elif snapshot.revision == 1:
             message = f"Froze {month} of {county.name} ({county.code}): revision 1."
         else:
@@ -330,8 +407,12 @@ def scorecard(month_text: str, unit_code: str | None, output_format: str, out_pa
     shown, pending, kept = service.view(unit, month, policy=policy, tz=tz)
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         if output_format == "json":
-            body: str | bytes = json.dumps({**shown, "pending_revision": pending is not None},
-                                           ensure_ascii=False, indent=2) + "\n"
+            body: str | bytes = (
+                json.dumps(
+                    {**shown, "pending_revision": pending is not None}, ensure_ascii=False, indent=2
+                )
+                + "\n"
+            )
         elif output_format == "csv":
             body = exports.csv_bytes(shown)
         elif output_format == "xlsx":
@@ -344,7 +425,9 @@ def scorecard(month_text: str, unit_code: str | None, output_format: str, out_pa
         try:
             out_path.write_bytes(body if isinstance(body, bytes) else body.encode("utf-8"))
         except OSError as error:
-            raise click.ClickException(f"--out: cannot write {out_path}: {error.strerror}") from None
+            raise click.ClickException(
+                f"--out: cannot write {out_path}: {error.strerror}"
+            ) from None
         click.echo(f"Wrote {out_path}.", err=True)
     elif isinstance(body, bytes):
         click.get_binary_stream("stdout").write(body)
@@ -360,8 +443,10 @@ def _scorecard_unit(code: str | None) -> Unit:
         return unit
     counties = db.session.scalars(select(Unit).where(Unit.kind == Level.county).limit(2)).all()
     if len(counties) != 1:
-        raise click.ClickException("--unit: give the unit's code (the database holds "
-                                   f"{'no county' if not counties else 'several counties'}).")
+        raise click.ClickException(
+            "--unit: give the unit's code (the database holds "
+            f"{'no county' if not counties else 'several counties'})."
+        )
     return counties[0]
 
 
@@ -383,11 +468,14 @@ def backup(file: Path, force: bool, as_json: bool) -> None:
     except BackupError as error:
         raise click.ClickException(f"backup: {error}") from None
     key = _id_number_key_source()
-    _emit(as_json, {**result.as_dict(), "cases": cases, "id_number_key": key},
-          f"Backed up the {result.backend} database to {result.path} "
-          f"({result.bytes} bytes, {cases} cases, {result.seconds:.1f} s).\n"
-          f"Parties' ID numbers are in it encrypted: keep the key ({key}) with the backup but "
-          "stored apart from it; without the key they cannot be read.")
+    _emit(
+        as_json,
+        {**result.as_dict(), "cases": cases, "id_number_key": key},
+        f"Backed up the {result.backend} database to {result.path} "
+        f"({result.bytes} bytes, {cases} cases, {result.seconds:.1f} s).\n"
+        f"Parties' ID numbers are in it encrypted: keep the key ({key}) with the backup but "
+        "stored apart from it; without the key they cannot be read.",
+    )
 
 
 def _id_number_key_source() -> str:
@@ -424,53 +512,106 @@ def restore(file: Path, yes: bool, as_json: bool) -> None:
     database.upgrade_schema()
     cases = db.session.scalar(select(func.count()).select_from(Case))
     revision = _revision()
-    _emit(as_json, {**result.as_dict(), "cases": cases, "revision": revision},
-          f"Restored the {result.backend} database from {result.path} "
-          f"({cases} cases, schema at revision {revision}, {result.seconds:.1f} s).")
+    _emit(
+        as_json,
+        {**result.as_dict(), "cases": cases, "revision": revision},
+        f"Restored the {result.backend} database from {result.path} "
+        f"({cases} cases, schema at revision {revision}, {result.seconds:.1f} s).",
+    )
 
 
 @click.command("gen-data")
-@click.option("--cases", "case_count", type=click.IntRange(min=0), required=True,
-              help="How many cases, received over the last 24 months.")
-@click.option("--villages", type=click.IntRange(min=1), required=True,
-              help="How many villages (20 to a township, 20 townships to a county).")
-@click.option("--open-share", type=click.FloatRange(0, 1), default=0.05, show_default=True,
-              help="About this share of the cases is still open at the reference instant.")
-@click.option("--seed", type=int, default=1, show_default=True, help="The same seed, the same data.")
-@click.option("--now", "now_text", metavar="ISO8601",
-              help="The reference instant (default: the start of the current hour).")
-@click.option("--processes", type=click.IntRange(min=1),
-              help="Worker processes making the cases (default: one per core).")
+@click.option(
+    "--cases",
+    "case_count",
+    type=click.IntRange(min=0),
+    required=True,
+    help="How many cases, received over the last 24 months.",
+)
+@click.option(
+    "--villages",
+    type=click.IntRange(min=1),
+    required=True,
+    help="How many villages (20 to a township, 20 townships to a county).",
+)
+@click.option(
+    "--open-share",
+    type=click.FloatRange(0, 1),
+    default=0.05,
+    show_default=True,
+    help="About this share of the cases is still open at the reference instant.",
+)
+@click.option(
+    "--seed", type=int, default=1, show_default=True, help="The same seed, the same data."
+)
+@click.option(
+    "--now",
+    "now_text",
+    metavar="ISO8601",
+    help="The reference instant (default: the start of the current hour).",
+)
+@click.option(
+    "--processes",
+    type=click.IntRange(min=1),
+    help="Worker processes making the cases (default: one per core).",
+)
 @json_option
 @with_appcontext
-def gen_data(case_count: int, villages: int, open_share: float, seed: int, now_text: str | None,
-             processes: int | None, as_json: bool) -> None:
+def gen_data(
+    case_count: int,
+    villages: int,
+    open_share: float,
+    seed: int,
+    now_text: str | None,
+    processes: int | None,
+    as_json: bool,
+) -> None:
     """Add a synthetic province for benchmarks: units, users, cases with their clocks, flags
     and history, incidents and screening reports (bulk inserts)."""
     from . import runtime, synthetic
     from .services.calendar import work_calendar
 
-    now = _instant_option(now_text) if now_text else runtime.utcnow().replace(
-        minute=0, second=0, microsecond=0)
+    now = (
+        _instant_option(now_text)
+        if now_text
+        else runtime.utcnow().replace(minute=0, second=0, microsecond=0)
+    )
     shape = synthetic.Shape(case_count, villages, open_share, seed, now)
     policy = runtime.policy()
     progress = None if as_json else (lambda text: click.echo(f"  {text}", err=True))
-    result = synthetic.generate(shape, policy=policy, calendar=work_calendar(policy),
-                                tz=runtime.tz(), processes=processes, progress=progress)
+    result = synthetic.generate(
+        shape,
+        policy=policy,
+        calendar=work_calendar(policy),
+        tz=runtime.tz(),
+        processes=processes,
+        progress=progress,
+    )
     data = {**result.as_dict(), "now": now.isoformat(), "password": synthetic.PASSWORD}
-    _emit(as_json, data,
-          f"Generated {result.villages} villages in {result.townships} townships and "
-          f"{result.counties} counties, {result.users} users (password {synthetic.PASSWORD!r}), "
-          f"{result.rows['cases']:,} cases ({result.open_cases:,} open; "
-          f"{result.due_within_day:,} due for a check within a day of {now.isoformat()}), "
-          f"{sum(result.rows.values()):,} rows in {result.seconds:.1f} s.")
+    _emit(
+        as_json,
+        data,
+        f"Generated {result.villages} villages in {result.townships} townships and "
+        f"{result.counties} counties, {result.users} users (password {synthetic.PASSWORD!r}), "
+        f"{result.rows['cases']:,} cases ({result.open_cases:,} open; "
+        f"{result.due_within_day:,} due for a check within a day of {now.isoformat()}), "
+        f"{sum(result.rows.values()):,} rows in {result.seconds:.1f} s.",
+    )
 
 
 @click.command("bench")
-@click.option("--runs", type=click.IntRange(min=1), default=5, show_default=True,
-              help="Timed runs of each scenario (the median is reported).")
-@click.option("--due", type=click.IntRange(min=1),
-              help="Sweep at the instant this many cases are due (default: a day after the data's now).")
+@click.option(
+    "--runs",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="Timed runs of each scenario (the median is reported).",
+)
+@click.option(
+    "--due",
+    type=click.IntRange(min=1),
+    help="Sweep at the instant this many cases are due (default: a day after the data's now).",
+)
 @click.option("--only", metavar="NAME[,NAME]", help="Only these scenarios.")
 @click.option("--explain", is_flag=True, help="Also print the query plan of each SELECT run.")
 @json_option
@@ -482,18 +623,27 @@ def bench(runs: int, due: int | None, only: str | None, explain: bool, as_json: 
     from . import bench as benchmark
 
     try:
-        report = benchmark.run(current_app._get_current_object(), runs=runs, due=due,
-                               only=set(only.split(",")) if only else None, explain=explain)
+        report = benchmark.run(
+            current_app._get_current_object(),
+            runs=runs,
+            due=due,
+            only=set(only.split(",")) if only else None,
+            explain=explain,
+        )
     except benchmark.BenchError as error:
         raise click.ClickException(str(error)) from None
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
         return
     info = report["machine"]
-    click.echo(f"{report['database']}: {report['cases']:,} cases, {report['villages']:,} villages; "
-               f"{info['cpus']} × {info['cpu'] or '?'}; commit {info['commit']}")
-    click.echo(f"{'scenario':<20}{'median ms':>11}{'peak MB':>9}{'SQL ms':>9}{'ratio':>7}"
-               f"{'target':>8}  ok   note")
+    click.echo(
+        f"{report['database']}: {report['cases']:,} cases, {report['villages']:,} villages; "
+        f"{info['cpus']} × {info['cpu'] or '?'}; commit {info['commit']}"
+    )
+    click.echo(
+        f"{'scenario':<20}{'median ms':>11}{'peak MB':>9}{'SQL ms':>9}{'ratio':>7}"
+        f"{'target':>8}  ok   note"
+    )
     for figure in report["figures"]:
         ok = {True: "yes", False: "NO", None: "-"}[figure["ok"]]
         click.echo(

@@ -53,7 +53,7 @@ class IdCipher:
         if not stored.startswith(_VERSION):
             raise IdNumberKeyError("a stored ID number has an unknown format")
         try:
-            raw = base64.b64decode(stored[len(_VERSION):], validate=True)
+            raw = base64.b64decode(stored[len(_VERSION) :], validate=True)
             plain = self._aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], _AAD)
         except (InvalidTag, ValueError):
             raise IdNumberKeyError(

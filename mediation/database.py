@@ -99,8 +99,12 @@ def prepare(app: Flask) -> None:
             db.session.remove()
 
 
-def insert_rows(table: Table, rows: list[dict[str, Any]], *,
-                on_conflict: tuple[str, tuple[str, ...]] | None = None) -> None:
+def insert_rows(
+    table: Table,
+    rows: list[dict[str, Any]],
+    *,
+    on_conflict: tuple[str, tuple[str, ...]] | None = None,
+) -> None:
     """INSERT ``rows`` (all with the same keys) into ``table`` in the session's transaction,
     through the DB-API's ``executemany`` with each distinct value of a column converted for
     the database once: a sweep's batch repeats the same instant and the same few enum values
@@ -120,13 +124,16 @@ def insert_rows(table: Table, rows: list[dict[str, Any]], *,
     converters = [_Converter(column.type.bind_processor(dialect)) for column in columns]
     quote = dialect.identifier_preparer
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    statement = (f"INSERT INTO {quote.format_table(table)} "
-                 f"({', '.join(quote.format_column(column) for column in columns)}) "
-                 f"VALUES ({', '.join([mark] * len(columns))})")
+    statement = (
+        f"INSERT INTO {quote.format_table(table)} "
+        f"({', '.join(quote.format_column(column) for column in columns)}) "
+        f"VALUES ({', '.join([mark] * len(columns))})"
+    )
     if on_conflict is not None:
         unique, updated = on_conflict
-        statement += (f" ON CONFLICT ({quote.quote(unique)}) DO UPDATE SET "
-                      + ", ".join(f"{quote.quote(name)} = excluded.{quote.quote(name)}" for name in updated))
+        statement += f" ON CONFLICT ({quote.quote(unique)}) DO UPDATE SET " + ", ".join(
+            f"{quote.quote(name)} = excluded.{quote.quote(name)}" for name in updated
+        )
     values = [tuple(convert(row[name]) for name, convert in zip(names, converters)) for row in rows]
     connection.exec_driver_sql(statement, values)
 

@@ -77,11 +77,15 @@ def freeze_month(app: Flask, now: dt.datetime | None = None) -> list[tuple[str, 
             for county_id, code in codes:
                 try:
                     county = db.session.get(Unit, county_id)
-                    snapshot = scorecard.freeze_if_unfrozen(county, month, now=now, policy=policy, tz=tz)
+                    snapshot = scorecard.freeze_if_unfrozen(
+                        county, month, now=now, policy=policy, tz=tz
+                    )
                     db.session.commit()
                 except Exception:
                     db.session.rollback()
-                    log.exception("freeze of %s for county %s failed; the next run retries", month, code)
+                    log.exception(
+                        "freeze of %s for county %s failed; the next run retries", month, code
+                    )
                     continue
                 if snapshot is not None:
                     log.info("froze %s for county %s: revision %s", month, code, snapshot.revision)
@@ -145,5 +149,7 @@ def maybe_start_in_web_process(app: Flask) -> None:
     scheduler = build_scheduler(app, background=True)
     scheduler.start()
     app.extensions["mediation"]["scheduler"] = scheduler
-    log.warning("demo: the scheduler runs inside this web process (sweep every %s min)",
-                app.config["SWEEP_INTERVAL_MINUTES"])
+    log.warning(
+        "demo: the scheduler runs inside this web process (sweep every %s min)",
+        app.config["SWEEP_INTERVAL_MINUTES"],
+    )

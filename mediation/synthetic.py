@@ -119,26 +119,54 @@ _TITLES = {
 }
 # How often each category and source is seen (rough shares of a county's register).
 _CATEGORY_WEIGHTS = {
-    Category.neighbor: 22, Category.marriage_family: 18, Category.housing_homestead: 12,
-    Category.contract: 8, Category.damages: 8, Category.land_forest: 6, Category.labor: 5,
-    Category.traffic: 5, Category.business: 4, Category.village_affairs: 3,
-    Category.land_acquisition: 2, Category.environment: 2, Category.consumer: 2,
-    Category.medical: 1, Category.property_mgmt: 1, Category.other: 1,
+    Category.neighbor: 22,
+    Category.marriage_family: 18,
+    Category.housing_homestead: 12,
+    Category.contract: 8,
+    Category.damages: 8,
+    Category.land_forest: 6,
+    Category.labor: 5,
+    Category.traffic: 5,
+    Category.business: 4,
+    Category.village_affairs: 3,
+    Category.land_acquisition: 2,
+    Category.environment: 2,
+    Category.consumer: 2,
+    Category.medical: 1,
+    Category.property_mgmt: 1,
+    Category.other: 1,
 }
 _SOURCE_WEIGHTS = {
-    Source.party_application: 45, Source.own_initiative: 20, Source.grid_report: 12,
-    Source.hotline: 8, Source.police_referral: 7, Source.government_assignment: 4,
-    Source.court_commission: 2, Source.petition_office: 2,
+    Source.party_application: 45,
+    Source.own_initiative: 20,
+    Source.grid_report: 12,
+    Source.hotline: 8,
+    Source.police_referral: 7,
+    Source.government_assignment: 4,
+    Source.court_commission: 2,
+    Source.petition_office: 2,
 }
-_RISKS = (Risk.violence, Risk.group_incident, Risk.petition, Risk.vulnerable_party,
-          Risk.multi_village, Risk.multi_township)
+_RISKS = (
+    Risk.violence,
+    Risk.group_incident,
+    Risk.petition,
+    Risk.vulnerable_party,
+    Risk.multi_village,
+    Risk.multi_township,
+)
 _RISK_ODDS = (0.02, 0.01, 0.02, 0.03, 0.01, 0.002)
 # Incidents per village and month, by kind.
-_INCIDENT_RATES = {IncidentKind.petition: 0.03, IncidentKind.accident: 0.02,
-                   IncidentKind.criminal: 0.008, IncidentKind.public_order: 0.01}
+_INCIDENT_RATES = {
+    IncidentKind.petition: 0.03,
+    IncidentKind.accident: 0.02,
+    IncidentKind.criminal: 0.008,
+    IncidentKind.public_order: 0.01,
+}
 _SCREENING_FILED = 0.93
-_DESCRIPTIONS = {category: f"{title}：双方因{title[:-2]}产生争议，申请调解。"
-                 for category, title in _TITLES.items()}
+_DESCRIPTIONS = {
+    category: f"{title}：双方因{title[:-2]}产生争议，申请调解。"
+    for category, title in _TITLES.items()
+}
 
 
 @dataclass(frozen=True)
@@ -339,7 +367,9 @@ def _name(rng: random.Random, suffix: str) -> str:
     return rng.choice(_SYLLABLES) + rng.choice(_SYLLABLES) + suffix
 
 
-def _build_units(writer: BulkWriter, shape: Shape, rng: random.Random, result: GenResult) -> list[Place]:
+def _build_units(
+    writer: BulkWriter, shape: Shape, rng: random.Random, result: GenResult
+) -> list[Place]:
     """Counties of twenty townships of twenty villages (the last ones smaller), under the
     unused province code 49, with a mediator per village, an officer per township, and a
     county officer and a viewer per county."""
@@ -364,31 +394,76 @@ def _build_units(writer: BulkWriter, shape: Shape, rng: random.Random, result: G
         county_code = f"{code_base + c:06d}000000"
         county_id = unit_id
         unit_id += 1
-        units.append((county_id, county_code, _name(rng, "县"), Level.county.value, None, None, county_id))
+        units.append(
+            (county_id, county_code, _name(rng, "县"), Level.county.value, None, None, county_id)
+        )
         county_officer = user(f"c{county_code}", "县调解中心", Role.county_officer, county_id)
         user(f"v{county_code}", "县领导", Role.viewer, county_id)
         for t in range(min(TOWNSHIPS_PER_COUNTY, townships - c * TOWNSHIPS_PER_COUNTY)):
             township_code = f"{code_base + c:06d}{t + 1:03d}000"
             township_id = unit_id
             unit_id += 1
-            units.append((township_id, township_code, _name(rng, "镇"), Level.township.value,
-                          county_id, township_id, county_id))
+            units.append(
+                (
+                    township_id,
+                    township_code,
+                    _name(rng, "镇"),
+                    Level.township.value,
+                    county_id,
+                    township_id,
+                    county_id,
+                )
+            )
             officer = user(f"t{township_code}", "镇综治中心", Role.township_officer, township_id)
             for v in range(min(VILLAGES_PER_TOWNSHIP, villages_left)):
                 village_code = f"{code_base + c:06d}{t + 1:03d}{v + 1:03d}"
                 village_id = unit_id
                 unit_id += 1
-                units.append((village_id, village_code, _name(rng, "村"), Level.village.value,
-                              township_id, township_id, county_id))
+                units.append(
+                    (
+                        village_id,
+                        village_code,
+                        _name(rng, "村"),
+                        Level.village.value,
+                        township_id,
+                        township_id,
+                        county_id,
+                    )
+                )
                 mediator = user(f"m{village_code}", "村调解员", Role.mediator, village_id)
-                places.append(Place(village_id, village_code, township_id, county_id,
-                                    county_code, mediator, officer, county_officer))
+                places.append(
+                    Place(
+                        village_id,
+                        village_code,
+                        township_id,
+                        county_id,
+                        county_code,
+                        mediator,
+                        officer,
+                        county_officer,
+                    )
+                )
                 villages_left -= 1
             result.townships += 1
         result.counties += 1
-    writer.write(Unit, ("id", "code", "name", "kind", "parent_id", "township_id", "county_id"), units)
-    writer.write(User, ("id", "username", "display_name", "password_hash", "role", "unit_id",
-                        "is_enabled", "locale", "created_at"), users)
+    writer.write(
+        Unit, ("id", "code", "name", "kind", "parent_id", "township_id", "county_id"), units
+    )
+    writer.write(
+        User,
+        (
+            "id",
+            "username",
+            "display_name",
+            "password_hash",
+            "role",
+            "unit_id",
+            "is_enabled",
+            "locale",
+            "created_at",
+        ),
+        users,
+    )
     writer.commit()
     result.villages, result.users = len(places), len(users)
     return places
@@ -445,16 +520,26 @@ class Clocks:
         @lru_cache(maxsize=None)
         def working(day: dt.date, days: int) -> tuple[dt.datetime, dt.datetime, bool]:
             start = dt.datetime.combine(day, dt.time(12), tzinfo=tz)
-            result = schedule(started_at=start, days=days, working=True, shift_seconds=0,
-                              warn_ratio=self.ratio, calendar=calendar, tz=tz)
+            result = schedule(
+                started_at=start,
+                days=days,
+                working=True,
+                shift_seconds=0,
+                warn_ratio=self.ratio,
+                calendar=calendar,
+                tz=tz,
+            )
             return result.due.at, result.warn.at, result.provisional
 
         self._working = working
         self._dates: dict[int, dt.date | None] = {}
         # The specs the domain gives each level and scale (the policy is fixed for the run).
         clock_policy = policy.clocks
-        self.intake = {(scale, level): intake_clocks(scale, level, clock_policy)
-                       for scale in Scale for level in Level}
+        self.intake = {
+            (scale, level): intake_clocks(scale, level, clock_policy)
+            for scale in Scale
+            for level in Level
+        }
         self.arrival = {level: arrival_clocks(level, clock_policy) for level in Level}
         self.follow_up = {level: follow_up_clock(level, clock_policy) for level in Level}
         self.judicial = {level: judicial_clock(level) for level in Level}
@@ -476,14 +561,23 @@ class Clocks:
         else:
             span = dt.timedelta(days=spec.days)
             due, warn, provisional = at + span, at + span * self.ratio, False
-        return SimDeadline(spec.clock, spec.level, at, spec.days, spec.working, due, warn, provisional)
+        return SimDeadline(
+            spec.clock, spec.level, at, spec.days, spec.working, due, warn, provisional
+        )
 
 
 class CaseLife:
     """A case played forward: its clocks, events and state, up to an instant."""
 
-    def __init__(self, clocks: Clocks, texts: _JsonTexts, scale: Scale, level: Level,
-                 received_at: dt.datetime, actor_id: int):
+    def __init__(
+        self,
+        clocks: Clocks,
+        texts: _JsonTexts,
+        scale: Scale,
+        level: Level,
+        received_at: dt.datetime,
+        actor_id: int,
+    ):
         self.clocks = clocks
         self.texts = texts
         self.scale = scale
@@ -491,18 +585,34 @@ class CaseLife:
         self.status = CaseStatus.registered
         self.highest = level
         start = clocks.start
-        self.deadlines: list[SimDeadline] = [start(spec, received_at)
-                                             for spec in clocks.intake[scale, level]]
-        self.events = [SimEvent(received_at, actor_id, "register", None, self.status, None, level,
-                                data=texts[(("scale", scale.value),)])]
+        self.deadlines: list[SimDeadline] = [
+            start(spec, received_at) for spec in clocks.intake[scale, level]
+        ]
+        self.events = [
+            SimEvent(
+                received_at,
+                actor_id,
+                "register",
+                None,
+                self.status,
+                None,
+                level,
+                data=texts[(("scale", scale.value),)],
+            )
+        ]
         self.arrivals = [(level, received_at)]
         self.agreement: tuple | None = None
         self.follow_up: tuple | None = None
         self.concluded: tuple[dt.datetime, Level, str] | None = None
 
     def running(self, *clocks: Clock, level: Level | None = None) -> list[SimDeadline]:
-        return [d for d in self.deadlines if d.stopped_at is None
-                and (not clocks or d.clock in clocks) and (level is None or d.level is level)]
+        return [
+            d
+            for d in self.deadlines
+            if d.stopped_at is None
+            and (not clocks or d.clock in clocks)
+            and (level is None or d.level is level)
+        ]
 
     def stop(self, deadlines: Iterable[SimDeadline], at: dt.datetime, *, met: bool = True) -> None:
         for d in deadlines:
@@ -512,10 +622,20 @@ class CaseLife:
             elif met:
                 d.met_at = at
 
-    def act(self, at: dt.datetime, actor_id: int | None, action: str, to_status: CaseStatus,
-            note: str = "", data: str = "{}") -> None:
-        self.events.append(SimEvent(at, actor_id, action, self.status, to_status, self.level,
-                                    self.level, note, data))
+    def act(
+        self,
+        at: dt.datetime,
+        actor_id: int | None,
+        action: str,
+        to_status: CaseStatus,
+        note: str = "",
+        data: str = "{}",
+    ) -> None:
+        self.events.append(
+            SimEvent(
+                at, actor_id, action, self.status, to_status, self.level, self.level, note, data
+            )
+        )
         self.status = to_status
 
     def accept(self, at: dt.datetime, actor_id: int) -> None:
@@ -531,20 +651,34 @@ class CaseLife:
             self.deadlines.append(self.clocks.start(spec, at))
         if up.rank >= self.scale.home_level.rank:
             self.stop(self.running(Clock.major_report), at)
-        self.events.append(SimEvent(at, actor_id, "escalate", self.status, CaseStatus.registered,
-                                    before, up, note, self.texts[(("to_unit_code", unit_code),)]))
+        self.events.append(
+            SimEvent(
+                at,
+                actor_id,
+                "escalate",
+                self.status,
+                CaseStatus.registered,
+                before,
+                up,
+                note,
+                self.texts[(("to_unit_code", unit_code),)],
+            )
+        )
         self.status = CaseStatus.registered
         self.arrivals.append((up, at))
 
-    def conclude(self, at: dt.datetime, actor_id: int, action: str, status: CaseStatus,
-                 data: str) -> None:
+    def conclude(
+        self, at: dt.datetime, actor_id: int, action: str, status: CaseStatus, data: str
+    ) -> None:
         self.stop(self.running(), at)
         self.act(at, actor_id, action, status, data=data)
         self.concluded = (at, self.level, action)
 
     def facts(self) -> list[ClockFacts]:
-        return [ClockFacts(d.clock, d.level, d.warn_at, d.due_at, d.stopped_at is None)
-                for d in self.deadlines]
+        return [
+            ClockFacts(d.clock, d.level, d.warn_at, d.due_at, d.stopped_at is None)
+            for d in self.deadlines
+        ]
 
 
 # --- the generator -----------------------------------------------------------------------------
@@ -555,8 +689,16 @@ class Generator:
     the shape, the seed and the chunk's index, so chunks can be made in parallel processes and
     still give the same data."""
 
-    def __init__(self, shape: Shape, policy: Policy, calendar: WorkCalendar, tz: ZoneInfo,
-                 dialect: str, places: list[Place], first_case_id: int):
+    def __init__(
+        self,
+        shape: Shape,
+        policy: Policy,
+        calendar: WorkCalendar,
+        tz: ZoneInfo,
+        dialect: str,
+        places: list[Place],
+        first_case_id: int,
+    ):
         self.shape, self.policy, self.tz = shape, policy, tz
         # A bound dict lookup on SQLite: a remembered instant costs no Python call.
         self.stamp = _Stamps().__getitem__ if dialect == "sqlite" else _as_is
@@ -565,11 +707,22 @@ class Generator:
         # directly); indexed by the bool itself.
         self.bools = (0, 1) if dialect == "sqlite" else (False, True)
         self.places = places
-        self.units = {place.id: {Level.village: place.id, Level.township: place.township_id,
-                                 Level.county: place.county_id} for place in places}
-        self.actors = {place.id: {Level.village: place.mediator_id,
-                                  Level.township: place.township_officer_id,
-                                  Level.county: place.county_officer_id} for place in places}
+        self.units = {
+            place.id: {
+                Level.village: place.id,
+                Level.township: place.township_id,
+                Level.county: place.county_id,
+            }
+            for place in places
+        }
+        self.actors = {
+            place.id: {
+                Level.village: place.mediator_id,
+                Level.township: place.township_officer_id,
+                Level.county: place.county_officer_id,
+            }
+            for place in places
+        }
         self.first_case_id = first_case_id
         self.rng = random.Random(shape.seed)
         self.clocks = Clocks(policy, calendar, tz)
@@ -615,8 +768,10 @@ class Generator:
     def number_keys(self, index: int) -> Counter:
         """How many of chunk ``index``'s cases each county numbers in each year."""
         local_date = self.clocks.local_date
-        return Counter((place.county_id, local_date(received_at).year)
-                       for _, place, received_at in self.arrivals(index))
+        return Counter(
+            (place.county_id, local_date(received_at).year)
+            for _, place, received_at in self.arrivals(index)
+        )
 
     def chunk(self, index: int, numbered: Counter) -> _Rows:
         """The rows of chunk ``index``'s cases; ``numbered`` holds the numbers each county gave
@@ -635,8 +790,13 @@ class Generator:
         people = _people(rng)
         amount = _amount(rng)
         risks = [risk for risk, odds in zip(_RISKS, _RISK_ODDS) if rng.random() < odds]
-        assessment = assess_scale(people=people, amount_yuan=Decimal(amount), category=category,
-                                  risks=risks, policy=self.policy.scale)
+        assessment = assess_scale(
+            people=people,
+            amount_yuan=Decimal(amount),
+            category=category,
+            risks=risks,
+            policy=self.policy.scale,
+        )
         scale = assessment.scale
         level, registrar = self._registrar(scale, place)
         life = CaseLife(self.clocks, self.texts, scale, level, received_at, registrar)
@@ -665,50 +825,123 @@ class Generator:
         concluded_at, concluded_level, concluded_action = life.concluded or (None, None, None)
         last_at = life.events[-1].at
         received = stamp(received_at)
-        rows.cases.append((
-            case_id, number, place.id, place.township_id, place.county_id, units[life.level],
-            value[life.level], value[life.status], value[category], value[source],
-            _TITLES[category], _DESCRIPTIONS[category],
-            received, people, amount * 100, self.risks_json(risks),
-            value[scale], _reasons_json(assessment.reasons),
-            bools[False], _HOME_LEVEL[scale], bools[False], value[life.highest],
-            stamp(concluded_at), value[concluded_level], concluded_action,
-            bools[Risk.violence in risks], bools[Risk.group_incident in risks], stamp(check_at),
-            len(life.events), life.events[0].actor_id, received, stamp(last_at),
-        ))
+        rows.cases.append(
+            (
+                case_id,
+                number,
+                place.id,
+                place.township_id,
+                place.county_id,
+                units[life.level],
+                value[life.level],
+                value[life.status],
+                value[category],
+                value[source],
+                _TITLES[category],
+                _DESCRIPTIONS[category],
+                received,
+                people,
+                amount * 100,
+                self.risks_json(risks),
+                value[scale],
+                _reasons_json(assessment.reasons),
+                bools[False],
+                _HOME_LEVEL[scale],
+                bools[False],
+                value[life.highest],
+                stamp(concluded_at),
+                value[concluded_level],
+                concluded_action,
+                bools[Risk.violence in risks],
+                bools[Risk.group_incident in risks],
+                stamp(check_at),
+                len(life.events),
+                life.events[0].actor_id,
+                received,
+                stamp(last_at),
+            )
+        )
         address = f"{place.code[-3:]}组"
         for position, role in enumerate(_PARTY_ROLES):
-            rows.parties.append((case_id, position, _person(rng), role,
-                                 f"1{rng.randrange(30, 90)}{rng.randrange(10**8):08d}", address))
+            rows.parties.append(
+                (
+                    case_id,
+                    position,
+                    _person(rng),
+                    role,
+                    f"1{rng.randrange(30, 90)}{rng.randrange(10**8):08d}",
+                    address,
+                )
+            )
         events = rows.events
         for version, e in enumerate(life.events, 1):
-            events.append((
-                case_id, stamp(e.at), e.actor_id, e.action,
-                value[e.from_status], value[e.to_status],
-                value[e.from_level], value[e.to_level], e.note,
-                e.data, version,
-            ))
+            events.append(
+                (
+                    case_id,
+                    stamp(e.at),
+                    e.actor_id,
+                    e.action,
+                    value[e.from_status],
+                    value[e.to_status],
+                    value[e.from_level],
+                    value[e.to_level],
+                    e.note,
+                    e.data,
+                    version,
+                )
+            )
         deadlines = rows.deadlines
         for d in life.deadlines:
-            deadlines.append((
-                case_id, value[d.clock], value[d.level], stamp(d.started_at),
-                d.days, bools[d.working], 0, stamp(d.due_at), stamp(d.warn_at),
-                bools[d.provisional], stamp(d.met_at), stamp(d.breached_at), stamp(d.stopped_at),
-            ))
+            deadlines.append(
+                (
+                    case_id,
+                    value[d.clock],
+                    value[d.level],
+                    stamp(d.started_at),
+                    d.days,
+                    bools[d.working],
+                    0,
+                    stamp(d.due_at),
+                    stamp(d.warn_at),
+                    bools[d.provisional],
+                    stamp(d.met_at),
+                    stamp(d.breached_at),
+                    stamp(d.stopped_at),
+                )
+            )
         for kind, level, raised, cleared in flags:
-            rows.flags.append((
-                Flag.make_key(kind, level, case_id=case_id), value[kind], case_id,
-                place.id, place.township_id, place.county_id, value[level], None, stamp(raised),
-                stamp(cleared),
-            ))
+            rows.flags.append(
+                (
+                    Flag.make_key(kind, level, case_id=case_id),
+                    value[kind],
+                    case_id,
+                    place.id,
+                    place.township_id,
+                    place.county_id,
+                    value[level],
+                    None,
+                    stamp(raised),
+                    stamp(cleared),
+                )
+            )
         if life.agreement is not None:
             form, terms, amount_fen, level, at, mediator = life.agreement
-            rows.agreements.append((case_id, form, terms, amount_fen,
-                                    value[level], units[level], mediator, stamp(at)))
+            rows.agreements.append(
+                (case_id, form, terms, amount_fen, value[level], units[level], mediator, stamp(at))
+            )
         if life.follow_up is not None:
             at, actor, satisfied = life.follow_up
-            rows.follow_ups.append((case_id, stamp(at), actor, bools[True],
-                                    bools[satisfied], bools[False], "当事人已履行协议。"))
+            rows.follow_ups.append(
+                (
+                    case_id,
+                    stamp(at),
+                    actor,
+                    bools[True],
+                    bools[satisfied],
+                    bools[False],
+                    "当事人已履行协议。",
+                )
+            )
 
     def _registrar(self, scale: Scale, place: Place) -> tuple[Level, int]:
         """Where the case is registered: mostly the village; a big case half the time at the
@@ -739,26 +972,41 @@ class Generator:
             if level is not Level.county:
                 if rng.random() < _BY_HAND[level][life.scale]:
                     quick = life.scale is Scale.major
-                    lead = HOUR * (1 + rng.random() * 5) if quick else \
-                        (settle.due_at - arrived) * (0.3 + rng.random() * 0.6)
+                    lead = (
+                        HOUR * (1 + rng.random() * 5)
+                        if quick
+                        else (settle.due_at - arrived) * (0.3 + rng.random() * 0.6)
+                    )
                     escalate_at = max(arrived + lead, accept_at + HOUR)
                     note = "超出本级调解能力，报请上级调处。"
                     actor = self._actor(place, level)
-                if level is Level.village and auto and (escalate_at is None or escalate_at > settle.due_at):
+                if (
+                    level is Level.village
+                    and auto
+                    and (escalate_at is None or escalate_at > settle.due_at)
+                ):
                     # the next sweep after the deadline escalates it
                     escalate_at = settle.due_at + dt.timedelta(seconds=1 + rng.random() * 299)
                     note, actor = AUTO_ESCALATE_NOTE, None
             if escalate_at is None or escalate_at >= end:
                 break
-            code = self.township_code[place.township_id] if level is Level.village \
+            code = (
+                self.township_code[place.township_id]
+                if level is Level.village
                 else self.county_code[place.county_id]
+            )
             life.escalate(escalate_at, actor, code, note)
         if is_open:
             if life.status is CaseStatus.in_mediation and rng.random() < 0.02:
                 paused_at = max(life.events[-1].at, end - DAY * rng.random() * 3)
-                life.act(paused_at, self._actor(place, life.level), "pause", CaseStatus.paused,
-                         note="当事人外出务工，暂缓调解。",
-                         data=_json({"paused_at": paused_at.isoformat()}))
+                life.act(
+                    paused_at,
+                    self._actor(place, life.level),
+                    "pause",
+                    CaseStatus.paused,
+                    note="当事人外出务工，暂缓调解。",
+                    data=_json({"paused_at": paused_at.isoformat()}),
+                )
             return
         if life.status is CaseStatus.registered:  # concluded before anyone accepted: accept first
             life.accept(max(life.events[-1].at, end - HOUR * 0.5), self._actor(place, life.level))
@@ -770,9 +1018,21 @@ class Generator:
         if roll < 0.85:
             form = AgreementForm.written if rng.random() < 0.6 else AgreementForm.oral
             amount_fen = int(rng.random() * 2_000_000) if rng.random() < 0.5 else 0
-            life.conclude(end, actor, "resolve", CaseStatus.resolved,
-                          _json({"form": form.value, "amount_yuan": f"{amount_fen / 100:.2f}"}))
-            life.agreement = (form.value, "双方自愿达成如下协议：……", amount_fen, life.level, end, actor)
+            life.conclude(
+                end,
+                actor,
+                "resolve",
+                CaseStatus.resolved,
+                _json({"form": form.value, "amount_yuan": f"{amount_fen / 100:.2f}"}),
+            )
+            life.agreement = (
+                form.value,
+                "双方自愿达成如下协议：……",
+                amount_fen,
+                life.level,
+                end,
+                actor,
+            )
             life.deadlines.append(self.clocks.start(self.clocks.follow_up[life.level], end))
             if form is AgreementForm.written:
                 life.deadlines.append(self.clocks.start(self.clocks.judicial[life.level], end))
@@ -780,19 +1040,30 @@ class Generator:
             if visit is not None and visit < self.now:
                 satisfied = rng.random() < 0.95
                 life.stop(life.running(Clock.follow_up), visit)
-                life.act(visit, actor, "follow_up", CaseStatus.closed, note="回访：协议已履行。",
-                         data=self.texts[(("performed", True), ("satisfied", satisfied),
-                                          ("relapse_risk", False))])
+                life.act(
+                    visit,
+                    actor,
+                    "follow_up",
+                    CaseStatus.closed,
+                    note="回访：协议已履行。",
+                    data=self.texts[
+                        (("performed", True), ("satisfied", satisfied), ("relapse_risk", False))
+                    ],
+                )
                 life.follow_up = (visit, actor, satisfied)
         elif roll < 0.93:
             target = rng.choice(list(ReferralTarget))
-            life.conclude(end, actor, "refer", CaseStatus.referred, self.texts[(("to", target.value),)])
+            life.conclude(
+                end, actor, "refer", CaseStatus.referred, self.texts[(("to", target.value),)]
+            )
             life.events[-1].note = "依法引导当事人通过诉讼途径解决。"
         else:
             life.conclude(end, actor, "withdraw", CaseStatus.withdrawn, "{}")
             life.events[-1].note = "申请人撤回调解申请。"
 
-    def _flags(self, life: CaseLife, now: dt.datetime) -> list[tuple[FlagKind, Level, dt.datetime, dt.datetime | None]]:
+    def _flags(
+        self, life: CaseLife, now: dt.datetime
+    ) -> list[tuple[FlagKind, Level, dt.datetime, dt.datetime | None]]:
         """The flags the sweep would have raised over the case's life, each when it became due,
         and cleared when its clock stopped (the rule flags never are)."""
         flags = []
@@ -807,8 +1078,15 @@ class Generator:
                 flags.append((kind, d.level, d.due_at, d.stopped_at))
         for level, arrived in life.arrivals[1:]:
             # sorted: a set's order follows the process's string hashing
-            for kind, _ in sorted(case_flags(status=CaseStatus.in_mediation, scale=life.scale,
-                                             level=level, clocks=(), now=arrived)):
+            for kind, _ in sorted(
+                case_flags(
+                    status=CaseStatus.in_mediation,
+                    scale=life.scale,
+                    level=level,
+                    clocks=(),
+                    now=arrived,
+                )
+            ):
                 flags.append((kind, level, arrived, None))
         return flags
 
@@ -840,28 +1118,66 @@ class Generator:
                     level = None
                     if kind is IncidentKind.petition:
                         level = rng.choices(list(PetitionLevel), (60, 30, 7, 2, 1))[0].value
-                    incidents.append((
-                        place.id, place.township_id, place.county_id, kind,
-                        stamp(occurred), "群众反映情况，已登记处置。", level, rng.random() < 0.1,
-                        rng.randrange(1, 8), rng.randrange(0, 3) if kind is IncidentKind.accident else 0,
-                        0, None, place.township_officer_id, stamp(occurred + HOUR), stamp(occurred + HOUR), 1,
-                    ))
+                    incidents.append(
+                        (
+                            place.id,
+                            place.township_id,
+                            place.county_id,
+                            kind,
+                            stamp(occurred),
+                            "群众反映情况，已登记处置。",
+                            level,
+                            rng.random() < 0.1,
+                            rng.randrange(1, 8),
+                            rng.randrange(0, 3) if kind is IncidentKind.accident else 0,
+                            0,
+                            None,
+                            place.township_officer_id,
+                            stamp(occurred + HOUR),
+                            stamp(occurred + HOUR),
+                            1,
+                        )
+                    )
                 visited = start + (end - start) * rng.random()
                 filed_at = end + DAY * (rng.random() * (due_day + 3))
                 if rng.random() < _SCREENING_FILED and filed_at < self.now:
                     found = rng.randrange(0, 3)
-                    screenings.append((
-                        place.id, place.township_id, place.county_id, str(month),
-                        self.day(visited.astimezone(tz).date()), rng.randrange(80, 400), rng.randrange(0, 2),
-                        found, found == 0, "", place.mediator_id, stamp(filed_at),
-                    ))
+                    screenings.append(
+                        (
+                            place.id,
+                            place.township_id,
+                            place.county_id,
+                            str(month),
+                            self.day(visited.astimezone(tz).date()),
+                            rng.randrange(80, 400),
+                            rng.randrange(0, 2),
+                            found,
+                            found == 0,
+                            "",
+                            place.mediator_id,
+                            stamp(filed_at),
+                        )
+                    )
                 elif due <= self.now:
-                    flags.append((
-                        Flag.make_key(FlagKind.screening_missing, Level.village,
-                                               unit_id=place.id, period=str(month)),
-                        FlagKind.screening_missing, None, place.id, place.township_id,
-                        place.county_id, Level.village, str(month), stamp(due), None,
-                    ))
+                    flags.append(
+                        (
+                            Flag.make_key(
+                                FlagKind.screening_missing,
+                                Level.village,
+                                unit_id=place.id,
+                                period=str(month),
+                            ),
+                            FlagKind.screening_missing,
+                            None,
+                            place.id,
+                            place.township_id,
+                            place.county_id,
+                            Level.village,
+                            str(month),
+                            stamp(due),
+                            None,
+                        )
+                    )
             if due <= self.now:
                 checked = month
             writer.write(Incident, _INCIDENT_COLUMNS, incidents)
@@ -878,30 +1194,131 @@ class Generator:
 
 BULK_TABLES = (Case, Party, CaseEvent, Deadline, Flag, Agreement, FollowUp, Incident, Screening)
 _CASE_COLUMNS = (
-    "id", "number", "village_id", "township_id", "county_id", "holder_id", "level", "status",
-    "category", "source", "title", "description", "received_at", "people_involved", "amount_fen",
-    "risks", "scale", "scale_reasons", "is_scale_overridden", "home_level", "is_extended",
-    "highest_level", "concluded_at", "concluded_level", "concluded_action", "is_violence_risk",
-    "is_group_risk", "next_check_at", "version", "created_by_id", "created_at", "updated_at",
+    "id",
+    "number",
+    "village_id",
+    "township_id",
+    "county_id",
+    "holder_id",
+    "level",
+    "status",
+    "category",
+    "source",
+    "title",
+    "description",
+    "received_at",
+    "people_involved",
+    "amount_fen",
+    "risks",
+    "scale",
+    "scale_reasons",
+    "is_scale_overridden",
+    "home_level",
+    "is_extended",
+    "highest_level",
+    "concluded_at",
+    "concluded_level",
+    "concluded_action",
+    "is_violence_risk",
+    "is_group_risk",
+    "next_check_at",
+    "version",
+    "created_by_id",
+    "created_at",
+    "updated_at",
 )
 _PARTY_COLUMNS = ("case_id", "position", "name", "role", "phone", "address")
-_EVENT_COLUMNS = ("case_id", "at", "actor_id", "action", "from_status", "to_status",
-                  "from_level", "to_level", "note", "data", "version")
-_DEADLINE_COLUMNS = ("case_id", "clock", "level", "started_at", "days", "is_working_days",
-                     "shift_seconds", "due_at", "warn_at", "is_provisional", "met_at",
-                     "breached_at", "stopped_at")
-_FLAG_COLUMNS = ("key", "kind", "case_id", "unit_id", "township_id", "county_id", "level",
-                 "period", "raised_at", "cleared_at")
-_AGREEMENT_COLUMNS = ("case_id", "form", "terms", "amount_fen", "level", "unit_id",
-                      "mediator_id", "agreed_at")
-_FOLLOW_UP_COLUMNS = ("case_id", "at", "actor_id", "is_performed", "is_satisfied",
-                      "has_relapse_risk", "note")
-_INCIDENT_COLUMNS = ("village_id", "township_id", "county_id", "kind", "occurred_at",
-                     "summary", "petition_level", "is_collective", "people", "injured", "dead",
-                     "case_id", "created_by_id", "created_at", "updated_at", "version")
-_SCREENING_COLUMNS = ("village_id", "township_id", "county_id", "month", "visited_on",
-                      "households", "risks_found", "disputes_found", "is_zero_report", "note",
-                      "filed_by_id", "filed_at")
+_EVENT_COLUMNS = (
+    "case_id",
+    "at",
+    "actor_id",
+    "action",
+    "from_status",
+    "to_status",
+    "from_level",
+    "to_level",
+    "note",
+    "data",
+    "version",
+)
+_DEADLINE_COLUMNS = (
+    "case_id",
+    "clock",
+    "level",
+    "started_at",
+    "days",
+    "is_working_days",
+    "shift_seconds",
+    "due_at",
+    "warn_at",
+    "is_provisional",
+    "met_at",
+    "breached_at",
+    "stopped_at",
+)
+_FLAG_COLUMNS = (
+    "key",
+    "kind",
+    "case_id",
+    "unit_id",
+    "township_id",
+    "county_id",
+    "level",
+    "period",
+    "raised_at",
+    "cleared_at",
+)
+_AGREEMENT_COLUMNS = (
+    "case_id",
+    "form",
+    "terms",
+    "amount_fen",
+    "level",
+    "unit_id",
+    "mediator_id",
+    "agreed_at",
+)
+_FOLLOW_UP_COLUMNS = (
+    "case_id",
+    "at",
+    "actor_id",
+    "is_performed",
+    "is_satisfied",
+    "has_relapse_risk",
+    "note",
+)
+_INCIDENT_COLUMNS = (
+    "village_id",
+    "township_id",
+    "county_id",
+    "kind",
+    "occurred_at",
+    "summary",
+    "petition_level",
+    "is_collective",
+    "people",
+    "injured",
+    "dead",
+    "case_id",
+    "created_by_id",
+    "created_at",
+    "updated_at",
+    "version",
+)
+_SCREENING_COLUMNS = (
+    "village_id",
+    "township_id",
+    "county_id",
+    "month",
+    "visited_on",
+    "households",
+    "risks_found",
+    "disputes_found",
+    "is_zero_report",
+    "note",
+    "filed_by_id",
+    "filed_at",
+)
 
 
 class _Rows:
@@ -931,11 +1348,15 @@ def _set_mark(writer: BulkWriter, name: str, value: str) -> None:
     cursor = writer.raw.cursor()
     placeholder = "%s" if writer.dialect == "postgresql" else "?"
     cursor.execute(f"DELETE FROM marks WHERE name = {placeholder}", (name,))
-    cursor.execute(f"INSERT INTO marks (name, value) VALUES ({placeholder}, {placeholder})", (name, value))
+    cursor.execute(
+        f"INSERT INTO marks (name, value) VALUES ({placeholder}, {placeholder})", (name, value)
+    )
     cursor.close()
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False)  # json.dumps(…, ensure_ascii=False) makes one per call
+_ENCODER = json.JSONEncoder(
+    ensure_ascii=False
+)  # json.dumps(…, ensure_ascii=False) makes one per call
 
 
 def _json(value) -> str:
@@ -958,13 +1379,21 @@ def _reasons_json(reasons) -> str:
 
 # The stored text of every enum member the rows hold (enum members bound as parameters go
 # through the driver's adapter lookup; plain strings do not), and None for itself.
-_VALUE: dict = {None: None, **{member: member.value for enum in (
-    CaseStatus, Level, Scale, Category, Source, PartyRole, Clock, FlagKind) for member in enum}}
+_VALUE: dict = {
+    None: None,
+    **{
+        member: member.value
+        for enum in (CaseStatus, Level, Scale, Category, Source, PartyRole, Clock, FlagKind)
+        for member in enum
+    },
+}
 _HOME_LEVEL = {scale: scale.home_level.value for scale in Scale}
 _PARTY_ROLES = (PartyRole.applicant.value, PartyRole.respondent.value)
 # How likely a level hands a case up by hand, by scale (before the village's time runs out).
-_BY_HAND = {Level.village: {Scale.small: 0.04, Scale.big: 0.5, Scale.major: 1.0},
-            Level.township: {Scale.small: 0.01, Scale.big: 0.04, Scale.major: 1.0}}
+_BY_HAND = {
+    Level.village: {Scale.small: 0.04, Scale.big: 0.5, Scale.major: 1.0},
+    Level.township: {Scale.small: 0.01, Scale.big: 0.04, Scale.major: 1.0},
+}
 
 
 def _weights(table: dict) -> tuple[list, list[float]]:
@@ -1005,15 +1434,25 @@ def _duration(rng: random.Random) -> dt.timedelta:
 
 
 def _person(rng: random.Random) -> str:
-    return rng.choice(_SURNAMES) + rng.choice(_GIVEN) + (rng.choice(_GIVEN) if rng.random() < 0.7 else "")
+    return (
+        rng.choice(_SURNAMES)
+        + rng.choice(_GIVEN)
+        + (rng.choice(_GIVEN) if rng.random() < 0.7 else "")
+    )
 
 
 # --- the command's entry point -----------------------------------------------------------------
 
 
-def generate(shape: Shape, *, policy: Policy, calendar: WorkCalendar, tz: ZoneInfo,
-             processes: int | None = None,
-             progress: Callable[[str], None] | None = None) -> GenResult:
+def generate(
+    shape: Shape,
+    *,
+    policy: Policy,
+    calendar: WorkCalendar,
+    tz: ZoneInfo,
+    processes: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> GenResult:
     """Add the synthetic province to the current database. The cases are made and written by
     ``processes`` worker processes (default: one per core), each chunk in a transaction of its
     own; their numbers are worked out beforehand, so chunks may land in any order."""
@@ -1026,22 +1465,30 @@ def generate(shape: Shape, *, policy: Policy, calendar: WorkCalendar, tz: ZoneIn
         if writer.dialect == "sqlite":
             writer.raw.execute("PRAGMA cache_size=-262144")  # 256 MiB of page cache for the load
         places = _build_units(writer, shape, random.Random(shape.seed), result)
-        generator = Generator(shape, policy, calendar, tz, writer.dialect, places,
-                              first_case_id=writer.next_id(Case))
+        generator = Generator(
+            shape, policy, calendar, tz, writer.dialect, places, first_case_id=writer.next_id(Case)
+        )
         starts, totals = _numbering(generator)
         # no cases before: see BulkWriter.rebuild (SQLite only)
         fresh = writer.dialect == "sqlite" and generator.first_case_id == 1
         indexes = writer.without_indexes(BULK_TABLES)
         try:
             url = db.engine.url.render_as_string(hide_password=False)
-            for rows, open_cases in _write_chunks(generator, starts, url, processes or os.cpu_count() or 1):
+            for rows, open_cases in _write_chunks(
+                generator, starts, url, processes or os.cpu_count() or 1
+            ):
                 writer.rows.update(rows)
                 result.open_cases += open_cases
                 if progress:
                     progress(f"{writer.rows['cases']:,} cases")
-            writer.write(CaseCounter, ("county_id", "year", "last"),
-                         [(county, year, last) for (county, year), last in sorted(totals.items())])
-            generator.monthly(writer, lambda month: progress and progress(f"incidents and screenings {month}"))
+            writer.write(
+                CaseCounter,
+                ("county_id", "year", "last"),
+                [(county, year, last) for (county, year), last in sorted(totals.items())],
+            )
+            generator.monthly(
+                writer, lambda month: progress and progress(f"incidents and screenings {month}")
+            )
         finally:
             if progress:
                 progress("indexes")
@@ -1056,9 +1503,12 @@ def generate(shape: Shape, *, policy: Policy, calendar: WorkCalendar, tz: ZoneIn
         writer.raw.close()
         raise
     result.rows = writer.rows
-    result.due_within_day = db.session.scalar(
-        select(func.count()).select_from(Case).where(Case.next_check_at <= shape.now + DAY)
-    ) or 0
+    result.due_within_day = (
+        db.session.scalar(
+            select(func.count()).select_from(Case).where(Case.next_check_at <= shape.now + DAY)
+        )
+        or 0
+    )
     db.session.commit()
     result.seconds = time.perf_counter() - started
     return result
@@ -1092,8 +1542,9 @@ def _write_chunk(index: int) -> tuple[Counter, int]:
     return _worker_writer.rows - before, open_cases
 
 
-def _write_chunks(generator: Generator, starts: list[Counter], url: str,
-                  processes: int) -> Iterator[tuple[Counter, int]]:
+def _write_chunks(
+    generator: Generator, starts: list[Counter], url: str, processes: int
+) -> Iterator[tuple[Counter, int]]:
     """Each chunk made and written by a worker process (or by this one, with one process)."""
     global _forked, _worker_writer
     _forked = (generator, starts, url)
@@ -1105,7 +1556,9 @@ def _write_chunks(generator: Generator, starts: list[Counter], url: str,
                 if _worker_writer is not None:
                     _worker_writer.raw.close()
             return
-        with multiprocessing.get_context("fork").Pool(processes, initializer=_forget_writer) as pool:
+        with multiprocessing.get_context("fork").Pool(
+            processes, initializer=_forget_writer
+        ) as pool:
             yield from pool.imap_unordered(_write_chunk, range(generator.chunks()))
     finally:
         _forked = _worker_writer = None

@@ -51,6 +51,7 @@ class HttpError(Exception):
 
 # --- a minimal keep-alive HTTP/1.1 client -------------------------------------------------
 
+
 class Connection:
     """One keep-alive connection; reconnects when the server closes it."""
 
@@ -67,15 +68,17 @@ class Connection:
             self.writer.close()
         self.reader = self.writer = None
 
-    async def request(self, method: str, path: str, headers: dict[str, str] | None = None,
-                      body: bytes = b"") -> tuple[int, dict[str, str], bytes]:
+    async def request(
+        self, method: str, path: str, headers: dict[str, str] | None = None, body: bytes = b""
+    ) -> tuple[int, dict[str, str], bytes]:
         for attempt in (1, 2):
             fresh = self.writer is None
             if fresh:
                 await self._open()
             try:
-                return await asyncio.wait_for(self._exchange(method, path, headers or {}, body),
-                                              self.timeout)
+                return await asyncio.wait_for(
+                    self._exchange(method, path, headers or {}, body), self.timeout
+                )
             except (ConnectionError, asyncio.IncompleteReadError) as error:
                 self.close()
                 # A kept-alive connection the server closed meanwhile: once more on a new one.
@@ -87,8 +90,11 @@ class Connection:
         raise AssertionError("unreachable")
 
     async def _exchange(self, method, path, headers, body):
-        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}",
-                 f"Content-Length: {len(body)}"]
+        lines = [
+            f"{method} {path} HTTP/1.1",
+            f"Host: {self.host}:{self.port}",
+            f"Content-Length: {len(body)}",
+        ]
         lines += [f"{name}: {value}" for name, value in headers.items()]
         self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
         await self.writer.drain()
@@ -130,6 +136,7 @@ class Connection:
 
 
 # --- measuring ----------------------------------------------------------------------------
+
 
 @dataclass
 class PhaseResult:
@@ -198,6 +205,7 @@ async def run_phase(name: str, make_request, *, host, port, concurrency, duratio
 
 # --- the requests -------------------------------------------------------------------------
 
+
 @dataclass
 class Target:
     host: str
@@ -244,20 +252,23 @@ SOURCES = ("party_application", "own_initiative", "grid_report", "hotline")
 
 def new_case_body(village_code: str, serial: int) -> bytes:
     people = random.choice((2, 2, 3, 4, 6))
-    return json.dumps({
-        "village_code": village_code,
-        "category": random.choice(CATEGORIES),
-        "source": random.choice(SOURCES),
-        "title": f"负载测试纠纷 {serial}",
-        "description": "负载测试录入的纠纷：双方因宅基地边界发生争执，请求调解。",
-        "people_involved": people,
-        "amount_yuan": str(random.choice((0, 800, 3500, 12000))),
-        "risks": [],
-        "parties": [
-            {"name": f"张{serial % 1000}", "role": "applicant", "phone": "13800000000"},
-            {"name": f"李{serial % 1000}", "role": "respondent"},
-        ],
-    }, ensure_ascii=False).encode()
+    return json.dumps(
+        {
+            "village_code": village_code,
+            "category": random.choice(CATEGORIES),
+            "source": random.choice(SOURCES),
+            "title": f"负载测试纠纷 {serial}",
+            "description": "负载测试录入的纠纷：双方因宅基地边界发生争执，请求调解。",
+            "people_involved": people,
+            "amount_yuan": str(random.choice((0, 800, 3500, 12000))),
+            "risks": [],
+            "parties": [
+                {"name": f"张{serial % 1000}", "role": "applicant", "phone": "13800000000"},
+                {"name": f"李{serial % 1000}", "role": "respondent"},
+            ],
+        },
+        ensure_ascii=False,
+    ).encode()
 
 
 def intake_request(target: Target):
@@ -280,6 +291,7 @@ def intake_request(target: Target):
 
 # --- setting up: what to ask for, and as whom ---------------------------------------------
 
+
 async def api_json(conn: Connection, target: Target, path: str):
     status, _, body = await conn.request("GET", path, target.api_headers())
     if status != 200:
@@ -298,7 +310,12 @@ async def discover(target: Target, *, sample: int, timeout: float) -> None:
             pages = max(1, -(-first["total"] // 100))
             ids = [item["id"] for item in first["items"]]
             for page in random.sample(range(2, pages + 1), min(pages - 1, sample // 100)):
-                ids += [i["id"] for i in (await api_json(conn, target, f"/api/v1/cases?per_page=100&page={page}"))["items"]]
+                ids += [
+                    i["id"]
+                    for i in (
+                        await api_json(conn, target, f"/api/v1/cases?per_page=100&page={page}")
+                    )["items"]
+                ]
             target.case_ids = ids
     finally:
         conn.close()
@@ -311,13 +328,18 @@ async def sign_in(target: Target, username: str, password: str, timeout: float) 
         status, headers, body = await conn.request("GET", "/login")
         match = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', body)
         cookie = _cookies(headers)
-        form = "&".join([
-            f"csrf_token={match.group(1).decode() if match else ''}",
-            f"username={username}", f"password={password}",
-        ]).encode()
+        form = "&".join(
+            [
+                f"csrf_token={match.group(1).decode() if match else ''}",
+                f"username={username}",
+                f"password={password}",
+            ]
+        ).encode()
         status, headers, body = await conn.request(
-            "POST", "/login",
-            {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}, form,
+            "POST",
+            "/login",
+            {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+            form,
         )
         if status != 302:
             raise SystemExit(f"signing in as {username} failed (HTTP {status})")
@@ -343,7 +365,8 @@ async def check_intakes_api(target: Target, *, concurrency: int, timeout: float)
             while pending:
                 case_id, number = pending.pop()
                 status, _, body = await conn.request(
-                    "GET", f"/api/v1/cases/{case_id}", target.api_headers())
+                    "GET", f"/api/v1/cases/{case_id}", target.api_headers()
+                )
                 if status != 200 or json.loads(body).get("number") != number:
                     missing.append(case_id)
         finally:
@@ -354,6 +377,7 @@ async def check_intakes_api(target: Target, *, concurrency: int, timeout: float)
 
 
 # --- serve mode: our own gunicorn ---------------------------------------------------------
+
 
 def prepare_instance(instance: str) -> dict:
     """In the instance's database: the schema (and the demo county when empty, as any start
@@ -388,7 +412,10 @@ with app.app_context():
 """
     done = subprocess.run(
         [sys.executable, "-c", code, instance, LOAD_USER],
-        cwd=ROOT, env=_server_env(instance), capture_output=True, text=True,
+        cwd=ROOT,
+        env=_server_env(instance),
+        capture_output=True,
+        text=True,
     )
     if done.returncode != 0:
         raise SystemExit(f"preparing {instance} failed:\n{done.stderr[-2000:]}")
@@ -414,8 +441,12 @@ with app.app_context():
 print(json.dumps([i for i, number in created.items() if found.get(i) != number]))
 """
     done = subprocess.run(
-        [sys.executable, "-c", code, instance], input=json.dumps(created),
-        cwd=ROOT, env=_server_env(instance), capture_output=True, text=True,
+        [sys.executable, "-c", code, instance],
+        input=json.dumps(created),
+        cwd=ROOT,
+        env=_server_env(instance),
+        capture_output=True,
+        text=True,
     )
     if done.returncode != 0:
         raise SystemExit(f"checking the intakes failed:\n{done.stderr[-2000:]}")
@@ -436,14 +467,20 @@ def _free_port() -> int:
 
 def start_gunicorn(instance: str, port: int, args) -> subprocess.Popen:
     command = [
-        sys.executable, "-m", "gunicorn", "-w", str(args.workers),
-        "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-w",
+        str(args.workers),
+        "-b",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
     ]
     if args.threads > 1:
         command += ["-k", "gthread", "--threads", str(args.threads)]
     command.append("app:create_app()")
-    server = subprocess.Popen(command, cwd=ROOT, env=_server_env(instance),
-                              start_new_session=True)
+    server = subprocess.Popen(command, cwd=ROOT, env=_server_env(instance), start_new_session=True)
     started = time.monotonic()
     while time.monotonic() - started < 60:
         if server.poll() is not None:
@@ -489,8 +526,16 @@ def stop_gunicorn(server: subprocess.Popen) -> None:
 
 # --- the run ------------------------------------------------------------------------------
 
-async def run(args, target: Target, *, username: str | None, password: str | None,
-              instance: str | None, server_pid: int | None = None) -> dict:
+
+async def run(
+    args,
+    target: Target,
+    *,
+    username: str | None,
+    password: str | None,
+    instance: str | None,
+    server_pid: int | None = None,
+) -> dict:
     await discover(target, sample=args.sample, timeout=args.timeout)
     if not target.case_ids and {"detail", "api-detail"} & set(args.phases):
         raise SystemExit("no case in the token user's area to read")
@@ -498,7 +543,9 @@ async def run(args, target: Target, *, username: str | None, password: str | Non
     for name in args.phases:
         if name == "detail":
             if not (username and password):
-                print("detail: skipped (no --user/--password for a browser session)", file=sys.stderr)
+                print(
+                    "detail: skipped (no --user/--password for a browser session)", file=sys.stderr
+                )
                 continue
             await sign_in(target, username, password, args.timeout)
             make = detail_request(target)
@@ -507,76 +554,116 @@ async def run(args, target: Target, *, username: str | None, password: str | Non
         else:
             make = intake_request(target)
         if args.warmup:
-            await run_phase(name, make, host=target.host, port=target.port,
-                            concurrency=args.concurrency, duration=args.warmup, timeout=args.timeout)
+            await run_phase(
+                name,
+                make,
+                host=target.host,
+                port=target.port,
+                concurrency=args.concurrency,
+                duration=args.warmup,
+                timeout=args.timeout,
+            )
         if name == "intake":
             target.created.clear()
         server_before, client_before = server_cpu(server_pid), time.process_time()
-        result = await run_phase(name, make, host=target.host, port=target.port,
-                                 concurrency=args.concurrency, duration=args.duration,
-                                 timeout=args.timeout)
+        result = await run_phase(
+            name,
+            make,
+            host=target.host,
+            port=target.port,
+            concurrency=args.concurrency,
+            duration=args.duration,
+            timeout=args.timeout,
+        )
         summary = result.summary()
         requests = max(1, summary["ok"] + summary["errors"])
         summary["client_cpu_ms_per_request"] = round(
-            (time.process_time() - client_before) * 1000 / requests, 2)
+            (time.process_time() - client_before) * 1000 / requests, 2
+        )
         if server_pid is not None:
             # What each request cost the server, whatever else the machine was doing; the
             # rate the same cores would serve if this were all they did.
             cpu_ms = (server_cpu(server_pid) - server_before) * 1000 / requests
             summary["server_cpu_ms_per_request"] = round(cpu_ms, 2)
-            summary["rps_if_cores_free"] = round(
-                1000 * min(args.workers, os.cpu_count() or 1) / cpu_ms, 1) if cpu_ms else None
+            summary["rps_if_cores_free"] = (
+                round(1000 * min(args.workers, os.cpu_count() or 1) / cpu_ms, 1) if cpu_ms else None
+            )
         if not args.json:
             print(_line(summary), flush=True)
         phases.append(summary)
-    report = {"phases": phases, "cases_sampled": len(target.case_ids),
-              "concurrency": args.concurrency}
+    report = {
+        "phases": phases,
+        "cases_sampled": len(target.case_ids),
+        "concurrency": args.concurrency,
+    }
     if "intake" in args.phases:
         if instance is not None:
             missing = count_intakes_sql(instance, target.created)
             how = "database"
         else:
-            missing = await check_intakes_api(target, concurrency=args.concurrency,
-                                              timeout=args.timeout)
+            missing = await check_intakes_api(
+                target, concurrency=args.concurrency, timeout=args.timeout
+            )
             how = "api"
-        report["intakes"] = {"created": len(target.created), "missing": len(missing),
-                             "missing_ids": missing[:20], "checked_in": how}
+        report["intakes"] = {
+            "created": len(target.created),
+            "missing": len(missing),
+            "missing_ids": missing[:20],
+            "checked_in": how,
+        }
     return report
 
 
 def _line(s: dict) -> str:
     met = "met" if s["rps"] >= s["target_rps"] else "NOT met"
-    text = (f"{s['phase']:<10} {s['ok']:>7} ok in {s['seconds']:.1f} s = {s['rps']:>7.1f} req/s "
-            f"(target {s['target_rps']:.0f}/s {met})  p50 {s['p50_ms']} ms  p95 {s['p95_ms']} ms  "
-            f"p99 {s['p99_ms']} ms  errors {s['errors']}")
+    text = (
+        f"{s['phase']:<10} {s['ok']:>7} ok in {s['seconds']:.1f} s = {s['rps']:>7.1f} req/s "
+        f"(target {s['target_rps']:.0f}/s {met})  p50 {s['p50_ms']} ms  p95 {s['p95_ms']} ms  "
+        f"p99 {s['p99_ms']} ms  errors {s['errors']}"
+    )
     if "server_cpu_ms_per_request" in s:
-        text += (f"\n    server CPU {s['server_cpu_ms_per_request']} ms/request (would serve "
-                 f"{s['rps_if_cores_free']}/s on otherwise idle cores), client CPU "
-                 f"{s['client_cpu_ms_per_request']} ms/request")
+        text += (
+            f"\n    server CPU {s['server_cpu_ms_per_request']} ms/request (would serve "
+            f"{s['rps_if_cores_free']}/s on otherwise idle cores), client CPU "
+            f"{s['client_cpu_ms_per_request']} ms/request"
+        )
     for sample in s["error_samples"]:
         text += f"\n    {sample}"
     return text
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--url", help="a running server, e.g. http://127.0.0.1:8000")
-    where.add_argument("--serve", metavar="INSTANCE",
-                       help="start gunicorn on this instance folder (SQLite there unless "
-                            "DATABASE_URL is set; the demo county is loaded when empty)")
+    where.add_argument(
+        "--serve",
+        metavar="INSTANCE",
+        help="start gunicorn on this instance folder (SQLite there unless "
+        "DATABASE_URL is set; the demo county is loaded when empty)",
+    )
     parser.add_argument("--token", help="bearer token (create-token NAME); --serve makes one")
     parser.add_argument("--user", help="user name for the HTML case page (a browser session)")
     parser.add_argument("--password", help="that user's password")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds per phase (60)")
-    parser.add_argument("--warmup", type=float, default=0.0, help="unmeasured seconds before each phase")
+    parser.add_argument(
+        "--warmup", type=float, default=0.0, help="unmeasured seconds before each phase"
+    )
     parser.add_argument("--concurrency", type=int, default=8, help="connections at once (8)")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request (30)")
-    parser.add_argument("--sample", type=int, default=2000,
-                        help="case ids to pick from, with --url (random pages of the list)")
-    parser.add_argument("--phases", default=",".join(PHASES),
-                        help=f"comma-separated, in order (default {','.join(PHASES)})")
+    parser.add_argument(
+        "--sample",
+        type=int,
+        default=2000,
+        help="case ids to pick from, with --url (random pages of the list)",
+    )
+    parser.add_argument(
+        "--phases",
+        default=",".join(PHASES),
+        help=f"comma-separated, in order (default {','.join(PHASES)})",
+    )
     parser.add_argument("--detail-only", action="store_true", help="only the HTML case page")
     parser.add_argument("--intake-only", action="store_true", help="only intakes")
     parser.add_argument("--workers", type=int, default=2, help="--serve: gunicorn workers (2)")
@@ -584,9 +671,13 @@ def parse_args(argv=None):
     # the connection, so every request goes to whichever worker is free. With keep-alive
     # (gthread) a long-lived connection stays with the worker that accepted it, and a few such
     # connections left one worker doing most of the work (128 case pages/s against 300).
-    parser.add_argument("--threads", type=int, default=1,
-                        help="--serve: threads per worker (1: sync workers, as the README runs "
-                             "gunicorn; more: gthread with keep-alive)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="--serve: threads per worker (1: sync workers, as the README runs "
+        "gunicorn; more: gthread with keep-alive)",
+    )
     parser.add_argument("--port", type=int, help="--serve: port (a free one)")
     parser.add_argument("--json", action="store_true", help="print one JSON summary")
     args = parser.parse_args(argv)
@@ -612,8 +703,13 @@ def main(argv=None) -> int:
         Path(instance).mkdir(parents=True, exist_ok=True)
         setup = prepare_instance(instance)
         port = args.port or _free_port()
-        target = Target("127.0.0.1", port, setup["token"], case_ids=setup["case_ids"],
-                        villages=setup["villages"])
+        target = Target(
+            "127.0.0.1",
+            port,
+            setup["token"],
+            case_ids=setup["case_ids"],
+            villages=setup["villages"],
+        )
         username, password = LOAD_USER, setup["password"]
         server = start_gunicorn(instance, port, args)
     else:
@@ -621,9 +717,16 @@ def main(argv=None) -> int:
         target = Target(parts.hostname or "127.0.0.1", parts.port or 80, args.token)
         username, password = args.user, args.password
     try:
-        report = asyncio.run(run(args, target, username=username, password=password,
-                                 instance=instance,
-                                 server_pid=server.pid if server is not None else None))
+        report = asyncio.run(
+            run(
+                args,
+                target,
+                username=username,
+                password=password,
+                instance=instance,
+                server_pid=server.pid if server is not None else None,
+            )
+        )
     except (HttpError, OSError) as error:
         print(f"cannot reach {target.host}:{target.port}: {error}", file=sys.stderr)
         return 2
@@ -639,10 +742,18 @@ def main(argv=None) -> int:
         if "intakes" in report:
             intakes = report["intakes"]
             if missing:
-                print(f"MISSING {missing} of {intakes['created']} intakes: {intakes['missing_ids']}")
+                print(
+                    f"MISSING {missing} of {intakes['created']} intakes: {intakes['missing_ids']}"
+                )
             else:
-                print(f"all {intakes['created']} intakes present (checked in the {intakes['checked_in']})")
-        print("OK: no errors" if report["ok"] else f"FAILED: {errors} errors, {missing} intakes missing")
+                print(
+                    f"all {intakes['created']} intakes present (checked in the {intakes['checked_in']})"
+                )
+        print(
+            "OK: no errors"
+            if report["ok"]
+            else f"FAILED: {errors} errors, {missing} intakes missing"
+        )
     return 0 if report["ok"] else 1
 
 

@@ -189,9 +189,7 @@ def world(make):
 @pytest.fixture
 def login(client):
     def login_as(user, password: str = PASSWORD):
-        response = client.post(
-            "/login", data={"username": user.username, "password": password}
-        )
+        response = client.post("/login", data={"username": user.username, "password": password})
         assert response.status_code == 302, response.get_data(as_text=True)
         return client
 

@@ -33,7 +33,12 @@ UNITS = [
 @dataclass
 class Factory:
     def units(self, rows=UNITS):
-        import_units([UnitRow(i, code, name, kind, parent) for i, (code, name, kind, parent) in enumerate(rows)])
+        import_units(
+            [
+                UnitRow(i, code, name, kind, parent)
+                for i, (code, name, kind, parent) in enumerate(rows)
+            ]
+        )
         db.session.commit()
 
     def user(self, username: str, role: Role, unit_code: str, password: str = PASSWORD):
@@ -81,7 +86,12 @@ def case_fields(**overrides) -> dict:
         "amount_yuan": "1200.00",
         "risks": [],
         "parties": [
-            {"name": "张三", "role": "applicant", "id_number": "410522198503121233", "phone": "13800138000"},
+            {
+                "name": "张三",
+                "role": "applicant",
+                "id_number": "410522198503121233",
+                "phone": "13800138000",
+            },
             {"name": "李四", "role": "respondent"},
         ],
     }

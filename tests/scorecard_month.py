@@ -50,8 +50,13 @@ def act(user, case: Case, action: Action, when: dt.datetime, **raw) -> None:
 
 
 def resolve(user, case, when, amount: str, form: str = "written") -> None:
-    act(user, case, Action.resolve, when,
-        agreement={"form": form, "terms": "赔偿并赔礼道歉。", "amount_yuan": amount})
+    act(
+        user,
+        case,
+        Action.resolve,
+        when,
+        agreement={"form": form, "terms": "赔偿并赔礼道歉。", "amount_yuan": amount},
+    )
 
 
 def sweep(when: dt.datetime) -> None:
@@ -65,8 +70,15 @@ def unit(code: str) -> Unit:
 def incident(village_code: str, kind: IncidentKind, when: dt.datetime, **fields) -> Incident:
     """An incident row as the incidents pages would record it."""
     village = unit(village_code)
-    row = Incident(village_id=village.id, township_id=village.township_id, county_id=village.county_id,
-                   kind=kind, occurred_at=when, summary=fields.pop("summary", "记录"), **fields)
+    row = Incident(
+        village_id=village.id,
+        township_id=village.township_id,
+        county_id=village.county_id,
+        kind=kind,
+        occurred_at=when,
+        summary=fields.pop("summary", "记录"),
+        **fields,
+    )
     db.session.add(row)
     db.session.commit()
     return row
@@ -74,10 +86,18 @@ def incident(village_code: str, kind: IncidentKind, when: dt.datetime, **fields)
 
 def screening(village_code: str, month: Month = MONTH, *, zero: bool = False) -> Screening:
     village = unit(village_code)
-    row = Screening(village_id=village.id, township_id=village.township_id, county_id=village.county_id,
-                    month=str(month), visited_on=dt.date(month.year, month.month, 25), households=40,
-                    risks_found=0 if zero else 1, disputes_found=0, is_zero_report=zero,
-                    filed_at=at(25, 16))
+    row = Screening(
+        village_id=village.id,
+        township_id=village.township_id,
+        county_id=village.county_id,
+        month=str(month),
+        visited_on=dt.date(month.year, month.month, 25),
+        households=40,
+        risks_found=0 if zero else 1,
+        disputes_found=0,
+        is_zero_report=zero,
+        filed_at=at(25, 16),
+    )
     db.session.add(row)
     db.session.commit()
     return row
@@ -96,17 +116,32 @@ def build_november(world, make) -> November:
     a = make.case(world.mediator_east, now=at(2, 9), title="东裴村邻里纠纷")
     act(world.mediator_east, a, Action.accept, at(2, 10))
     resolve(world.mediator_east, a, at(3, 15), "500")
-    act(world.mediator_east, a, Action.follow_up, at(10, 10), performed=True, satisfied=True,
-        relapse_risk=False)
+    act(
+        world.mediator_east,
+        a,
+        Action.follow_up,
+        at(10, 10),
+        performed=True,
+        satisfied=True,
+        relapse_risk=False,
+    )
     screening(A)
 
     # B: a violence risk settled (prevented: 1 case, 3 people), then a collective petition to the city.
-    b = make.case(world.mediator, now=at(4, 9), title="西裴村口角纠纷", people_involved=3,
-                  risks=["violence"])
+    b = make.case(
+        world.mediator, now=at(4, 9), title="西裴村口角纠纷", people_involved=3, risks=["violence"]
+    )
     act(world.mediator, b, Action.accept, at(4, 10))
     resolve(world.mediator, b, at(5, 11), "0", form="oral")
-    incident(B, IncidentKind.petition, at(12, 9), petition_level=PetitionLevel.city,
-             is_collective=True, people=12, summary="十二人到市信访局集体上访")
+    incident(
+        B,
+        IncidentKind.petition,
+        at(12, 9),
+        petition_level=PetitionLevel.city,
+        is_collective=True,
+        people=12,
+        summary="十二人到市信访局集体上访",
+    )
     screening(B)
 
     # C: a small case pushed up to the county, and one kept in the village.
@@ -122,7 +157,14 @@ def build_november(world, make) -> November:
     act(world.mediator_other_township, c2, Action.accept, at(9, 10))
     resolve(world.mediator_other_township, c2, at(10, 15), "300")
     for case in (c1, c2):
-        act(world.mediator_other_township if case is c2 else world.county_officer, case,
-            Action.follow_up, at(16, 10), performed=True, satisfied=True, relapse_risk=False)
+        act(
+            world.mediator_other_township if case is c2 else world.county_officer,
+            case,
+            Action.follow_up,
+            at(16, 10),
+            performed=True,
+            satisfied=True,
+            relapse_risk=False,
+        )
     screening(C)
     return November(a, b, c1, c2)

@@ -35,7 +35,9 @@ def require_admin():
 
 def _units():
     return db.session.scalars(
-        access.visible_units(current_user).order_by(Unit.county_id, Unit.township_id, Unit.kind.desc(), Unit.code)
+        access.visible_units(current_user).order_by(
+            Unit.county_id, Unit.township_id, Unit.kind.desc(), Unit.code
+        )
     ).all()
 
 
@@ -55,7 +57,9 @@ def units():
     units = _units()
     import_form = UnitImportForm(prefix="import")
     unit_form = UnitForm(prefix="unit")
-    unit_form.kind.choices = [(level.value, _(level.label)) for level in (Level.township, Level.village)]
+    unit_form.kind.choices = [
+        (level.value, _(level.label)) for level in (Level.township, Level.village)
+    ]
     unit_form.parent_code.choices = [
         (unit.code, unit.full_name) for unit in units if unit.kind is not Level.village
     ]
@@ -70,8 +74,15 @@ def units():
             unit_form.parent_code.errors.append(_("Choose a unit in your area."))
             status = 422
         else:
-            status = _import(_csv_text(unit_form.code.data, unit_form.name.data, unit_form.kind.data,
-                                       unit_form.parent_code.data), unit_form.code)
+            status = _import(
+                _csv_text(
+                    unit_form.code.data,
+                    unit_form.name.data,
+                    unit_form.kind.data,
+                    unit_form.parent_code.data,
+                ),
+                unit_form.code,
+            )
             if status == 200:
                 return redirect(url_for("admin.units"))
     counties, townships, villages = _tree(units)
@@ -111,8 +122,12 @@ def _import(text: str, field) -> int:
         return 422
     db.session.commit()
     flash(
-        _("Units imported: %(created)s new, %(updated)s changed, %(unchanged)s unchanged.",
-          created=result.created, updated=result.updated, unchanged=result.unchanged),
+        _(
+            "Units imported: %(created)s new, %(updated)s changed, %(unchanged)s unchanged.",
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+        ),
         "success",
     )
     return 200
@@ -141,7 +156,11 @@ def users():
                 )
             except (InvalidInput, ValueError) as error:
                 db.session.rollback()
-                fields = render_fields(error.fields) if isinstance(error, InvalidInput) else {"role": _("Not a valid choice.")}
+                fields = (
+                    render_fields(error.fields)
+                    if isinstance(error, InvalidInput)
+                    else {"role": _("Not a valid choice.")}
+                )
                 for name, message in fields.items():
                     target = form.unit_code if name == "unit" else form[name]
                     target.errors.append(message)
@@ -153,9 +172,14 @@ def users():
     elif form.errors:
         status = 422
     people = db.session.scalars(
-        select(User).join(Unit, User.unit_id == Unit.id).where(access.unit_scope(current_user)).order_by(User.username)
+        select(User)
+        .join(Unit, User.unit_id == Unit.id)
+        .where(access.unit_scope(current_user))
+        .order_by(User.username)
     ).all()
-    return render_template("admin/users.html", form=form, people=people, toggle=ConfirmForm()), status
+    return render_template(
+        "admin/users.html", form=form, people=people, toggle=ConfirmForm()
+    ), status
 
 
 @bp.route("/users/<id:user_id>/toggle", methods=["POST"])
@@ -163,7 +187,9 @@ def toggle_user(user_id: int):
     """Disable or re-enable a user of the admin's area (never oneself)."""
     form = ConfirmForm()
     user = db.session.scalar(
-        select(User).join(Unit, User.unit_id == Unit.id).where(User.id == user_id, access.unit_scope(current_user))
+        select(User)
+        .join(Unit, User.unit_id == Unit.id)
+        .where(User.id == user_id, access.unit_scope(current_user))
     ) or abort(404)
     if not form.validate_on_submit() or user.id == current_user.id:
         abort(400)
@@ -208,8 +234,14 @@ def calendar():
             status = 422
         else:
             db.session.commit()
-            flash(_("The calendar of %(year)s is saved. Provisional deadlines recomputed: %(count)s.",
-                    year=entry.year, count=recomputed), "success")
+            flash(
+                _(
+                    "The calendar of %(year)s is saved. Provisional deadlines recomputed: %(count)s.",
+                    year=entry.year,
+                    count=recomputed,
+                ),
+                "success",
+            )
             return redirect(url_for("admin.calendar"))
     elif form.errors:
         status = 422
@@ -247,6 +279,9 @@ def _prefill(form: CalendarYearForm, entered, year_text: str) -> None:
         return
     this_year = runtime.utcnow().astimezone(runtime.tz()).year
     known = set(bundled_years(this_year, this_year + UNKNOWN_YEARS_SHOWN))
-    candidates = [y for y in range(this_year, this_year + UNKNOWN_YEARS_SHOWN + 1)
-                  if y not in known and y not in rows]
+    candidates = [
+        y
+        for y in range(this_year, this_year + UNKNOWN_YEARS_SHOWN + 1)
+        if y not in known and y not in rows
+    ]
     form.year.data = str(year or (candidates[0] if candidates else this_year + 1))

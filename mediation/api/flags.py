@@ -43,5 +43,7 @@ def list_flags():
         query = query.where(column[unit.kind.value] == unit.id)
     if errors:
         return invalid(errors)
-    flags = db.session.scalars(query.order_by(Flag.raised_at.desc(), Flag.id.desc()).limit(MAX_FLAGS)).all()
+    flags = db.session.scalars(
+        query.order_by(Flag.raised_at.desc(), Flag.id.desc()).limit(MAX_FLAGS)
+    ).all()
     return jsonify([flag_json(flag) for flag in flags])

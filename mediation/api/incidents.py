@@ -128,8 +128,9 @@ def update_incident(incident_id: int):
     now, tz = runtime.utcnow(), runtime.tz()
     draft = read_body("IncidentUpdate", lambda raw: parse_incident(raw, now=now, tz=tz))
     try:
-        edit_incident(current_user, incident, draft, version, now, raw.get("note") or "",
-                      notifier=_notifier())
+        edit_incident(
+            current_user, incident, draft, version, now, raw.get("note") or "", notifier=_notifier()
+        )
         db.session.commit()
     except Conflict as conflict:
         db.session.rollback()
@@ -194,7 +195,8 @@ def list_screenings():
             "filed": [screening_json(reports[v.id]) for v in villages if v.id in reports],
             "missing": [
                 {"village_code": v.code, "village_name": v.full_name}
-                for v in villages if v.id not in reports
+                for v in villages
+                if v.id not in reports
             ],
         }
     )

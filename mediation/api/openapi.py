@@ -70,8 +70,11 @@ MONTH = {"type": "string", "pattern": r"^2\d{3}-(0[1-9]|1[0-2])$", "example": "2
 # Row ids are 32-bit integers: a larger one in a path is simply not found (404).
 ID_MAX = 2**31 - 1
 # The examples name units of the demo county (安阳县).
-VILLAGE_CODE = {"type": "string", "description": "A village in the caller's area.",
-                "example": "410522100201"}
+VILLAGE_CODE = {
+    "type": "string",
+    "description": "A village in the caller's area.",
+    "example": "410522100201",
+}
 UNIT_CODE = {"type": "string", "example": "410522100000"}
 
 
@@ -173,10 +176,12 @@ SCHEMAS = {
             "title": {"type": "string", "maxLength": TITLE_MAX},
             "description": {"type": "string", "maxLength": DESCRIPTION_MAX},
             "received_at": {
-                "anyOf": [{k: v for k, v in INSTANT.items() if k != "description"},
-                          {"type": "string", "enum": [""]}],
+                "anyOf": [
+                    {k: v for k, v in INSTANT.items() if k != "description"},
+                    {"type": "string", "enum": [""]},
+                ],
                 "description": "ISO 8601 with its UTC offset; not in the future, at most 90 days "
-                "back (policy intake.max_backdate_days). Default (also for null or \"\"): now.",
+                'back (policy intake.max_backdate_days). Default (also for null or ""): now.',
             },
             "people_involved": {"type": "integer", "minimum": 1, "maximum": MAX_PEOPLE},
             "amount_yuan": {
@@ -281,14 +286,22 @@ SCHEMAS = {
                 "township and village.",
             },
             "to": {"type": "string", "enum": _values(ReferralTarget), "description": "refer"},
-            "performed": {"type": "boolean", "description": "follow_up: agreement performed "
-                          "(closes the case)."},
+            "performed": {
+                "type": "boolean",
+                "description": "follow_up: agreement performed (closes the case).",
+            },
             "satisfied": {"type": "boolean", "description": "follow_up"},
             "relapse_risk": {"type": "boolean", "description": "follow_up"},
-            "consent": {"type": "boolean", "enum": [True], "description": "extend: both "
-                        "parties consent (once per case)."},
-            "scale": {"type": "string", "enum": _values(Scale), "description": "reclassify "
-                      "(officers)."},
+            "consent": {
+                "type": "boolean",
+                "enum": [True],
+                "description": "extend: both parties consent (once per case).",
+            },
+            "scale": {
+                "type": "string",
+                "enum": _values(Scale),
+                "description": "reclassify (officers).",
+            },
         },
     },
     "VersionConflict": {
@@ -321,9 +334,16 @@ SCHEMAS = {
             "id": {"type": "integer"},
             "kind": {"type": "string", "enum": _values(FlagKind)},
             "case_id": {"type": "integer", "nullable": True},
-            "unit_code": {"type": "string", "description": "The village of the case, or the unit flagged."},
+            "unit_code": {
+                "type": "string",
+                "description": "The village of the case, or the unit flagged.",
+            },
             "level": {"type": "string", "enum": _values(Level)},
-            "period": {"type": "string", "nullable": True, "description": "YYYY-MM for monthly unit flags."},
+            "period": {
+                "type": "string",
+                "nullable": True,
+                "description": "YYYY-MM for monthly unit flags.",
+            },
             "raised_at": INSTANT,
             "cleared_at": NULLABLE_INSTANT,
         },
@@ -445,13 +465,19 @@ CASE_FILTERS = [
         "Cases per page.",
         {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
     ),
-    _filter("metric", "A figure of the monthly scorecard (with month): exactly the cases it "
-            "counts, e.g. concluded, agreements, escalations, rule_violations.",
-            {"type": "string", "enum": list(METRIC_NAMES)}),
+    _filter(
+        "metric",
+        "A figure of the monthly scorecard (with month): exactly the cases it "
+        "counts, e.g. concluded, agreements, escalations, rule_violations.",
+        {"type": "string", "enum": list(METRIC_NAMES)},
+    ),
     _filter("month", "The scorecard month of metric, YYYY-MM.", MONTH),
     _filter("flag", "Cases with an open flag of this kind, or rule_broken for any rule violation."),
-    _filter("overdue", "1: only cases with an open overdue flag (a clock ran out).",
-            {"type": "string", "enum": ["0", "1"]}),
+    _filter(
+        "overdue",
+        "1: only cases with an open overdue flag (a clock ran out).",
+        {"type": "string", "enum": ["0", "1"]},
+    ),
 ]
 
 PATHS = {
@@ -534,8 +560,11 @@ PATHS = {
                 "200": _json(_ref("Case"), "The case after the action."),
                 "400": _response("BadRequest"),
                 "401": _response("Unauthorized"),
-                "403": _json(_ref("Error"), "Not the caller's to do: the case is held by "
-                             "another unit or level, or the role may not act (forbidden)."),
+                "403": _json(
+                    _ref("Error"),
+                    "Not the caller's to do: the case is held by "
+                    "another unit or level, or the role may not act (forbidden).",
+                ),
                 "404": _response("NotFound"),
                 "409": _response("Conflict"),
                 "422": _response("Invalid"),
@@ -558,18 +587,43 @@ PATHS = {
 
 # --- the monthly scorecard ------------------------------------------------------------------
 
-RATE = {"type": "string", "nullable": True, "pattern": r"^\d\.\d{4}$",
-        "description": "A share from 0 to 1 as a decimal string (0.7500); null when there is "
-        "nothing to divide."}
+RATE = {
+    "type": "string",
+    "nullable": True,
+    "pattern": r"^\d\.\d{4}$",
+    "description": "A share from 0 to 1 as a decimal string (0.7500); null when there is "
+    "nothing to divide.",
+}
 _SCORECARD_COUNTS = {
     name: {"type": "integer"}
     for name in (
-        "received", "concluded", "agreements", "concluded_on_time", "small_concluded",
-        "small_kept_in_village", "small_big_concluded", "small_big_kept_below_county",
-        "concluded_village", "concluded_township", "concluded_county", "escalations", "breaches",
-        "rule_violations", "follow_up_overdue", "petitions", "petitions_township",
-        "petitions_county", "petitions_above_county", "collective_petitions", "accidents",
-        "injured", "dead", "criminal", "public_order", "screening_filed", "prevented_cases",
+        "received",
+        "concluded",
+        "agreements",
+        "concluded_on_time",
+        "small_concluded",
+        "small_kept_in_village",
+        "small_big_concluded",
+        "small_big_kept_below_county",
+        "concluded_village",
+        "concluded_township",
+        "concluded_county",
+        "escalations",
+        "breaches",
+        "rule_violations",
+        "follow_up_overdue",
+        "petitions",
+        "petitions_township",
+        "petitions_county",
+        "petitions_above_county",
+        "collective_petitions",
+        "accidents",
+        "injured",
+        "dead",
+        "criminal",
+        "public_order",
+        "screening_filed",
+        "prevented_cases",
         "prevented_people",
     )
 }
@@ -593,10 +647,17 @@ SCHEMAS["ScorecardVillage"] = {
         "name": {"type": "string"},
         "township_code": {"type": "string"},
         **_SCORECARD_FIGURES,
-        "three_zero": {"type": "boolean", "description": "三零: no petition, accident, criminal "
-                       "or major public-order case in the month."},
-        "score": {"type": "integer", "minimum": 0, "maximum": 100,
-                  "description": "100 minus the weighted deductions (weights: the policy)."},
+        "three_zero": {
+            "type": "boolean",
+            "description": "三零: no petition, accident, criminal "
+            "or major public-order case in the month.",
+        },
+        "score": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 100,
+            "description": "100 minus the weighted deductions (weights: the policy).",
+        },
         "rank": {"type": "integer", "description": "Rank by score in its township (ties share)."},
         "light": {"type": "string", "enum": ["green", "amber", "red"]},
         "deductions": {
@@ -624,8 +685,10 @@ SCHEMAS["ScorecardRollup"] = {
         "villages": {"type": "integer"},
         "three_zero_villages": {"type": "integer"},
         "three_zero_rate": {**RATE, "description": "三零达标率: share of villages meeting 三零."},
-        "level_mix": {**_LEVEL_SHARES, "description": "Share of concluded cases settled at each "
-                      "level."},
+        "level_mix": {
+            **_LEVEL_SHARES,
+            "description": "Share of concluded cases settled at each level.",
+        },
         "level_mix_target": {
             "type": "object",
             "description": "The Fengqiao shape, ~70/20/10.",
@@ -638,19 +701,35 @@ SCHEMAS["ScorecardRollup"] = {
 }
 SCHEMAS["Scorecard"] = {
     "type": "object",
-    "required": ["month", "unit_code", "frozen", "revision", "villages", "rollup",
-                 "pending_revision"],
+    "required": [
+        "month",
+        "unit_code",
+        "frozen",
+        "revision",
+        "villages",
+        "rollup",
+        "pending_revision",
+    ],
     "properties": {
         "month": {"type": "string", "example": "2026-11"},
         "unit_code": {"type": "string"},
         "unit_name": {"type": "string"},
-        "frozen": {"type": "boolean", "description": "The month is frozen: these are the figures "
-                   "of its newest snapshot."},
-        "revision": {"type": "integer", "nullable": True, "description": "The snapshot shown "
-                     "(1: the freeze; later: published revisions); null when live."},
+        "frozen": {
+            "type": "boolean",
+            "description": "The month is frozen: these are the figures of its newest snapshot.",
+        },
+        "revision": {
+            "type": "integer",
+            "nullable": True,
+            "description": "The snapshot shown "
+            "(1: the freeze; later: published revisions); null when live.",
+        },
         "frozen_at": {**INSTANT, "description": "When the revision shown was frozen."},
-        "pending_revision": {"type": "boolean", "description": "The case records changed after "
-                             "the freeze: a county officer may publish a revision."},
+        "pending_revision": {
+            "type": "boolean",
+            "description": "The case records changed after "
+            "the freeze: a county officer may publish a revision.",
+        },
         "villages": {"type": "array", "items": _ref("ScorecardVillage")},
         "townships": {"type": "array", "items": _ref("ScorecardRollup")},
         "rollup": _ref("ScorecardRollup"),
@@ -662,8 +741,11 @@ SCHEMAS["Scorecard"] = {
                     "revision": {"type": "integer"},
                     "frozen_at": INSTANT,
                     "reason": {"type": "string"},
-                    "published_by": {"type": "string", "nullable": True,
-                                     "description": "User name; null for the scheduled freeze."},
+                    "published_by": {
+                        "type": "string",
+                        "nullable": True,
+                        "description": "User name; null for the scheduled freeze.",
+                    },
                 },
             },
         },
@@ -676,10 +758,18 @@ PATHS["/scorecards/{month}"] = {
         "summary": "A unit's monthly scorecard: each village's figures, 三零, score and rank, and "
         "the rollups (三零达标率, level mix).",
         "parameters": [
-            {"name": "month", "in": "path", "required": True,
-             "schema": MONTH, "example": "2026-11"},
-            _filter("unit", "Code of a unit in the caller's area (default: the caller's own).",
-                    UNIT_CODE),
+            {
+                "name": "month",
+                "in": "path",
+                "required": True,
+                "schema": MONTH,
+                "example": "2026-11",
+            },
+            _filter(
+                "unit",
+                "Code of a unit in the caller's area (default: the caller's own).",
+                UNIT_CODE,
+            ),
         ],
         "responses": {
             "200": _json(_ref("Scorecard"), "The figures in force."),
@@ -697,11 +787,19 @@ _INCIDENT_PROPERTIES = {
     "kind": {"type": "string", "enum": _values(IncidentKind)},
     "occurred_at": {**INSTANT, "description": "With its UTC offset; not in the future."},
     "summary": {"type": "string", "maxLength": SUMMARY_MAX},
-    "petition_level": {"type": "string", "enum": _values(PetitionLevel), "nullable": True,
-                       "description": "Petitions only (required); above county raises pushed_up."},
+    "petition_level": {
+        "type": "string",
+        "enum": _values(PetitionLevel),
+        "nullable": True,
+        "description": "Petitions only (required); above county raises pushed_up.",
+    },
     "collective": {"type": "boolean", "description": "Petitions only."},
-    "people": {"type": "integer", "minimum": 0, "description": "Petitioners: at least 1 in a "
-               "petition, 2 if collective; 0 for the other kinds."},
+    "people": {
+        "type": "integer",
+        "minimum": 0,
+        "description": "Petitioners: at least 1 in a "
+        "petition, 2 if collective; 0 for the other kinds.",
+    },
     "injured": {"type": "integer", "minimum": 0, "description": "Accidents only."},
     "dead": {"type": "integer", "minimum": 0, "description": "Accidents only."},
     "case_id": {"type": "integer", "nullable": True, "description": "A case of the village."},
@@ -709,122 +807,191 @@ _INCIDENT_PROPERTIES = {
 _SCREENING_PROPERTIES = {
     "village_code": VILLAGE_CODE,
     "month": MONTH,
-    "visited_at": {"type": "string", "format": "date",
-                   "description": "Local day of the visits: in or after the month, not later than today."},
+    "visited_at": {
+        "type": "string",
+        "format": "date",
+        "description": "Local day of the visits: in or after the month, not later than today.",
+    },
     "households": {"type": "integer", "minimum": 0},
     "risks_found": {"type": "integer", "minimum": 0},
     "disputes_found": {"type": "integer", "minimum": 0, "description": "0 in a zero report."},
     "zero_report": {"type": "boolean"},
     "note": {"type": "string", "maxLength": SCREENING_NOTE_MAX},
 }
-SCHEMAS.update({
-    "IncidentInput": {
-        "type": "object", "additionalProperties": False,
-        "required": ["village_code", "kind", "occurred_at", "summary"],
-        "properties": _INCIDENT_PROPERTIES,
-    },
-    "IncidentUpdate": {
-        "type": "object", "additionalProperties": False,
-        "required": ["village_code", "kind", "occurred_at", "summary", "version", "note"],
-        "properties": {**_INCIDENT_PROPERTIES, "version": {"type": "integer"},
-                       "note": {"type": "string", "description": "The reason for the change."}},
-    },
-    "Incident": {
-        "type": "object",
-        "properties": {
-            **_INCIDENT_PROPERTIES, "id": {"type": "integer"}, "village_name": {"type": "string"},
-            "case_number": {"type": "string", "nullable": True}, "version": {"type": "integer"},
-            "created_by": {"type": "string", "nullable": True}, "created_at": INSTANT,
-            "updated_at": INSTANT,
-            "revisions": {"type": "array", "description": "GET and PUT of one incident only.",
-                          "items": {"type": "object", "properties": {
-                              "at": INSTANT, "actor": {"type": "string", "nullable": True},
-                              "note": {"type": "string"}, "before": {"type": "object"}}}},
+SCHEMAS.update(
+    {
+        "IncidentInput": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["village_code", "kind", "occurred_at", "summary"],
+            "properties": _INCIDENT_PROPERTIES,
         },
-    },
-    "ScreeningInput": {
-        "type": "object", "additionalProperties": False,
-        "required": ["village_code", "month", "visited_at", "households"],
-        "properties": _SCREENING_PROPERTIES,
-    },
-    "Screening": {
-        "type": "object",
-        "properties": {**_SCREENING_PROPERTIES, "id": {"type": "integer"},
-                       "village_name": {"type": "string"}, "filed_at": INSTANT},
-    },
-    "ScreeningMonth": {
-        "type": "object",
-        "properties": {
-            "month": {"type": "string"}, "unit_code": {"type": "string"},
-            "filed": {"type": "array", "items": _ref("Screening")},
-            "missing": {"type": "array", "items": {"type": "object", "properties": {
-                "village_code": {"type": "string"}, "village_name": {"type": "string"}}}},
+        "IncidentUpdate": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["village_code", "kind", "occurred_at", "summary", "version", "note"],
+            "properties": {
+                **_INCIDENT_PROPERTIES,
+                "version": {"type": "integer"},
+                "note": {"type": "string", "description": "The reason for the change."},
+            },
         },
-    },
-})
+        "Incident": {
+            "type": "object",
+            "properties": {
+                **_INCIDENT_PROPERTIES,
+                "id": {"type": "integer"},
+                "village_name": {"type": "string"},
+                "case_number": {"type": "string", "nullable": True},
+                "version": {"type": "integer"},
+                "created_by": {"type": "string", "nullable": True},
+                "created_at": INSTANT,
+                "updated_at": INSTANT,
+                "revisions": {
+                    "type": "array",
+                    "description": "GET and PUT of one incident only.",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "at": INSTANT,
+                            "actor": {"type": "string", "nullable": True},
+                            "note": {"type": "string"},
+                            "before": {"type": "object"},
+                        },
+                    },
+                },
+            },
+        },
+        "ScreeningInput": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["village_code", "month", "visited_at", "households"],
+            "properties": _SCREENING_PROPERTIES,
+        },
+        "Screening": {
+            "type": "object",
+            "properties": {
+                **_SCREENING_PROPERTIES,
+                "id": {"type": "integer"},
+                "village_name": {"type": "string"},
+                "filed_at": INSTANT,
+            },
+        },
+        "ScreeningMonth": {
+            "type": "object",
+            "properties": {
+                "month": {"type": "string"},
+                "unit_code": {"type": "string"},
+                "filed": {"type": "array", "items": _ref("Screening")},
+                "missing": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "village_code": {"type": "string"},
+                            "village_name": {"type": "string"},
+                        },
+                    },
+                },
+            },
+        },
+    }
+)
 _INCIDENT_ID = _path_id("incident_id")
-_WRITE_ERRORS = {"400": _response("BadRequest"), "401": _response("Unauthorized"),
-                 "403": _response("Forbidden"), "422": _response("Invalid")}
-PATHS.update({
-    "/incidents": {
-        "get": {
-            "operationId": "listIncidents",
-            "summary": "The caller's incidents, latest first.",
-            "parameters": [
-                _filter("unit", "Code of a unit in the caller's area: its subtree's incidents.",
-                        UNIT_CODE),
-                _filter("month", "Local month of occurrence, YYYY-MM.", MONTH),
-                _filter("kind", "Kind.", {"type": "string", "enum": _values(IncidentKind)}),
-            ],
-            "responses": {"200": _json({"type": "array", "items": _ref("Incident")}, "The incidents."),
-                          "401": _response("Unauthorized"), "422": _response("Invalid")},
+_WRITE_ERRORS = {
+    "400": _response("BadRequest"),
+    "401": _response("Unauthorized"),
+    "403": _response("Forbidden"),
+    "422": _response("Invalid"),
+}
+PATHS.update(
+    {
+        "/incidents": {
+            "get": {
+                "operationId": "listIncidents",
+                "summary": "The caller's incidents, latest first.",
+                "parameters": [
+                    _filter(
+                        "unit",
+                        "Code of a unit in the caller's area: its subtree's incidents.",
+                        UNIT_CODE,
+                    ),
+                    _filter("month", "Local month of occurrence, YYYY-MM.", MONTH),
+                    _filter("kind", "Kind.", {"type": "string", "enum": _values(IncidentKind)}),
+                ],
+                "responses": {
+                    "200": _json({"type": "array", "items": _ref("Incident")}, "The incidents."),
+                    "401": _response("Unauthorized"),
+                    "422": _response("Invalid"),
+                },
+            },
+            "post": {
+                "operationId": "createIncident",
+                "summary": "Record a petition, accident, criminal or public-order case (officers).",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _ref("IncidentInput")}},
+                },
+                "responses": {"201": _json(_ref("Incident"), "The incident."), **_WRITE_ERRORS},
+            },
         },
-        "post": {
-            "operationId": "createIncident",
-            "summary": "Record a petition, accident, criminal or public-order case (officers).",
-            "requestBody": {"required": True,
-                            "content": {"application/json": {"schema": _ref("IncidentInput")}}},
-            "responses": {"201": _json(_ref("Incident"), "The incident."), **_WRITE_ERRORS},
+        "/incidents/{incident_id}": {
+            "get": {
+                "operationId": "getIncident",
+                "summary": "One incident, with its revisions.",
+                "parameters": [_INCIDENT_ID],
+                "responses": {
+                    "200": _json(_ref("Incident"), "The incident."),
+                    "401": _response("Unauthorized"),
+                    "404": _response("NotFound"),
+                },
+            },
+            "put": {
+                "operationId": "updateIncident",
+                "summary": "Change an incident (officers), keeping the earlier values as a revision.",
+                "parameters": [_INCIDENT_ID],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _ref("IncidentUpdate")}},
+                },
+                "responses": {
+                    "200": _json(_ref("Incident"), "The incident."),
+                    **_WRITE_ERRORS,
+                    "404": _response("NotFound"),
+                    "409": _json(_ref("Error"), "version_conflict: a stale version."),
+                },
+            },
         },
-    },
-    "/incidents/{incident_id}": {
-        "get": {
-            "operationId": "getIncident",
-            "summary": "One incident, with its revisions.",
-            "parameters": [_INCIDENT_ID],
-            "responses": {"200": _json(_ref("Incident"), "The incident."),
-                          "401": _response("Unauthorized"), "404": _response("NotFound")},
+        "/screenings": {
+            "get": {
+                "operationId": "listScreenings",
+                "summary": "Which villages filed their screening report for a month, and which not.",
+                "parameters": [
+                    _filter("month", "YYYY-MM; default the previous month.", MONTH),
+                    _filter("unit", "Code of a unit in the caller's area.", UNIT_CODE),
+                ],
+                "responses": {
+                    "200": _json(_ref("ScreeningMonth"), "The month's reports."),
+                    "401": _response("Unauthorized"),
+                    "422": _response("Invalid"),
+                },
+            },
+            "post": {
+                "operationId": "createScreening",
+                "summary": "File a village's monthly screening report, or a zero report.",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _ref("ScreeningInput")}},
+                },
+                "responses": {
+                    "201": _json(_ref("Screening"), "The report."),
+                    **_WRITE_ERRORS,
+                    "409": _json(_ref("Error"), "The village already filed for that month."),
+                },
+            },
         },
-        "put": {
-            "operationId": "updateIncident",
-            "summary": "Change an incident (officers), keeping the earlier values as a revision.",
-            "parameters": [_INCIDENT_ID],
-            "requestBody": {"required": True,
-                            "content": {"application/json": {"schema": _ref("IncidentUpdate")}}},
-            "responses": {"200": _json(_ref("Incident"), "The incident."), **_WRITE_ERRORS,
-                          "404": _response("NotFound"),
-                          "409": _json(_ref("Error"), "version_conflict: a stale version.")},
-        },
-    },
-    "/screenings": {
-        "get": {
-            "operationId": "listScreenings",
-            "summary": "Which villages filed their screening report for a month, and which not.",
-            "parameters": [_filter("month", "YYYY-MM; default the previous month.", MONTH),
-                           _filter("unit", "Code of a unit in the caller's area.", UNIT_CODE)],
-            "responses": {"200": _json(_ref("ScreeningMonth"), "The month's reports."),
-                          "401": _response("Unauthorized"), "422": _response("Invalid")},
-        },
-        "post": {
-            "operationId": "createScreening",
-            "summary": "File a village's monthly screening report, or a zero report.",
-            "requestBody": {"required": True,
-                            "content": {"application/json": {"schema": _ref("ScreeningInput")}}},
-            "responses": {"201": _json(_ref("Screening"), "The report."), **_WRITE_ERRORS,
-                          "409": _json(_ref("Error"), "The village already filed for that month.")},
-        },
-    },
-})
+    }
+)
 
 PATHS["/flags"] = {
     "get": {
@@ -847,25 +1014,49 @@ PATHS["/flags"] = {
 
 # Whole example bodies (the demo county's 西裴村) that a client can send as they are.
 SCHEMAS["CaseInput"]["example"] = {
-    "village_code": "410522100201", "category": "neighbor", "source": "party_application",
-    "title": "宅基地滴水纠纷", "description": "两户因房檐滴水发生争执。", "people_involved": 2,
-    "amount_yuan": "1200.00", "risks": [],
-    "parties": [{"name": "张三", "role": "applicant", "phone": "13800138000"},
-                {"name": "李四", "role": "respondent"}],
+    "village_code": "410522100201",
+    "category": "neighbor",
+    "source": "party_application",
+    "title": "宅基地滴水纠纷",
+    "description": "两户因房檐滴水发生争执。",
+    "people_involved": 2,
+    "amount_yuan": "1200.00",
+    "risks": [],
+    "parties": [
+        {"name": "张三", "role": "applicant", "phone": "13800138000"},
+        {"name": "李四", "role": "respondent"},
+    ],
 }
 SCHEMAS["IncidentInput"]["example"] = {
-    "village_code": "410522100201", "kind": "accident", "occurred_at": "2026-11-02T09:30:00+08:00",
-    "summary": "农机侧翻，一人受伤。", "injured": 1, "dead": 0,
+    "village_code": "410522100201",
+    "kind": "accident",
+    "occurred_at": "2026-11-02T09:30:00+08:00",
+    "summary": "农机侧翻，一人受伤。",
+    "injured": 1,
+    "dead": 0,
 }
 SCHEMAS["ScreeningInput"]["example"] = {
-    "village_code": "410522100201", "month": "2026-10", "visited_at": "2026-11-02",
-    "households": 40, "risks_found": 1, "disputes_found": 1, "zero_report": False, "note": "",
+    "village_code": "410522100201",
+    "month": "2026-10",
+    "visited_at": "2026-11-02",
+    "households": 40,
+    "risks_found": 1,
+    "disputes_found": 1,
+    "zero_report": False,
+    "note": "",
 }
 SCHEMAS["ActionInput"]["example"] = {"action": "accept", "version": 1}
 
 # In a body, null counts as not sent: an optional field may be null.
-for _name in ("CaseInput", "PartyInput", "AgreementInput", "ActionInput", "IncidentInput",
-              "IncidentUpdate", "ScreeningInput"):
+for _name in (
+    "CaseInput",
+    "PartyInput",
+    "AgreementInput",
+    "ActionInput",
+    "IncidentInput",
+    "IncidentUpdate",
+    "ScreeningInput",
+):
     _schema = SCHEMAS[_name]
     _schema["properties"] = {
         key: field if key in _schema["required"] or "$ref" in field else {**field, "nullable": True}

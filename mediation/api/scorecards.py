@@ -34,13 +34,21 @@ def get_scorecard(month: str):
     shown, pending, kept = service.view(unit, parsed, policy=policy, tz=runtime.tz())
     if kept:
         shown["frozen_at"] = instant(kept[-1].frozen_at)
-    return jsonify({
-        **shown,
-        "pending_revision": pending is not None,
-        "revisions": [
-            {"revision": snapshot.revision, "frozen_at": instant(snapshot.frozen_at), "reason": snapshot.reason,
-             "published_by": snapshot.published_by.username if snapshot.published_by else None}
-            for snapshot in kept
-        ],
-        "weights": dict(policy.scorecard.weights),
-    })
+    return jsonify(
+        {
+            **shown,
+            "pending_revision": pending is not None,
+            "revisions": [
+                {
+                    "revision": snapshot.revision,
+                    "frozen_at": instant(snapshot.frozen_at),
+                    "reason": snapshot.reason,
+                    "published_by": snapshot.published_by.username
+                    if snapshot.published_by
+                    else None,
+                }
+                for snapshot in kept
+            ],
+            "weights": dict(policy.scorecard.weights),
+        }
+    )

@@ -242,5 +242,3 @@ def _whole_arg(
         N_("Enter a whole number from %(min)s to %(max)s."), {"min": minimum, "max": maximum}
     )
     return default
-
-

@@ -120,7 +120,5 @@ def set_language(code: str):
         current_user.locale = code
         db.session.commit()
     response = redirect(_safe_next(request.form.get("next")))
-    response.set_cookie(
-        LANG_COOKIE, code, max_age=365 * 24 * 3600, httponly=True, samesite="Lax"
-    )
+    response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, httponly=True, samesite="Lax")
     return response

@@ -13,7 +13,8 @@ from ..domain.clocks import JUDICIAL_CONFIRMATION_DAYS
 # A line that opens the responsibilities section of the terms ("各方责任：…"), and a line that
 # opens any other section (where the responsibilities end).
 _RESPONSIBILITY_HEAD = re.compile(
-    r"^\s*(?:各方责任|当事人责任|责任认定|责任划分|责任|responsibilit(?:y|ies))\s*[:：]\s*", re.IGNORECASE
+    r"^\s*(?:各方责任|当事人责任|责任认定|责任划分|责任|responsibilit(?:y|ies))\s*[:：]\s*",
+    re.IGNORECASE,
 )
 _OTHER_HEAD = re.compile(
     r"^\s*(?:协议内容|调解协议内容|协议条款|履行方式|履行期限|履行方式和期限|terms|performance)\s*[:：]\s*",
@@ -38,7 +39,7 @@ def split_terms(text: str) -> TermsSections:
         head = _RESPONSIBILITY_HEAD.match(line)
         if head:
             inside = True
-            remainder = line[head.end():].strip()
+            remainder = line[head.end() :].strip()
             if remainder:
                 taken.append(remainder)
             continue

@@ -117,7 +117,9 @@ def clock_views(
         )
         for deadline in deadlines
     ]
-    running = sorted((v for v in views if v.deadline.stopped_at is None), key=lambda v: v.deadline.due_at)
+    running = sorted(
+        (v for v in views if v.deadline.stopped_at is None), key=lambda v: v.deadline.due_at
+    )
     settled = sorted(
         (v for v in views if v.deadline.stopped_at is not None),
         key=lambda v: v.deadline.stopped_at,

@@ -123,7 +123,9 @@ def _party(form: PartyForm) -> dict:
 
 
 def _blank(form: PartyForm) -> bool:
-    return not any((form[key].data or "").strip() for key in ("name", "id_number", "phone", "address"))
+    return not any(
+        (form[key].data or "").strip() for key in ("name", "id_number", "phone", "address")
+    )
 
 
 # --- the workflow actions on the case page --------------------------------------------------
@@ -146,12 +148,22 @@ ACTION_VERBS = {
 
 ACTION_HINTS = {
     Action.accept: _l("Take the case up at this level; the accept clock stops."),
-    Action.pause: _l("Stops every clock, e.g. while waiting for an appraisal. On resume the deadlines move by the paused time."),
+    Action.pause: _l(
+        "Stops every clock, e.g. while waiting for an appraisal. On resume the deadlines move by the paused time."
+    ),
     Action.resume: _l("Mediation continues; the deadlines move by the time the case was paused."),
-    Action.resolve: _l("The parties reached an agreement. A written agreement can be printed for signing."),
-    Action.escalate: _l("The case could not be settled here: it goes to the unit above, whose clocks start now."),
-    Action.assign_down: _l("Hand the case to a unit below with instructions; its clocks start now."),
-    Action.refer: _l("The case leaves mediation for a court, the police, arbitration or an administrative body."),
+    Action.resolve: _l(
+        "The parties reached an agreement. A written agreement can be printed for signing."
+    ),
+    Action.escalate: _l(
+        "The case could not be settled here: it goes to the unit above, whose clocks start now."
+    ),
+    Action.assign_down: _l(
+        "Hand the case to a unit below with instructions; its clocks start now."
+    ),
+    Action.refer: _l(
+        "The case leaves mediation for a court, the police, arbitration or an administrative body."
+    ),
     Action.withdraw: _l("The parties withdrew; the case ends."),
     Action.follow_up: _l("If the agreement was performed the case is closed."),
     Action.reopen: _l("The agreement was not performed: mediation starts again at this level."),

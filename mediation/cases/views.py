@@ -54,8 +54,12 @@ def home():
             .limit(50)
         ).all()
         waiting = [case for case in open_cases if case.status is CaseStatus.registered]
-        return render_template("home/mediator.html", open_cases=open_cases, waiting=waiting,
-                               open_flags=_open_flags(user))
+        return render_template(
+            "home/mediator.html",
+            open_cases=open_cases,
+            waiting=waiting,
+            open_flags=_open_flags(user),
+        )
     return render_template("home/overview.html", **_overview(user), open_flags=_open_flags(user))
 
 
@@ -77,7 +81,9 @@ def _overview(user: User) -> dict:
     by_level_state = {
         (level, status): count
         for level, status, count in db.session.execute(
-            select(Case.level, Case.status, func.count()).where(scope).group_by(Case.level, Case.status)
+            select(Case.level, Case.status, func.count())
+            .where(scope)
+            .group_by(Case.level, Case.status)
         )
     }
     by_scale = dict(
@@ -85,7 +91,9 @@ def _overview(user: User) -> dict:
     )
     child_column = Case.township_id if user.unit.kind is Level.county else Case.village_id
     per_unit_rows = db.session.execute(
-        select(child_column, Case.status, func.count()).where(scope).group_by(child_column, Case.status)
+        select(child_column, Case.status, func.count())
+        .where(scope)
+        .group_by(child_column, Case.status)
     ).all()
     children = db.session.scalars(
         select(Unit).where(Unit.parent_id == user.unit_id).order_by(Unit.code)
@@ -118,7 +126,10 @@ def _admin_summary(user: User) -> dict:
         ).all()
     )
     users = db.session.scalar(
-        select(func.count()).select_from(User).join(Unit, User.unit_id == Unit.id).where(access.unit_scope(user))
+        select(func.count())
+        .select_from(User)
+        .join(Unit, User.unit_id == Unit.id)
+        .where(access.unit_scope(user))
     )
     return {"unit_counts": units, "user_count": users, "levels": list(Level)}
 
@@ -127,8 +138,10 @@ def _admin_summary(user: User) -> dict:
 @login_required
 def list_cases():
     filters = parse_filters(current_user, request.args, runtime.tz())
-    page = page_of_cases(search_cases(current_user, filters, runtime.tz()),
-                         per_page=current_app.config["CASES_PER_PAGE"])
+    page = page_of_cases(
+        search_cases(current_user, filters, runtime.tz()),
+        per_page=current_app.config["CASES_PER_PAGE"],
+    )
     args = {key: value for key, value in request.args.items() if key != "page" and value}
     now, tz = runtime.utcnow(), runtime.tz()
     nearest = {
@@ -186,9 +199,15 @@ def new_case():
             db.session.commit()
             flash(_("Case %(number)s registered.", number=case.number), "success")
             for party, count in identity.earlier_disputes_of_parties(current_user, case):
-                flash(ngettext("%(name)s already appears in %(num)d other dispute in your area.",
-                               "%(name)s already appears in %(num)d other disputes in your area.",
-                               count, name=party.name), "info")
+                flash(
+                    ngettext(
+                        "%(name)s already appears in %(num)d other dispute in your area.",
+                        "%(name)s already appears in %(num)d other disputes in your area.",
+                        count,
+                        name=party.name,
+                    ),
+                    "info",
+                )
             return redirect(url_for("cases.show_case", case_id=case.id))
         return render_template("cases/new.html", form=form), 422
     return render_template("cases/new.html", form=form), (422 if form.errors else 200)
@@ -212,7 +231,9 @@ def act(case_id: int, action_name: str):
     version = request.form.get("version", type=int)
     if version is None:
         abort(400)
-    form = action_form(action, version=version, units=_units_below(case, action), formdata=request.form)
+    form = action_form(
+        action, version=version, units=_units_below(case, action), formdata=request.form
+    )
     ctx = Context.build(runtime.utcnow(), runtime.policy(), runtime.tz())
     try:
         perform(current_user, case, action, form.raw(), version=version, ctx=ctx)
@@ -232,8 +253,11 @@ def act(case_id: int, action_name: str):
         case = access.find_case(current_user, case_id) or abort(404)
         return _case_page(case, failed=form, changes=Conflict(case, version).changes, status=409)
     flash(
-        _("Saved. The case is now %(status)s at the %(level)s level.",
-          status=label(case.status), level=label(case.level)),
+        _(
+            "Saved. The case is now %(status)s at the %(level)s level.",
+            status=label(case.status),
+            level=label(case.level),
+        ),
         "success",
     )
     return redirect(url_for("cases.show_case", case_id=case.id))
@@ -279,7 +303,9 @@ def _case_page(
             failed.version.data = str(case.version)
             forms[action] = failed
         else:
-            forms[action] = action_form(action, version=case.version, units=_units_below(case, action))
+            forms[action] = action_form(
+                action, version=case.version, units=_units_below(case, action)
+            )
     return render_template(
         "cases/detail.html",
         case=case,
@@ -369,8 +395,11 @@ def _valid_id_number(raw: str | None) -> str | None:
 def _earlier_disputes_notice(count: int) -> str:
     if not count:
         return _("No earlier disputes of this person in your area.")
-    return ngettext("This person has %(num)d earlier dispute in your area.",
-                    "This person has %(num)d earlier disputes in your area.", count)
+    return ngettext(
+        "This person has %(num)d earlier dispute in your area.",
+        "This person has %(num)d earlier disputes in your area.",
+        count,
+    )
 
 
 @bp.route("/cases/id-access-log")

@@ -256,7 +256,8 @@ def _days(raw: Any, year: int | None) -> tuple[list[dt.date], Message | None]:
             day = None
         if day is None:
             return [], Message(
-                N_("Not a date: %(value)s. Write each day as YYYY-MM-DD."), {"value": str(token)[:20]}
+                N_("Not a date: %(value)s. Write each day as YYYY-MM-DD."),
+                {"value": str(token)[:20]},
             )
         if year is not None and day.year != year:
             return [], Message(

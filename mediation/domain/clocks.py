@@ -92,4 +92,6 @@ def schedule(
         return Schedule(due, warn)
     span = dt.timedelta(days=days)
     shift = dt.timedelta(seconds=shift_seconds)
-    return Schedule(Instant(started_at + span + shift), Instant(started_at + span * warn_ratio + shift))
+    return Schedule(
+        Instant(started_at + span + shift), Instant(started_at + span * warn_ratio + shift)
+    )

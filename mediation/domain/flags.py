@@ -38,16 +38,28 @@ RULE_VIOLATIONS = frozenset(
 )
 # The flags that mean a clock ran out ("overdue" in the case list).
 OVERDUE = frozenset(
-    {FlagKind.accept_overdue, FlagKind.settle_breached, FlagKind.statutory_overdue,
-     FlagKind.major_not_reported, FlagKind.follow_up_overdue}
+    {
+        FlagKind.accept_overdue,
+        FlagKind.settle_breached,
+        FlagKind.statutory_overdue,
+        FlagKind.major_not_reported,
+        FlagKind.follow_up_overdue,
+    }
 )
 # Facts of record: raised once, never cleared.
 NEVER_CLEARED = RULE_VIOLATIONS
 # Flags the sweep derives from a case's own state and clocks.
 CASE_KINDS = frozenset(
-    {FlagKind.accept_overdue, FlagKind.settle_warning, FlagKind.settle_breached,
-     FlagKind.statutory_overdue, FlagKind.small_left_village, FlagKind.big_left_township,
-     FlagKind.major_not_reported, FlagKind.follow_up_overdue}
+    {
+        FlagKind.accept_overdue,
+        FlagKind.settle_warning,
+        FlagKind.settle_breached,
+        FlagKind.statutory_overdue,
+        FlagKind.small_left_village,
+        FlagKind.big_left_township,
+        FlagKind.major_not_reported,
+        FlagKind.follow_up_overdue,
+    }
 )
 
 
@@ -82,7 +94,11 @@ FLAG_WHEN_DUE = {
 
 
 def case_flags(
-    *, status: CaseStatus, scale: Scale, level: Level, clocks: Iterable[ClockFacts],
+    *,
+    status: CaseStatus,
+    scale: Scale,
+    level: Level,
+    clocks: Iterable[ClockFacts],
     now: dt.datetime,
 ) -> set[tuple[FlagKind, Level]]:
     """The (kind, level) flags a case should carry at ``now``.

@@ -166,7 +166,9 @@ def parse_screening(raw: Mapping[str, Any], *, now: dt.datetime, tz: ZoneInfo) -
 
     households = get.whole("households", minimum=0, maximum=MAX_COUNT)
     if is_zero_report:
-        risks_found = _optional_whole(get, raw, "risks_found", minimum=0, maximum=MAX_COUNT, default=0)
+        risks_found = _optional_whole(
+            get, raw, "risks_found", minimum=0, maximum=MAX_COUNT, default=0
+        )
         disputes_found = _optional_whole(
             get, raw, "disputes_found", minimum=0, maximum=MAX_COUNT, default=0
         )
@@ -203,8 +205,9 @@ def _boolean(raw: Mapping[str, Any], key: str, errors: dict[str, Message]) -> bo
     return False
 
 
-def _optional_whole(get: FieldReader, raw: Mapping[str, Any], key: str, *, minimum: int,
-                    maximum: int, default: int) -> int:
+def _optional_whole(
+    get: FieldReader, raw: Mapping[str, Any], key: str, *, minimum: int, maximum: int, default: int
+) -> int:
     if not _present(raw.get(key)):
         return default
     return get.whole(key, minimum=minimum, maximum=maximum)
@@ -240,7 +243,11 @@ def last_screening_due(now: dt.datetime, due_day: int, tz: ZoneInfo) -> Month:
 
 
 def screening_months_to_check(
-    now: dt.datetime, due_day: int, tz: ZoneInfo, *, checked: Month | None,
+    now: dt.datetime,
+    due_day: int,
+    tz: ZoneInfo,
+    *,
+    checked: Month | None,
     first_used: Month | None,
 ) -> list[Month]:
     """The months, oldest first, whose missing screening reports the sweep has yet to flag.

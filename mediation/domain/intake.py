@@ -191,9 +191,7 @@ class FieldReader:
         elif has_control_characters(value):
             self._fail(key, CONTROL_CHARACTERS)
         elif len(value) > max_length:
-            self._fail(
-                key, Message(N_("At most %(n)s characters, please."), {"n": max_length})
-            )
+            self._fail(key, Message(N_("At most %(n)s characters, please."), {"n": max_length}))
         return value
 
     def choice(self, key: str, enum_type):

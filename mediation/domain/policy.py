@@ -266,7 +266,7 @@ def _boolean(value: Any, name: str) -> bool:
 
 def _dates(value: Any, name: str) -> frozenset[dt.date]:
     if not isinstance(value, list):
-        raise PolicyError(f"{name}: expected a list of \"YYYY-MM-DD\" dates")
+        raise PolicyError(f'{name}: expected a list of "YYYY-MM-DD" dates')
     days = set()
     for item in value:
         if isinstance(item, dt.date) and not isinstance(item, dt.datetime):

@@ -78,8 +78,9 @@ class Month:
     def day_after(self, day: int, tz: ZoneInfo) -> dt.datetime:
         """The end of ``day`` of the next month (the screening deadline, the freeze)."""
         following = self.next()
-        return (dt.datetime(following.year, following.month, day, tzinfo=tz)
-                + dt.timedelta(days=1)).astimezone(dt.timezone.utc)
+        return (
+            dt.datetime(following.year, following.month, day, tzinfo=tz) + dt.timedelta(days=1)
+        ).astimezone(dt.timezone.utc)
 
     def has_ended(self, now: dt.datetime, tz: ZoneInfo) -> bool:
         return now >= self.bounds(tz)[1]
@@ -179,7 +180,11 @@ class Rollup:
 
     def level_mix(self) -> dict[str, Decimal | None]:
         """Share of concluded cases settled at each level; the Fengqiao shape is ~70/20/10."""
-        total = self.counts.concluded_village + self.counts.concluded_township + self.counts.concluded_county
+        total = (
+            self.counts.concluded_village
+            + self.counts.concluded_township
+            + self.counts.concluded_county
+        )
         return {
             "village": ratio(self.counts.concluded_village, total),
             "township": ratio(self.counts.concluded_township, total),
@@ -187,7 +192,11 @@ class Rollup:
         }
 
 
-TARGET_LEVEL_MIX = {"village": Decimal("0.70"), "township": Decimal("0.20"), "county": Decimal("0.10")}
+TARGET_LEVEL_MIX = {
+    "village": Decimal("0.70"),
+    "township": Decimal("0.20"),
+    "county": Decimal("0.10"),
+}
 
 
 def ratio(part: int, whole: int) -> Decimal | None:
@@ -202,26 +211,39 @@ def rates(counts: Counts) -> dict[str, Decimal | None]:
         "success_rate": ratio(counts.agreements, counts.concluded),
         "on_time_rate": ratio(counts.concluded_on_time, counts.concluded),
         "small_in_village_rate": ratio(counts.small_kept_in_village, counts.small_concluded),
-        "big_in_township_rate": ratio(counts.small_big_kept_below_county, counts.small_big_concluded),
+        "big_in_township_rate": ratio(
+            counts.small_big_kept_below_county, counts.small_big_concluded
+        ),
     }
 
 
 def is_three_zero(counts: Counts) -> bool:
     """三零: no petition at township level or above, no accident, no criminal or public-order case."""
-    return counts.petitions == 0 and counts.accidents == 0 and counts.criminal == 0 and counts.public_order == 0
+    return (
+        counts.petitions == 0
+        and counts.accidents == 0
+        and counts.criminal == 0
+        and counts.public_order == 0
+    )
 
 
 def deductions(counts: Counts, weights: Mapping[str, int]) -> list[Deduction]:
     """Each weighted deduction of the month (a petition above the county costs its own weight)."""
     items = [
-        Deduction("petition", counts.petitions_township + counts.petitions_county, weights["petition"]),
-        Deduction("petition_above_county", counts.petitions_above_county, weights["petition_above_county"]),
+        Deduction(
+            "petition", counts.petitions_township + counts.petitions_county, weights["petition"]
+        ),
+        Deduction(
+            "petition_above_county", counts.petitions_above_county, weights["petition_above_county"]
+        ),
         Deduction("accident", counts.accidents, weights["accident"]),
         Deduction("criminal", counts.criminal, weights["criminal"]),
         Deduction("public_order", counts.public_order, weights["public_order"]),
         Deduction("rule_violation", counts.rule_violations, weights["rule_violation"]),
         Deduction("breach", counts.breaches, weights["breach"]),
-        Deduction("screening_missing", 0 if counts.screening_filed else 1, weights["screening_missing"]),
+        Deduction(
+            "screening_missing", 0 if counts.screening_filed else 1, weights["screening_missing"]
+        ),
         Deduction("follow_up_overdue", counts.follow_up_overdue, weights["follow_up_overdue"]),
     ]
     return [item for item in items if item.count]
@@ -232,10 +254,13 @@ def score(items: Iterable[Deduction]) -> int:
     return max(0, 100 - sum(item.points for item in items))
 
 
-def village_card(code: str, name: str, township_code: str, counts: Counts,
-                 weights: Mapping[str, int]) -> VillageCard:
+def village_card(
+    code: str, name: str, township_code: str, counts: Counts, weights: Mapping[str, int]
+) -> VillageCard:
     items = deductions(counts, weights)
-    return VillageCard(code, name, township_code, counts, is_three_zero(counts), score(items), items)
+    return VillageCard(
+        code, name, township_code, counts, is_three_zero(counts), score(items), items
+    )
 
 
 def rank_within_townships(cards: list[VillageCard]) -> None:

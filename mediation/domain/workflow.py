@@ -16,8 +16,11 @@ from .enums import Action, AgreementForm, CaseStatus, Level, ReferralTarget, Rol
 from .i18n import Message, N_
 from .intake import REQUIRED, FieldReader, InvalidInput
 
-HANDLER = {Level.village: Role.mediator, Level.township: Role.township_officer,
-           Level.county: Role.county_officer}
+HANDLER = {
+    Level.village: Role.mediator,
+    Level.township: Role.township_officer,
+    Level.county: Role.county_officer,
+}
 
 OPEN = frozenset({CaseStatus.registered, CaseStatus.in_mediation, CaseStatus.paused})
 ACTIVE = frozenset({CaseStatus.registered, CaseStatus.in_mediation})
@@ -40,8 +43,15 @@ TRANSITIONS: dict[Action, tuple[frozenset[CaseStatus], CaseStatus | None]] = {
 
 # The actions that need a written reason (the note).
 NEEDS_REASON = frozenset(
-    {Action.pause, Action.escalate, Action.assign_down, Action.withdraw, Action.reopen,
-     Action.reclassify, Action.refer}
+    {
+        Action.pause,
+        Action.escalate,
+        Action.assign_down,
+        Action.withdraw,
+        Action.reopen,
+        Action.reclassify,
+        Action.refer,
+    }
 )
 
 USER_ACTIONS = tuple(TRANSITIONS)
@@ -86,8 +96,10 @@ def refusal(action: Action, case: CaseState, actor: Actor | None) -> Refused | N
     starts, _ = TRANSITIONS[action]
     if case.status not in starts:
         return Refused(
-            Message(N_("Not possible while the case is %(status_label)s."),
-                    {"status_label": case.status.label})
+            Message(
+                N_("Not possible while the case is %(status_label)s."),
+                {"status_label": case.status.label},
+            )
         )
     if action is Action.escalate and case.level.parent_level is None:
         return Refused(Message(N_("The county is the highest level; refer the case instead.")))
@@ -106,8 +118,12 @@ def _role_refusal(action: Action, case: CaseState, actor: Actor) -> Refused | No
             return Refused(Message(N_("Only an officer may change the scale.")), forbidden=True)
     elif actor.unit_id != case.holder_id or HANDLER[case.level] is not actor.role:
         return Refused(
-            Message(N_("Only the unit holding the case may do this; it is held at the %(level_label)s level."),
-                    {"level_label": case.level.label}),
+            Message(
+                N_(
+                    "Only the unit holding the case may do this; it is held at the %(level_label)s level."
+                ),
+                {"level_label": case.level.label},
+            ),
             forbidden=True,
         )
     return None
@@ -118,7 +134,9 @@ def allowed_actions(case: CaseState, actor: Actor) -> list[Action]:
     return [action for action in USER_ACTIONS if refusal(action, case, actor) is None]
 
 
-def next_status(action: Action, current: CaseStatus, *, performed: bool | None = None) -> CaseStatus:
+def next_status(
+    action: Action, current: CaseStatus, *, performed: bool | None = None
+) -> CaseStatus:
     """The state after ``action`` (the follow-up closes the case only if the agreement was
     performed; extend and reclassify keep the state)."""
     _, target = TRANSITIONS[action]

@@ -54,7 +54,9 @@ class IncidentForm(DomainErrors, FlaskForm):
     people = StringField(_l("Petitioners"), render_kw=NUMBER)
     injured = StringField(_l("Injured"), render_kw=NUMBER)
     dead = StringField(_l("Dead"), render_kw=NUMBER)
-    case_number = StringField(_l("Linked case number"), render_kw={"size": 20, "autocomplete": "off"})
+    case_number = StringField(
+        _l("Linked case number"), render_kw={"size": 20, "autocomplete": "off"}
+    )
     # editing only
     version = HiddenField()
     note = TextAreaField(_l("Reason for the change"), render_kw={"rows": 2, "maxlength": NOTE_MAX})

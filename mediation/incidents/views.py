@@ -117,7 +117,9 @@ def new_incident():
             flash(_("Incident recorded."), "success")
             return redirect(url_for("incidents.show_incident", incident_id=incident.id))
         return render_template("incidents/form.html", form=form, incident=None), 422
-    return render_template("incidents/form.html", form=form, incident=None), (422 if form.errors else 200)
+    return render_template("incidents/form.html", form=form, incident=None), (
+        422 if form.errors else 200
+    )
 
 
 @bp.route("/incidents/<id:incident_id>")
@@ -151,8 +153,9 @@ def edit(incident_id: int):
     now = runtime.utcnow()
     try:
         draft = _parse_form(form, now)
-        edit_incident(current_user, incident, draft, version, now, form.note.data or "",
-                      notifier=_notifier())
+        edit_incident(
+            current_user, incident, draft, version, now, form.note.data or "", notifier=_notifier()
+        )
         db.session.commit()
     except InvalidInput as error:
         db.session.rollback()
@@ -163,7 +166,9 @@ def edit(incident_id: int):
         db.session.rollback()
         incident = access.find_incident(current_user, incident_id) or abort(404)
         form.version.data = str(incident.version)
-        form.form_errors = [_("The incident was changed meanwhile. Look at the changes and try again.")]
+        form.form_errors = [
+            _("The incident was changed meanwhile. Look at the changes and try again.")
+        ]
         return _edit_page(form, incident, 409)
     flash(_("Saved."), "success")
     return redirect(url_for("incidents.show_incident", incident_id=incident.id))
@@ -183,7 +188,11 @@ def revision_changes(incident) -> list[tuple]:
     rows = []
     for revision, after in zip(revisions, afters):
         changes = [
-            (REVISION_LABELS[key], _shown(key, revision.before.get(key)), _shown(key, after.get(key)))
+            (
+                REVISION_LABELS[key],
+                _shown(key, revision.before.get(key)),
+                _shown(key, after.get(key)),
+            )
             for key in REVISION_LABELS
             if revision.before.get(key) != after.get(key)
         ]
@@ -295,14 +304,18 @@ def screenings():
     if code:
         unit = access.find_unit(current_user, code) or abort(404)
     villages = [
-        village for village in access.villages(current_user)
+        village
+        for village in access.villages(current_user)
         if unit.id in (village.id, village.township_id, village.county_id)
     ]
     reports = screening_status(villages, month)
     flagged = set(
         db.session.scalars(
-            access.visible_flags(current_user).with_only_columns(Flag.unit_id).where(
-                Flag.kind == FlagKind.screening_missing, Flag.period == str(month),
+            access.visible_flags(current_user)
+            .with_only_columns(Flag.unit_id)
+            .where(
+                Flag.kind == FlagKind.screening_missing,
+                Flag.period == str(month),
                 Flag.unit_id.in_([village.id for village in villages]),
             )
         )

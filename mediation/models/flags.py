@@ -40,8 +40,14 @@ class Flag(db.Model):
     )
 
     @staticmethod
-    def make_key(kind: FlagKind, level: Level, *, case_id: int | None = None,
-                 unit_id: int | None = None, period: str | None = None) -> str:
+    def make_key(
+        kind: FlagKind,
+        level: Level,
+        *,
+        case_id: int | None = None,
+        unit_id: int | None = None,
+        period: str | None = None,
+    ) -> str:
         owner = f"c{case_id}" if case_id is not None else f"u{unit_id}"
         return f"{owner}:{kind.value}:{level.value}:{period or ''}"
 

@@ -83,7 +83,10 @@ class Screening(db.Model):
 
     village = relationship("Unit", foreign_keys=[village_id], lazy="joined")
 
-    __table_args__ = (UniqueConstraint("village_id", "month"), Index("ix_screenings_month", "month"))
+    __table_args__ = (
+        UniqueConstraint("village_id", "month"),
+        Index("ix_screenings_month", "month"),
+    )
 
 
 class ScorecardSnapshot(db.Model):

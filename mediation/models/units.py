@@ -36,7 +36,9 @@ class Unit(db.Model):
     @property
     def full_name(self) -> str:
         """白壁镇西裴村: the unit's name after its township's (not the county's)."""
-        parent = self.parent.name if self.kind is Level.village and self.parent is not None else None
+        parent = (
+            self.parent.name if self.kind is Level.village and self.parent is not None else None
+        )
         return village_full_name(self.name, parent)
 
     def place_under(self, parent: Unit | None) -> None:

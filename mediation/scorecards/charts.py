@@ -20,14 +20,21 @@ LEFT, RIGHT, TOP, BOTTOM = 40, 10, 12, 28
 class Chart:
     width: int = WIDTH
     height: int = HEIGHT
-    x_labels: list[tuple[float, str, bool]] = field(default_factory=list)  # x, "11月"/"2026-11", frozen
+    x_labels: list[tuple[float, str, bool]] = field(
+        default_factory=list
+    )  # x, "11月"/"2026-11", frozen
     y_ticks: list[tuple[float, str]] = field(default_factory=list)
     lines: list[dict] = field(default_factory=list)  # {"name", "points": "x,y x,y", "dots": [...]}
     bars: list[dict] = field(default_factory=list)  # {"name", "x", "y", "w", "h", "title"}
 
     @property
     def plot(self) -> dict:
-        return {"left": LEFT, "right": self.width - RIGHT, "top": TOP, "bottom": self.height - BOTTOM}
+        return {
+            "left": LEFT,
+            "right": self.width - RIGHT,
+            "top": TOP,
+            "bottom": self.height - BOTTOM,
+        }
 
 
 def _x(index: int, count: int) -> float:
@@ -47,13 +54,25 @@ def _frame(points: list[MonthPoint], top: float, ticks: list[float], tick_text) 
     return chart
 
 
-def _line(name: str, points: list[MonthPoint], values: list[float | None], top: float, titles: list[str]) -> dict:
+def _line(
+    name: str, points: list[MonthPoint], values: list[float | None], top: float, titles: list[str]
+) -> dict:
     dots = [
-        {"x": _x(i, len(points)), "y": _y(value, top), "title": title, "value": value, "is_full": value >= top}
+        {
+            "x": _x(i, len(points)),
+            "y": _y(value, top),
+            "title": title,
+            "value": value,
+            "is_full": value >= top,
+        }
         for i, (value, title) in enumerate(zip(values, titles))
         if value is not None
     ]
-    return {"name": name, "points": " ".join(f'{dot["x"]},{dot["y"]}' for dot in dots), "dots": dots}
+    return {
+        "name": name,
+        "points": " ".join(f"{dot['x']},{dot['y']}" for dot in dots),
+        "dots": dots,
+    }
 
 
 def score_chart(points: list[MonthPoint], *, is_village: bool = False) -> Chart:
@@ -61,12 +80,24 @@ def score_chart(points: list[MonthPoint], *, is_village: bool = False) -> Chart:
     three zeros are a mark per month (met or not), not a line."""
     chart = _frame(points, 100, [0, 25, 50, 75, 100], lambda tick: str(int(tick)))
     scores = [float(p.score) if p.score is not None else None for p in points]
-    rates = [float(p.three_zero_rate * 100) if p.three_zero_rate is not None else None for p in points]
+    rates = [
+        float(p.three_zero_rate * 100) if p.three_zero_rate is not None else None for p in points
+    ]
     chart.lines = [
-        _line("score", points, scores, 100,
-              [f"{p.month}: {p.score if p.score is not None else '—'}" for p in points]),
-        _line("three_zero", points, rates, 100,
-              [f"{p.month}: {_percent(p.three_zero_rate)}" for p in points]),
+        _line(
+            "score",
+            points,
+            scores,
+            100,
+            [f"{p.month}: {p.score if p.score is not None else '—'}" for p in points],
+        ),
+        _line(
+            "three_zero",
+            points,
+            rates,
+            100,
+            [f"{p.month}: {_percent(p.three_zero_rate)}" for p in points],
+        ),
     ]
     if is_village:
         chart.lines[1]["points"] = ""
@@ -82,11 +113,21 @@ def volume_chart(points: list[MonthPoint]) -> Chart:
     width = round(step * 0.35, 1)
     for index, point in enumerate(points):
         middle = _x(index, len(points))
-        for name, value, x in (("received", point.received, middle - width),
-                               ("concluded", point.concluded, middle)):
+        for name, value, x in (
+            ("received", point.received, middle - width),
+            ("concluded", point.concluded, middle),
+        ):
             y = _y(value, top)
-            chart.bars.append({"name": name, "x": round(x, 1), "y": y, "w": width,
-                               "h": round(HEIGHT - BOTTOM - y, 1), "title": f"{point.month}: {value}"})
+            chart.bars.append(
+                {
+                    "name": name,
+                    "x": round(x, 1),
+                    "y": y,
+                    "w": width,
+                    "h": round(HEIGHT - BOTTOM - y, 1),
+                    "title": f"{point.month}: {value}",
+                }
+            )
     return chart
 
 

@@ -15,7 +15,15 @@ from typing import Mapping
 
 from flask_babel import gettext as _
 
-from .layout import NUMBER_FORMATS, ROLLUP_COLUMNS, VILLAGE_COLUMNS, WEIGHT_LABELS, Column, number, text
+from .layout import (
+    NUMBER_FORMATS,
+    ROLLUP_COLUMNS,
+    VILLAGE_COLUMNS,
+    WEIGHT_LABELS,
+    Column,
+    number,
+    text,
+)
 
 BOM = "\ufeff"
 
@@ -28,7 +36,11 @@ PLAIN_NUMBER = re.compile(r"[+-]?\d[\d,]*(\.\d+)?%?")
 def inert(value):
     """A CSV cell as text a spreadsheet will not run: text starting a formula gets a leading
     apostrophe (OWASP's advice for CSV injection); numbers and other values pass unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(value):
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_STARTS)
+        and not PLAIN_NUMBER.fullmatch(value)
+    ):
         return "'" + value
     return value
 
@@ -48,7 +60,11 @@ def rollup_rows(data: dict) -> list[dict]:
     """The townships, then the unit's own total (unless it is one of them, or a village)."""
     rows = list(data.get("townships") or [])
     rollup = data.get("rollup") or {}
-    if rollup and rollup.get("level") != "village" and rollup.get("code") not in {row["code"] for row in rows}:
+    if (
+        rollup
+        and rollup.get("level") != "village"
+        and rollup.get("code") not in {row["code"] for row in rows}
+    ):
         rows.append(rollup)
     return rows
 
@@ -94,7 +110,7 @@ def xlsx_bytes(data: dict, weights: Mapping[str, int]) -> bytes:
     about = book.create_sheet(_("About")[:31])
     lines = [
         (_("Month"), data["month"]),
-        (_("Unit"), f'{data.get("unit_name", "")} ({data["unit_code"]})'),
+        (_("Unit"), f"{data.get('unit_name', '')} ({data['unit_code']})"),
         (_("Status"), status_line(data)),
     ]
     if data.get("frozen_at"):
@@ -112,7 +128,9 @@ def xlsx_bytes(data: dict, weights: Mapping[str, int]) -> bytes:
     return out.getvalue()
 
 
-def _sheet(sheet, columns: list[Column], rows: list[dict], Font, Alignment, get_column_letter) -> None:
+def _sheet(
+    sheet, columns: list[Column], rows: list[dict], Font, Alignment, get_column_letter
+) -> None:
     sheet.append([column.title for column in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -131,14 +149,19 @@ def _sheet(sheet, columns: list[Column], rows: list[dict], Font, Alignment, get_
 
 def table_text(data: dict) -> str:
     """A plain-text table of the brief columns, aligned for a terminal (Chinese is two wide)."""
-    lines = [f'{data["month"]} {data.get("unit_name", "")} ({data["unit_code"]}) · {status_line(data)}', ""]
+    lines = [
+        f"{data['month']} {data.get('unit_name', '')} ({data['unit_code']}) · {status_line(data)}",
+        "",
+    ]
     for columns, rows in (
         ([c for c in VILLAGE_COLUMNS if c.brief], data.get("villages") or []),
         ([c for c in ROLLUP_COLUMNS if c.brief], rollup_rows(data)),
     ):
         if not rows:
             continue
-        table = [[column.title for column in columns]] + [[text(column, row) for column in columns] for row in rows]
+        table = [[column.title for column in columns]] + [
+            [text(column, row) for column in columns] for row in rows
+        ]
         widths = [max(_width(line[index]) for line in table) for index in range(len(columns))]
         for position, line in enumerate(table):
             cells = [

@@ -65,7 +65,9 @@ class Column:
     def title(self) -> str:
         """The header in the current language, with the target where there is one."""
         if self.target is not None:
-            return _("%(header)s (target %(target)s)", header=self.header, target=percent(self.target))
+            return _(
+                "%(header)s (target %(target)s)", header=self.header, target=percent(self.target)
+            )
         return str(self.header)
 
 
@@ -75,41 +77,118 @@ def _counts() -> list[Column]:
         Column("received", _l("Received"), metric="received", brief=True),
         Column("concluded", _l("Concluded"), metric="concluded", brief=True),
         Column("agreements", _l("Settled by agreement"), metric="agreements"),
-        Column("success_rate", _l("Success rate"), RATE, "rates", part="agreements", whole="concluded",
-               brief=True),
-        Column("on_time_rate", _l("On-time rate"), RATE, "rates", part="concluded_on_time",
-               whole="concluded", brief=True),
-        Column("small_in_village_rate", _l("Small matters kept in the village"), RATE, "rates",
-               part="small_kept_in_village", whole="small_concluded", brief=True),
-        Column("big_in_township_rate", _l("Big matters kept in the township"), RATE, "rates",
-               part="small_big_kept_below_county", whole="small_big_concluded", brief=True),
-        Column("escalations", _l("Escalated out of the village"), group="rules", metric="escalations"),
+        Column(
+            "success_rate",
+            _l("Success rate"),
+            RATE,
+            "rates",
+            part="agreements",
+            whole="concluded",
+            brief=True,
+        ),
+        Column(
+            "on_time_rate",
+            _l("On-time rate"),
+            RATE,
+            "rates",
+            part="concluded_on_time",
+            whole="concluded",
+            brief=True,
+        ),
+        Column(
+            "small_in_village_rate",
+            _l("Small matters kept in the village"),
+            RATE,
+            "rates",
+            part="small_kept_in_village",
+            whole="small_concluded",
+            brief=True,
+        ),
+        Column(
+            "big_in_township_rate",
+            _l("Big matters kept in the township"),
+            RATE,
+            "rates",
+            part="small_big_kept_below_county",
+            whole="small_big_concluded",
+            brief=True,
+        ),
+        Column(
+            "escalations", _l("Escalated out of the village"), group="rules", metric="escalations"
+        ),
         Column("breaches", _l("Clock breaches"), group="rules", metric="breaches"),
-        Column("rule_violations", _l("Rule violations"), group="rules", metric="rule_violations",
-               brief=True),
-        Column("follow_up_overdue", _l("Follow-ups overdue"), group="rules", metric="follow_up_overdue"),
-        Column("petitions_township", _l("Petitions to the township"), group="incidents",
-               incident="petition"),
-        Column("petitions_county", _l("Petitions to the county"), group="incidents", incident="petition"),
-        Column("petitions_above_county", _l("Petitions above the county"), group="incidents",
-               incident="petition", brief=True),
-        Column("collective_petitions", _l("Collective petitions"), group="incidents", incident="petition"),
+        Column(
+            "rule_violations",
+            _l("Rule violations"),
+            group="rules",
+            metric="rule_violations",
+            brief=True,
+        ),
+        Column(
+            "follow_up_overdue", _l("Follow-ups overdue"), group="rules", metric="follow_up_overdue"
+        ),
+        Column(
+            "petitions_township",
+            _l("Petitions to the township"),
+            group="incidents",
+            incident="petition",
+        ),
+        Column(
+            "petitions_county",
+            _l("Petitions to the county"),
+            group="incidents",
+            incident="petition",
+        ),
+        Column(
+            "petitions_above_county",
+            _l("Petitions above the county"),
+            group="incidents",
+            incident="petition",
+            brief=True,
+        ),
+        Column(
+            "collective_petitions",
+            _l("Collective petitions"),
+            group="incidents",
+            incident="petition",
+        ),
         Column("accidents", _l("Accidents"), group="incidents", incident="accident", brief=True),
         Column("injured", _l("Injured"), group="incidents", incident="accident"),
         Column("dead", _l("Dead"), group="incidents", incident="accident"),
-        Column("criminal", _l("Criminal cases"), group="incidents", incident="criminal", brief=True),
-        Column("public_order", _l("Major public-order cases"), group="incidents",
-               incident="public_order", brief=True),
+        Column(
+            "criminal", _l("Criminal cases"), group="incidents", incident="criminal", brief=True
+        ),
+        Column(
+            "public_order",
+            _l("Major public-order cases"),
+            group="incidents",
+            incident="public_order",
+            brief=True,
+        ),
     ]
 
 
 def _settlement() -> list[Column]:
     return [
-        Column("amount_settled_yuan", _l("Amount settled (yuan)"), MONEY, "work", metric="amount_settled"),
-        Column("prevented_cases", _l("Prevented escalations (cases)"), group="work",
-               metric="prevented_cases"),
-        Column("prevented_people", _l("Prevented escalations (people)"), group="work",
-               metric="prevented_cases"),
+        Column(
+            "amount_settled_yuan",
+            _l("Amount settled (yuan)"),
+            MONEY,
+            "work",
+            metric="amount_settled",
+        ),
+        Column(
+            "prevented_cases",
+            _l("Prevented escalations (cases)"),
+            group="work",
+            metric="prevented_cases",
+        ),
+        Column(
+            "prevented_people",
+            _l("Prevented escalations (people)"),
+            group="work",
+            metric="prevented_cases",
+        ),
     ]
 
 
@@ -131,14 +210,29 @@ ROLLUP_COLUMNS: list[Column] = [
     Column("name", _l("Unit"), TEXT, "unit", brief=True),
     Column("villages", _l("Villages"), COUNT, "result", brief=True),
     Column("three_zero_villages", _l("Villages meeting the three zeros"), COUNT, "result"),
-    Column("three_zero_rate", _l("Three-zero rate"), RATE, "result", part="three_zero_villages",
-           whole="villages", brief=True),
+    Column(
+        "three_zero_rate",
+        _l("Three-zero rate"),
+        RATE,
+        "result",
+        part="three_zero_villages",
+        whole="villages",
+        brief=True,
+    ),
     *_counts(),
     Column("screening_filed", _l("Screenings filed"), COUNT, "work"),
     *_settlement(),
     *[
-        Column(f"level_mix.{level}", header, RATE, "mix", part=f"concluded_{level}", whole="concluded",
-               target=TARGET_LEVEL_MIX[level], brief=True)
+        Column(
+            f"level_mix.{level}",
+            header,
+            RATE,
+            "mix",
+            part=f"concluded_{level}",
+            whole="concluded",
+            target=TARGET_LEVEL_MIX[level],
+            brief=True,
+        )
         for level, header in (
             ("village", _l("Settled at the village")),
             ("township", _l("Settled at the township")),
@@ -205,10 +299,14 @@ def percent(value) -> str:
 
 
 def deductions_text(items: list[dict]) -> str:
-    """"Petition above the county 1×30; Rule violation 2×5" (empty when nothing is deducted)."""
+    """ "Petition above the county 1×30; Rule violation 2×5" (empty when nothing is deducted)."""
     return "; ".join(
-        _("%(label)s %(count)s×%(weight)s", label=WEIGHT_LABELS.get(item["kind"], item["kind"]),
-          count=item["count"], weight=item["weight"])
+        _(
+            "%(label)s %(count)s×%(weight)s",
+            label=WEIGHT_LABELS.get(item["kind"], item["kind"]),
+            count=item["count"],
+            weight=item["weight"],
+        )
         for item in items or []
     )
 

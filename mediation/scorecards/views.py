@@ -78,16 +78,26 @@ def publish(month: str):
         return render_template("scorecards/month.html", **_page(shown, form)), 422
     county = service.county_of(shown.unit)
     snapshot = service.freeze(
-        county, shown.month, now=runtime.utcnow(), policy=runtime.policy(), tz=runtime.tz(),
-        user=current_user, reason=form.reason.data.strip(),
+        county,
+        shown.month,
+        now=runtime.utcnow(),
+        policy=runtime.policy(),
+        tz=runtime.tz(),
+        user=current_user,
+        reason=form.reason.data.strip(),
     )
     if snapshot is None:
         db.session.rollback()
         flash(_("Nothing changed since the last revision; nothing was published."), "info")
     else:
         db.session.commit()
-        flash(_("Published revision %(revision)s of %(month)s.", revision=snapshot.revision,
-                month=str(shown.month)))
+        flash(
+            _(
+                "Published revision %(revision)s of %(month)s.",
+                revision=snapshot.revision,
+                month=str(shown.month),
+            )
+        )
     return redirect(url_for(".month", month=str(shown.month), unit=shown.unit.code))
 
 
@@ -103,16 +113,18 @@ def export_csv(month: str):
 def export_xlsx(month: str):
     shown = _load(month)
     body = exports.xlsx_bytes(shown.data, runtime.policy().scorecard.weights)
-    return _download(body, shown, "xlsx",
-                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return _download(
+        body, shown, "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
 
 
 @bp.route("/scorecards/<month>/print")
 @login_required
 def print_page(month: str):
     shown = _load(month)
-    return render_template("scorecards/print.html", **_tables(shown), weights=_weights(),
-                           generated_at=runtime.utcnow())
+    return render_template(
+        "scorecards/print.html", **_tables(shown), weights=_weights(), generated_at=runtime.utcnow()
+    )
 
 
 # --- helpers --------------------------------------------------------------------------------------
@@ -139,8 +151,9 @@ def _load(month_text: str) -> Shown:
             abort(404)
         revision = int(revision_text)
     try:
-        data, pending, kept = service.view(unit, month, policy=runtime.policy(), tz=runtime.tz(),
-                                           revision=revision)
+        data, pending, kept = service.view(
+            unit, month, policy=runtime.policy(), tz=runtime.tz(), revision=revision
+        )
     except LookupError:
         abort(404)
     is_newest = not kept or data.get("revision") == kept[-1].revision
@@ -181,8 +194,10 @@ def _tables(shown: Shown) -> dict:
 
 
 def _weights() -> list[tuple[str, int]]:
-    return [(str(layout.WEIGHT_LABELS.get(kind, kind)), weight)
-            for kind, weight in runtime.policy().scorecard.weights.items()]
+    return [
+        (str(layout.WEIGHT_LABELS.get(kind, kind)), weight)
+        for kind, weight in runtime.policy().scorecard.weights.items()
+    ]
 
 
 def _page(shown: Shown, form: PublishForm) -> dict:
@@ -192,14 +207,25 @@ def _page(shown: Shown, form: PublishForm) -> dict:
     charts = None
     if shown.unit.kind in (Level.village, Level.township):
         points = service.history(shown.unit, shown.month, count=12, policy=policy, tz=tz)
-        charts = {"score": score_chart(points, is_village=shown.unit.kind is Level.village),
-                  "volume": volume_chart(points), "points": points}
+        charts = {
+            "score": score_chart(points, is_village=shown.unit.kind is Level.village),
+            "volume": volume_chart(points),
+            "points": points,
+        }
     changes = []
     if shown.pending is not None and shown.is_newest:
         changes = [
-            {"name": change.name, "code": change.code, "figure": layout.figure_label(change.key),
-             "before": layout.format_figure(change.key, change.before, rollup=change.section != "villages"),
-             "after": layout.format_figure(change.key, change.after, rollup=change.section != "villages")}
+            {
+                "name": change.name,
+                "code": change.code,
+                "figure": layout.figure_label(change.key),
+                "before": layout.format_figure(
+                    change.key, change.before, rollup=change.section != "villages"
+                ),
+                "after": layout.format_figure(
+                    change.key, change.after, rollup=change.section != "villages"
+                ),
+            }
             for change in service.changes(shown.data, shown.pending)
         ]
     return {
@@ -211,7 +237,9 @@ def _page(shown: Shown, form: PublishForm) -> dict:
         "changes": changes,
         "weights": _weights(),
         "freezes_on": shown.month.freezes_on(policy.scorecard.freeze_day),
-        "can_publish": access.can_publish_scorecard(current_user) and shown.is_newest and _may_publish(shown),
+        "can_publish": access.can_publish_scorecard(current_user)
+        and shown.is_newest
+        and _may_publish(shown),
         "form": form,
         "publishers": _publishers(shown.snapshots),
     }
@@ -224,5 +252,6 @@ def _publishers(kept: list[ScorecardSnapshot]) -> dict[int, str]:
 def _download(body: bytes, shown: Shown, extension: str, mimetype: str) -> Response:
     revision = f"-r{shown.data['revision']}" if shown.data.get("frozen") else ""
     name = f"scorecard-{shown.month}-{shown.unit.code}{revision}.{extension}"
-    return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )

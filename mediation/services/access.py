@@ -77,13 +77,20 @@ def visible_incidents(user: User) -> Select[tuple[Incident]]:
 
 def find_incident(user: User, incident_id: int) -> Incident | None:
     """The incident with this id if the user may see it, else None (the caller answers 404)."""
-    return db.session.scalars(visible_incidents(user).where(Incident.id == incident_id)).one_or_none()
+    return db.session.scalars(
+        visible_incidents(user).where(Incident.id == incident_id)
+    ).one_or_none()
 
 
 def visible_screenings(user: User) -> Select[tuple[Screening]]:
     return select(Screening).where(
-        _subtree(user, unit_id=Screening.village_id, township_id=Screening.township_id,
-                 county_id=Screening.county_id, village_id=Screening.village_id)
+        _subtree(
+            user,
+            unit_id=Screening.village_id,
+            township_id=Screening.township_id,
+            county_id=Screening.county_id,
+            village_id=Screening.village_id,
+        )
     )
 
 
@@ -190,7 +197,11 @@ def unit_rows_outside_scope(user: User, rows) -> list:
     a county, a code that exists elsewhere, or a parent neither in scope nor in the file."""
     codes = [row.code for row in rows] + [row.parent_code for row in rows if row.parent_code]
     everywhere = set(db.session.scalars(select(Unit.code).where(Unit.code.in_(codes))))
-    mine = set(db.session.scalars(visible_units(user).with_only_columns(Unit.code).where(Unit.code.in_(codes))))
+    mine = set(
+        db.session.scalars(
+            visible_units(user).with_only_columns(Unit.code).where(Unit.code.in_(codes))
+        )
+    )
     in_file = {row.code for row in rows}
     return [
         row

@@ -72,7 +72,9 @@ def recompute_provisional(policy: Policy, tz: ZoneInfo) -> int:
             tz=tz,
         )
         if (result.due.at, result.warn.at, result.provisional) != (
-            deadline.due_at, deadline.warn_at, deadline.is_provisional
+            deadline.due_at,
+            deadline.warn_at,
+            deadline.is_provisional,
         ):
             changed += 1
         deadline.due_at, deadline.warn_at = result.due.at, result.warn.at
@@ -93,13 +95,17 @@ def provisional_count() -> int:
 def entered_years() -> list[tuple[CalendarYear, list[dt.date], list[dt.date]]]:
     """The years an admin has entered, newest first, each with its holidays and make-up
     working days."""
-    days = db.session.execute(select(CalendarDay.day, CalendarDay.is_workday).order_by(CalendarDay.day)).all()
+    days = db.session.execute(
+        select(CalendarDay.day, CalendarDay.is_workday).order_by(CalendarDay.day)
+    ).all()
     result = []
     for entered in db.session.scalars(select(CalendarYear).order_by(CalendarYear.year.desc())):
         of_year = [(day, work) for day, work in days if day.year == entered.year]
-        result.append((
-            entered,
-            [day for day, work in of_year if not work],
-            [day for day, work in of_year if work],
-        ))
+        result.append(
+            (
+                entered,
+                [day for day, work in of_year if not work],
+                [day for day, work in of_year if work],
+            )
+        )
     return result

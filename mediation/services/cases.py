@@ -28,7 +28,9 @@ class NotAllowed(Exception):
     """The user's role may not do this (403)."""
 
 
-def register_case(actor: User, draft: CaseDraft, *, now: dt.datetime, policy: Policy, tz: ZoneInfo) -> Case:
+def register_case(
+    actor: User, draft: CaseDraft, *, now: dt.datetime, policy: Policy, tz: ZoneInfo
+) -> Case:
     """Record a new dispute at the registering user's own level.
 
     A mediator registers at the village; an officer may register a case of a village in his
@@ -263,7 +265,9 @@ def search_cases(user: User, filters: CaseFilters, tz: ZoneInfo) -> Select[tuple
     for kinds in (filters.flag_kinds, OVERDUE if filters.overdue else None):
         if kinds:
             query = query.where(
-                exists().where(Flag.case_id == Case.id, Flag.kind.in_(list(kinds)), Flag.cleared_at.is_(None))
+                exists().where(
+                    Flag.case_id == Case.id, Flag.kind.in_(list(kinds)), Flag.cleared_at.is_(None)
+                )
             )
     if filters.received_from:
         query = query.where(Case.received_at >= _local_midnight(filters.received_from, tz))
@@ -271,12 +275,18 @@ def search_cases(user: User, filters: CaseFilters, tz: ZoneInfo) -> Select[tuple
         next_day = filters.received_to + dt.timedelta(days=1)
         query = query.where(Case.received_at < _local_midnight(next_day, tz))
     if filters.q:
-        pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = (
+            "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
         party_match = exists().where(
             Party.case_id == Case.id, Party.name.like(pattern, escape="\\")
         )
         query = query.where(
-            or_(Case.title.like(pattern, escape="\\"), Case.number.like(pattern, escape="\\"), party_match)
+            or_(
+                Case.title.like(pattern, escape="\\"),
+                Case.number.like(pattern, escape="\\"),
+                party_match,
+            )
         )
     return query.order_by(*SORTS[filters.sort])
 
@@ -296,11 +306,23 @@ class CasePage(SelectPagination):
         return [found[case_id] for case_id in ids if case_id in found]
 
 
-def page_of_cases(query: Select[tuple[Case]], *, page: int | None = None, per_page: int,
-                  max_per_page: int | None = 100) -> CasePage:
+def page_of_cases(
+    query: Select[tuple[Case]],
+    *,
+    page: int | None = None,
+    per_page: int,
+    max_per_page: int | None = 100,
+) -> CasePage:
     """A page of ``query`` (the request's ``page`` unless given), with the total."""
-    return CasePage(select=query, session=db.session(), page=page, per_page=per_page,
-                    max_per_page=max_per_page, error_out=False, count=True)
+    return CasePage(
+        select=query,
+        session=db.session(),
+        page=page,
+        per_page=per_page,
+        max_per_page=max_per_page,
+        error_out=False,
+        count=True,
+    )
 
 
 def _local_midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:
@@ -324,6 +346,8 @@ def nearest_deadlines(case_ids: list[int]) -> dict[int, Deadline]:
 def case_history(case: Case) -> list[CaseEvent]:
     return list(
         db.session.scalars(
-            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.at, CaseEvent.id)
+            select(CaseEvent)
+            .where(CaseEvent.case_id == case.id)
+            .order_by(CaseEvent.at, CaseEvent.id)
         )
     )

@@ -56,11 +56,16 @@ def reveal_id_number(
 
 def disputes_of_person(user: User, id_number: str) -> int:
     """How many cases in the user's area have a party with this (valid, normalised) ID number."""
-    return db.session.scalar(
-        select(func.count(func.distinct(Case.id)))
-        .join(Party, Party.case_id == Case.id)
-        .where(access.case_scope(user), Party.id_number_hash == id_cipher().lookup_hash(id_number))
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count(func.distinct(Case.id)))
+            .join(Party, Party.case_id == Case.id)
+            .where(
+                access.case_scope(user), Party.id_number_hash == id_cipher().lookup_hash(id_number)
+            )
+        )
+        or 0
+    )
 
 
 def look_up_person(user: User, id_number: str, *, now: dt.datetime) -> int:

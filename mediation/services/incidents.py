@@ -26,9 +26,18 @@ from .cases import NotAllowed
 from .notify import Notifier, notify_flags
 
 __all__ = [
-    "Conflict", "NotAllowed", "record_incident", "edit_incident", "file_screening",
-    "raise_pushed_up", "incident_values", "screening_status", "IncidentFilters",
-    "parse_incident_filters", "search_incidents", "find_case_by_number",
+    "Conflict",
+    "NotAllowed",
+    "record_incident",
+    "edit_incident",
+    "file_screening",
+    "raise_pushed_up",
+    "incident_values",
+    "screening_status",
+    "IncidentFilters",
+    "parse_incident_filters",
+    "search_incidents",
+    "find_case_by_number",
 ]
 
 CHOOSE_VILLAGE = Message(N_("Choose a village in your area."))
@@ -44,8 +53,9 @@ class Conflict(Exception):
         self.current_version = current_version
 
 
-def record_incident(actor: User, draft: IncidentDraft, now: dt.datetime, *,
-                    notifier: Notifier | None = None) -> Incident:
+def record_incident(
+    actor: User, draft: IncidentDraft, now: dt.datetime, *, notifier: Notifier | None = None
+) -> Incident:
     """Record an incident of a village in the officer's area (township and county officers
     only). A linked case must be a case of that village the officer can see. A petition above
     the county raises the pushed_up flag (once per case, or per village without a case)."""
@@ -60,8 +70,16 @@ def record_incident(actor: User, draft: IncidentDraft, now: dt.datetime, *,
     return incident
 
 
-def edit_incident(actor: User, incident: Incident, draft: IncidentDraft, version: int | None,
-                  now: dt.datetime, note: str, *, notifier: Notifier | None = None) -> Incident:
+def edit_incident(
+    actor: User,
+    incident: Incident,
+    draft: IncidentDraft,
+    version: int | None,
+    now: dt.datetime,
+    note: str,
+    *,
+    notifier: Notifier | None = None,
+) -> Incident:
     """Change an incident the officer can see, at the ``version`` he saw (else Conflict), with
     the reason in ``note``. The earlier values are kept as an IncidentRevision. Unchanged values
     change nothing."""
@@ -85,8 +103,11 @@ def edit_incident(actor: User, incident: Incident, draft: IncidentDraft, version
     if before == after:
         db.session.expire(incident)  # nothing to record: leave the row as it was
         return incident
-    db.session.add(IncidentRevision(incident_id=incident.id, at=now, actor_id=actor.id,
-                                    before=before, note=note))
+    db.session.add(
+        IncidentRevision(
+            incident_id=incident.id, at=now, actor_id=actor.id, before=before, note=note
+        )
+    )
     db.session.flush()
     raise_pushed_up(incident, case, now, notifier=notifier)
     return incident
@@ -108,8 +129,9 @@ def incident_values(incident: Incident) -> dict:
     }
 
 
-def _village_and_case(actor: User, draft: IncidentDraft,
-                      errors: dict[str, Message] | None = None) -> tuple[Unit, Case | None]:
+def _village_and_case(
+    actor: User, draft: IncidentDraft, errors: dict[str, Message] | None = None
+) -> tuple[Unit, Case | None]:
     errors = dict(errors or {})
     village = access.find_unit(actor, draft.village_code)
     if village is None or village.kind is not Level.village:
@@ -141,8 +163,9 @@ def _apply(incident: Incident, draft: IncidentDraft, village: Unit, now: dt.date
     incident.updated_at = now
 
 
-def raise_pushed_up(incident: Incident, case: Case | None, now: dt.datetime, *,
-                    notifier: Notifier | None = None) -> Flag | None:
+def raise_pushed_up(
+    incident: Incident, case: Case | None, now: dt.datetime, *, notifier: Notifier | None = None
+) -> Flag | None:
     """矛盾上交: a petition above the county raises the pushed_up flag at county level, once per
     linked case (or per village when no case is linked). A fact of record: never cleared.
     The village's mediators and the officers of the holder (the case's, else the county's)
@@ -189,9 +212,14 @@ def file_screening(actor: User, draft: ScreeningDraft, now: dt.datetime) -> Scre
         N_("%(village)s has already filed its screening report for %(month)s."),
         {"village": village.full_name, "month": period},
     )
-    if db.session.scalar(
-        select(Screening.id).where(Screening.village_id == village.id, Screening.month == period)
-    ) is not None:
+    if (
+        db.session.scalar(
+            select(Screening.id).where(
+                Screening.village_id == village.id, Screening.month == period
+            )
+        )
+        is not None
+    ):
         raise Conflict(exists_already)
     screening = Screening(
         village_id=village.id,
@@ -216,8 +244,12 @@ def file_screening(actor: User, draft: ScreeningDraft, now: dt.datetime) -> Scre
     screening.village = village
     db.session.execute(
         update(Flag)
-        .where(Flag.unit_id == village.id, Flag.kind == FlagKind.screening_missing,
-               Flag.period == period, Flag.cleared_at.is_(None))
+        .where(
+            Flag.unit_id == village.id,
+            Flag.kind == FlagKind.screening_missing,
+            Flag.period == period,
+            Flag.cleared_at.is_(None),
+        )
         .values(cleared_at=now)
         .execution_options(synchronize_session="fetch")
     )

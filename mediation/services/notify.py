@@ -44,8 +44,17 @@ class Notice:
     @classmethod
     def of(cls, flag: Flag) -> Notice:
         case = flag.case
-        return cls(flag.id, flag.kind, flag.level, flag.unit_id, flag.township_id, flag.county_id,
-                   flag.case_id, case.holder_id if case else None, case.level if case else None)
+        return cls(
+            flag.id,
+            flag.kind,
+            flag.level,
+            flag.unit_id,
+            flag.township_id,
+            flag.county_id,
+            flag.case_id,
+            case.holder_id if case else None,
+            case.level if case else None,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +76,11 @@ class InboxChannel:
     """One unread inbox entry per user: one statement for the batch."""
 
     def send(self, batch: Batch, now: dt.datetime) -> None:
-        rows = [{"user_id": user.id, "flag_id": notice.flag_id, "created_at": now}
-                for notice, users in batch for user in users]
+        rows = [
+            {"user_id": user.id, "flag_id": notice.flag_id, "created_at": now}
+            for notice, users in batch
+            for user in users
+        ]
         insert_rows(Notification.__table__, rows)
 
 
@@ -80,14 +92,20 @@ class LogChannel:
         if not batch:
             return
         kinds = Counter(notice.kind.value for notice, _ in batch)
-        log.info("%d new flags (%s), %d people told", len(batch),
-                 ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items())),
-                 len({user.id for _, users in batch for user in users}))
+        log.info(
+            "%d new flags (%s), %d people told",
+            len(batch),
+            ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items())),
+            len({user.id for _, users in batch for user in users}),
+        )
         if log.isEnabledFor(logging.DEBUG):
             for notice, users in batch:
                 log.debug(
                     "flag %s %s case=%s unit=%s → %s",
-                    notice.kind.value, notice.level.value, notice.case_id, notice.unit_id,
+                    notice.kind.value,
+                    notice.level.value,
+                    notice.case_id,
+                    notice.unit_id,
                     ", ".join(user.username for user in users) or "nobody",
                 )
 
@@ -128,8 +146,11 @@ def notify(notices: list[Notice], notifier: Notifier, now: dt.datetime) -> None:
     }
     rows = db.session.execute(
         select(User.id, User.username, User.role, User.unit_id)
-        .where(User.unit_id.in_(unit_ids), User.is_enabled.is_(True),
-               User.role.in_(list(HANDLER.values())))
+        .where(
+            User.unit_id.in_(unit_ids),
+            User.is_enabled.is_(True),
+            User.role.in_(list(HANDLER.values())),
+        )
         .order_by(User.id)
     ).all()
     people: dict[tuple[int, Role], list[Recipient]] = {}
@@ -139,7 +160,7 @@ def notify(notices: list[Notice], notifier: Notifier, now: dt.datetime) -> None:
     for notice, handlers in zip(notices, wanted):
         groups = [people.get(key, ()) for key in [(notice.unit_id, Role.mediator), *handlers]]
         told = {user.id: user for group in groups for user in group}  # a village case's
-        batch.append((notice, list(told.values())))                  # handlers are its mediators
+        batch.append((notice, list(told.values())))  # handlers are its mediators
     notifier.notify(batch, now)
 
 
@@ -148,7 +169,9 @@ def _handlers(notice: Notice) -> list[tuple[int, Role]]:
     handlers = []
     if notice.case_id is not None:
         handlers.append((notice.holder_id, HANDLER[notice.case_level]))
-    if notice.level is not Level.village and (notice.case_id is None or notice.kind is FlagKind.pushed_up):
+    if notice.level is not Level.village and (
+        notice.case_id is None or notice.kind is FlagKind.pushed_up
+    ):
         above = notice.township_id if notice.level is Level.township else notice.county_id
         if above is not None:
             handlers.append((above, HANDLER[notice.level]))

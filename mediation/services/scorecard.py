@@ -35,13 +35,26 @@ from ..domain.scorecard import (
     village_card,
 )
 from ..extensions import db
-from ..models import Agreement, Case, CaseEvent, Deadline, Flag, Incident, ScorecardSnapshot, Screening, Unit
+from ..models import (
+    Agreement,
+    Case,
+    CaseEvent,
+    Deadline,
+    Flag,
+    Incident,
+    ScorecardSnapshot,
+    Screening,
+    Unit,
+)
 
 
 def _scope(model, unit: Unit) -> ColumnElement[bool]:
     """Rows of ``model`` (Case, Incident, Screening) within ``unit``'s subtree."""
-    column = {Level.village: model.village_id, Level.township: model.township_id,
-              Level.county: model.county_id}[unit.kind]
+    column = {
+        Level.village: model.village_id,
+        Level.township: model.township_id,
+        Level.county: model.county_id,
+    }[unit.kind]
     return column == unit.id
 
 
@@ -59,7 +72,9 @@ def _trailing(unit: Unit, start: dt.datetime) -> ColumnElement[bool]:
 
 def _settle_breached() -> ColumnElement[bool]:
     return exists().where(
-        Deadline.case_id == Case.id, Deadline.clock == Clock.settle, Deadline.breached_at.is_not(None)
+        Deadline.case_id == Case.id,
+        Deadline.clock == Clock.settle,
+        Deadline.breached_at.is_not(None),
     )
 
 
@@ -87,24 +102,56 @@ CASE_METRICS: dict[str, CaseMetric] = {
     for metric in [
         CaseMetric("received", lambda: Case.received_at),
         CaseMetric("concluded", lambda: Case.concluded_at),
-        CaseMetric("agreements", lambda: Case.concluded_at, lambda: Case.concluded_action == "resolve"),
+        CaseMetric(
+            "agreements", lambda: Case.concluded_at, lambda: Case.concluded_action == "resolve"
+        ),
         CaseMetric("concluded_on_time", lambda: Case.concluded_at, lambda: ~_settle_breached()),
         CaseMetric("small_concluded", lambda: Case.concluded_at, lambda: Case.scale == Scale.small),
-        CaseMetric("small_kept_in_village", lambda: Case.concluded_at,
-                   lambda: and_(Case.scale == Scale.small, Case.highest_level == Level.village)),
-        CaseMetric("small_big_concluded", lambda: Case.concluded_at, lambda: Case.scale != Scale.major),
-        CaseMetric("small_big_kept_below_county", lambda: Case.concluded_at,
-                   lambda: and_(Case.scale != Scale.major, Case.highest_level != Level.county)),
-        CaseMetric("concluded_village", lambda: Case.concluded_at, lambda: Case.concluded_level == Level.village),
-        CaseMetric("concluded_township", lambda: Case.concluded_at, lambda: Case.concluded_level == Level.township),
-        CaseMetric("concluded_county", lambda: Case.concluded_at, lambda: Case.concluded_level == Level.county),
-        CaseMetric("prevented_cases", lambda: Case.concluded_at,
-                   lambda: and_(Case.concluded_action == "resolve",
-                                (Case.is_violence_risk | Case.is_group_risk))),
+        CaseMetric(
+            "small_kept_in_village",
+            lambda: Case.concluded_at,
+            lambda: and_(Case.scale == Scale.small, Case.highest_level == Level.village),
+        ),
+        CaseMetric(
+            "small_big_concluded", lambda: Case.concluded_at, lambda: Case.scale != Scale.major
+        ),
+        CaseMetric(
+            "small_big_kept_below_county",
+            lambda: Case.concluded_at,
+            lambda: and_(Case.scale != Scale.major, Case.highest_level != Level.county),
+        ),
+        CaseMetric(
+            "concluded_village",
+            lambda: Case.concluded_at,
+            lambda: Case.concluded_level == Level.village,
+        ),
+        CaseMetric(
+            "concluded_township",
+            lambda: Case.concluded_at,
+            lambda: Case.concluded_level == Level.township,
+        ),
+        CaseMetric(
+            "concluded_county",
+            lambda: Case.concluded_at,
+            lambda: Case.concluded_level == Level.county,
+        ),
+        CaseMetric(
+            "prevented_cases",
+            lambda: Case.concluded_at,
+            lambda: and_(
+                Case.concluded_action == "resolve", (Case.is_violence_risk | Case.is_group_risk)
+            ),
+        ),
     ]
 }
 # Figures over cases whose month is that of a related row (events, deadlines, agreements, flags).
-RELATED_METRICS = ("escalations", "breaches", "rule_violations", "follow_up_overdue", "amount_settled")
+RELATED_METRICS = (
+    "escalations",
+    "breaches",
+    "rule_violations",
+    "follow_up_overdue",
+    "amount_settled",
+)
 
 
 def case_metric_filter(name: str, month: Month, tz: ZoneInfo) -> ColumnElement[bool]:
@@ -116,14 +163,23 @@ def case_metric_filter(name: str, month: Month, tz: ZoneInfo) -> ColumnElement[b
         condition = metric.condition()
         return window if condition is None else and_(window, condition)
     if name == "escalations":
-        return exists().where(CaseEvent.case_id == Case.id, CaseEvent.action == "escalate",
-                              CaseEvent.from_level == Level.village, _in(CaseEvent.at, start, end))
+        return exists().where(
+            CaseEvent.case_id == Case.id,
+            CaseEvent.action == "escalate",
+            CaseEvent.from_level == Level.village,
+            _in(CaseEvent.at, start, end),
+        )
     if name == "breaches":
-        return exists().where(Deadline.case_id == Case.id, Deadline.clock.not_in(NOT_BREACHES),
-                              _in(Deadline.breached_at, start, end))
+        return exists().where(
+            Deadline.case_id == Case.id,
+            Deadline.clock.not_in(NOT_BREACHES),
+            _in(Deadline.breached_at, start, end),
+        )
     if name in ("rule_violations", "follow_up_overdue"):
         kinds = list(RULE_VIOLATIONS) if name == "rule_violations" else [FlagKind.follow_up_overdue]
-        return exists().where(Flag.case_id == Case.id, Flag.kind.in_(kinds), _in(Flag.raised_at, start, end))
+        return exists().where(
+            Flag.case_id == Case.id, Flag.kind.in_(kinds), _in(Flag.raised_at, start, end)
+        )
     if name == "amount_settled":
         return exists().where(Agreement.case_id == Case.id, _in(Agreement.agreed_at, start, end))
     raise KeyError(name)
@@ -168,13 +224,23 @@ def compute(unit: Unit, month: Month, *, policy: Policy, tz: ZoneInfo) -> Scorec
     scope = _scope(Case, unit)
     # Cases received and concluded: one GROUP BY per window column.
     for window_name in ("received", "concluded"):
-        metrics = [m for m in CASE_METRICS.values() if m.window().key == CASE_METRICS[window_name].window().key]
+        metrics = [
+            m
+            for m in CASE_METRICS.values()
+            if m.window().key == CASE_METRICS[window_name].window().key
+        ]
         columns = [
             func.count() if m.condition() is None else func.sum(when((m.condition(), 1), else_=0))
             for m in metrics
         ]
         if window_name == "concluded":
-            columns.append(func.sum(when((CASE_METRICS["prevented_cases"].condition(), Case.people_involved), else_=0)))
+            columns.append(
+                func.sum(
+                    when(
+                        (CASE_METRICS["prevented_cases"].condition(), Case.people_involved), else_=0
+                    )
+                )
+            )
         rows = db.session.execute(
             select(Case.village_id, *columns)
             .where(scope, _in(CASE_METRICS[window_name].window(), start, end))
@@ -190,37 +256,75 @@ def compute(unit: Unit, month: Month, *, policy: Policy, tz: ZoneInfo) -> Scorec
                 village.prevented_people = int(row[-1] or 0)
 
     trailing = _trailing(unit, start)
-    put(db.session.execute(
-        select(Case.village_id, func.count()).join(CaseEvent, CaseEvent.case_id == Case.id)
-        .where(trailing, CaseEvent.action == "escalate", CaseEvent.from_level == Level.village,
-               _in(CaseEvent.at, start, end))
-        .group_by(Case.village_id)), "escalations")
-    put(db.session.execute(
-        select(Case.village_id, func.count()).join(Deadline, Deadline.case_id == Case.id)
-        .where(trailing, Deadline.clock.not_in(NOT_BREACHES), _in(Deadline.breached_at, start, end))
-        .group_by(Case.village_id)), "breaches")
-    put(db.session.execute(
-        select(Case.village_id, func.sum(Agreement.amount_fen)).join(Agreement, Agreement.case_id == Case.id)
-        .where(trailing, _in(Agreement.agreed_at, start, end))
-        .group_by(Case.village_id)), "amount_settled_fen")
+    put(
+        db.session.execute(
+            select(Case.village_id, func.count())
+            .join(CaseEvent, CaseEvent.case_id == Case.id)
+            .where(
+                trailing,
+                CaseEvent.action == "escalate",
+                CaseEvent.from_level == Level.village,
+                _in(CaseEvent.at, start, end),
+            )
+            .group_by(Case.village_id)
+        ),
+        "escalations",
+    )
+    put(
+        db.session.execute(
+            select(Case.village_id, func.count())
+            .join(Deadline, Deadline.case_id == Case.id)
+            .where(
+                trailing, Deadline.clock.not_in(NOT_BREACHES), _in(Deadline.breached_at, start, end)
+            )
+            .group_by(Case.village_id)
+        ),
+        "breaches",
+    )
+    put(
+        db.session.execute(
+            select(Case.village_id, func.sum(Agreement.amount_fen))
+            .join(Agreement, Agreement.case_id == Case.id)
+            .where(trailing, _in(Agreement.agreed_at, start, end))
+            .group_by(Case.village_id)
+        ),
+        "amount_settled_fen",
+    )
 
-    flag_scope = {Level.village: Flag.unit_id, Level.township: Flag.township_id,
-                  Level.county: Flag.county_id}[unit.kind] == unit.id
+    flag_scope = {
+        Level.village: Flag.unit_id,
+        Level.township: Flag.township_id,
+        Level.county: Flag.county_id,
+    }[unit.kind] == unit.id
     for village_id, kind, number in db.session.execute(
         select(Flag.unit_id, Flag.kind, func.count())
-        .where(flag_scope, _in(Flag.raised_at, start, end),
-               Flag.kind.in_(list(RULE_VIOLATIONS) + [FlagKind.follow_up_overdue]))
+        .where(
+            flag_scope,
+            _in(Flag.raised_at, start, end),
+            Flag.kind.in_(list(RULE_VIOLATIONS) + [FlagKind.follow_up_overdue]),
+        )
         .group_by(Flag.unit_id, Flag.kind)
     ):
         if village_id in counts:
-            attribute = "follow_up_overdue" if kind is FlagKind.follow_up_overdue else "rule_violations"
+            attribute = (
+                "follow_up_overdue" if kind is FlagKind.follow_up_overdue else "rule_violations"
+            )
             setattr(counts[village_id], attribute, getattr(counts[village_id], attribute) + number)
 
     for village_id, kind, level, collective, number, injured, dead in db.session.execute(
-        select(Incident.village_id, Incident.kind, Incident.petition_level, Incident.is_collective,
-               func.count(), func.sum(Incident.injured), func.sum(Incident.dead))
+        select(
+            Incident.village_id,
+            Incident.kind,
+            Incident.petition_level,
+            Incident.is_collective,
+            func.count(),
+            func.sum(Incident.injured),
+            func.sum(Incident.dead),
+        )
         .where(_scope(Incident, unit), _in(Incident.occurred_at, start, end))
-        .group_by(Incident.village_id, Incident.kind, Incident.petition_level, Incident.is_collective)
+        .group_by(
+            Incident.village_id, Incident.kind, Incident.petition_level, Incident.is_collective
+        )
     ):
         village = counts.get(village_id)
         if village is None:
@@ -242,14 +346,27 @@ def compute(unit: Unit, month: Month, *, policy: Policy, tz: ZoneInfo) -> Scorec
         else:
             village.public_order += number
 
-    put(((village_id, 1) for (village_id,) in db.session.execute(
-        select(Screening.village_id).where(_scope(Screening, unit), Screening.month == str(month)))),
-        "screening_filed")
+    put(
+        (
+            (village_id, 1)
+            for (village_id,) in db.session.execute(
+                select(Screening.village_id).where(
+                    _scope(Screening, unit), Screening.month == str(month)
+                )
+            )
+        ),
+        "screening_filed",
+    )
 
     township_of = {village.id: village.parent for village in villages}
     cards = [
-        village_card(village.code, village.name, township_of[village.id].code if township_of[village.id] else "",
-                     counts[village.id], policy.scorecard.weights)
+        village_card(
+            village.code,
+            village.name,
+            township_of[village.id].code if township_of[village.id] else "",
+            counts[village.id],
+            policy.scorecard.weights,
+        )
         for village in villages
     ]
     rank_within_townships(cards)
@@ -264,8 +381,9 @@ def compute(unit: Unit, month: Month, *, policy: Policy, tz: ZoneInfo) -> Scorec
 
 
 def _unit_scope(unit: Unit) -> ColumnElement[bool]:
-    return {Level.village: Unit.id, Level.township: Unit.township_id,
-            Level.county: Unit.county_id}[unit.kind] == unit.id
+    return {Level.village: Unit.id, Level.township: Unit.township_id, Level.county: Unit.county_id}[
+        unit.kind
+    ] == unit.id
 
 
 # --- as data: the API, the exports, the snapshots -----------------------------------------
@@ -278,8 +396,14 @@ def _plain(value):
 
 
 def _counts_dict(counts: Counts) -> dict[str, Any]:
-    data = {name: getattr(counts, name) for name in Counts.__dataclass_fields__ if name != "amount_settled_fen"}
-    data["amount_settled_yuan"] = str((Decimal(counts.amount_settled_fen) / 100).quantize(Decimal("0.01")))
+    data = {
+        name: getattr(counts, name)
+        for name in Counts.__dataclass_fields__
+        if name != "amount_settled_fen"
+    }
+    data["amount_settled_yuan"] = str(
+        (Decimal(counts.amount_settled_fen) / 100).quantize(Decimal("0.01"))
+    )
     data["petitions"] = counts.petitions
     data.update({key: _plain(value) for key, value in rates(counts).items()})
     return data
@@ -334,11 +458,13 @@ def as_dict(card: Scorecard) -> dict[str, Any]:
 
 
 def snapshots(county: Unit, month: Month) -> list[ScorecardSnapshot]:
-    return list(db.session.scalars(
-        select(ScorecardSnapshot)
-        .where(ScorecardSnapshot.county_id == county.id, ScorecardSnapshot.month == str(month))
-        .order_by(ScorecardSnapshot.revision)
-    ))
+    return list(
+        db.session.scalars(
+            select(ScorecardSnapshot)
+            .where(ScorecardSnapshot.county_id == county.id, ScorecardSnapshot.month == str(month))
+            .order_by(ScorecardSnapshot.revision)
+        )
+    )
 
 
 SNAPSHOT_META = ("frozen", "revision", "frozen_at")
@@ -353,11 +479,21 @@ def county_of(unit: Unit) -> Unit:
 
 
 def counties() -> list[Unit]:
-    return list(db.session.scalars(select(Unit).where(Unit.kind == Level.county).order_by(Unit.code)))
+    return list(
+        db.session.scalars(select(Unit).where(Unit.kind == Level.county).order_by(Unit.code))
+    )
 
 
-def freeze(county: Unit, month: Month, *, now: dt.datetime, policy: Policy, tz: ZoneInfo,
-           user=None, reason: str = "") -> ScorecardSnapshot | None:
+def freeze(
+    county: Unit,
+    month: Month,
+    *,
+    now: dt.datetime,
+    policy: Policy,
+    tz: ZoneInfo,
+    user=None,
+    reason: str = "",
+) -> ScorecardSnapshot | None:
     """Freeze the county's month (revision 1), or publish a revision when the live figures
     differ from the newest snapshot. None when there is nothing new to keep."""
     existing = snapshots(county, month)
@@ -365,16 +501,22 @@ def freeze(county: Unit, month: Month, *, now: dt.datetime, policy: Policy, tz: 
     if existing and _comparable(existing[-1].data) == _comparable(live):
         return None
     snapshot = ScorecardSnapshot(
-        county_id=county.id, month=str(month), revision=len(existing) + 1, frozen_at=now,
-        published_by_id=user.id if user else None, reason=reason, data=live,
+        county_id=county.id,
+        month=str(month),
+        revision=len(existing) + 1,
+        frozen_at=now,
+        published_by_id=user.id if user else None,
+        reason=reason,
+        data=live,
     )
     db.session.add(snapshot)
     db.session.flush()
     return snapshot
 
 
-def freeze_if_unfrozen(county: Unit, month: Month, *, now: dt.datetime, policy: Policy,
-                       tz: ZoneInfo) -> ScorecardSnapshot | None:
+def freeze_if_unfrozen(
+    county: Unit, month: Month, *, now: dt.datetime, policy: Policy, tz: ZoneInfo
+) -> ScorecardSnapshot | None:
     """The scheduled freeze: revision 1 of a month not frozen yet, else nothing. A later change
     is published only by a person, with a reason (never a silent revision by the scheduler)."""
     if snapshots(county, month):
@@ -385,13 +527,15 @@ def freeze_if_unfrozen(county: Unit, month: Month, *, now: dt.datetime, policy: 
 def narrow(snapshot: ScorecardSnapshot, unit: Unit) -> dict:
     """A county's snapshot as ``unit`` (the county, a township or a village of it) sees it."""
     data = _restrict(snapshot.data, unit)
-    data.update({"frozen": True, "revision": snapshot.revision,
-                 "frozen_at": snapshot.frozen_at.isoformat()})
+    data.update(
+        {"frozen": True, "revision": snapshot.revision, "frozen_at": snapshot.frozen_at.isoformat()}
+    )
     return data
 
 
-def view(unit: Unit, month: Month, *, policy: Policy, tz: ZoneInfo,
-         revision: int | None = None) -> tuple[dict, dict | None, list[ScorecardSnapshot]]:
+def view(
+    unit: Unit, month: Month, *, policy: Policy, tz: ZoneInfo, revision: int | None = None
+) -> tuple[dict, dict | None, list[ScorecardSnapshot]]:
     """What to show for ``unit`` and ``month``: the figures in force (the newest snapshot of a
     frozen month, else live; or the snapshot ``revision``), the live figures when they differ
     from the newest snapshot (a pending revision), and the snapshots kept.
@@ -399,8 +543,11 @@ def view(unit: Unit, month: Month, *, policy: Policy, tz: ZoneInfo,
     Raises LookupError for a ``revision`` that was never published."""
     live = as_dict(compute(unit, month, policy=policy, tz=tz))
     kept = snapshots(county_of(unit), month)
-    chosen = kept[-1] if kept and revision is None else next(
-        (snapshot for snapshot in kept if snapshot.revision == revision), None)
+    chosen = (
+        kept[-1]
+        if kept and revision is None
+        else next((snapshot for snapshot in kept if snapshot.revision == revision), None)
+    )
     if revision is not None and chosen is None:
         raise LookupError(revision)
     if chosen is None:
@@ -422,7 +569,9 @@ class Change:
     after: Any
 
 
-UNCOMPARED = frozenset({"code", "name", "township_code", "level", "light", "deductions", "level_mix_target"})
+UNCOMPARED = frozenset(
+    {"code", "name", "township_code", "level", "light", "deductions", "level_mix_target"}
+)
 
 
 def _flat(row: dict) -> dict[str, Any]:
@@ -480,47 +629,71 @@ class MonthPoint:
     three_zero_rate: Decimal | None  # 1 or 0 for a village
 
 
-def history(unit: Unit, month: Month, *, count: int = 12, policy: Policy, tz: ZoneInfo) -> list[MonthPoint]:
+def history(
+    unit: Unit, month: Month, *, count: int = 12, policy: Policy, tz: ZoneInfo
+) -> list[MonthPoint]:
     """The ``count`` months up to ``month`` (oldest first): one query for the snapshots, one
     live computation for each month not frozen."""
     months = month.last_months(count)
     newest: dict[str, ScorecardSnapshot] = {}
     for snapshot in db.session.scalars(
         select(ScorecardSnapshot)
-        .where(ScorecardSnapshot.county_id == county_of(unit).id,
-               ScorecardSnapshot.month.in_([str(m) for m in months]))
+        .where(
+            ScorecardSnapshot.county_id == county_of(unit).id,
+            ScorecardSnapshot.month.in_([str(m) for m in months]),
+        )
         .order_by(ScorecardSnapshot.month, ScorecardSnapshot.revision)
     ):
         newest[snapshot.month] = snapshot
     points = []
     for each in months:
         snapshot = newest.get(str(each))
-        data = narrow(snapshot, unit) if snapshot else as_dict(compute(unit, each, policy=policy, tz=tz))
+        data = (
+            narrow(snapshot, unit)
+            if snapshot
+            else as_dict(compute(unit, each, policy=policy, tz=tz))
+        )
         rollup = data["rollup"] or {}
         scores = [village["score"] for village in data["villages"]]
         rate = rollup.get("three_zero_rate")
-        points.append(MonthPoint(
-            month=each,
-            is_frozen=snapshot is not None,
-            received=int(rollup.get("received") or 0),
-            concluded=int(rollup.get("concluded") or 0),
-            score=(Decimal(sum(scores)) / len(scores)).quantize(Decimal("0.1")) if scores else None,
-            three_zero_rate=Decimal(rate) if rate is not None else None,
-        ))
+        points.append(
+            MonthPoint(
+                month=each,
+                is_frozen=snapshot is not None,
+                received=int(rollup.get("received") or 0),
+                concluded=int(rollup.get("concluded") or 0),
+                score=(Decimal(sum(scores)) / len(scores)).quantize(Decimal("0.1"))
+                if scores
+                else None,
+                three_zero_rate=Decimal(rate) if rate is not None else None,
+            )
+        )
     return points
 
 
 def _counts_from(row: dict) -> Counts:
     """The counts back from a row of :func:`as_dict` (a snapshot's village)."""
-    values = {name: int(row.get(name) or 0) for name in Counts.__dataclass_fields__ if name != "amount_settled_fen"}
+    values = {
+        name: int(row.get(name) or 0)
+        for name in Counts.__dataclass_fields__
+        if name != "amount_settled_fen"
+    }
     values["amount_settled_fen"] = int(Decimal(row.get("amount_settled_yuan") or 0) * 100)
     return Counts(**values)
 
 
 def _village_as_rollup(village: dict) -> dict:
     """A village's own rollup, built exactly as :func:`compute` builds it for a live card."""
-    return rollup_dict(Rollup(village["code"], village["name"], Level.village, _counts_from(village),
-                              villages=1, three_zero_villages=int(village["three_zero"])))
+    return rollup_dict(
+        Rollup(
+            village["code"],
+            village["name"],
+            Level.village,
+            _counts_from(village),
+            villages=1,
+            three_zero_villages=int(village["three_zero"]),
+        )
+    )
 
 
 def _restrict(county_data: dict, unit: Unit) -> dict:
@@ -531,12 +704,18 @@ def _restrict(county_data: dict, unit: Unit) -> dict:
     if unit.kind is Level.township:
         data["villages"] = [v for v in county_data["villages"] if v["township_code"] == unit.code]
         data["townships"] = [t for t in county_data["townships"] if t["code"] == unit.code]
-        data["rollup"] = (data["townships"][0] if data["townships"]
-                          else rollup_dict(Rollup(unit.code, unit.name, Level.township)))
+        data["rollup"] = (
+            data["townships"][0]
+            if data["townships"]
+            else rollup_dict(Rollup(unit.code, unit.name, Level.township))
+        )
     else:
         data["villages"] = [v for v in county_data["villages"] if v["code"] == unit.code]
         data["townships"] = []
-        data["rollup"] = (_village_as_rollup(data["villages"][0]) if data["villages"]
-                          else rollup_dict(Rollup(unit.code, unit.name, Level.village)))
+        data["rollup"] = (
+            _village_as_rollup(data["villages"][0])
+            if data["villages"]
+            else rollup_dict(Rollup(unit.code, unit.name, Level.village))
+        )
     data["unit_code"], data["unit_name"] = unit.code, unit.name
     return data

@@ -22,7 +22,15 @@ from sqlalchemy import bindparam, exists, func, insert, or_, select, text, updat
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..domain.enums import CaseStatus, Clock, Level, Scale
-from ..domain.flags import CASE_KINDS, NEVER_CLEARED, ClockFacts, FlagKind, case_flags, next_check, should_auto_escalate
+from ..domain.flags import (
+    CASE_KINDS,
+    NEVER_CLEARED,
+    ClockFacts,
+    FlagKind,
+    case_flags,
+    next_check,
+    should_auto_escalate,
+)
 from ..domain.i18n import N_
 from ..domain.incidents import last_screening_due, screening_months_to_check
 from ..domain.policy import Policy
@@ -198,12 +206,26 @@ class _Case:
     event: dict | None = None  # the escalation's event
 
     def clock_facts(self) -> list[ClockFacts]:
-        return [ClockFacts(d.clock, d.level, d.warn_at, d.due_at, d.stopped_at is None)
-                for d in self.deadlines]
+        return [
+            ClockFacts(d.clock, d.level, d.warn_at, d.due_at, d.stopped_at is None)
+            for d in self.deadlines
+        ]
 
 
-_CLOCK_COLUMNS = ("clock", "level", "due_at", "warn_at", "breached_at", "met_at", "stopped_at",
-                  "started_at", "days", "is_working_days", "shift_seconds", "is_provisional")
+_CLOCK_COLUMNS = (
+    "clock",
+    "level",
+    "due_at",
+    "warn_at",
+    "breached_at",
+    "met_at",
+    "stopped_at",
+    "started_at",
+    "days",
+    "is_working_days",
+    "shift_seconds",
+    "is_provisional",
+)
 
 
 class _Batch:
@@ -216,11 +238,23 @@ class _Batch:
     @classmethod
     def load(cls, now: dt.datetime, size: int) -> _Batch:
         rows = db.session.execute(
-            select(_cases.c.id, _cases.c.status, _cases.c.scale, _cases.c.level,
-                   _cases.c.home_level, _cases.c.holder_id, _cases.c.village_id,
-                   _cases.c.township_id, _cases.c.county_id, _cases.c.highest_level,
-                   _cases.c.is_extended, _cases.c.version,
-                   _parents.c.id, _parents.c.kind, _parents.c.code)
+            select(
+                _cases.c.id,
+                _cases.c.status,
+                _cases.c.scale,
+                _cases.c.level,
+                _cases.c.home_level,
+                _cases.c.holder_id,
+                _cases.c.village_id,
+                _cases.c.township_id,
+                _cases.c.county_id,
+                _cases.c.highest_level,
+                _cases.c.is_extended,
+                _cases.c.version,
+                _parents.c.id,
+                _parents.c.kind,
+                _parents.c.code,
+            )
             .join(_holders, _holders.c.id == _cases.c.holder_id)
             .outerjoin(_parents, _parents.c.id == _holders.c.parent_id)
             .where(_cases.c.next_check_at <= now)
@@ -228,22 +262,39 @@ class _Batch:
             .limit(size)
         ).all()
         cases = {
-            row[0]: _Case(*row[:12], parent=_Unit(*row[12:]) if row[12] is not None else None,
-                          read_version=row[11])
+            row[0]: _Case(
+                *row[:12],
+                parent=_Unit(*row[12:]) if row[12] is not None else None,
+                read_version=row[11],
+            )
             for row in rows
         }
         if not cases:
             return cls([])
         ids = list(cases)
         for case_id, clock_id, clock, level, due_at, warn_at, breached_at in db.session.execute(
-            select(_deadlines.c.case_id, _deadlines.c.id, _deadlines.c.clock, _deadlines.c.level,
-                   _deadlines.c.due_at, _deadlines.c.warn_at, _deadlines.c.breached_at)
+            select(
+                _deadlines.c.case_id,
+                _deadlines.c.id,
+                _deadlines.c.clock,
+                _deadlines.c.level,
+                _deadlines.c.due_at,
+                _deadlines.c.warn_at,
+                _deadlines.c.breached_at,
+            )
             .where(_deadlines.c.case_id.in_(ids), _deadlines.c.stopped_at.is_(None))
             .order_by(_deadlines.c.id)
         ):
             cases[case_id].deadlines.append(
-                _Clock(clock, level, due_at, warn_at, breached_at, id=clock_id,
-                       read_breached=breached_at)
+                _Clock(
+                    clock,
+                    level,
+                    due_at,
+                    warn_at,
+                    breached_at,
+                    id=clock_id,
+                    read_breached=breached_at,
+                )
             )
         for case_id, flag_id, kind, level in db.session.execute(
             select(_flags.c.case_id, _flags.c.id, _flags.c.kind, _flags.c.level)
@@ -262,10 +313,15 @@ class _Batch:
                 continue
             self._apply_flags(case, ctx)
             desired = {(flag.kind, flag.level) for flag in case.flags if flag.is_open}
-            if should_auto_escalate(
-                status=case.status, level=case.level, flags=desired,
-                enabled=ctx.policy.clocks.auto_escalate_village_breach,
-            ) and case.parent is not None:
+            if (
+                should_auto_escalate(
+                    status=case.status,
+                    level=case.level,
+                    flags=desired,
+                    enabled=ctx.policy.clocks.auto_escalate_village_breach,
+                )
+                and case.parent is not None
+            ):
                 case.event = auto_escalate(case, case.parent, AUTO_ESCALATE_NOTE, ctx, make=_Clock)
                 if case.event is not None:
                     self._apply_flags(case, ctx)
@@ -274,10 +330,19 @@ class _Batch:
     def _apply_flags(self, case: _Case, ctx: Context) -> None:
         now = ctx.now
         for deadline in case.deadlines:
-            if deadline.stopped_at is None and deadline.breached_at is None and deadline.due_at <= now:
+            if (
+                deadline.stopped_at is None
+                and deadline.breached_at is None
+                and deadline.due_at <= now
+            ):
                 deadline.breached_at = deadline.due_at
-        desired = case_flags(status=case.status, scale=case.scale, level=case.level,
-                             clocks=case.clock_facts(), now=now)
+        desired = case_flags(
+            status=case.status,
+            scale=case.scale,
+            level=case.level,
+            clocks=case.clock_facts(),
+            now=now,
+        )
         open_flags = {(flag.kind, flag.level): flag for flag in case.flags if flag.is_open}
         for kind, level in sorted(desired):
             if (kind, level) not in open_flags:
@@ -296,12 +361,23 @@ class _Batch:
         changed by someone else since it was read. The decisions were made above, case by
         case; here each kind of change is one statement for the whole batch."""
         escalated = [case for case in self.cases if case.event is not None]
-        if escalated and not _updated(_ESCALATED, [
-            {"b_id": c.id, "b_version": c.read_version, "b_status": c.status, "b_level": c.level,
-             "b_holder": c.holder_id, "b_highest": c.highest_level, "b_new_version": c.version,
-             "b_now": now, "b_check": c.next_check_at}
-            for c in escalated
-        ]):
+        if escalated and not _updated(
+            _ESCALATED,
+            [
+                {
+                    "b_id": c.id,
+                    "b_version": c.read_version,
+                    "b_status": c.status,
+                    "b_level": c.level,
+                    "b_holder": c.holder_id,
+                    "b_highest": c.highest_level,
+                    "b_new_version": c.version,
+                    "b_now": now,
+                    "b_check": c.next_check_at,
+                }
+                for c in escalated
+            ],
+        ):
             return False
         if escalated:
             db.session.execute(insert(CaseEvent.__table__), [c.event for c in escalated])
@@ -315,8 +391,11 @@ class _Batch:
         bookkeeping, not a change of the case, so the version stays (a user who opened the
         case can still act on it), and a case a user acted on since it was read keeps the
         "now" that action set."""
-        checks = [{"b_id": c.id, "b_version": c.read_version, "b_check": c.next_check_at}
-                  for c in self.cases if c.event is None]
+        checks = [
+            {"b_id": c.id, "b_version": c.read_version, "b_check": c.next_check_at}
+            for c in self.cases
+            if c.event is None
+        ]
         if checks:
             db.session.execute(_NEXT_CHECK, checks)
 
@@ -335,12 +414,21 @@ class _Batch:
                     stopped.append(clock.id)
                 if clock.met_at is not None:
                     met.append(clock.id)
-        for ids, values in ((breached, {"breached_at": _deadlines.c.due_at}),
-                            (stopped, {"stopped_at": now}), (met, {"met_at": now})):
+        for ids, values in (
+            (breached, {"breached_at": _deadlines.c.due_at}),
+            (stopped, {"stopped_at": now}),
+            (met, {"met_at": now}),
+        ):
             for chunk in _chunks(ids):
-                db.session.execute(update(_deadlines).where(_deadlines.c.id.in_(chunk)).values(values))
-        started = [{"case_id": c.id, **{name: getattr(d, name) for name in _CLOCK_COLUMNS}}
-                   for c in escalated for d in c.deadlines if d.id is None]
+                db.session.execute(
+                    update(_deadlines).where(_deadlines.c.id.in_(chunk)).values(values)
+                )
+        started = [
+            {"case_id": c.id, **{name: getattr(d, name) for name in _CLOCK_COLUMNS}}
+            for c in escalated
+            for d in c.deadlines
+            if d.id is None
+        ]
         insert_rows(_deadlines, started)
 
     def _write_flags(self, now: dt.datetime) -> None:
@@ -348,22 +436,49 @@ class _Batch:
         reopened: e.g. handed back down) and open flags cleared. A flag can be raised and
         cleared in the same sweep (a village's settle breach, then the escalation it caused).
         The raised flags' ids are read back by their keys, for the notices."""
-        cleared = [flag.id for case in self.cases for flag in case.flags
-                   if flag.id is not None and flag.cleared_at is not None]
+        cleared = [
+            flag.id
+            for case in self.cases
+            for flag in case.flags
+            if flag.id is not None and flag.cleared_at is not None
+        ]
         for chunk in _chunks(cleared):
             db.session.execute(update(_flags).where(_flags.c.id.in_(chunk)).values(cleared_at=now))
-        rows = [{"key": Flag.make_key(flag.kind, flag.level, case_id=case.id),
-                 "kind": flag.kind, "case_id": case.id, "unit_id": case.village_id,
-                 "township_id": case.township_id, "county_id": case.county_id,
-                 "level": flag.level, "raised_at": flag.raised_at, "cleared_at": flag.cleared_at}
-                for case, flag in self.raised]
+        rows = [
+            {
+                "key": Flag.make_key(flag.kind, flag.level, case_id=case.id),
+                "kind": flag.kind,
+                "case_id": case.id,
+                "unit_id": case.village_id,
+                "township_id": case.township_id,
+                "county_id": case.county_id,
+                "level": flag.level,
+                "raised_at": flag.raised_at,
+                "cleared_at": flag.cleared_at,
+            }
+            for case, flag in self.raised
+        ]
         insert_rows(_flags, rows, on_conflict=("key", ("raised_at", "cleared_at")))
         keys = [row["key"] for row in rows]
-        ids = dict(kv for chunk in _chunks(keys) for kv in db.session.execute(
-            select(_flags.c.key, _flags.c.id).where(_flags.c.key.in_(chunk))))
+        ids = dict(
+            kv
+            for chunk in _chunks(keys)
+            for kv in db.session.execute(
+                select(_flags.c.key, _flags.c.id).where(_flags.c.key.in_(chunk))
+            )
+        )
         self.notices = [
-            Notice(ids[key], flag.kind, flag.level, case.village_id, case.township_id,
-                   case.county_id, case.id, case.holder_id, case.level)
+            Notice(
+                ids[key],
+                flag.kind,
+                flag.level,
+                case.village_id,
+                case.township_id,
+                case.county_id,
+                case.id,
+                case.holder_id,
+                case.level,
+            )
             for (case, flag), key in zip(self.raised, keys)
         ]
 
@@ -386,33 +501,43 @@ def _updated(statement, rows: list[dict]) -> bool:
 _ESCALATED = (
     update(_cases)
     .where(_cases.c.id == bindparam("b_id"), _cases.c.version == bindparam("b_version"))
-    .values(status=bindparam("b_status", type_=_cases.c.status.type),
-            level=bindparam("b_level", type_=_cases.c.level.type),
-            holder_id=bindparam("b_holder"),
-            highest_level=bindparam("b_highest", type_=_cases.c.highest_level.type),
-            version=bindparam("b_new_version"),
-            updated_at=bindparam("b_now", type_=_cases.c.updated_at.type),
-            next_check_at=bindparam("b_check", type_=_cases.c.next_check_at.type))
+    .values(
+        status=bindparam("b_status", type_=_cases.c.status.type),
+        level=bindparam("b_level", type_=_cases.c.level.type),
+        holder_id=bindparam("b_holder"),
+        highest_level=bindparam("b_highest", type_=_cases.c.highest_level.type),
+        version=bindparam("b_new_version"),
+        updated_at=bindparam("b_now", type_=_cases.c.updated_at.type),
+        next_check_at=bindparam("b_check", type_=_cases.c.next_check_at.type),
+    )
 )
 _NEXT_CHECK = (
     update(_cases)
     .where(_cases.c.id == bindparam("b_id"), _cases.c.version == bindparam("b_version"))
-    .values(next_check_at=bindparam("b_check", type_=_cases.c.next_check_at.type),
-            updated_at=_cases.c.updated_at)  # bookkeeping, not a change of the case
+    .values(
+        next_check_at=bindparam("b_check", type_=_cases.c.next_check_at.type),
+        updated_at=_cases.c.updated_at,
+    )  # bookkeeping, not a change of the case
 )
 
 
 def _chunks(items: list, size: int = 900) -> Iterator[list]:
     """Pieces of an IN list small enough for any database's parameter limit."""
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 # --- the monthly screening reports ------------------------------------------------------------
 
 
-def _check_screenings(now: dt.datetime, policy: Policy, tz: ZoneInfo, notifier: Notifier,
-                      result: SweepResult, holder: str) -> None:
+def _check_screenings(
+    now: dt.datetime,
+    policy: Policy,
+    tz: ZoneInfo,
+    notifier: Notifier,
+    result: SweepResult,
+    holder: str,
+) -> None:
     """Once the screening deadline of a month has passed (the end of the 20th of the next
     month, local time), flag every village with no report for it, once: a few cheap reads
     the rest of the month. Each month is committed with its mark, so a sweep killed midway
@@ -458,7 +583,9 @@ def raise_screening_missing(month: Month, now: dt.datetime) -> list[Flag]:
     ).all()
     flags = [
         Flag(
-            key=Flag.make_key(FlagKind.screening_missing, Level.village, unit_id=unit_id, period=period),
+            key=Flag.make_key(
+                FlagKind.screening_missing, Level.village, unit_id=unit_id, period=period
+            ),
             kind=FlagKind.screening_missing,
             unit_id=unit_id,
             township_id=township_id,
@@ -502,7 +629,9 @@ def acquire_lease(holder: str, seconds: int = LEASE_SECONDS) -> bool:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     db.session.execute(
         insert(Lease)
-        .values(name=LEASE_NAME, holder="", expires_at=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
+        .values(
+            name=LEASE_NAME, holder="", expires_at=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+        )
         .on_conflict_do_nothing(index_elements=["name"])
     )
     taken = db.session.execute(
@@ -538,4 +667,8 @@ def _advisory_lock() -> bool:
     """On PostgreSQL, also hold a transaction-level advisory lock for each batch."""
     if db.session.get_bind().dialect.name != "postgresql":
         return True
-    return bool(db.session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": ADVISORY_KEY}).scalar())
+    return bool(
+        db.session.execute(
+            text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": ADVISORY_KEY}
+        ).scalar()
+    )

@@ -13,10 +13,18 @@ from ..extensions import db
 from ..models import Case, Unit
 
 KIND_ALIASES = {
-    "county": Level.county, "县": Level.county, "市": Level.county, "区": Level.county,
-    "township": Level.township, "乡": Level.township, "镇": Level.township,
-    "街道": Level.township, "乡镇": Level.township,
-    "village": Level.village, "村": Level.village, "社区": Level.village,
+    "county": Level.county,
+    "县": Level.county,
+    "市": Level.county,
+    "区": Level.county,
+    "township": Level.township,
+    "乡": Level.township,
+    "镇": Level.township,
+    "街道": Level.township,
+    "乡镇": Level.township,
+    "village": Level.village,
+    "村": Level.village,
+    "社区": Level.village,
 }
 
 
@@ -98,9 +106,15 @@ def import_units(rows: list[UnitRow]) -> ImportResult:
                     f"{row.kind.parent_level.value}, {row.parent_code} is a {parent_kind.value}"
                 )
         if unit is not None and unit.kind is not row.kind:
-            problems.append(f"line {row.line}: {row.code} is a {unit.kind.value}; kind cannot change")
-        elif unit is not None and unit.parent_code != (row.parent_code or None) and _has_cases(unit):
-            problems.append(f"line {row.line}: {row.code} has cases; it cannot move to another parent")
+            problems.append(
+                f"line {row.line}: {row.code} is a {unit.kind.value}; kind cannot change"
+            )
+        elif (
+            unit is not None and unit.parent_code != (row.parent_code or None) and _has_cases(unit)
+        ):
+            problems.append(
+                f"line {row.line}: {row.code} has cases; it cannot move to another parent"
+            )
     if problems:
         raise UnitImportError(problems)
 
@@ -126,6 +140,9 @@ def import_units(rows: list[UnitRow]) -> ImportResult:
 
 
 def _has_cases(unit: Unit) -> bool:
-    column = {Level.village: Case.village_id, Level.township: Case.township_id,
-              Level.county: Case.county_id}[unit.kind]
+    column = {
+        Level.village: Case.village_id,
+        Level.township: Case.township_id,
+        Level.county: Case.county_id,
+    }[unit.kind]
     return db.session.scalar(select(Case.id).where(column == unit.id).limit(1)) is not None

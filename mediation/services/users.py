@@ -237,9 +237,7 @@ def change_password(
         )
     if not user.check_password(current):
         record_failed_password(user, now=now, limits=limits)
-        raise InvalidInput(
-            {"current_password": Message(N_("The current password is not right."))}
-        )
+        raise InvalidInput({"current_password": Message(N_("The current password is not right."))})
     errors: dict[str, Message] = {}
     problem = password_problem(user.username, new)
     if problem is not None:

@@ -30,7 +30,15 @@ from ..domain.enums import Action, AgreementForm, CaseStatus, Clock, Level, Scal
 from ..domain.i18n import Message, N_
 from ..domain.intake import InvalidInput
 from ..domain.policy import Policy
-from ..domain.workflow import Actor, ActionInput, CaseState, Refused, next_status, parse_action_input, refusal
+from ..domain.workflow import (
+    Actor,
+    ActionInput,
+    CaseState,
+    Refused,
+    next_status,
+    parse_action_input,
+    refusal,
+)
 from ..domain.workflow import allowed_actions as domain_allowed_actions
 from ..extensions import db
 from ..models import Agreement, Case, CaseEvent, Deadline, FollowUp, Unit, User
@@ -130,8 +138,15 @@ def perform(
     return event
 
 
-def _advance(case, action: Action, data: ActionInput, before: tuple[CaseStatus, Level],
-             details: dict | None, ctx: Context, user: User | None) -> dict[str, Any]:
+def _advance(
+    case,
+    action: Action,
+    data: ActionInput,
+    before: tuple[CaseStatus, Level],
+    details: dict | None,
+    ctx: Context,
+    user: User | None,
+) -> dict[str, Any]:
     """The part of every action after its own changes: the new status, the version, the
     scorecard's columns. Returns the fields of the action's event."""
     case.status = next_status(action, before[0], performed=data.performed)
@@ -154,8 +169,9 @@ def _advance(case, action: Action, data: ActionInput, before: tuple[CaseStatus, 
     )
 
 
-def auto_escalate(case, parent, note: str, ctx: Context,
-                  make: Callable[..., Any] = Deadline) -> dict[str, Any] | None:
+def auto_escalate(
+    case, parent, note: str, ctx: Context, make: Callable[..., Any] = Deadline
+) -> dict[str, Any] | None:
     """The system escalating ``case`` to ``parent`` (its holder's parent unit), as
     :func:`perform` would, for the sweep's set-based path: ``case`` may be any object with a
     case's attributes and a plain list of ``deadlines``, ``make`` builds its new clocks.
@@ -181,7 +197,11 @@ def _record_progress(case: Case, action: Action, was: CaseStatus, ctx: Context) 
     if case.highest_level is None or case.level.rank > case.highest_level.rank:
         case.highest_level = case.level
     if case.status in CONCLUDED and was not in CONCLUDED:
-        case.concluded_at, case.concluded_level, case.concluded_action = ctx.now, case.level, action.value
+        case.concluded_at, case.concluded_level, case.concluded_action = (
+            ctx.now,
+            case.level,
+            action.value,
+        )
     elif case.status not in CONCLUDED and was in CONCLUDED:
         case.concluded_at = case.concluded_level = case.concluded_action = None  # reopened
 
@@ -194,8 +214,13 @@ CONCLUDED = frozenset(
 # --- clocks -----------------------------------------------------------------------------
 
 
-def start_clock(case: Case, spec: ClockSpec, started_at: dt.datetime, ctx: Context,
-                make: Callable[..., Any] = Deadline) -> Deadline:
+def start_clock(
+    case: Case,
+    spec: ClockSpec,
+    started_at: dt.datetime,
+    ctx: Context,
+    make: Callable[..., Any] = Deadline,
+) -> Deadline:
     result = ctx.schedule_from(spec, started_at)
     deadline = make(
         clock=spec.clock,
@@ -335,8 +360,11 @@ def _resolve(case: Case, data: ActionInput, ctx: Context, user) -> dict:
     if data.agreement_form is AgreementForm.written:
         start_clock(case, judicial_clock(case.level), ctx.now, ctx)
     db.session.flush()
-    return {"agreement_id": agreement.id, "form": data.agreement_form.value,
-            "amount_yuan": str(data.agreement_amount_yuan)}
+    return {
+        "agreement_id": agreement.id,
+        "form": data.agreement_form.value,
+        "amount_yuan": str(data.agreement_amount_yuan),
+    }
 
 
 def _escalate(case: Case, data: ActionInput, ctx: Context, user) -> dict:
@@ -350,7 +378,9 @@ def _assign_down(case: Case, data: ActionInput, ctx: Context, user) -> dict:
     # Only the case's own township or village: another unit's users could not even see it.
     own = target is not None and target.id in (case.village_id, case.township_id)
     if not own or target.kind.rank >= case.level.rank or not _below(target, case.holder):
-        raise InvalidInput({"to_unit_code": Message(N_("Choose a unit below the one holding the case."))})
+        raise InvalidInput(
+            {"to_unit_code": Message(N_("Choose a unit below the one holding the case."))}
+        )
     _arrive(case, target, ctx)
     return {"to_unit_code": target.code}
 
@@ -379,8 +409,11 @@ def _follow_up(case: Case, data: ActionInput, ctx: Context, user) -> dict:
         )
     )
     stop(running(case, Clock.follow_up), ctx)
-    return {"performed": data.performed, "satisfied": data.satisfied,
-            "relapse_risk": data.relapse_risk}
+    return {
+        "performed": data.performed,
+        "satisfied": data.satisfied,
+        "relapse_risk": data.relapse_risk,
+    }
 
 
 def _reopen(case: Case, data: ActionInput, ctx: Context, user) -> None:

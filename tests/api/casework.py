@@ -19,8 +19,18 @@ LEVELS = ["village", "township", "county"]
 STATES = ["registered", "in_mediation", "paused", "resolved", "closed", "referred", "withdrawn"]
 ROLES = ["mediator", "township_officer", "county_officer", "viewer", "admin"]
 ACTIONS = [
-    "accept", "pause", "resume", "resolve", "escalate", "assign_down", "refer", "withdraw",
-    "follow_up", "reopen", "extend", "reclassify",
+    "accept",
+    "pause",
+    "resume",
+    "resolve",
+    "escalate",
+    "assign_down",
+    "refer",
+    "withdraw",
+    "follow_up",
+    "reopen",
+    "extend",
+    "reclassify",
 ]
 HANDLER = {"village": "mediator", "township": "township_officer", "county": "county_officer"}
 BELOW = {"village": VILLAGE, "township": VILLAGE, "county": TOWNSHIP}  # a unit to assign down to
@@ -85,8 +95,13 @@ def body(action: str, level: str = "village", **overrides) -> dict:
         "accept": {},
         "pause": {"note": "等待伤情鉴定"},
         "resume": {},
-        "resolve": {"agreement": {"form": "written", "terms": "赔偿 500 元，七日内付清。",
-                                  "amount_yuan": "500"}},
+        "resolve": {
+            "agreement": {
+                "form": "written",
+                "terms": "赔偿 500 元，七日内付清。",
+                "amount_yuan": "500",
+            }
+        },
         "escalate": {"note": "村级调解不成"},
         "assign_down": {"note": "请村调委会先行调解", "to_unit_code": BELOW[level]},
         "refer": {"note": "涉嫌刑事，移交派出所", "to": "police"},
@@ -148,8 +163,9 @@ def snapshot(case_id: int) -> Snapshot:
     """What the database holds of the case now (fresh, not from the session's cache)."""
     db.session.commit()
     version, status, level, holder_id, is_extended = db.session.execute(
-        select(Case.version, Case.status, Case.level, Case.holder_id, Case.is_extended)
-        .where(Case.id == case_id)
+        select(Case.version, Case.status, Case.level, Case.holder_id, Case.is_extended).where(
+            Case.id == case_id
+        )
     ).one()
     events = db.session.scalar(select(func.count()).where(CaseEvent.case_id == case_id))
     deadlines = tuple(

@@ -62,8 +62,10 @@ def test_transition_matrix(api, make, world, level):
                 code = (response.get_json().get("error") or {}).get("code")
                 want_code = "forbidden" if want == 403 else "not_allowed"
                 if (got, code) != (want, want_code):
-                    problems.append(f"{action} by {role} when {state}: {got} {code}, "
-                                    f"expected {want} {want_code}")
+                    problems.append(
+                        f"{action} by {role} when {state}: {got} {code}, "
+                        f"expected {want} {want_code}"
+                    )
                 if snapshot(case.id) != before:
                     problems.append(f"{action} by {role} when {state}: refused but changed")
                     before = snapshot(case.id)
@@ -75,22 +77,32 @@ def test_transition_matrix(api, make, world, level):
                 start = snapshot(fresh.id)
                 response = post_action(api, user, fresh.id, body(action, level), start.version)
                 if response.status_code != 200:
-                    problems.append(f"{action} by {role} when {state}: "
-                                    f"{response.status_code} {response.get_json()}, expected 200")
+                    problems.append(
+                        f"{action} by {role} when {state}: "
+                        f"{response.status_code} {response.get_json()}, expected 200"
+                    )
                     continue
                 shown = response.get_json()
                 after = snapshot(fresh.id)
                 new_level = {"escalate": UP.get(level), "assign_down": DOWN.get(level)}.get(
                     action, level
                 )
-                expected = (LEADS_TO[action] or state, new_level, start.version + 1,
-                            start.events + 1)
+                expected = (
+                    LEADS_TO[action] or state,
+                    new_level,
+                    start.version + 1,
+                    start.events + 1,
+                )
                 if (after.status, after.level, after.version, after.events) != expected:
-                    problems.append(f"{action} by {role} when {state}: now {after}, "
-                                    f"expected (status, level, version, events) {expected}")
+                    problems.append(
+                        f"{action} by {role} when {state}: now {after}, "
+                        f"expected (status, level, version, events) {expected}"
+                    )
                 if (shown["status"], shown["level"], shown["version"]) != expected[:3]:
-                    problems.append(f"{action} by {role} when {state}: answered {shown['status']}"
-                                    f" {shown['level']} v{shown['version']}")
+                    problems.append(
+                        f"{action} by {role} when {state}: answered {shown['status']}"
+                        f" {shown['level']} v{shown['version']}"
+                    )
     assert not problems, "\n".join(problems)
 
 
@@ -114,22 +126,30 @@ def test_refusals_are_explained_in_the_requests_language(api, make, world):
     case = case_in(make, world, "village", "registered")
     wrong_state = post_action(api, world.mediator, case.id, body("resume"), case.version)
     assert wrong_state.status_code == 409
-    assert api.post(world.mediator, f"/cases/{case.id}/actions",
-                    {**body("resume"), "version": case.version}, lang="en").get_json() == {
+    assert api.post(
+        world.mediator,
+        f"/cases/{case.id}/actions",
+        {**body("resume"), "version": case.version},
+        lang="en",
+    ).get_json() == {
         "error": {"code": "not_allowed", "message": "Not possible while the case is Registered."}
     }
-    wrong_level = api.post(world.township_officer, f"/cases/{case.id}/actions",
-                           {**body("accept"), "version": case.version}, lang="en")
+    wrong_level = api.post(
+        world.township_officer,
+        f"/cases/{case.id}/actions",
+        {**body("accept"), "version": case.version},
+        lang="en",
+    )
     assert wrong_level.status_code == 403
     assert wrong_level.get_json()["error"] == {
         "code": "forbidden",
-        "message": "Only the unit holding the case may do this; it is held at the Village "
-        "level.",
+        "message": "Only the unit holding the case may do this; it is held at the Village level.",
     }
 
 
-@pytest.mark.parametrize("outsider", ["mediator_east", "mediator_other_township",
-                                      "other_township_officer"])
+@pytest.mark.parametrize(
+    "outsider", ["mediator_east", "mediator_other_township", "other_township_officer"]
+)
 def test_out_of_scope_is_not_found(api, make, world, outsider):
     case = case_in(make, world, "township", "registered")
     before = snapshot(case.id)
@@ -187,13 +207,20 @@ REASONS = [
 def test_a_reason_is_required(api, make, world, action, level, state, role):
     case = case_in(make, world, level, state)
     missing = {k: v for k, v in body(action, level).items() if k != "note"}
-    bodies = [("missing", missing), ("empty", {**missing, "note": ""}),
-              ("blank", {**missing, "note": "   "}), ("not text", {**missing, "note": 5}),
-              ("too long", {**missing, "note": "理" * 2001})]
-    refuse_all(api, getattr(world, role), case,
-               [(label, {**b, "version": case.version}, ["note"]) for label, b in bodies])
-    response = post_action(api, getattr(world, role), case.id, body(action, level),
-                           case.version)
+    bodies = [
+        ("missing", missing),
+        ("empty", {**missing, "note": ""}),
+        ("blank", {**missing, "note": "   "}),
+        ("not text", {**missing, "note": 5}),
+        ("too long", {**missing, "note": "理" * 2001}),
+    ]
+    refuse_all(
+        api,
+        getattr(world, role),
+        case,
+        [(label, {**b, "version": case.version}, ["note"]) for label, b in bodies],
+    )
+    response = post_action(api, getattr(world, role), case.id, body(action, level), case.version)
     assert response.status_code == 200  # the same with a reason goes through
 
 
@@ -220,8 +247,14 @@ def test_resolve_needs_an_agreement(api, make, world):
 
 def test_extend_needs_consent(api, make, world):
     case = case_in(make, world, "village", "registered")
-    bodies = [(repr(consent), {"action": "extend", "version": case.version, "consent": consent},
-               ["consent"]) for consent in (False, "no", 0, None, "")]
+    bodies = [
+        (
+            repr(consent),
+            {"action": "extend", "version": case.version, "consent": consent},
+            ["consent"],
+        )
+        for consent in (False, "no", 0, None, "")
+    ]
     bodies.append(("missing", {"action": "extend", "version": case.version}, ["consent"]))
     refuse_all(api, world.mediator, case, bodies)
 
@@ -240,17 +273,31 @@ def test_assign_down_only_to_the_cases_own_lower_unit(api, make, world):
     }
     for level, codes in targets.items():
         case = case_in(make, world, level, "registered")
-        refuse_all(api, getattr(world, HANDLER[level]), case, [
-            (code, {**body("assign_down", level, to_unit_code=code), "version": case.version},
-             ["to_unit_code"]) for code in codes])
+        refuse_all(
+            api,
+            getattr(world, HANDLER[level]),
+            case,
+            [
+                (
+                    code,
+                    {**body("assign_down", level, to_unit_code=code), "version": case.version},
+                    ["to_unit_code"],
+                )
+                for code in codes
+            ],
+        )
 
 
 @pytest.mark.parametrize("target, level", [(VILLAGE, "village"), (TOWNSHIP, "township")])
-def test_the_county_assigns_down_to_the_cases_township_or_village(api, make, world, target,
-                                                                   level):
+def test_the_county_assigns_down_to_the_cases_township_or_village(api, make, world, target, level):
     case = case_in(make, world, "county", "in_mediation")
-    response = post_action(api, world.county_officer, case.id,
-                           body("assign_down", "county", to_unit_code=target), case.version)
+    response = post_action(
+        api,
+        world.county_officer,
+        case.id,
+        body("assign_down", "county", to_unit_code=target),
+        case.version,
+    )
     assert response.status_code == 200
     assert response.get_json()["holder_code"] == target
     assert response.get_json()["level"] == level
@@ -258,18 +305,47 @@ def test_the_county_assigns_down_to_the_cases_township_or_village(api, make, wor
 
 def test_other_fields_are_checked(api, make, world):
     registered = case_in(make, world, "village", "registered")
-    refuse_all(api, world.mediator, registered, [
-        (repr(value), {**body("refer", to=value), "version": registered.version}, ["to"])
-        for value in ("prison", None, 3)])
-    refuse_all(api, world.township_officer, registered, [
-        (repr(value), {**body("reclassify", scale=value), "version": registered.version},
-         ["scale"]) for value in ("huge", None, ["big"])])
+    refuse_all(
+        api,
+        world.mediator,
+        registered,
+        [
+            (repr(value), {**body("refer", to=value), "version": registered.version}, ["to"])
+            for value in ("prison", None, 3)
+        ],
+    )
+    refuse_all(
+        api,
+        world.township_officer,
+        registered,
+        [
+            (
+                repr(value),
+                {**body("reclassify", scale=value), "version": registered.version},
+                ["scale"],
+            )
+            for value in ("huge", None, ["big"])
+        ],
+    )
     resolved = case_in(make, world, "village", "resolved")
-    refuse_all(api, world.mediator, resolved, [
-        (f"{field}={value!r}", {**body("follow_up", **{field: value}),
-                                "version": resolved.version}, [field])
-        for field, value in (("performed", "maybe"), ("satisfied", None), ("relapse_risk", 3),
-                             ("performed", []))])
+    refuse_all(
+        api,
+        world.mediator,
+        resolved,
+        [
+            (
+                f"{field}={value!r}",
+                {**body("follow_up", **{field: value}), "version": resolved.version},
+                [field],
+            )
+            for field, value in (
+                ("performed", "maybe"),
+                ("satisfied", None),
+                ("relapse_risk", 3),
+                ("performed", []),
+            )
+        ],
+    )
 
 
 def test_the_action_and_the_version_are_checked_first(api, make, world):
@@ -297,31 +373,60 @@ def test_a_body_that_is_not_a_json_object_is_400(api, make, world):
     case = case_in(make, world, "village", "registered")
     before = snapshot(case.id)
     for data in ["not json", "[1, 2]", '"accept"', "{NaN}", ""]:
-        response = api.post(world.mediator, f"/cases/{case.id}/actions", data=data,
-                            content_type="application/json")
+        response = api.post(
+            world.mediator, f"/cases/{case.id}/actions", data=data, content_type="application/json"
+        )
         assert response.status_code == 400, data
         assert response.get_json()["error"]["code"] == "bad_request"
-    form = api.post(world.mediator, f"/cases/{case.id}/actions",
-                    data={"action": "accept", "version": "1"})
+    form = api.post(
+        world.mediator, f"/cases/{case.id}/actions", data={"action": "accept", "version": "1"}
+    )
     assert form.status_code == 400
     assert snapshot(case.id) == before
 
 
-ODD_VALUES = [None, True, 0, -1, 1.5, 1e308, 10**30, "", " ", "x" * 6000, [], {}, [1],
-              {"a": 1}, "NaN", "Infinity", "1e999999999", "1e-999999999", "\u0000"]
+ODD_VALUES = [
+    None,
+    True,
+    0,
+    -1,
+    1.5,
+    1e308,
+    10**30,
+    "",
+    " ",
+    "x" * 6000,
+    [],
+    {},
+    [1],
+    {"a": 1},
+    "NaN",
+    "Infinity",
+    "1e999999999",
+    "1e-999999999",
+    "\u0000",
+]
 ODD_FIELDS = [
-    ("pause", "note"), ("assign_down", "to_unit_code"), ("refer", "to"),
-    ("follow_up", "performed"), ("extend", "consent"), ("reclassify", "scale"),
-    ("resolve", "agreement"), ("resolve", "agreement.amount_yuan"),
-    ("resolve", "agreement.form"), ("resolve", "agreement.terms"), ("accept", "version"),
+    ("pause", "note"),
+    ("assign_down", "to_unit_code"),
+    ("refer", "to"),
+    ("follow_up", "performed"),
+    ("extend", "consent"),
+    ("reclassify", "scale"),
+    ("resolve", "agreement"),
+    ("resolve", "agreement.amount_yuan"),
+    ("resolve", "agreement.form"),
+    ("resolve", "agreement.terms"),
+    ("accept", "version"),
 ]
 
 
 def test_odd_values_never_give_a_500(api, make, world):
     for action, field in ODD_FIELDS:
         level = "township" if action == "assign_down" else "village"
-        state = {"pause": "in_mediation", "resolve": "in_mediation",
-                 "follow_up": "resolved"}.get(action, "registered")
+        state = {"pause": "in_mediation", "resolve": "in_mediation", "follow_up": "resolved"}.get(
+            action, "registered"
+        )
         role = "township_officer" if action in ("assign_down", "reclassify") else HANDLER[level]
         case = case_in(make, world, level, state)
         for value in ODD_VALUES:
@@ -404,11 +509,20 @@ def test_two_writers_at_once_the_second_gets_a_conflict(api, make, world, monkey
             theirs.status = CaseStatus.in_mediation
             theirs.version += 1  # as every action does (services.workflow.perform)
             other.flush()
-            other.add(CaseEvent(case_id=theirs.id, at=theirs.updated_at, action="accept",
-                                from_status=CaseStatus.registered,
-                                to_status=CaseStatus.in_mediation, from_level=Level.village,
-                                to_level=Level.village, note="", data={},
-                                version=theirs.version))
+            other.add(
+                CaseEvent(
+                    case_id=theirs.id,
+                    at=theirs.updated_at,
+                    action="accept",
+                    from_status=CaseStatus.registered,
+                    to_status=CaseStatus.in_mediation,
+                    from_level=Level.village,
+                    to_level=Level.village,
+                    note="",
+                    data={},
+                    version=theirs.version,
+                )
+            )
             other.commit()
         return real_perform(user, case, action, raw, **kwargs)
 
@@ -441,7 +555,10 @@ def test_escalation_moves_the_case_and_its_clocks(api, make, world):
     assert response.status_code == 200
     shown = response.get_json()
     assert (shown["level"], shown["holder_code"], shown["status"]) == (
-        "township", TOWNSHIP, "registered")
+        "township",
+        TOWNSHIP,
+        "registered",
+    )
     village = deadlines(shown, "village")
     for clock in ("accept", "settle"):
         old = village[clock]
@@ -463,7 +580,14 @@ def test_escalation_moves_the_case_and_its_clocks(api, make, world):
 
     officer = api.get(world.township_officer, f"/cases/{case.id}").get_json()
     assert officer["allowed_actions"] == [
-        "accept", "escalate", "assign_down", "refer", "withdraw", "extend", "reclassify"]
+        "accept",
+        "escalate",
+        "assign_down",
+        "refer",
+        "withdraw",
+        "extend",
+        "reclassify",
+    ]
 
 
 def test_assign_down_hands_the_case_to_the_village_with_instructions(api, make, world):
@@ -472,14 +596,20 @@ def test_assign_down_hands_the_case_to_the_village_with_instructions(api, make, 
     act(world.township_officer, case, "accept")
     instructions = "请西裴村调委会在三日内入户调解，结果报镇综治中心。"
     response = post_action(
-        api, world.township_officer, case.id,
-        body("assign_down", "township", note=instructions, to_unit_code=VILLAGE), case.version,
+        api,
+        world.township_officer,
+        case.id,
+        body("assign_down", "township", note=instructions, to_unit_code=VILLAGE),
+        case.version,
     )
 
     assert response.status_code == 200
     shown = response.get_json()
     assert (shown["level"], shown["holder_code"], shown["status"]) == (
-        "village", VILLAGE, "registered")
+        "village",
+        VILLAGE,
+        "registered",
+    )
     township = deadlines(shown, "township")
     assert township["accept"]["met_at"] and not township["settle"]["running"]
     fresh = [d for d in shown["deadlines"] if d["level"] == "village" and d["running"]]
@@ -496,17 +626,22 @@ def test_assign_down_hands_the_case_to_the_village_with_instructions(api, make, 
 
 def test_reclassifying_a_village_case_as_major_starts_the_report_clock(api, make, world):
     case = case_in(make, world, "village", "in_mediation")
-    assert "major_report" not in deadlines(api.get(world.mediator, f"/cases/{case.id}")
-                                           .get_json())
+    assert "major_report" not in deadlines(api.get(world.mediator, f"/cases/{case.id}").get_json())
     response = post_action(
-        api, world.township_officer, case.id,
-        body("reclassify", note="涉及三十余户，有群体性风险", scale="major"), case.version,
+        api,
+        world.township_officer,
+        case.id,
+        body("reclassify", note="涉及三十余户，有群体性风险", scale="major"),
+        case.version,
     )
 
     assert response.status_code == 200
     shown = response.get_json()
     assert (shown["scale"], shown["home_level"], shown["is_scale_overridden"]) == (
-        "major", "county", True)
+        "major",
+        "county",
+        True,
+    )
     assert (shown["status"], shown["level"]) == ("in_mediation", "village")
     report = deadlines(shown)["major_report"]
     assert report["level"] == "village" and report["running"] and report["days"] == 1
@@ -517,14 +652,16 @@ def test_reclassifying_a_village_case_as_major_starts_the_report_clock(api, make
     assert report["running"]  # reported to the township: still below its home level
     act(world.township_officer, case, "escalate")
     report = deadlines(api.get(world.county_officer, f"/cases/{case.id}").get_json())[
-        "major_report"]
+        "major_report"
+    ]
     assert not report["running"] and report["met_at"]
 
 
 def test_resolve_records_the_agreement_and_its_clocks(api, make, world):
     case = case_in(make, world, "township", "in_mediation")
-    response = post_action(api, world.township_officer, case.id, body("resolve", "township"),
-                           case.version)
+    response = post_action(
+        api, world.township_officer, case.id, body("resolve", "township"), case.version
+    )
     assert response.status_code == 200
     shown = response.get_json()
     [agreement] = shown["agreements"]
@@ -542,8 +679,9 @@ def test_pause_and_resume_keep_the_clocks_stopped_in_between(api, make, world):
     paused = post_action(api, world.mediator, case.id, body("pause"), case.version)
     assert paused.status_code == 200 and paused.get_json()["status"] == "paused"
     assert paused.get_json()["allowed_actions"] == ["resume", "refer", "withdraw", "extend"]
-    resumed = post_action(api, world.mediator, case.id, body("resume"),
-                          paused.get_json()["version"])
+    resumed = post_action(
+        api, world.mediator, case.id, body("resume"), paused.get_json()["version"]
+    )
     assert resumed.status_code == 200 and resumed.get_json()["status"] == "in_mediation"
     events = api.get(world.mediator, f"/cases/{case.id}/events").get_json()
     assert [e["action"] for e in events] == ["register", "accept", "pause", "resume"]
@@ -553,8 +691,13 @@ def test_pause_and_resume_keep_the_clocks_stopped_in_between(api, make, world):
 
 def test_a_follow_up_without_performance_keeps_the_case_resolved(api, make, world):
     case = case_in(make, world, "village", "resolved")
-    response = post_action(api, world.mediator, case.id,
-                           body("follow_up", performed=False, relapse_risk=True), case.version)
+    response = post_action(
+        api,
+        world.mediator,
+        case.id,
+        body("follow_up", performed=False, relapse_risk=True),
+        case.version,
+    )
     assert response.status_code == 200
     assert response.get_json()["status"] == "resolved"
     assert "reopen" in response.get_json()["allowed_actions"]
@@ -565,7 +708,9 @@ def test_a_sweep_in_between_does_not_make_the_users_version_stale(api, make, wor
     an action sent with the version loaded before it goes through."""
     case = case_in(make, world, "village", "registered")
     version = api.get(world.mediator, f"/cases/{case.id}").get_json()["version"]
-    accept_due = next(d.due_at for d in db.session.get(Case, case.id).deadlines if d.clock == "accept")
+    accept_due = next(
+        d.due_at for d in db.session.get(Case, case.id).deadlines if d.clock == "accept"
+    )
     later = (accept_due + dt.timedelta(minutes=5)).isoformat()
     swept = runner.invoke(args=["sweep", "--now", later, "--json"])
     assert swept.exit_code == 0 and '"accept_overdue": 1' in swept.output

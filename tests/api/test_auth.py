@@ -22,9 +22,7 @@ def test_no_token_is_401(api, world, path):
 )
 def test_a_wrong_token_is_401(client, world, case_count, header):
     assert client.get("/api/v1/cases", headers={"Authorization": header}).status_code == 401
-    response = client.post(
-        "/api/v1/cases", json=case_fields(), headers={"Authorization": header}
-    )
+    response = client.post("/api/v1/cases", json=case_fields(), headers={"Authorization": header})
     assert response.status_code == 401
     assert case_count() == 0
 
@@ -50,9 +48,7 @@ def test_the_openapi_document_is_public(client):
 def test_unknown_paths_and_methods_answer_json(api, world):
     missing = api.get(world.mediator, "/nothing-here")
     assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not_found"
-    wrong_method = api.client.delete(
-        "/api/v1/cases", headers=api.headers(world.mediator)
-    )
+    wrong_method = api.client.delete("/api/v1/cases", headers=api.headers(world.mediator))
     assert wrong_method.status_code == 405
     assert wrong_method.get_json()["error"]["code"] == "method_not_allowed"
 

@@ -76,34 +76,66 @@ CASE_BODIES = [
     # dates and offsets
     ("30 February", lambda now: {"received_at": "2026-02-30T10:00:00+08:00"}, "received_at"),
     ("hour 25", lambda now: {"received_at": "2026-11-20T25:00:00+08:00"}, "received_at"),
-    ("offset beyond a day", lambda now: {"received_at": "2026-11-20T10:00:00+25:00"},
-     "received_at"),
+    (
+        "offset beyond a day",
+        lambda now: {"received_at": "2026-11-20T10:00:00+25:00"},
+        "received_at",
+    ),
     ("a day without a time", lambda now: {"received_at": "2026-11-20"}, "received_at"),
     ("a word", lambda now: {"received_at": "yesterday"}, "received_at"),
     ("year 1", lambda now: {"received_at": "0001-01-01T00:00:00+14:00"}, "received_at"),
     ("year 9999", lambda now: {"received_at": "9999-12-31T23:59:59-12:00"}, "received_at"),
-    ("an hour ahead, written in UTC", lambda now: {"received_at": (now + DAY / 24).isoformat()},
-     "received_at"),
+    (
+        "an hour ahead, written in UTC",
+        lambda now: {"received_at": (now + DAY / 24).isoformat()},
+        "received_at",
+    ),
     # ID numbers
-    ("17 digits", lambda now: {"parties": party(id_number="41052219850312123")},
-     "parties.0.id_number"),
-    ("19 digits", lambda now: {"parties": party(id_number=id_number("41052219850312123") + "4")},
-     "parties.0.id_number"),
-    ("a bad check digit", lambda now: {"parties": party(id_number="410522198503121230")},
-     "parties.0.id_number"),
-    ("a letter other than X", lambda now: {"parties": party(id_number="41052219850312123A")},
-     "parties.0.id_number"),
-    ("born on 30 February",
-     lambda now: {"parties": party(id_number=id_number("41052219850230123"))},
-     "parties.0.id_number"),
-    ("born in month 13", lambda now: {"parties": party(id_number=id_number("41052219851301123"))},
-     "parties.0.id_number"),
-    ("born in the future", lambda now: {"parties": party(id_number=id_number("41052220990101123"))},
-     "parties.0.id_number"),
-    ("born before 1890", lambda now: {"parties": party(id_number=id_number("41052218000101123"))},
-     "parties.0.id_number"),
-    ("an ID number as a number", lambda now: {"parties": party(id_number=410522198503121233)},
-     "parties.0.id_number"),
+    (
+        "17 digits",
+        lambda now: {"parties": party(id_number="41052219850312123")},
+        "parties.0.id_number",
+    ),
+    (
+        "19 digits",
+        lambda now: {"parties": party(id_number=id_number("41052219850312123") + "4")},
+        "parties.0.id_number",
+    ),
+    (
+        "a bad check digit",
+        lambda now: {"parties": party(id_number="410522198503121230")},
+        "parties.0.id_number",
+    ),
+    (
+        "a letter other than X",
+        lambda now: {"parties": party(id_number="41052219850312123A")},
+        "parties.0.id_number",
+    ),
+    (
+        "born on 30 February",
+        lambda now: {"parties": party(id_number=id_number("41052219850230123"))},
+        "parties.0.id_number",
+    ),
+    (
+        "born in month 13",
+        lambda now: {"parties": party(id_number=id_number("41052219851301123"))},
+        "parties.0.id_number",
+    ),
+    (
+        "born in the future",
+        lambda now: {"parties": party(id_number=id_number("41052220990101123"))},
+        "parties.0.id_number",
+    ),
+    (
+        "born before 1890",
+        lambda now: {"parties": party(id_number=id_number("41052218000101123"))},
+        "parties.0.id_number",
+    ),
+    (
+        "an ID number as a number",
+        lambda now: {"parties": party(id_number=410522198503121233)},
+        "parties.0.id_number",
+    ),
     # amounts
     ("a negative number", lambda now: {"amount_yuan": -5}, "amount_yuan"),
     ("minus one fen", lambda now: {"amount_yuan": "-0.01"}, "amount_yuan"),
@@ -119,8 +151,11 @@ CASE_BODIES = [
     ("a misspelt field", lambda now: {"peopleInvolved": 2}, "peopleInvolved"),
     ("the status", lambda now: {"status": "closed"}, "status"),
     ("the scale", lambda now: {"scale": "small"}, "scale"),
-    ("a party's masked ID", lambda now: {"parties": party(masked_id_number="4105**")},
-     "parties.0.masked_id_number"),
+    (
+        "a party's masked ID",
+        lambda now: {"parties": party(masked_id_number="4105**")},
+        "parties.0.masked_id_number",
+    ),
 ]
 
 
@@ -138,16 +173,24 @@ def test_a_bad_case_is_named_and_nothing_is_saved(api, world, now, overrides, fi
 
 def accident(now, **overrides) -> dict:
     return {
-        "village_code": VILLAGE, "kind": "accident", "summary": "农机侧翻",
-        "occurred_at": local_iso(now - DAY), "injured": 1, "dead": 0, **overrides,
+        "village_code": VILLAGE,
+        "kind": "accident",
+        "summary": "农机侧翻",
+        "occurred_at": local_iso(now - DAY),
+        "injured": 1,
+        "dead": 0,
+        **overrides,
     }
 
 
 INCIDENT_BODIES = [
     ("in the future", lambda now: {"occurred_at": local_iso(now + DAY)}, "occurred_at"),
     ("30 February", lambda now: {"occurred_at": "2026-02-30T10:00:00+08:00"}, "occurred_at"),
-    ("offset beyond a day", lambda now: {"occurred_at": "2026-11-20T10:00:00+25:00"},
-     "occurred_at"),
+    (
+        "offset beyond a day",
+        lambda now: {"occurred_at": "2026-11-20T10:00:00+25:00"},
+        "occurred_at",
+    ),
     ("year 1", lambda now: {"occurred_at": "0001-01-01T00:00:00+14:00"}, "occurred_at"),
     ("an unknown village", lambda now: {"village_code": UNKNOWN_CODE}, "village_code"),
     ("injured as a string", lambda now: {"injured": "2"}, "injured"),
@@ -164,8 +207,9 @@ INCIDENT_BODIES = [
 )
 def test_a_bad_incident_is_named_and_nothing_is_saved(api, world, now, overrides, field):
     before = rows()
-    assert_named(api.post(world.county_officer, "/incidents", accident(now, **overrides(now))),
-                 field)
+    assert_named(
+        api.post(world.county_officer, "/incidents", accident(now, **overrides(now))), field
+    )
     assert rows() == before
 
 
@@ -175,14 +219,20 @@ def test_a_bad_edit_of_an_incident_changes_nothing(api, world, now):
     edit = {**accident(now), "version": created["version"], "note": "更正"}
     before = rows()
     for overrides, field in [
-        ({"dead": -2}, "dead"), ({"occurred_at": local_iso(now + DAY)}, "occurred_at"),
-        ({"version": "1"}, "version"), ({"colour": "red"}, "colour"),
+        ({"dead": -2}, "dead"),
+        ({"occurred_at": local_iso(now + DAY)}, "occurred_at"),
+        ({"version": "1"}, "version"),
+        ({"colour": "red"}, "colour"),
     ]:
-        response = api.client.put("/api/v1" + path, json={**edit, **overrides},
-                                  headers=api.headers(world.county_officer))
+        response = api.client.put(
+            "/api/v1" + path, json={**edit, **overrides}, headers=api.headers(world.county_officer)
+        )
         assert_named(response, field)
-    stale = api.client.put("/api/v1" + path, json={**edit, "version": created["version"] - 1},
-                           headers=api.headers(world.county_officer))
+    stale = api.client.put(
+        "/api/v1" + path,
+        json={**edit, "version": created["version"] - 1},
+        headers=api.headers(world.county_officer),
+    )
     assert stale.status_code == 409
     assert stale.get_json()["error"]["code"] == "version_conflict"
     assert rows() == before
@@ -192,15 +242,24 @@ def test_a_bad_edit_of_an_incident_changes_nothing(api, world, now):
 def report(now, **overrides) -> dict:
     month = (now.astimezone(TZ).replace(day=1) - DAY).strftime("%Y-%m")
     return {
-        "village_code": VILLAGE, "month": month, "visited_at": f"{month}-15",
-        "households": 40, "risks_found": 1, "disputes_found": 1, "zero_report": False,
-        "note": "", **overrides,
+        "village_code": VILLAGE,
+        "month": month,
+        "visited_at": f"{month}-15",
+        "households": 40,
+        "risks_found": 1,
+        "disputes_found": 1,
+        "zero_report": False,
+        "note": "",
+        **overrides,
     }
 
 
 SCREENING_BODIES = [
-    ("visited in the future", lambda now: {"visited_at": (now + 2 * DAY).date().isoformat()},
-     "visited_at"),
+    (
+        "visited in the future",
+        lambda now: {"visited_at": (now + 2 * DAY).date().isoformat()},
+        "visited_at",
+    ),
     ("visited on 30 February", lambda now: {"visited_at": "2026-02-30"}, "visited_at"),
     ("month 13", lambda now: {"month": "2026-13"}, "month"),
     ("month as a number", lambda now: {"month": 202611}, "month"),
@@ -224,18 +283,42 @@ def test_a_bad_screening_report_is_named_and_nothing_is_saved(api, world, now, o
 
 ACTION_BODIES = [
     # action, state of the case, acting role, body overrides, the field named
-    ("assign_down", "registered", "township_officer", {"to_unit_code": UNKNOWN_CODE},
-     "to_unit_code"),
-    ("assign_down", "registered", "township_officer", {"to_unit_code": 410522100201},
-     "to_unit_code"),
-    ("resolve", "in_mediation", "mediator",
-     {"agreement": {"form": "written", "terms": "赔偿", "amount_yuan": "-1"}},
-     "agreement.amount_yuan"),
-    ("resolve", "in_mediation", "mediator",
-     {"agreement": {"form": "video", "terms": "赔偿"}}, "agreement.form"),
+    (
+        "assign_down",
+        "registered",
+        "township_officer",
+        {"to_unit_code": UNKNOWN_CODE},
+        "to_unit_code",
+    ),
+    (
+        "assign_down",
+        "registered",
+        "township_officer",
+        {"to_unit_code": 410522100201},
+        "to_unit_code",
+    ),
+    (
+        "resolve",
+        "in_mediation",
+        "mediator",
+        {"agreement": {"form": "written", "terms": "赔偿", "amount_yuan": "-1"}},
+        "agreement.amount_yuan",
+    ),
+    (
+        "resolve",
+        "in_mediation",
+        "mediator",
+        {"agreement": {"form": "video", "terms": "赔偿"}},
+        "agreement.form",
+    ),
     ("resolve", "in_mediation", "mediator", {"agreement": "赔偿 500 元"}, "agreement"),
-    ("resolve", "in_mediation", "mediator",
-     {"agreement": {"form": "oral", "terms": "赔偿", "witness": "王五"}}, "agreement.witness"),
+    (
+        "resolve",
+        "in_mediation",
+        "mediator",
+        {"agreement": {"form": "oral", "terms": "赔偿", "witness": "王五"}},
+        "agreement.witness",
+    ),
     ("pause", "in_mediation", "mediator", {"note": 42}, "note"),
     ("extend", "registered", "mediator", {"consent": "yes"}, "consent"),
     ("accept", "registered", "mediator", {"priority": "high"}, "priority"),
@@ -243,7 +326,8 @@ ACTION_BODIES = [
 
 
 @pytest.mark.parametrize(
-    "action, state, role, overrides, field", ACTION_BODIES,
+    "action, state, role, overrides, field",
+    ACTION_BODIES,
     ids=[f"{a[0]}-{a[4]}-{i}" for i, a in enumerate(ACTION_BODIES)],
 )
 def test_a_bad_action_field_is_named_and_nothing_changes(
@@ -258,9 +342,14 @@ def test_a_bad_action_field_is_named_and_nothing_changes(
 
 
 WRONG_STATE = [
-    ("resume", "registered"), ("resolve", "registered"), ("follow_up", "in_mediation"),
-    ("pause", "paused"), ("reopen", "in_mediation"), ("accept", "closed"),
-    ("withdraw", "resolved"), ("escalate", "withdrawn"),
+    ("resume", "registered"),
+    ("resolve", "registered"),
+    ("follow_up", "in_mediation"),
+    ("pause", "paused"),
+    ("reopen", "in_mediation"),
+    ("accept", "closed"),
+    ("withdraw", "resolved"),
+    ("escalate", "withdrawn"),
 ]
 
 
@@ -268,8 +357,9 @@ WRONG_STATE = [
 def test_an_action_in_the_wrong_state_is_409_and_changes_nothing(api, make, world, action, state):
     case = case_in(make, world, "village", state)
     before, counts = snapshot(case.id), rows()
-    response = api.post(world.mediator, f"/cases/{case.id}/actions",
-                        {**body(action), "version": case.version})
+    response = api.post(
+        world.mediator, f"/cases/{case.id}/actions", {**body(action), "version": case.version}
+    )
     assert response.status_code == 409, response.get_json()
     error = response.get_json()["error"]
     assert error["code"] == "not_allowed" and error["message"]
@@ -280,8 +370,11 @@ def test_an_action_in_the_wrong_state_is_409_and_changes_nothing(api, make, worl
 def test_a_stale_or_future_version_is_409_and_changes_nothing(api, make, world, offset):
     case = case_in(make, world, "village", "in_mediation")
     before, counts = snapshot(case.id), rows()
-    response = api.post(world.mediator, f"/cases/{case.id}/actions",
-                        {**body("pause"), "version": case.version + offset})
+    response = api.post(
+        world.mediator,
+        f"/cases/{case.id}/actions",
+        {**body("pause"), "version": case.version + offset},
+    )
     assert response.status_code == 409
     error = response.get_json()["error"]
     assert error["code"] == "version_conflict" and error["current_version"] == case.version
@@ -291,15 +384,26 @@ def test_a_stale_or_future_version_is_409_and_changes_nothing(api, make, world, 
 # --- ids in the path --------------------------------------------------------------------------
 
 # 2**31 is past PostgreSQL's integer, 2**63 past SQLite's.
-IDS = ["0", "-1", "01", "1.5", "abc", "2147483648", "9" * 10, "9" * 19, "18446744073709551616",
-       "1" + "0" * 40]
+IDS = [
+    "0",
+    "-1",
+    "01",
+    "1.5",
+    "abc",
+    "2147483648",
+    "9" * 10,
+    "9" * 19,
+    "18446744073709551616",
+    "1" + "0" * 40,
+]
 
 
 @pytest.mark.parametrize("case_id", IDS)
 @pytest.mark.parametrize("method, suffix", [("get", ""), ("get", "/events"), ("post", "/actions")])
 def test_an_impossible_id_is_not_found(api, world, case_id, method, suffix):
     response = getattr(api.client, method)(
-        f"/api/v1/cases/{case_id}{suffix}", json={"action": "accept", "version": 1},
+        f"/api/v1/cases/{case_id}{suffix}",
+        json={"action": "accept", "version": 1},
         headers=api.headers(world.county_officer),
     )
     assert response.status_code == 404
@@ -329,8 +433,9 @@ TOO_LARGE = [
 def test_a_body_over_one_mebibyte_is_a_json_413(api, world, now, path, role, content_type):
     padded = case_fields(description="长" * (MAX_BODY // 3 + 1))
     before = rows()
-    response = api.post(getattr(world, role), path, data=str(padded).encode(),
-                        content_type=content_type)
+    response = api.post(
+        getattr(world, role), path, data=str(padded).encode(), content_type=content_type
+    )
     assert response.status_code == 413
     assert response.is_json
     assert response.get_json()["error"]["code"] == "too_large"

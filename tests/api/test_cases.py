@@ -63,7 +63,9 @@ def test_round_trip(api, world, now):
     assert case["version"] == 1 and case["created_at"].endswith("+08:00")
     assert case["flags"] == [] and case["agreements"] == [] and case["is_extended"] is False
     assert [(d["clock"], d["level"], d["running"]) for d in case["deadlines"]] == [
-        ("accept", "village", True), ("settle", "village", True), ("statutory", "village", True)
+        ("accept", "village", True),
+        ("settle", "village", True),
+        ("statutory", "village", True),
     ]
     assert case["allowed_actions"] == ["accept", "escalate", "refer", "withdraw", "extend"]
     full_id = body["parties"][0]["id_number"]
@@ -75,8 +77,13 @@ def test_round_trip(api, world, now):
             "phone": "13912345678",
             "address": "西裴村三组12号",
         },
-        {"name": "赵秀英", "role": "respondent", "id_number": None, "phone": "0372-5123456",
-         "address": None},
+        {
+            "name": "赵秀英",
+            "role": "respondent",
+            "id_number": None,
+            "phone": "0372-5123456",
+            "address": None,
+        },
     ]
 
     fetched = api.get(world.mediator, f"/cases/{case['id']}")
@@ -122,42 +129,53 @@ def test_an_officer_registers_at_his_level_with_the_scale_reason(api, world):
 # Each bad value, and the one field the answer must name.
 BAD_BODIES = {
     "ID check digit": (
-        lambda now: {"parties": [{"name": "张三", "role": "applicant",
-                                  "id_number": "410522198503121234"}]},
+        lambda now: {
+            "parties": [{"name": "张三", "role": "applicant", "id_number": "410522198503121234"}]
+        },
         "parties.0.id_number",
     ),
     "impossible birth date": (
-        lambda now: {"parties": [{"name": "张三", "role": "applicant",
-                                  "id_number": id_number("19850230")}]},
+        lambda now: {
+            "parties": [{"name": "张三", "role": "applicant", "id_number": id_number("19850230")}]
+        },
         "parties.0.id_number",
     ),
     "17-digit ID": (
-        lambda now: {"parties": [{"name": "张三", "role": "applicant",
-                                  "id_number": "41052219850312123"}]},
+        lambda now: {
+            "parties": [{"name": "张三", "role": "applicant", "id_number": "41052219850312123"}]
+        },
         "parties.0.id_number",
     ),
     "bad phone": (
-        lambda now: {"parties": [{"name": "张三", "role": "applicant"},
-                                 {"name": "李四", "role": "respondent", "phone": "1234567"}]},
+        lambda now: {
+            "parties": [
+                {"name": "张三", "role": "applicant"},
+                {"name": "李四", "role": "respondent", "phone": "1234567"},
+            ]
+        },
         "parties.1.phone",
     ),
     "negative amount": (lambda now: {"amount_yuan": "-1.00"}, "amount_yuan"),
     "amount as a float with fen beyond two places": (
-        lambda now: {"amount_yuan": 12.345}, "amount_yuan"
+        lambda now: {"amount_yuan": 12.345},
+        "amount_yuan",
     ),
     "no people": (lambda now: {"people_involved": 0}, "people_involved"),
     "received in the future": (
-        lambda now: {"received_at": local_iso(now + dt.timedelta(days=1))}, "received_at"
+        lambda now: {"received_at": local_iso(now + dt.timedelta(days=1))},
+        "received_at",
     ),
     "received beyond 90 days back": (
-        lambda now: {"received_at": local_iso(now - dt.timedelta(days=91))}, "received_at"
+        lambda now: {"received_at": local_iso(now - dt.timedelta(days=91))},
+        "received_at",
     ),
     "received_at without its offset": (
         lambda now: {"received_at": (now - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S")},
         "received_at",
     ),
     "village outside the caller's area": (
-        lambda now: {"village_code": "410522100202"}, "village_code"
+        lambda now: {"village_code": "410522100202"},
+        "village_code",
     ),
     "a township is not a village": (lambda now: {"village_code": "410522100000"}, "village_code"),
     "unknown category": (lambda now: {"category": "feud"}, "category"),
@@ -205,7 +223,10 @@ def test_every_bad_field_is_reported_at_once(api, world):
     response = api.post(world.mediator, "/cases", body)
     assert response.status_code == 422
     assert set(response.get_json()["error"]["fields"]) == {
-        "people_involved", "category", "colour", "parties",
+        "people_involved",
+        "category",
+        "colour",
+        "parties",
     }
 
 
@@ -244,8 +265,9 @@ def test_a_viewer_reads(api, world, make):
     assert api.get(world.viewer, "/cases").get_json()["total"] == 1
 
 
-@pytest.mark.parametrize("outsider", ["mediator_east", "other_township_officer",
-                                      "mediator_other_township"])
+@pytest.mark.parametrize(
+    "outsider", ["mediator_east", "other_township_officer", "mediator_other_township"]
+)
 def test_a_case_outside_the_area_does_not_exist(api, world, make, outsider):
     case = make.case(world.mediator)
     user = getattr(world, outsider)
@@ -254,7 +276,10 @@ def test_a_case_outside_the_area_does_not_exist(api, world, make, outsider):
         assert response.status_code == 404, path
         assert response.get_json()["error"]["code"] == "not_found"
     assert api.get(user, "/cases").get_json() == {
-        "items": [], "total": 0, "page": 1, "per_page": 20,
+        "items": [],
+        "total": 0,
+        "page": 1,
+        "per_page": 20,
     }
     assert api.get(user, f"/cases?q={case.number}").get_json()["total"] == 0
 
@@ -276,12 +301,24 @@ def test_an_unknown_id_is_not_found(api, world):
 def test_units_are_the_callers_subtree(api, world):
     township = api.get(world.township_officer, "/units").get_json()
     assert township == [
-        {"code": "410522100000", "name": "白壁镇", "kind": "township",
-         "parent_code": "410522000000"},
-        {"code": "410522100201", "name": "西裴村", "kind": "village",
-         "parent_code": "410522100000"},
-        {"code": "410522100202", "name": "东裴村", "kind": "village",
-         "parent_code": "410522100000"},
+        {
+            "code": "410522100000",
+            "name": "白壁镇",
+            "kind": "township",
+            "parent_code": "410522000000",
+        },
+        {
+            "code": "410522100201",
+            "name": "西裴村",
+            "kind": "village",
+            "parent_code": "410522100000",
+        },
+        {
+            "code": "410522100202",
+            "name": "东裴村",
+            "kind": "village",
+            "parent_code": "410522100000",
+        },
     ]
     assert [u["code"] for u in api.get(world.mediator, "/units").get_json()] == ["410522100201"]
     county = api.get(world.county_officer, "/units").get_json()
@@ -291,14 +328,18 @@ def test_units_are_the_callers_subtree(api, world):
 @pytest.fixture
 def spread(world, make, now):
     """Four cases across the county: one received 10 days ago just after local midnight."""
-    early = (now - dt.timedelta(days=10)).astimezone(TZ).replace(
-        hour=0, minute=30, second=0, microsecond=0
+    early = (
+        (now - dt.timedelta(days=10))
+        .astimezone(TZ)
+        .replace(hour=0, minute=30, second=0, microsecond=0)
     )
     return {
         "early": make.case(world.mediator, received_at=early.isoformat()),
         "east_forest": make.case(world.mediator_east, category="land_forest"),
         "township": make.case(
-            world.township_officer, village_code="410522100201", people_involved=6,
+            world.township_officer,
+            village_code="410522100201",
+            people_involved=6,
             parties=[{"name": "孙立新", "role": "applicant"}],
         ),
         "canal": make.case(world.mediator_other_township, title="水渠放水纠纷"),
@@ -321,7 +362,9 @@ def test_filters(api, world, spread):
     assert _ids(api, county, "scale=big") == {ids["east_forest"], ids["township"]}
     assert _ids(api, county, "category=land_forest") == {ids["east_forest"]}
     assert _ids(api, county, "unit=410522100000") == {
-        ids["early"], ids["east_forest"], ids["township"],
+        ids["early"],
+        ids["east_forest"],
+        ids["township"],
     }
     assert _ids(api, county, "unit=410522100201") == {ids["early"], ids["township"]}
     assert _ids(api, county, "q=水渠") == {ids["canal"]}
@@ -404,8 +447,12 @@ def test_flag_and_overdue_filters(api, world, make):
 
     received = dt.datetime(2026, 11, 2, 9, tzinfo=TZ)
     late = make.case(world.mediator, now=received)
-    run_sweep(dt.datetime(2026, 11, 4, 8, tzinfo=TZ), policy=Policy(), tz=TZ,
-              notifier=Notifier.from_config("log"))
+    run_sweep(
+        dt.datetime(2026, 11, 4, 8, tzinfo=TZ),
+        policy=Policy(),
+        tz=TZ,
+        notifier=Notifier.from_config("log"),
+    )
     make.case(world.mediator, now=received + dt.timedelta(days=2))  # not overdue
     for query in ("flag=accept_overdue", "overdue=1"):
         body = api.get(world.county_officer, "/cases?" + query).get_json()

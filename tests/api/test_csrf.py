@@ -83,7 +83,8 @@ def test_a_session_action_needs_the_csrf_header(client, make, world, session_of)
     assert refused.status_code == 400
     assert refused.get_json()["error"]["code"] == "csrf"
 
-    accepted = client.post(f"/api/v1/cases/{case.id}/actions", json=body,
-                           headers={"X-CSRFToken": token})
+    accepted = client.post(
+        f"/api/v1/cases/{case.id}/actions", json=body, headers={"X-CSRFToken": token}
+    )
     assert accepted.status_code == 200
     assert accepted.get_json()["status"] == "in_mediation"

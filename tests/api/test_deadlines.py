@@ -57,7 +57,8 @@ def test_an_ordinary_weekend_is_skipped(api, make, world):
     # Friday 20 November 2026 16:00, 1 working day: Monday 23 → due Tuesday 00:00.
     case = received(make, world.mediator, "2026-11-20T16:00:00+08:00")
     assert clocks(api, world.mediator, case)[("accept", "village")]["due_at"] == (
-        "2026-11-24T00:00:00+08:00")
+        "2026-11-24T00:00:00+08:00"
+    )
 
 
 def test_a_deadline_in_an_unknown_year_is_provisional(api, make, world):
@@ -80,11 +81,11 @@ def test_a_deadline_in_an_unknown_year_is_provisional(api, make, world):
 def test_a_township_case_has_the_townships_settle_span(api, make, world):
     # Registered at the township on Monday 12 October 2026: 10 working days, 13-16, 19-23 and
     # Monday 26 October.
-    case = received(make, world.township_officer, "2026-10-12T11:00:00+08:00",
-                    village_code="410522100201")
+    case = received(
+        make, world.township_officer, "2026-10-12T11:00:00+08:00", village_code="410522100201"
+    )
     shown = clocks(api, world.township_officer, case)
-    assert set(shown) == {("accept", "township"), ("settle", "township"),
-                          ("statutory", "township")}
+    assert set(shown) == {("accept", "township"), ("settle", "township"), ("statutory", "township")}
     settle = shown[("settle", "township")]
     assert (settle["days"], settle["due_at"]) == (10, "2026-10-27T00:00:00+08:00")
 
@@ -95,6 +96,7 @@ def test_times_are_local_whatever_the_instant(api, make, world):
     assert shown["received_at"] == "2026-10-09T01:30:00+08:00"
     # Counting starts from the local day (9 October), not the UTC one.
     assert clocks(api, world.mediator, case)[("accept", "village")]["due_at"] == (
-        "2026-10-11T00:00:00+08:00")
+        "2026-10-11T00:00:00+08:00"
+    )
     assert all(d["due_at"].endswith("+08:00") for d in shown["deadlines"])
     assert TZ.key == "Asia/Shanghai"

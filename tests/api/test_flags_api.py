@@ -22,7 +22,12 @@ def bearer(user):
 def test_flags_are_listed_within_the_area(client, world, make):
     case = make.case(world.mediator, now=RECEIVED)
     make.case(world.mediator_other_township, now=RECEIVED)
-    run_sweep(dt.datetime(2026, 11, 4, 8, tzinfo=TZ), policy=Policy(), tz=TZ, notifier=Notifier.from_config("log"))
+    run_sweep(
+        dt.datetime(2026, 11, 4, 8, tzinfo=TZ),
+        policy=Policy(),
+        tz=TZ,
+        notifier=Notifier.from_config("log"),
+    )
 
     flags = client.get("/api/v1/flags?open=1", headers=bearer(world.mediator)).get_json()
     assert [(f["kind"], f["case_id"], f["unit_code"], f["level"]) for f in flags] == [
@@ -30,9 +35,13 @@ def test_flags_are_listed_within_the_area(client, world, make):
     ]
     assert flags[0]["raised_at"].endswith("+08:00") and flags[0]["cleared_at"] is None
 
-    county = client.get("/api/v1/flags?kind=accept_overdue", headers=bearer(world.county_officer)).get_json()
+    county = client.get(
+        "/api/v1/flags?kind=accept_overdue", headers=bearer(world.county_officer)
+    ).get_json()
     assert len(county) == 2
-    township = client.get("/api/v1/flags?unit=410522100000", headers=bearer(world.county_officer)).get_json()
+    township = client.get(
+        "/api/v1/flags?unit=410522100000", headers=bearer(world.county_officer)
+    ).get_json()
     assert [f["case_id"] for f in township] == [case.id]
 
 

@@ -7,13 +7,41 @@ import pytest
 from ..factories import case_fields
 
 ODD_VALUES = [
-    None, True, 0, -1, 1.5, 1e308, 10**30, "", " ", "x" * 6000, [], {}, [1], {"a": 1},
-    "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-23:59", "NaN", "Infinity",
-    "1e999999999", "1e-999999999", "-0", "２０", "\u0000",
+    None,
+    True,
+    0,
+    -1,
+    1.5,
+    1e308,
+    10**30,
+    "",
+    " ",
+    "x" * 6000,
+    [],
+    {},
+    [1],
+    {"a": 1},
+    "0001-01-01T00:00:00+14:00",
+    "9999-12-31T23:59:59-23:59",
+    "NaN",
+    "Infinity",
+    "1e999999999",
+    "1e-999999999",
+    "-0",
+    "２０",
+    "\u0000",
 ]
 CASE_FIELDS = [
-    "village_code", "category", "source", "title", "description", "received_at",
-    "people_involved", "amount_yuan", "risks", "parties",
+    "village_code",
+    "category",
+    "source",
+    "title",
+    "description",
+    "received_at",
+    "people_involved",
+    "amount_yuan",
+    "risks",
+    "parties",
 ]
 PARTY_FIELDS = ["name", "role", "id_number", "phone", "address"]
 

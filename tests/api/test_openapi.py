@@ -35,9 +35,7 @@ def test_every_route_of_the_blueprint_is_described(app, document):
         if rule.endpoint.startswith("api."):
             path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
             routes |= {(path, method.lower()) for method in rule.methods & METHODS}
-    described = {
-        (path, method) for path, item in document["paths"].items() for method in item
-    }
+    described = {(path, method) for path, item in document["paths"].items() for method in item}
     assert routes and routes <= described, routes - described
     assert described <= routes, described - routes
 
@@ -96,7 +94,9 @@ def test_every_error_an_operation_can_answer_is_described(document):
         assert expected <= set(operation["responses"]), (method, path)
         for status, answer in operation["responses"].items():
             if status.startswith("4"):
-                answer = responses[answer["$ref"].rsplit("/", 1)[-1]] if "$ref" in answer else answer
+                answer = (
+                    responses[answer["$ref"].rsplit("/", 1)[-1]] if "$ref" in answer else answer
+                )
                 schema = answer["content"]["application/json"]["schema"]
                 refs = {ref["$ref"] for ref in schema.get("anyOf", [schema])}
                 assert refs <= error_refs, (method, path, status)

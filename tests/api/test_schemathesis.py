@@ -32,10 +32,16 @@ def api_schema(app, world, make, now):
     """The live app's document, with a case and an incident to act on (both id 1)."""
     make.case(world.mediator)
     draft = parse_incident(
-        {"village_code": "410522100201", "kind": "accident", "summary": "农机侧翻",
-         "occurred_at": (now - dt.timedelta(days=1)).astimezone(TZ).isoformat(),
-         "injured": 1, "dead": 0},
-        now=now, tz=TZ,
+        {
+            "village_code": "410522100201",
+            "kind": "accident",
+            "summary": "农机侧翻",
+            "occurred_at": (now - dt.timedelta(days=1)).astimezone(TZ).isoformat(),
+            "injured": 1,
+            "dead": 0,
+        },
+        now=now,
+        tz=TZ,
     )
     record_incident(world.county_officer, draft, now)
     db.session.commit()

@@ -20,8 +20,12 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 def live_server(database_url, tmp_path):
     """The app on 127.0.0.1 with CSRF on, as users get it, over a fresh database."""
     app = create_app(
-        {"DATABASE_URL": database_url, "MEDIATION_DEMO": False, "AUTO_SETUP": False,
-         "SECRET_KEY": "browser-test"},
+        {
+            "DATABASE_URL": database_url,
+            "MEDIATION_DEMO": False,
+            "AUTO_SETUP": False,
+            "SECRET_KEY": "browser-test",
+        },
         instance_path=str(tmp_path / "instance"),
     )
     with app.app_context():
@@ -46,8 +50,15 @@ def browser():
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()

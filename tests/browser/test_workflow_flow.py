@@ -30,7 +30,9 @@ def test_a_mediator_accepts_and_pauses_a_case_on_a_phone(live_server, page):
     accept.locator("button[type=submit]").click()
     expect(page.locator(".flash")).to_be_visible()
     expect(page.locator(".badge.status-in_mediation")).to_be_visible()
-    expect(page.locator('table.clocks tr[data-clock="accept"]')).to_have_attribute("data-state", "met")
+    expect(page.locator('table.clocks tr[data-clock="accept"]')).to_have_attribute(
+        "data-state", "met"
+    )
 
     pause = page.locator("#action-pause")
     pause.locator("summary").click()

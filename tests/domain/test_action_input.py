@@ -70,13 +70,22 @@ def test_resolve_records_the_agreement():
     [
         (None, {"agreement": "Record the agreement: its form and terms."}),
         ("written", {"agreement": "Record the agreement: its form and terms."}),
-        ({}, {"agreement.form": "This field is required.",
-              "agreement.terms": "This field is required."}),
+        (
+            {},
+            {
+                "agreement.form": "This field is required.",
+                "agreement.terms": "This field is required.",
+            },
+        ),
         ({"form": "signed", "terms": "x"}, {"agreement.form": "Not a valid choice."}),
-        ({"form": "written", "terms": "x", "amount_yuan": "-1"},
-         {"agreement.amount_yuan": "The amount cannot be negative."}),
-        ({"form": "written", "terms": "x", "amount_yuan": "1.234"},
-         {"agreement.amount_yuan": "At most two decimals (fen), please."}),
+        (
+            {"form": "written", "terms": "x", "amount_yuan": "-1"},
+            {"agreement.amount_yuan": "The amount cannot be negative."},
+        ),
+        (
+            {"form": "written", "terms": "x", "amount_yuan": "1.234"},
+            {"agreement.amount_yuan": "At most two decimals (fen), please."},
+        ),
     ],
     ids=["missing", "not-an-object", "empty", "bad-form", "negative", "three-decimals"],
 )
@@ -86,9 +95,13 @@ def test_a_bad_agreement_is_named_field_by_field(agreement, expected):
 
 
 def test_assign_down_needs_the_unit_and_a_reason():
-    assert errors(Action.assign_down, {}) == {"note": "Give the reason.",
-                                              "to_unit_code": "This field is required."}
-    data = parse_action_input(Action.assign_down, {"to_unit_code": " 410522100201 ", "note": "交办"})
+    assert errors(Action.assign_down, {}) == {
+        "note": "Give the reason.",
+        "to_unit_code": "This field is required.",
+    }
+    data = parse_action_input(
+        Action.assign_down, {"to_unit_code": " 410522100201 ", "note": "交办"}
+    )
     assert data.to_unit_code == "410522100201"
 
 
@@ -105,8 +118,19 @@ def test_refer_needs_a_known_body():
 
 @pytest.mark.parametrize(
     "given, value",
-    [(True, True), (False, False), ("true", True), ("on", True), ("1", True), ("yes", True),
-     ("false", False), ("0", False), ("off", False), ("", False), ("No", False)],
+    [
+        (True, True),
+        (False, False),
+        ("true", True),
+        ("on", True),
+        ("1", True),
+        ("yes", True),
+        ("false", False),
+        ("0", False),
+        ("off", False),
+        ("", False),
+        ("No", False),
+    ],
 )
 def test_follow_up_reads_yes_and_no(given, value):
     data = parse_action_input(
@@ -133,9 +157,7 @@ def test_extend_with_consent(consent):
 @pytest.mark.parametrize("consent", [None, False, "false", "", "no", 0])
 def test_extend_without_consent_is_refused(consent):
     raw = {} if consent is None else {"consent": consent}
-    assert errors(Action.extend, raw) == {
-        "consent": "Both parties must consent to the extension."
-    }
+    assert errors(Action.extend, raw) == {"consent": "Both parties must consent to the extension."}
 
 
 @pytest.mark.parametrize("scale", list(Scale), ids=lambda s: s.value)
@@ -144,8 +166,10 @@ def test_reclassify_to_each_scale(scale):
 
 
 def test_reclassify_needs_a_scale_and_a_reason():
-    assert errors(Action.reclassify, {}) == {"note": "Give the reason.",
-                                             "scale": "This field is required."}
+    assert errors(Action.reclassify, {}) == {
+        "note": "Give the reason.",
+        "scale": "This field is required.",
+    }
     assert errors(Action.reclassify, {"scale": "huge", "note": "x"}) == {
         "scale": "Not a valid choice."
     }

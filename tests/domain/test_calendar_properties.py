@@ -33,11 +33,11 @@ from mediation.domain.clocks import schedule
 
 TZ = ZoneInfo("Asia/Shanghai")
 REAL = WorkCalendar()
-PROPERTY = settings(max_examples=150, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 real_instants = st.datetimes(
-    min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2026, 11, 30),
+    min_value=dt.datetime(2025, 1, 1),
+    max_value=dt.datetime(2026, 11, 30),
     timezones=st.just(TZ),
 ).map(lambda t: t.replace(microsecond=0))
 spans = st.integers(min_value=1, max_value=20)
@@ -60,7 +60,8 @@ def synthetic_calendars(draw) -> WorkCalendar:
 
 
 synthetic_instants = st.datetimes(
-    min_value=dt.datetime(2031, 1, 1), max_value=dt.datetime(2032, 1, 31),
+    min_value=dt.datetime(2031, 1, 1),
+    max_value=dt.datetime(2032, 1, 31),
     timezones=st.just(TZ),
 ).map(lambda t: t.replace(microsecond=0))
 
@@ -79,6 +80,7 @@ def local_days(first: dt.date, last: dt.date):
 
 
 # -- (a) a working-day deadline never ends on a day off -----------------------------------------
+
 
 @PROPERTY
 @given(case=cases, days=spans)
@@ -131,12 +133,20 @@ def test_working_seconds_between_undoes_after_working_seconds(case, seconds):
 
 # -- (b) a pause of k working days moves each deadline by k working days ------------------------
 
+
 @PROPERTY
 @given(case=cases, days=spans, k=st.integers(0, 15))
 def test_a_shift_of_k_working_days_is_k_more_working_days(case, days, k):
     calendar, start = case
-    result = schedule(started_at=start, days=days, working=True, shift_seconds=k * DAY_SECONDS,
-                      warn_ratio=0.8, calendar=calendar, tz=TZ)
+    result = schedule(
+        started_at=start,
+        days=days,
+        working=True,
+        shift_seconds=k * DAY_SECONDS,
+        warn_ratio=0.8,
+        calendar=calendar,
+        tz=TZ,
+    )
     assert result.due == add_working_days(start, days + k, calendar, TZ)
 
 
@@ -155,8 +165,15 @@ def test_pausing_at_midnight_for_k_working_days(case, days, k, where):
     resumed_at = after_working_seconds(paused_at, k * DAY_SECONDS, calendar, TZ).at
     paused_seconds, _ = working_seconds_between(paused_at, resumed_at, calendar, TZ)
     assert paused_seconds == k * DAY_SECONDS
-    moved = schedule(started_at=start, days=days, working=True, shift_seconds=paused_seconds,
-                     warn_ratio=0.8, calendar=calendar, tz=TZ)
+    moved = schedule(
+        started_at=start,
+        days=days,
+        working=True,
+        shift_seconds=paused_seconds,
+        warn_ratio=0.8,
+        calendar=calendar,
+        tz=TZ,
+    )
     assert moved.due == add_working_days(start, days + k, calendar, TZ)
 
     used, _ = working_seconds_between(anchor, paused_at, calendar, TZ)
@@ -172,10 +189,24 @@ def test_pausing_at_midnight_for_k_working_days(case, days, k, where):
 @given(case=cases, days=spans, k=st.integers(0, 10))
 def test_the_warning_moves_with_the_deadline(case, days, k):
     calendar, start = case
-    plain = schedule(started_at=start, days=days, working=True, shift_seconds=0, warn_ratio=0.8,
-                     calendar=calendar, tz=TZ)
-    moved = schedule(started_at=start, days=days, working=True, shift_seconds=k * DAY_SECONDS,
-                     warn_ratio=0.8, calendar=calendar, tz=TZ)
+    plain = schedule(
+        started_at=start,
+        days=days,
+        working=True,
+        shift_seconds=0,
+        warn_ratio=0.8,
+        calendar=calendar,
+        tz=TZ,
+    )
+    moved = schedule(
+        started_at=start,
+        days=days,
+        working=True,
+        shift_seconds=k * DAY_SECONDS,
+        warn_ratio=0.8,
+        calendar=calendar,
+        tz=TZ,
+    )
     assert plain.warn.at <= plain.due.at and moved.warn.at <= moved.due.at
     assert working_seconds_between(plain.warn.at, moved.warn.at, calendar, TZ)[0] == k * DAY_SECONDS
     anchor = anchor_after(start, TZ)
@@ -185,6 +216,7 @@ def test_the_warning_moves_with_the_deadline(case, days, k):
 
 
 # -- (c) the server's time zone changes nothing ------------------------------------------------
+
 
 def _computations() -> list:
     """A fixed batch of computations on the real and on a synthetic calendar."""
@@ -202,15 +234,31 @@ def _computations() -> list:
             )
             days = rng.randint(1, 15)
             due = add_working_days(start, days, calendar, TZ)
-            results.append((
-                due,
-                schedule(started_at=start, days=days, working=True, shift_seconds=rng.randint(0, 5 * DAY_SECONDS),
-                         warn_ratio=0.8, calendar=calendar, tz=TZ),
-                schedule(started_at=start, days=30, working=False, shift_seconds=3600,
-                         warn_ratio=0.8, calendar=calendar, tz=TZ),
-                working_seconds_between(start, due.at, calendar, TZ),
-                anchor_after(start, TZ),
-            ))
+            results.append(
+                (
+                    due,
+                    schedule(
+                        started_at=start,
+                        days=days,
+                        working=True,
+                        shift_seconds=rng.randint(0, 5 * DAY_SECONDS),
+                        warn_ratio=0.8,
+                        calendar=calendar,
+                        tz=TZ,
+                    ),
+                    schedule(
+                        started_at=start,
+                        days=30,
+                        working=False,
+                        shift_seconds=3600,
+                        warn_ratio=0.8,
+                        calendar=calendar,
+                        tz=TZ,
+                    ),
+                    working_seconds_between(start, due.at, calendar, TZ),
+                    anchor_after(start, TZ),
+                )
+            )
     return results
 
 
@@ -259,6 +307,7 @@ def test_a_naive_instant_is_refused(call):
 
 # -- the calendar itself ------------------------------------------------------------------------
 
+
 def test_the_bundled_calendar_knows_2004_to_2026():
     assert bundled_years(2000, 2030) == list(range(2004, 2027))
 
@@ -282,8 +331,9 @@ def test_entries_override_the_bundled_calendar_and_a_workday_wins():
 def test_a_guessed_day_off_makes_the_result_provisional():
     """Mon-Fri of 2027 are known here (policy make-up days), the weekend between is a guess:
     if 2027 later makes that Saturday a working day, the deadline moves."""
-    calendar = WorkCalendar(workdays={dt.date(2027, 1, 8), dt.date(2027, 1, 11)},
-                            bundled=lambda day: None)
+    calendar = WorkCalendar(
+        workdays={dt.date(2027, 1, 8), dt.date(2027, 1, 11)}, bundled=lambda day: None
+    )
     start = dt.datetime(2027, 1, 7, 10, tzinfo=TZ)  # Thursday
     result = add_working_days(start, 2, calendar, TZ)
     assert result.at == dt.datetime(2027, 1, 12, tzinfo=TZ) and result.provisional

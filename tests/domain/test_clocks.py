@@ -43,7 +43,9 @@ def test_major_report_only_for_a_major_case_below_the_county():
         (scale, level)
         for scale in Scale
         for level in Level
-        if any(spec.clock is Clock.major_report for spec in intake_clocks(scale, level, ClockPolicy()))
+        if any(
+            spec.clock is Clock.major_report for spec in intake_clocks(scale, level, ClockPolicy())
+        )
     }
     assert with_report == {(Scale.major, Level.village), (Scale.major, Level.township)}
 
@@ -57,11 +59,17 @@ def test_arrival_clocks_are_accept_and_the_levels_settle(level):
 
 
 def test_the_policy_sets_the_spans():
-    policy = parse_policy({"clocks": {
-        "accept_working_days": 2, "settle_working_days": {"township": 12},
-        "statutory_calendar_days": 45, "major_report_working_days": 3,
-        "follow_up_calendar_days": 20,
-    }}).clocks
+    policy = parse_policy(
+        {
+            "clocks": {
+                "accept_working_days": 2,
+                "settle_working_days": {"township": 12},
+                "statutory_calendar_days": 45,
+                "major_report_working_days": 3,
+                "follow_up_calendar_days": 20,
+            }
+        }
+    ).clocks
     assert intake_clocks(Scale.major, Level.township, policy) == [
         ClockSpec(Clock.accept, Level.township, 2, True),
         ClockSpec(Clock.settle, Level.township, 12, True),
@@ -69,8 +77,12 @@ def test_the_policy_sets_the_spans():
         ClockSpec(Clock.major_report, Level.township, 3, True),
     ]
     assert arrival_clocks(Level.village, policy)[1].days == 5  # the default kept
-    assert major_report_clock(Level.village, policy) == ClockSpec(Clock.major_report, Level.village, 3, True)
-    assert follow_up_clock(Level.county, policy) == ClockSpec(Clock.follow_up, Level.county, 20, False)
+    assert major_report_clock(Level.village, policy) == ClockSpec(
+        Clock.major_report, Level.village, 3, True
+    )
+    assert follow_up_clock(Level.county, policy) == ClockSpec(
+        Clock.follow_up, Level.county, 20, False
+    )
 
 
 def test_follow_up_and_judicial_confirmation_are_calendar_days():
@@ -84,8 +96,15 @@ def test_follow_up_and_judicial_confirmation_are_calendar_days():
 
 
 def run(started_at, days, working, shift=0, ratio=0.8, calendar=WEEKDAYS):
-    return schedule(started_at=started_at, days=days, working=working, shift_seconds=shift,
-                    warn_ratio=ratio, calendar=calendar, tz=TZ)
+    return schedule(
+        started_at=started_at,
+        days=days,
+        working=working,
+        shift_seconds=shift,
+        warn_ratio=ratio,
+        calendar=calendar,
+        tz=TZ,
+    )
 
 
 def test_a_calendar_day_clock_is_n_times_24_hours():

@@ -120,8 +120,10 @@ def test_each_bad_field_is_named(overrides, field):
         ({"kind": "accident", "petition_level": None, "dead": "two"}, {"dead"}),
         ({"kind": "public_order", "petition_level": None, "injured": 2}, {"injured"}),
         ({"kind": "criminal", "petition_level": None, "collective": True}, {"collective"}),
-        ({"petition_level": None, "summary": None, "kind": "accident", "dead": -1},
-         {"summary", "dead"}),
+        (
+            {"petition_level": None, "summary": None, "kind": "accident", "dead": -1},
+            {"summary", "dead"},
+        ),
     ],
 )
 def test_fields_belong_to_their_kind(overrides, fields):
@@ -129,8 +131,9 @@ def test_fields_belong_to_their_kind(overrides, fields):
 
 
 def test_zero_injured_is_fine_on_any_kind():
-    draft = parse_incident(incident(kind="criminal", petition_level="", injured=0, dead="0"),
-                           now=NOW, tz=TZ)
+    draft = parse_incident(
+        incident(kind="criminal", petition_level="", injured=0, dead="0"), now=NOW, tz=TZ
+    )
     assert draft.petition_level is None and (draft.injured, draft.dead) == (0, 0)
 
 
@@ -144,9 +147,15 @@ def test_a_screening_report():
 
 def test_a_zero_report_may_leave_the_findings_out():
     draft = parse_screening(
-        screening(zero_report=True, risks_found=None, disputes_found=None, month="2026-11",
-                  visited_at="2026-11-26T10:00:00+08:00"),
-        now=NOW, tz=TZ,
+        screening(
+            zero_report=True,
+            risks_found=None,
+            disputes_found=None,
+            month="2026-11",
+            visited_at="2026-11-26T10:00:00+08:00",
+        ),
+        now=NOW,
+        tz=TZ,
     )
     assert draft.is_zero_report and (draft.risks_found, draft.disputes_found) == (0, 0)
     assert draft.visited_on == dt.date(2026, 11, 26)
@@ -186,7 +195,10 @@ def test_each_bad_screening_field_is_named(overrides, field):
 @pytest.mark.parametrize(
     "local, expected",
     [
-        (dt.datetime(2026, 11, 20, 23, 59), Month(2026, 9)),  # October is due at the end of the 20th
+        (
+            dt.datetime(2026, 11, 20, 23, 59),
+            Month(2026, 9),
+        ),  # October is due at the end of the 20th
         (dt.datetime(2026, 11, 21, 0, 0), Month(2026, 10)),
         (dt.datetime(2027, 1, 21, 0, 0), Month(2026, 12)),
         (dt.datetime(2027, 1, 5, 0, 0), Month(2026, 11)),
@@ -200,7 +212,8 @@ def test_the_months_to_check():
     now = dt.datetime(2027, 1, 21, 8, 0, tzinfo=TZ)
     assert screening_months_to_check(now, 20, TZ, checked=Month(2026, 12), first_used=None) == []
     assert screening_months_to_check(now, 20, TZ, checked=Month(2026, 10), first_used=None) == [
-        Month(2026, 11), Month(2026, 12)
+        Month(2026, 11),
+        Month(2026, 12),
     ]
     # never checked: from the first month the system was used; nothing when it holds no data
     assert screening_months_to_check(now, 20, TZ, checked=None, first_used=Month(2026, 12)) == [

@@ -15,7 +15,11 @@ NOW = dt.datetime(2026, 11, 26, 4, 0, tzinfo=dt.timezone.utc)  # 12:00 in Shangh
 
 def parse(naive_is_local=False, **overrides):
     return parse_case(
-        case_fields(**overrides), now=NOW, tz=TZ, policy=IntakePolicy(), naive_is_local=naive_is_local
+        case_fields(**overrides),
+        now=NOW,
+        tz=TZ,
+        policy=IntakePolicy(),
+        naive_is_local=naive_is_local,
     )
 
 

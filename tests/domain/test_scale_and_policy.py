@@ -22,7 +22,11 @@ def assess(people=2, amount="0", category=Category.neighbor, risks=()):
         ({"people": 4, "amount": "49999.99"}, Scale.small, []),
         ({"people": 5}, Scale.big, ["≥5 people"]),
         ({"amount": "50000"}, Scale.big, ["≥50,000 yuan"]),
-        ({"category": Category.land_acquisition}, Scale.big, ["category: Land acquisition and demolition"]),
+        (
+            {"category": Category.land_acquisition},
+            Scale.big,
+            ["category: Land acquisition and demolition"],
+        ),
         ({"risks": [Risk.multi_village]}, Scale.big, ["spans several villages"]),
         ({"risks": [Risk.group_incident]}, Scale.big, ["group-incident risk"]),
         ({"risks": [Risk.petition]}, Scale.big, ["petition risk"]),

@@ -23,14 +23,25 @@ def local(*args) -> dt.datetime:
 
 
 def clock(started_at, days, *, working=True, calendar=REAL, shift=0):
-    return schedule(started_at=started_at, days=days, working=working, shift_seconds=shift,
-                    warn_ratio=0.8, calendar=calendar, tz=TZ)
+    return schedule(
+        started_at=started_at,
+        days=days,
+        working=working,
+        shift_seconds=shift,
+        warn_ratio=0.8,
+        calendar=calendar,
+        tz=TZ,
+    )
 
 
 @pytest.mark.parametrize(
     "received_at",
-    [local(2026, 9, 30, 0, 0), local(2026, 9, 30, 9, 30), local(2026, 9, 30, 23, 59, 59),
-     local(2026, 9, 29, 16, 0, 0) + dt.timedelta(hours=8)],  # 2026-09-30 00:00 from the 29th
+    [
+        local(2026, 9, 30, 0, 0),
+        local(2026, 9, 30, 9, 30),
+        local(2026, 9, 30, 23, 59, 59),
+        local(2026, 9, 29, 16, 0, 0) + dt.timedelta(hours=8),
+    ],  # 2026-09-30 00:00 from the 29th
     ids=["midnight", "morning", "last-second", "from-utc"],
 )
 def test_received_on_the_eve_of_national_day_is_accepted_by_the_end_of_october_8(received_at):
@@ -41,8 +52,11 @@ def test_received_on_the_eve_of_national_day_is_accepted_by_the_end_of_october_8
 
 def test_the_accept_clock_of_a_new_case_on_the_eve_of_national_day():
     received_at = local(2026, 9, 30, 15, 0)
-    accept = next(s for s in intake_clocks(Scale.small, Level.village, ClockPolicy())
-                  if s.clock is Clock.accept)
+    accept = next(
+        s
+        for s in intake_clocks(Scale.small, Level.village, ClockPolicy())
+        if s.clock is Clock.accept
+    )
     result = clock(received_at, accept.days)
     assert result.due.at == local(2026, 10, 9)
     # 80 % of one working day: 19:12 on Thursday 8 October.

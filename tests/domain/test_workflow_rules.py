@@ -47,8 +47,11 @@ LEADS_TO = {
     Action.withdraw: S.withdrawn,
     Action.reopen: S.in_mediation,
 }
-SERVES = {Role.mediator: Level.village, Role.township_officer: Level.township,
-          Role.county_officer: Level.county}
+SERVES = {
+    Role.mediator: Level.village,
+    Role.township_officer: Level.township,
+    Role.county_officer: Level.county,
+}
 OFFICERS = {Role.township_officer, Role.county_officer}
 HOLDER, OTHER_UNIT = 1, 2
 
@@ -75,8 +78,9 @@ def expected(action, status, level, role, *, holds, in_scope, extended) -> tuple
 
 def actor(role, *, holds, in_scope):
     level = SERVES.get(role, Level.county)
-    return Actor(role=role, unit_id=HOLDER if holds else OTHER_UNIT, unit_level=level,
-                 in_scope=in_scope)
+    return Actor(
+        role=role, unit_id=HOLDER if holds else OTHER_UNIT, unit_level=level, in_scope=in_scope
+    )
 
 
 def test_the_rules_cover_every_user_action():
@@ -92,8 +96,9 @@ def test_every_combination_is_allowed_exactly_per_the_rules(action):
         case = CaseState(status, level, HOLDER, is_extended=extended)
         who = actor(role, holds=holds, in_scope=in_scope)
         problem = refusal(action, case, who)
-        allowed, forbidden = expected(action, status, level, role, holds=holds,
-                                      in_scope=in_scope, extended=extended)
+        allowed, forbidden = expected(
+            action, status, level, role, holds=holds, in_scope=in_scope, extended=extended
+        )
         if (problem is None) != allowed or (problem is not None and problem.forbidden != forbidden):
             mismatches.append((status.value, level.value, role.value, holds, in_scope, extended))
         if problem is not None:
@@ -103,8 +108,9 @@ def test_every_combination_is_allowed_exactly_per_the_rules(action):
 
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
 def test_allowed_actions_lists_exactly_the_unrefused_ones_in_a_stable_order(role):
-    for status, level, holds, extended in itertools.product(CaseStatus, Level, (True, False),
-                                                            (True, False)):
+    for status, level, holds, extended in itertools.product(
+        CaseStatus, Level, (True, False), (True, False)
+    ):
         case = CaseState(status, level, HOLDER, is_extended=extended)
         who = actor(role, holds=holds, in_scope=True)
         offered = allowed_actions(case, who)
@@ -114,8 +120,7 @@ def test_allowed_actions_lists_exactly_the_unrefused_ones_in_a_stable_order(role
 def test_a_village_mediator_on_a_fresh_case():
     case = CaseState(S.registered, Level.village, HOLDER)
     offered = allowed_actions(case, actor(Role.mediator, holds=True, in_scope=True))
-    assert offered == [Action.accept, Action.escalate, Action.refer, Action.withdraw,
-                       Action.extend]
+    assert offered == [Action.accept, Action.escalate, Action.refer, Action.withdraw, Action.extend]
 
 
 def test_escalation_is_refused_at_the_county_with_a_reason():
@@ -160,13 +165,15 @@ def test_the_system_has_no_role_but_keeps_the_state_machine(action):
         # The system's answer is the holding handler's, whoever that is.
         handler = next(role for role, served in SERVES.items() if served is level)
         role = Role.county_officer if action is Action.reclassify else handler
-        allowed, _ = expected(action, status, level, role, holds=True, in_scope=True,
-                              extended=extended)
+        allowed, _ = expected(
+            action, status, level, role, holds=True, in_scope=True, extended=extended
+        )
         assert (refusal(action, case, None) is None) == allowed, (status, level, extended)
 
 
-@pytest.mark.parametrize("action", [a for a in USER_ACTIONS if a in LEADS_TO],
-                         ids=lambda a: a.value)
+@pytest.mark.parametrize(
+    "action", [a for a in USER_ACTIONS if a in LEADS_TO], ids=lambda a: a.value
+)
 def test_each_action_leads_to_its_state(action):
     for status in STARTS[action]:
         assert next_status(action, status) is LEADS_TO[action]
@@ -184,5 +191,12 @@ def test_extend_and_reclassify_keep_the_state(status):
 
 
 def test_the_actions_that_need_a_reason():
-    assert NEEDS_REASON == {Action.pause, Action.escalate, Action.assign_down, Action.withdraw,
-                            Action.reopen, Action.reclassify, Action.refer}
+    assert NEEDS_REASON == {
+        Action.pause,
+        Action.escalate,
+        Action.assign_down,
+        Action.withdraw,
+        Action.reopen,
+        Action.reclassify,
+        Action.refer,
+    }

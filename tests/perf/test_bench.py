@@ -4,14 +4,35 @@ import json
 
 import pytest
 
-SCENARIOS = {"sweep_idle", "sweep_interval", "sweep_full", "scorecard_county", "scorecard_township", "list_page_1",
-             "list_page_500", "case_detail", "api_intake"}
+SCENARIOS = {
+    "sweep_idle",
+    "sweep_interval",
+    "sweep_full",
+    "scorecard_county",
+    "scorecard_township",
+    "list_page_1",
+    "list_page_500",
+    "case_detail",
+    "api_intake",
+}
 
 
 @pytest.fixture
 def generated(runner):
-    result = runner.invoke(args=["gen-data", "--cases", "400", "--villages", "25", "--seed", "3",
-                                 "--now", "2026-11-27T04:00:00+00:00", "--json"])
+    result = runner.invoke(
+        args=[
+            "gen-data",
+            "--cases",
+            "400",
+            "--villages",
+            "25",
+            "--seed",
+            "3",
+            "--now",
+            "2026-11-27T04:00:00+00:00",
+            "--json",
+        ]
+    )
     assert result.exit_code == 0, result.output
 
 
@@ -34,9 +55,14 @@ def test_bench_reports_every_scenario(runner, generated):
 
 def test_bench_leaves_the_database_as_it_was(runner, generated):
     """The scenarios that write run on a copy: the sweep finds the same work afterwards."""
-    before = json.loads(runner.invoke(args=["bench", "--runs", "1", "--only", "sweep_full,api_intake",
-                                            "--json"]).output)
-    after = json.loads(runner.invoke(args=["bench", "--runs", "1", "--only", "sweep_full", "--json"]).output)
+    before = json.loads(
+        runner.invoke(
+            args=["bench", "--runs", "1", "--only", "sweep_full,api_intake", "--json"]
+        ).output
+    )
+    after = json.loads(
+        runner.invoke(args=["bench", "--runs", "1", "--only", "sweep_full", "--json"]).output
+    )
     assert before["cases"] == after["cases"] == 400
     assert before["figures"][0]["note"] == after["figures"][0]["note"]
 

@@ -19,8 +19,21 @@ WATCHED = (Clock.accept, Clock.settle, Clock.statutory, Clock.major_report, Cloc
 
 
 def generate(runner, *extra: str) -> dict:
-    result = runner.invoke(args=["gen-data", "--cases", "600", "--villages", "45", "--seed", "7",
-                                 "--now", NOW, "--json", *extra])
+    result = runner.invoke(
+        args=[
+            "gen-data",
+            "--cases",
+            "600",
+            "--villages",
+            "45",
+            "--seed",
+            "7",
+            "--now",
+            NOW,
+            "--json",
+            *extra,
+        ]
+    )
     assert result.exit_code == 0, result.output
     return json.loads(result.output)
 
@@ -37,13 +50,20 @@ def generated(runner):
 
 
 def test_the_province_has_the_asked_shape(generated):
-    assert generated["villages"] == 45 and generated["townships"] == 3 and generated["counties"] == 1
+    assert (
+        generated["villages"] == 45 and generated["townships"] == 3 and generated["counties"] == 1
+    )
     assert generated["rows"]["cases"] == 600
-    assert db.session.scalar(select(func.count()).select_from(Unit).where(Unit.kind == Level.village)) == 45
+    assert (
+        db.session.scalar(select(func.count()).select_from(Unit).where(Unit.kind == Level.village))
+        == 45
+    )
     # every village has its mediator, who can sign in with the printed password
     mediators = db.session.scalars(select(User).where(User.username.like("m49%"))).all()
     assert len(mediators) == 45 and mediators[0].check_password(PASSWORD)
-    open_cases = db.session.scalar(select(func.count()).select_from(Case).where(Case.status.in_(OPEN)))
+    open_cases = db.session.scalar(
+        select(func.count()).select_from(Case).where(Case.status.in_(OPEN))
+    )
     assert open_cases == generated["open_cases"] and 6 <= open_cases <= 90  # about 5 %
     assert db.session.scalar(select(func.count()).select_from(Incident)) > 0
     assert db.session.scalar(select(func.count()).select_from(Screening)) > 24 * 45 * 0.8
@@ -59,7 +79,9 @@ def test_the_database_is_left_whole_with_its_indexes(generated):
     if db.engine.dialect.name == "sqlite":
         assert db.session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
     else:  # analysed, so the first queries are not planned blind
-        estimate = db.session.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'cases'"))
+        estimate = db.session.execute(
+            text("SELECT reltuples FROM pg_class WHERE relname = 'cases'")
+        )
         assert estimate.scalar() == 600
 
 
@@ -74,12 +96,23 @@ def test_cases_are_consistent_with_the_rules(generated):
         assert case.highest_level.rank >= case.level.rank
         if case.status in OPEN:
             assert case.concluded_at is None
-            assert all(deadline.met_at is None for deadline in case.deadlines if deadline.stopped_at is None)
+            assert all(
+                deadline.met_at is None
+                for deadline in case.deadlines
+                if deadline.stopped_at is None
+            )
         else:
-            assert case.concluded_at is not None and case.concluded_at <= dt.datetime.fromisoformat(NOW)
+            assert case.concluded_at is not None and case.concluded_at <= dt.datetime.fromisoformat(
+                NOW
+            )
         if case.status is not CaseStatus.paused:  # a sweep marks the running clocks past due
-            running_due = [d for d in case.deadlines if d.stopped_at is None and d.clock in WATCHED
-                           and d.due_at <= dt.datetime.fromisoformat(NOW)]
+            running_due = [
+                d
+                for d in case.deadlines
+                if d.stopped_at is None
+                and d.clock in WATCHED
+                and d.due_at <= dt.datetime.fromisoformat(NOW)
+            ]
             assert all(d.breached_at == d.due_at for d in running_due), case.number
 
 
@@ -93,53 +126,105 @@ def test_the_sweep_finds_the_state_it_would_have_left(runner, generated):
 
 def test_flags_match_what_the_sweep_would_raise(generated):
     breached = db.session.scalar(
-        select(func.count()).select_from(Deadline).where(Deadline.breached_at.is_not(None),
-                                                         Deadline.clock == "settle"))
+        select(func.count())
+        .select_from(Deadline)
+        .where(Deadline.breached_at.is_not(None), Deadline.clock == "settle")
+    )
     settle_flags = db.session.scalar(
-        select(func.count()).select_from(Flag).where(Flag.kind == "settle_breached"))
+        select(func.count()).select_from(Flag).where(Flag.kind == "settle_breached")
+    )
     assert breached == settle_flags > 0
     open_flags_of_closed = db.session.scalar(
-        select(func.count()).select_from(Flag).join(Case)
-        .where(Case.status == CaseStatus.closed, Flag.cleared_at.is_(None),
-               Flag.kind.in_(["settle_breached", "settle_warning", "accept_overdue"])))
+        select(func.count())
+        .select_from(Flag)
+        .join(Case)
+        .where(
+            Case.status == CaseStatus.closed,
+            Flag.cleared_at.is_(None),
+            Flag.kind.in_(["settle_breached", "settle_warning", "accept_overdue"]),
+        )
+    )
     assert open_flags_of_closed == 0
-    assert db.session.scalar(select(func.count()).select_from(Flag).where(Flag.kind == "screening_missing")) > 0
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(Flag).where(Flag.kind == "screening_missing")
+        )
+        > 0
+    )
 
 
 def test_an_intake_after_generation_continues_the_numbers(runner, client, generated):
     village = db.session.scalar(select(Unit).where(Unit.kind == Level.village).order_by(Unit.code))
     token = runner.invoke(args=["create-token", f"m{village.code}"]).output.strip().split()[-1]
-    response = client.post("/api/v1/cases", headers={"Authorization": f"Bearer {token}"}, json={
-        "village_code": village.code, "category": "neighbor", "source": "party_application",
-        "title": "邻里排水纠纷", "description": "两户因排水沟走向发生争执。", "people_involved": 2,
-        "risks": [], "parties": [{"name": "张伟", "role": "applicant"}, {"name": "李强", "role": "respondent"}],
-    })
+    response = client.post(
+        "/api/v1/cases",
+        headers={"Authorization": f"Bearer {token}"},
+        json={
+            "village_code": village.code,
+            "category": "neighbor",
+            "source": "party_application",
+            "title": "邻里排水纠纷",
+            "description": "两户因排水沟走向发生争执。",
+            "people_involved": 2,
+            "risks": [],
+            "parties": [
+                {"name": "张伟", "role": "applicant"},
+                {"name": "李强", "role": "respondent"},
+            ],
+        },
+    )
     assert response.status_code == 201, response.get_data(as_text=True)
     year = response.get_json()["number"].split("-")[1]
-    earlier = db.session.scalars(select(Case.number).where(Case.number.like(f"490100-{year}-%"))).all()
+    earlier = db.session.scalars(
+        select(Case.number).where(Case.number.like(f"490100-{year}-%"))
+    ).all()
     assert response.get_json()["number"] == max(earlier)
 
 
 def test_the_same_seed_gives_the_same_data_whatever_the_processes(app, runner, databases, tmp_path):
     first = generate(runner, "--processes", "1")
     rows = db.session.execute(
-        select(Case.number, Case.status, Case.level, Case.received_at, Case.next_check_at).order_by(Case.id)
+        select(Case.number, Case.status, Case.level, Case.received_at, Case.next_check_at).order_by(
+            Case.id
+        )
     ).all()
     from mediation import create_app
 
     (tmp_path / "other").mkdir()
     other_url = databases.fresh(tmp_path / "other")
-    other = create_app({"DATABASE_URL": other_url, "MEDIATION_DEMO": False, "AUTO_SETUP": False,
-                        "SECRET_KEY": "test-secret"}, instance_path=str(tmp_path / "other-instance"))
+    other = create_app(
+        {
+            "DATABASE_URL": other_url,
+            "MEDIATION_DEMO": False,
+            "AUTO_SETUP": False,
+            "SECRET_KEY": "test-secret",
+        },
+        instance_path=str(tmp_path / "other-instance"),
+    )
     try:
         with other.app_context():
-            result = other.test_cli_runner().invoke(args=[
-                "gen-data", "--cases", "600", "--villages", "45", "--seed", "7", "--now", NOW,
-                "--json", "--processes", "2"])
+            result = other.test_cli_runner().invoke(
+                args=[
+                    "gen-data",
+                    "--cases",
+                    "600",
+                    "--villages",
+                    "45",
+                    "--seed",
+                    "7",
+                    "--now",
+                    NOW,
+                    "--json",
+                    "--processes",
+                    "2",
+                ]
+            )
             assert result.exit_code == 0, result.output
             again = db.session.execute(
-                select(Case.number, Case.status, Case.level, Case.received_at, Case.next_check_at)
-                .order_by(Case.id)).all()
+                select(
+                    Case.number, Case.status, Case.level, Case.received_at, Case.next_check_at
+                ).order_by(Case.id)
+            ).all()
             db.session.remove()
             db.engine.dispose()
     finally:
@@ -151,5 +236,7 @@ def test_the_same_seed_gives_the_same_data_whatever_the_processes(app, runner, d
 def test_bad_arguments_are_refused(runner):
     result = runner.invoke(args=["gen-data", "--cases", "-1", "--villages", "3"])
     assert result.exit_code == 2 and "--cases" in result.output
-    result = runner.invoke(args=["gen-data", "--cases", "10", "--villages", "3", "--open-share", "2"])
+    result = runner.invoke(
+        args=["gen-data", "--cases", "10", "--villages", "3", "--open-share", "2"]
+    )
     assert result.exit_code == 2 and "--open-share" in result.output

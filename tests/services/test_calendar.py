@@ -32,14 +32,22 @@ def local(*args):
 def deadline(case, clock=Clock.settle) -> Deadline:
     db.session.expire_all()
     return db.session.scalar(
-        select(Deadline).where(Deadline.case_id == case.id, Deadline.clock == clock)
+        select(Deadline)
+        .where(Deadline.case_id == case.id, Deadline.clock == clock)
         .order_by(Deadline.id.desc())
     )
 
 
 def enter(actor, year=2027, holidays=(), workdays=(), policy=None):
-    changed = enter_year(actor, year, holidays=list(holidays), workdays=list(workdays),
-                         now=NOW, policy=policy or Policy(), tz=TZ)
+    changed = enter_year(
+        actor,
+        year,
+        holidays=list(holidays),
+        workdays=list(workdays),
+        now=NOW,
+        policy=policy or Policy(),
+        tz=TZ,
+    )
     db.session.commit()
     return changed
 
@@ -50,7 +58,9 @@ def late_december(world, make):
     return make.case(world.mediator, now=local(2026, 12, 28, 10, 0))
 
 
-def test_a_deadline_in_an_unknown_year_is_provisional_until_the_year_is_entered(world, late_december):
+def test_a_deadline_in_an_unknown_year_is_provisional_until_the_year_is_entered(
+    world, late_december
+):
     settle = deadline(late_december)
     # Tue 29, Wed 30, Thu 31, Fri 1 January (guessed a working day), Mon 4 → Tue 5 00:00.
     assert settle.is_provisional and settle.due_at == local(2027, 1, 5)
@@ -75,8 +85,11 @@ def test_a_make_up_working_day_brings_the_deadline_forward(world, late_december)
 
 
 def test_re_entering_a_year_replaces_its_days(world):
-    enter(world.admin, holidays=[dt.date(2027, 1, 1), dt.date(2027, 2, 10)],
-          workdays=[dt.date(2027, 2, 7)])
+    enter(
+        world.admin,
+        holidays=[dt.date(2027, 1, 1), dt.date(2027, 2, 10)],
+        workdays=[dt.date(2027, 2, 7)],
+    )
     enter(world.admin, holidays=[dt.date(2027, 10, 1)])
     days = db.session.execute(select(CalendarDay.day, CalendarDay.is_workday)).all()
     assert days == [(dt.date(2027, 10, 1), False)]
@@ -90,18 +103,25 @@ def test_entering_one_year_leaves_the_others(world):
     enter(world.admin, 2028, holidays=[dt.date(2028, 1, 1)])
     enter(world.admin, 2027, holidays=[dt.date(2027, 1, 2)])
     assert [row[0].year for row in entered_years()] == [2028, 2027]
-    assert set(db.session.scalars(select(CalendarDay.day))) == {dt.date(2028, 1, 1), dt.date(2027, 1, 2)}
+    assert set(db.session.scalars(select(CalendarDay.day))) == {
+        dt.date(2028, 1, 1),
+        dt.date(2027, 1, 2),
+    }
 
 
-@pytest.mark.parametrize("holidays, workdays, field", [
-    ([dt.date(2026, 12, 31)], [], "holidays"),
-    ([], [dt.date(2028, 1, 1)], "workdays"),
-    ([dt.date(2027, 1, 1)], [dt.date(2027, 1, 1)], "workdays"),
-])
+@pytest.mark.parametrize(
+    "holidays, workdays, field",
+    [
+        ([dt.date(2026, 12, 31)], [], "holidays"),
+        ([], [dt.date(2028, 1, 1)], "workdays"),
+        ([dt.date(2027, 1, 1)], [dt.date(2027, 1, 1)], "workdays"),
+    ],
+)
 def test_a_bad_entry_changes_nothing(world, late_december, holidays, workdays, field):
     with pytest.raises(InvalidInput) as invalid:
-        enter_year(world.admin, 2027, holidays=holidays, workdays=workdays, now=NOW,
-                   policy=Policy(), tz=TZ)
+        enter_year(
+            world.admin, 2027, holidays=holidays, workdays=workdays, now=NOW, policy=Policy(), tz=TZ
+        )
     assert set(invalid.value.fields) == {field}
     db.session.rollback()
     assert db.session.scalar(select(CalendarYear.year)) is None
@@ -109,11 +129,22 @@ def test_a_bad_entry_changes_nothing(world, late_december, holidays, workdays, f
 
 
 def test_a_stopped_clock_keeps_the_deadline_it_was_settled_against(world, late_december):
-    perform(world.mediator, late_december, Action.accept, {}, version=None,
-            ctx=Context.build(local(2026, 12, 28, 11, 0), Policy(), TZ))
-    perform(world.mediator, late_december, Action.resolve,
-            {"agreement": {"form": "oral", "terms": "和解"}}, version=None,
-            ctx=Context.build(local(2026, 12, 30, 11, 0), Policy(), TZ))
+    perform(
+        world.mediator,
+        late_december,
+        Action.accept,
+        {},
+        version=None,
+        ctx=Context.build(local(2026, 12, 28, 11, 0), Policy(), TZ),
+    )
+    perform(
+        world.mediator,
+        late_december,
+        Action.resolve,
+        {"agreement": {"form": "oral", "terms": "和解"}},
+        version=None,
+        ctx=Context.build(local(2026, 12, 30, 11, 0), Policy(), TZ),
+    )
     db.session.commit()
     stopped = deadline(late_december)
     assert stopped.met_at == local(2026, 12, 30, 11, 0) and stopped.is_provisional
@@ -137,19 +168,30 @@ def test_the_policys_days_add_to_the_calendar_but_do_not_make_the_year_known(wor
 
 def test_an_admins_entry_wins_over_the_policy_file(world):
     policy = parse_policy({"calendar": {"holidays": ["2027-02-06"], "workdays": ["2027-02-08"]}})
-    enter(world.admin, holidays=[dt.date(2027, 2, 8)], workdays=[dt.date(2027, 2, 6)], policy=policy)
+    enter(
+        world.admin, holidays=[dt.date(2027, 2, 8)], workdays=[dt.date(2027, 2, 6)], policy=policy
+    )
     calendar = work_calendar(policy)
     assert calendar.day(dt.date(2027, 2, 6)) == (True, False)
     assert calendar.day(dt.date(2027, 2, 8)) == (False, False)
 
 
 def test_a_case_escalated_into_an_unknown_year_is_recomputed_at_its_new_level(world, late_december):
-    perform(world.mediator, late_december, Action.escalate, {"note": "上报"}, version=None,
-            ctx=Context.build(local(2026, 12, 30, 10, 0), Policy(), TZ))
+    perform(
+        world.mediator,
+        late_december,
+        Action.escalate,
+        {"note": "上报"},
+        version=None,
+        ctx=Context.build(local(2026, 12, 30, 10, 0), Policy(), TZ),
+    )
     db.session.commit()
     township = db.session.scalar(
-        select(Deadline).where(Deadline.case_id == late_december.id, Deadline.clock == Clock.settle,
-                               Deadline.level == Level.township)
+        select(Deadline).where(
+            Deadline.case_id == late_december.id,
+            Deadline.clock == Clock.settle,
+            Deadline.level == Level.township,
+        )
     )
     assert township.is_provisional
     enter(world.admin, holidays=[dt.date(2027, 1, 1)])

@@ -31,14 +31,20 @@ def test_every_demo_case_has_real_clocks_and_history(county):
         history = case.events
         registered_at_level = history[0].to_level
         clocks = {(d.clock, d.level) for d in case.deadlines}
-        assert {(Clock.accept, registered_at_level), (Clock.settle, registered_at_level),
-                (Clock.statutory, registered_at_level)} <= clocks, case.number
+        assert {
+            (Clock.accept, registered_at_level),
+            (Clock.settle, registered_at_level),
+            (Clock.statutory, registered_at_level),
+        } <= clocks, case.number
         versions = [event.version for event in history]
         assert versions == sorted(versions) and len(set(versions)) == len(versions), case.number
         assert history[-1].version == case.version
         if not case.status.is_open:
-            assert all(not d.is_running for d in case.deadlines
-                       if d.clock in (Clock.accept, Clock.settle, Clock.statutory)), case.number
+            assert all(
+                not d.is_running
+                for d in case.deadlines
+                if d.clock in (Clock.accept, Clock.settle, Clock.statutory)
+            ), case.number
         if case.status is CaseStatus.paused:
             assert history[-1].action == "pause"
 
@@ -58,7 +64,9 @@ def test_escalations_in_the_demo_start_the_new_levels_clocks(county):
     assert escalations
     for event in escalations:
         case = db.session.get(Case, event.case_id)
-        started = [d for d in case.deadlines if d.level is event.to_level and d.started_at == event.at]
+        started = [
+            d for d in case.deadlines if d.level is event.to_level and d.started_at == event.at
+        ]
         assert {d.clock for d in started} >= {Clock.accept, Clock.settle}
         assert event.data["to_unit_code"]
 

@@ -20,7 +20,10 @@ KEY = "k" * 64
 
 def raw_parties() -> list[dict]:
     with db.engine.connect() as connection:
-        return [dict(row._mapping) for row in connection.execute(text("SELECT * FROM parties ORDER BY id"))]
+        return [
+            dict(row._mapping)
+            for row in connection.execute(text("SELECT * FROM parties ORDER BY id"))
+        ]
 
 
 def test_the_row_holds_no_plain_digits(world, make):
@@ -67,7 +70,9 @@ def test_a_wrong_key_fails_to_decrypt_clearly():
 def test_lookup_by_hash_finds_the_person(world, make):
     make.case(world.mediator)
     make.case(world.mediator, parties=[{"name": "张三", "role": "respondent", "id_number": ID}])
-    make.case(world.mediator, parties=[{"name": "王五", "role": "applicant", "id_number": OTHER_ID}])
+    make.case(
+        world.mediator, parties=[{"name": "王五", "role": "applicant", "id_number": OTHER_ID}]
+    )
     found = db.session.scalars(
         db.select(Party).where(Party.id_number_hash == id_cipher().lookup_hash(ID))
     ).all()
@@ -110,10 +115,16 @@ def test_the_migration_round_trip_keeps_the_numbers(world, make):
     upgrade(directory=MIGRATIONS)
     rows = raw_parties()
     assert "id_number" not in rows[0]
-    assert [row["id_number_masked"] for row in rows] == ["4105**********1233", None, "4105**********4564"]
+    assert [row["id_number_masked"] for row in rows] == [
+        "4105**********1233",
+        None,
+        "4105**********4564",
+    ]
     assert rows[0]["id_number_hash"] == id_cipher().lookup_hash(ID)
     assert rows[1]["id_number_enc"] is None and rows[1]["id_number_hash"] is None
-    parties = db.session.scalars(db.select(Party).where(Party.case_id == case_id).order_by(Party.position)).all()
+    parties = db.session.scalars(
+        db.select(Party).where(Party.case_id == case_id).order_by(Party.position)
+    ).all()
     assert [party.id_number for party in parties] == [ID, None, OTHER_ID]
 
 

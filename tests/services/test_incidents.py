@@ -75,7 +75,8 @@ def flags(kind):
 
 def recipients(flag):
     return sorted(
-        n.user_id for n in db.session.scalars(select(Notification).where(Notification.flag_id == flag.id))
+        n.user_id
+        for n in db.session.scalars(select(Notification).where(Notification.flag_id == flag.id))
     )
 
 
@@ -83,7 +84,9 @@ def recipients(flag):
 
 
 def test_an_officer_records_an_incident_of_a_village_in_his_area(world):
-    incident = record_incident(world.township_officer, incident_draft(petition_level="township"), NOW)
+    incident = record_incident(
+        world.township_officer, incident_draft(petition_level="township"), NOW
+    )
     db.session.commit()
     assert incident.village.code == XIPEI
     assert incident.township_id == world.township_officer.unit_id
@@ -135,7 +138,9 @@ def test_a_petition_above_the_county_is_pushed_up_once_per_case_and_never_cleare
     # since it is a petition pushed up, the county's officers
     assert recipients(flag) == sorted([world.mediator.id, world.county_officer.id])
     # a second petition about the same case: no second flag
-    record_incident(world.county_officer, incident_draft(case_id=case.id, petition_level="national"), NOW)
+    record_incident(
+        world.county_officer, incident_draft(case_id=case.id, petition_level="national"), NOW
+    )
     db.session.commit()
     assert len(flags("pushed_up")) == 1
     # the sweep never clears it, even once the case is long settled
@@ -159,8 +164,14 @@ def test_an_edit_keeps_the_old_values_and_a_stale_version_is_a_conflict(world, m
     incident = record_incident(world.township_officer, incident_draft(petition_level="county"), NOW)
     db.session.commit()
     later = NOW + dt.timedelta(hours=2)
-    edit_incident(world.county_officer, incident, incident_draft(petition_level="county", people=3),
-                  1, later, "核实人数")
+    edit_incident(
+        world.county_officer,
+        incident,
+        incident_draft(petition_level="county", people=3),
+        1,
+        later,
+        "核实人数",
+    )
     db.session.commit()
     assert incident.version == 2 and incident.people == 3
     [revision] = db.session.scalars(select(IncidentRevision)).all()
@@ -172,7 +183,9 @@ def test_an_edit_keeps_the_old_values_and_a_stale_version_is_a_conflict(world, m
     db.session.rollback()
     assert incident.people == 3
     # an edit to a petition above the county raises pushed_up (once)
-    edit_incident(world.county_officer, incident, incident_draft(petition_level="national"), 2, later, "市级")
+    edit_incident(
+        world.county_officer, incident, incident_draft(petition_level="national"), 2, later, "市级"
+    )
     db.session.commit()
     assert len(flags("pushed_up")) == 1
 
@@ -199,7 +212,10 @@ def test_a_mediator_files_his_village_report_once_a_month(world):
     report = file_screening(world.mediator, screening_draft(), NOW)
     db.session.commit()
     assert (report.village_id, report.month, report.filed_by_id) == (
-        world.mediator.unit_id, "2026-10", world.mediator.id)
+        world.mediator.unit_id,
+        "2026-10",
+        world.mediator.id,
+    )
     with pytest.raises(Conflict):
         file_screening(world.mediator, screening_draft(households=99), NOW)
     db.session.rollback()
@@ -220,7 +236,9 @@ def test_who_files_for_which_village(world):
     for user in (world.viewer, world.admin):
         with pytest.raises(NotAllowed):
             file_screening(user, screening_draft(), NOW)
-    file_screening(world.county_officer, screening_draft(village_code=BEIGUAN, zero_report=True), NOW)
+    file_screening(
+        world.county_officer, screening_draft(village_code=BEIGUAN, zero_report=True), NOW
+    )
     db.session.commit()
 
 
@@ -254,7 +272,10 @@ def test_missing_reports_are_flagged_after_the_20th_once_and_cleared_but_kept_on
     assert sorted(f.unit.code for f in missing) == sorted([XIPEI, BEIGUAN, "410522101202"])
     assert {(f.period, f.level.value, f.case_id) for f in missing} == {("2026-10", "village", None)}
     xipei = next(f for f in missing if f.unit.code == XIPEI)
-    assert (xipei.township_id, xipei.county_id) == (world.township_officer.unit_id, world.county_officer.unit_id)
+    assert (xipei.township_id, xipei.county_id) == (
+        world.township_officer.unit_id,
+        world.county_officer.unit_id,
+    )
     assert recipients(xipei) == [world.mediator.id]  # the village's mediators
     assert mark() == "2026-10"
     # once: the same instant, later that month, nothing more
@@ -284,7 +305,11 @@ def test_the_check_runs_once_per_month(in_use, make):
 def test_a_sweep_long_after_catches_up_month_by_month(in_use):
     result = sweep(at(1, 22, year=2027))
     assert result.raised["screening_missing"] == 12  # October to December, four villages each
-    assert sorted({f.period for f in flags("screening_missing")}) == ["2026-10", "2026-11", "2026-12"]
+    assert sorted({f.period for f in flags("screening_missing")}) == [
+        "2026-10",
+        "2026-11",
+        "2026-12",
+    ]
     assert mark() == "2026-12"
 
 

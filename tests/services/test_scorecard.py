@@ -18,7 +18,20 @@ from mediation.services.cases import parse_filters, search_cases
 
 from ..factories import TZ
 from ..scorecard_month import (
-    A, B, BAIBI, C, COUNTY, D, FROZEN_AT, MONTH, SHUIYE, at, build_november, incident, sweep, unit,
+    A,
+    B,
+    BAIBI,
+    C,
+    COUNTY,
+    D,
+    FROZEN_AT,
+    MONTH,
+    SHUIYE,
+    at,
+    build_november,
+    incident,
+    sweep,
+    unit,
 )
 
 
@@ -55,7 +68,9 @@ def test_a_collective_petition_to_the_city_costs_the_three_zeros_and_30_points(m
     assert (b["petitions_above_county"], b["collective_petitions"], b["petitions"]) == (1, 1, 1)
     assert (b["petitions_township"], b["petitions_county"]) == (0, 0)
     assert b["three_zero"] is False
-    assert b["deductions"] == [{"kind": "petition_above_county", "count": 1, "weight": 30, "points": 30}]
+    assert b["deductions"] == [
+        {"kind": "petition_above_county", "count": 1, "weight": 30, "points": 30}
+    ]
     assert b["score"] == 70 and b["light"] == "amber" and b["rank"] == 2
     # its case, with violence risk, was settled: one dispute prevented, three people
     assert (b["prevented_cases"], b["prevented_people"], b["amount_settled_yuan"]) == (1, 3, "0.00")
@@ -81,7 +96,9 @@ def test_a_quiet_village_without_its_screening_loses_10(month):
     assert d["received"] == d["concluded"] == 0
     assert d["success_rate"] is None and d["small_in_village_rate"] is None  # nothing to divide
     assert d["three_zero"] is True and d["screening_filed"] == 0
-    assert d["deductions"] == [{"kind": "screening_missing", "count": 1, "weight": 10, "points": 10}]
+    assert d["deductions"] == [
+        {"kind": "screening_missing", "count": 1, "weight": 10, "points": 10}
+    ]
     assert d["score"] == 90
 
 
@@ -101,20 +118,32 @@ def test_a_village_card_alone_keeps_its_rank_in_the_township(month):
 def test_rollups_three_zero_rate_and_level_mix(month):
     data = card()
     baibi, shuiye, county = township(data, BAIBI), township(data, SHUIYE), data["rollup"]
-    assert (baibi["villages"], baibi["three_zero_villages"], baibi["three_zero_rate"]) == (2, 1, "0.5000")
+    assert (baibi["villages"], baibi["three_zero_villages"], baibi["three_zero_rate"]) == (
+        2,
+        1,
+        "0.5000",
+    )
     assert baibi["level_mix"] == {"village": "1.0000", "township": "0.0000", "county": "0.0000"}
     assert (shuiye["three_zero_villages"], shuiye["three_zero_rate"]) == (2, "1.0000")
     assert shuiye["level_mix"] == {"village": "0.5000", "township": "0.0000", "county": "0.5000"}
-    assert (county["villages"], county["three_zero_villages"], county["three_zero_rate"]) == (4, 3, "0.7500")
+    assert (county["villages"], county["three_zero_villages"], county["three_zero_rate"]) == (
+        4,
+        3,
+        "0.7500",
+    )
     assert county["level_mix"] == {"village": "0.7500", "township": "0.0000", "county": "0.2500"}
     assert county["level_mix_target"] == {"village": "0.70", "township": "0.20", "county": "0.10"}
     assert (county["received"], county["concluded"], county["agreements"]) == (4, 4, 4)
-    assert county["small_in_village_rate"] == "0.7500" and county["amount_settled_yuan"] == "2800.00"
+    assert (
+        county["small_in_village_rate"] == "0.7500" and county["amount_settled_yuan"] == "2800.00"
+    )
     assert card(SHUIYE)["rollup"] == shuiye  # a township's own card rolls up the same
 
 
 def test_weights_come_from_the_policy(month):
-    policy = parse_policy({"scorecard": {"weights": {"petition_above_county": 45, "rule_violation": 1}}})
+    policy = parse_policy(
+        {"scorecard": {"weights": {"petition_above_county": 45, "rule_violation": 1}}}
+    )
     data = card(policy=policy)
     assert village(data, B)["score"] == 55 and village(data, C)["score"] == 98
 
@@ -147,13 +176,19 @@ def test_each_figure_lists_exactly_the_cases_counted(world, month):
 
 def test_the_figure_filter_is_scoped_and_checked(world, month):
     # another township's officer cannot list C's cases, even through a figure
-    filters = parse_filters(world.township_officer, {"unit": C, "month": "2026-11", "metric": "concluded"}, TZ)
+    filters = parse_filters(
+        world.township_officer, {"unit": C, "month": "2026-11", "metric": "concluded"}, TZ
+    )
     assert "unit" in filters.errors
-    assert not {c.id for c in db.session.scalars(search_cases(world.township_officer, filters, TZ))} & {
-        month.c1.id, month.c2.id}
-    for args, bad in (({"metric": "score", "month": "2026-11"}, "metric"),
-                      ({"metric": "concluded", "month": "2026-13"}, "month"),
-                      ({"metric": "concluded"}, "month"), ({"month": "2026-11"}, "metric")):
+    assert not {
+        c.id for c in db.session.scalars(search_cases(world.township_officer, filters, TZ))
+    } & {month.c1.id, month.c2.id}
+    for args, bad in (
+        ({"metric": "score", "month": "2026-11"}, "metric"),
+        ({"metric": "concluded", "month": "2026-13"}, "month"),
+        ({"metric": "concluded"}, "month"),
+        ({"month": "2026-11"}, "metric"),
+    ):
         filters = parse_filters(world.county_officer, args, TZ)
         assert bad in filters.errors and filters.metric == ""
 
@@ -170,7 +205,9 @@ def test_freeze_then_a_later_change_is_a_pending_revision_until_published(world,
     first = scorecard.freeze(county, MONTH, now=FROZEN_AT, policy=Policy(), tz=TZ)
     db.session.commit()
     assert first.revision == 1 and first.published_by_id is None
-    assert scorecard.freeze(county, MONTH, now=FROZEN_AT, policy=Policy(), tz=TZ) is None  # nothing new
+    assert (
+        scorecard.freeze(county, MONTH, now=FROZEN_AT, policy=Policy(), tz=TZ) is None
+    )  # nothing new
 
     shown, pending, kept = scorecard.view(county, MONTH, policy=Policy(), tz=TZ)
     assert (shown["frozen"], shown["revision"], pending, len(kept)) == (True, 1, None, 1)
@@ -190,11 +227,21 @@ def test_freeze_then_a_later_change_is_a_pending_revision_until_published(world,
     assert scorecard.view(unit(D), MONTH, policy=Policy(), tz=TZ)[1] is not None
     assert scorecard.view(unit(A), MONTH, policy=Policy(), tz=TZ)[1] is None  # A did not change
 
-    second = scorecard.freeze(county, MONTH, now=at(8, 9, month=12), policy=Policy(), tz=TZ,
-                              user=world.county_officer, reason="补录11月20日农机事故")
+    second = scorecard.freeze(
+        county,
+        MONTH,
+        now=at(8, 9, month=12),
+        policy=Policy(),
+        tz=TZ,
+        user=world.county_officer,
+        reason="补录11月20日农机事故",
+    )
     db.session.commit()
-    assert (second.revision, second.reason, second.published_by_id) == (2, "补录11月20日农机事故",
-                                                                         world.county_officer.id)
+    assert (second.revision, second.reason, second.published_by_id) == (
+        2,
+        "补录11月20日农机事故",
+        world.county_officer.id,
+    )
     shown, pending, kept = scorecard.view(county, MONTH, policy=Policy(), tz=TZ)
     assert [s.revision for s in kept] == [1, 2] and pending is None
     assert village(shown, D)["score"] == 75 and shown["revision"] == 2
@@ -213,7 +260,9 @@ def test_twelve_months_of_history_use_snapshots_where_frozen(world, month):
     assert (points[-1].received, points[-1].concluded, points[-1].score) == (2, 2, Decimal("90.0"))
     assert points[-1].three_zero_rate == Decimal("1.0000")
     township_points = scorecard.history(unit(BAIBI), MONTH, count=3, policy=Policy(), tz=TZ)
-    assert township_points[-1].score == Decimal("85.0") and township_points[-1].three_zero_rate == Decimal("0.5")
+    assert township_points[-1].score == Decimal("85.0") and township_points[
+        -1
+    ].three_zero_rate == Decimal("0.5")
 
 
 def test_the_scheduled_freeze_freezes_the_previous_month_once(app, world, month):

@@ -24,7 +24,9 @@ def at(day: int, hour: int = 8, month: int = 11) -> dt.datetime:
 
 
 def sweep(now, policy=None, **kwargs):
-    return run_sweep(now, policy=policy or Policy(), tz=TZ, notifier=Notifier.from_config("inbox"), **kwargs)
+    return run_sweep(
+        now, policy=policy or Policy(), tz=TZ, notifier=Notifier.from_config("inbox"), **kwargs
+    )
 
 
 def act(user, case, action, now, **raw):
@@ -37,7 +39,9 @@ def open_flags(case):
     db.session.expire_all()
     return sorted(
         (f.kind.value, f.level.value)
-        for f in db.session.scalars(select(Flag).where(Flag.case_id == case.id, Flag.cleared_at.is_(None)))
+        for f in db.session.scalars(
+            select(Flag).where(Flag.case_id == case.id, Flag.cleared_at.is_(None))
+        )
     )
 
 
@@ -96,14 +100,23 @@ def test_a_finding_made_again_reopens_its_record(world, case):
     sweep(at(7, 8))  # the village's settle warning
     sweep(at(10, 8))  # breached and escalated: the village's warning is cleared
     db.session.refresh(case)
-    act(world.township_officer, case, Action.assign_down, at(10, 9),
-        note="请村里再调解", to_unit_code=case.village.code)
+    act(
+        world.township_officer,
+        case,
+        Action.assign_down,
+        at(10, 9),
+        note="请村里再调解",
+        to_unit_code=case.village.code,
+    )
     act(world.mediator, case, Action.accept, at(10, 10))
     result = sweep(at(17, 8))  # the village's new settle clock: 4 of 5 working days used
     assert result.raised["settle_warning"] == 1
     db.session.expire_all()
-    records = db.session.scalars(select(Flag).where(
-        Flag.case_id == case.id, Flag.kind == "settle_warning", Flag.level == Level.village)).all()
+    records = db.session.scalars(
+        select(Flag).where(
+            Flag.case_id == case.id, Flag.kind == "settle_warning", Flag.level == Level.village
+        )
+    ).all()
     assert [(flag.raised_at, flag.cleared_at) for flag in records] == [(at(17, 8), None)]
 
 
@@ -139,18 +152,38 @@ def test_big_left_township_is_a_fact_of_record(world, make):
     act(world.township_officer, big, Action.escalate, at(2, 12), note="需县级协调")
     sweep(at(2, 13))
     assert ("big_left_township", "county") in open_flags(big)
-    act(world.county_officer, big, Action.assign_down, at(2, 14), note="请镇里牵头", to_unit_code="410522100000")
+    act(
+        world.county_officer,
+        big,
+        Action.assign_down,
+        at(2, 14),
+        note="请镇里牵头",
+        to_unit_code="410522100000",
+    )
     sweep(at(2, 15))
     assert ("big_left_township", "county") in open_flags(big)
 
 
 def test_follow_up_overdue_until_the_visit(world, case):
     act(world.mediator, case, Action.accept, at(2, 10))
-    act(world.mediator, case, Action.resolve, at(3, 10),
-        agreement={"form": "oral", "terms": "李四拆除滴水檐"})
+    act(
+        world.mediator,
+        case,
+        Action.resolve,
+        at(3, 10),
+        agreement={"form": "oral", "terms": "李四拆除滴水檐"},
+    )
     assert "follow_up_overdue" not in sweep(at(18, 9)).raised
     assert sweep(at(18, 11)).raised["follow_up_overdue"] == 1  # 15 days after 3 Nov 10:00
-    act(world.mediator, case, Action.follow_up, at(19, 9), performed=True, satisfied=True, relapse_risk=False)
+    act(
+        world.mediator,
+        case,
+        Action.follow_up,
+        at(19, 9),
+        performed=True,
+        satisfied=True,
+        relapse_risk=False,
+    )
     assert sweep(at(19, 10)).cleared["follow_up_overdue"] == 1
 
 
@@ -165,14 +198,13 @@ def test_new_flags_reach_who_can_act(world, case):
     act(world.mediator, case, Action.accept, at(2, 10))
     sweep(at(10, 8))  # breached and escalated to the township
     db.session.expire_all()
-    inbox = {
-        (n.user_id, n.flag.kind.value)
-        for n in db.session.scalars(select(Notification))
-    }
+    inbox = {(n.user_id, n.flag.kind.value) for n in db.session.scalars(select(Notification))}
     assert (world.mediator.id, "settle_breached") in inbox
     assert (world.township_officer.id, "small_left_village") in inbox
-    assert all(user_id not in (world.mediator_east.id, world.other_township_officer.id)
-               for user_id, _ in inbox)
+    assert all(
+        user_id not in (world.mediator_east.id, world.other_township_officer.id)
+        for user_id, _ in inbox
+    )
 
 
 def test_a_sweep_cut_short_is_completed_by_the_next(world, make):
@@ -194,6 +226,7 @@ def test_the_sweep_reads_only_what_is_due(world, make):
 
 
 # -- a user acting while the sweep works ------------------------------------------------------
+
 
 @pytest.fixture
 def meanwhile(monkeypatch):
@@ -217,8 +250,15 @@ def meanwhile(monkeypatch):
 
 def test_a_case_resolved_while_the_sweep_escalates_it_is_not_escalated(world, case, meanwhile):
     act(world.mediator, case, Action.accept, at(3, 9))
-    meanwhile(lambda: act(world.mediator, case, Action.resolve, at(10, 7),
-                          agreement={"form": "oral", "terms": "拆除滴水檐"}))
+    meanwhile(
+        lambda: act(
+            world.mediator,
+            case,
+            Action.resolve,
+            at(10, 7),
+            agreement={"form": "oral", "terms": "拆除滴水檐"},
+        )
+    )
     result = sweep(at(10, 8))  # the settle time ran out: the sweep meant to escalate it
     db.session.refresh(case)
     assert result.escalated == 0

@@ -32,8 +32,9 @@ def at(day: int, hour: int = 10, minute: int = 0, month: int = 11) -> dt.datetim
 def act(user, case, action, when, **raw):
     """One action at ``when`` as ``user``, committed; returns the event."""
     db.session.refresh(case)
-    event = perform(user, case, action, raw, version=case.version,
-                    ctx=Context.build(when, Policy(), TZ))
+    event = perform(
+        user, case, action, raw, version=case.version, ctx=Context.build(when, Policy(), TZ)
+    )
     db.session.commit()
     return event
 
@@ -52,9 +53,13 @@ def clocks(case, *, running: bool | None = None) -> dict[tuple[Clock, Level], De
 
 def events(case) -> list[CaseEvent]:
     db.session.expire_all()
-    return list(db.session.scalars(
-        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.at, CaseEvent.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(CaseEvent)
+            .where(CaseEvent.case_id == case.id)
+            .order_by(CaseEvent.at, CaseEvent.id)
+        )
+    )
 
 
 def snapshot(case):
@@ -64,8 +69,10 @@ def snapshot(case):
     return (
         (fresh.status, fresh.level, fresh.holder_id, fresh.version, fresh.scale, fresh.is_extended),
         [(e.id, e.action) for e in events(case)],
-        sorted((d.id, d.due_at, d.stopped_at, d.met_at, d.breached_at, d.shift_seconds, d.days)
-               for d in clocks(case).values()),
+        sorted(
+            (d.id, d.due_at, d.stopped_at, d.met_at, d.breached_at, d.shift_seconds, d.days)
+            for d in clocks(case).values()
+        ),
         db.session.scalar(select(func.count()).select_from(Agreement)),
     )
 
@@ -88,10 +95,14 @@ def accepted(world, case):
 
 # -- intake and accept -----------------------------------------------------------------------
 
+
 def test_a_new_case_starts_its_levels_clocks_and_the_statutory_limit(case):
     running = clocks(case, running=True)
-    assert set(running) == {(Clock.accept, Level.village), (Clock.settle, Level.village),
-                            (Clock.statutory, Level.village)}
+    assert set(running) == {
+        (Clock.accept, Level.village),
+        (Clock.settle, Level.village),
+        (Clock.statutory, Level.village),
+    }
     assert running[Clock.accept, Level.village].due_at == at(4, 0)  # Tuesday 24:00
     assert running[Clock.settle, Level.village].due_at == at(10, 0)  # Tue-Fri, Mon: Tue 00:00
     assert running[Clock.statutory, Level.village].due_at == RECEIVED + dt.timedelta(days=30)
@@ -105,8 +116,16 @@ def test_accept_stops_the_accept_clock_met(world, case):
     accept = clocks(case)[Clock.accept, Level.village]
     assert accept.stopped_at == accept.met_at == at(2, 10) and accept.breached_at is None
     assert clocks(case)[Clock.settle, Level.village].is_running
-    assert (event.action, event.from_status, event.to_status) == ("accept", S.registered, S.in_mediation)
-    assert (event.from_level, event.to_level, event.note) == (Level.village, Level.village, "约双方面谈")
+    assert (event.action, event.from_status, event.to_status) == (
+        "accept",
+        S.registered,
+        S.in_mediation,
+    )
+    assert (event.from_level, event.to_level, event.note) == (
+        Level.village,
+        Level.village,
+        "约双方面谈",
+    )
     assert event.actor_id == world.mediator.id and event.version == case.version
 
 
@@ -117,6 +136,7 @@ def test_a_late_accept_is_recorded_as_a_breach(world, case):
 
 
 # -- escalation and assignment ---------------------------------------------------------------
+
 
 def test_escalate_settles_the_old_levels_clocks_and_starts_the_new_ones(world, accepted):
     when = at(3, 15)
@@ -164,27 +184,46 @@ def test_a_breached_settle_clock_stays_on_record_after_escalation(world, accepte
 def test_assign_down_hands_the_case_to_a_unit_below(world, make):
     case = make.case(world.township_officer, village_code="410522100202", now=RECEIVED)
     act(world.township_officer, case, Action.accept, at(2, 10))
-    event = act(world.township_officer, case, Action.assign_down, at(2, 14),
-                note="请村里先行调解", to_unit_code="410522100202")
+    event = act(
+        world.township_officer,
+        case,
+        Action.assign_down,
+        at(2, 14),
+        note="请村里先行调解",
+        to_unit_code="410522100202",
+    )
     db.session.refresh(case)
     assert case.status is S.registered and case.level is Level.village
     assert case.holder.code == "410522100202"
     assert clocks(case)[Clock.settle, Level.township].met_at == at(2, 14)
-    assert clocks(case, running=True)[Clock.settle, Level.village].due_at == working_days_later(at(2, 14), 5)
+    assert clocks(case, running=True)[Clock.settle, Level.village].due_at == working_days_later(
+        at(2, 14), 5
+    )
     assert (event.from_level, event.to_level, event.data) == (
-        Level.township, Level.village, {"to_unit_code": "410522100202"}
+        Level.township,
+        Level.village,
+        {"to_unit_code": "410522100202"},
     )
     act(world.mediator_east, case, Action.accept, at(3, 9))  # the village now holds it
 
 
-@pytest.mark.parametrize("target", ["410522101201", "410522000000", "410522100000", "999"],
-                         ids=["other-township", "above", "itself", "unknown"])
+@pytest.mark.parametrize(
+    "target",
+    ["410522101201", "410522000000", "410522100000", "999"],
+    ids=["other-township", "above", "itself", "unknown"],
+)
 def test_assign_down_only_below_the_holder(world, make, target):
     case = make.case(world.township_officer, village_code="410522100202", now=RECEIVED)
     before = snapshot(case)
     with pytest.raises(InvalidInput) as invalid:
-        act(world.township_officer, case, Action.assign_down, at(2, 14), note="交办",
-            to_unit_code=target)
+        act(
+            world.township_officer,
+            case,
+            Action.assign_down,
+            at(2, 14),
+            note="交办",
+            to_unit_code=target,
+        )
     assert set(invalid.value.fields) == {"to_unit_code"}
     db.session.rollback()
     assert snapshot(case) == before
@@ -192,52 +231,89 @@ def test_assign_down_only_below_the_holder(world, make, target):
 
 def test_the_county_assigns_down_two_levels(world, make):
     case = make.case(world.county_officer, village_code="410522100201", now=RECEIVED)
-    act(world.county_officer, case, Action.assign_down, at(2, 11), note="属地调解",
-        to_unit_code="410522100201")
+    act(
+        world.county_officer,
+        case,
+        Action.assign_down,
+        at(2, 11),
+        note="属地调解",
+        to_unit_code="410522100201",
+    )
     db.session.refresh(case)
     assert case.level is Level.village and case.holder.code == "410522100201"
 
 
 # -- resolve, follow up, reopen --------------------------------------------------------------
 
+
 def test_resolve_with_a_written_agreement(world, accepted):
     when = at(5, 16)
-    event = act(world.mediator, accepted, Action.resolve, when, note="双方签字",
-                agreement={"form": "written", "terms": "李四赔偿张三一千元", "amount_yuan": "1000"})
+    event = act(
+        world.mediator,
+        accepted,
+        Action.resolve,
+        when,
+        note="双方签字",
+        agreement={"form": "written", "terms": "李四赔偿张三一千元", "amount_yuan": "1000"},
+    )
     db.session.refresh(accepted)
     assert accepted.status is S.resolved
     agreement = db.session.scalar(select(Agreement).where(Agreement.case_id == accepted.id))
     assert agreement.form is AgreementForm.written and agreement.terms == "李四赔偿张三一千元"
     assert agreement.amount_yuan == Decimal("1000.00") and agreement.agreed_at == when
     assert (agreement.level, agreement.unit_id, agreement.mediator_id) == (
-        Level.village, world.mediator.unit_id, world.mediator.id
+        Level.village,
+        world.mediator.unit_id,
+        world.mediator.id,
     )
     assert event.data == {"agreement_id": agreement.id, "form": "written", "amount_yuan": "1000.00"}
     all_clocks = clocks(accepted)
     for key in ((Clock.settle, Level.village), (Clock.statutory, Level.village)):
         assert all_clocks[key].stopped_at == all_clocks[key].met_at == when
     running = clocks(accepted, running=True)
-    assert set(running) == {(Clock.follow_up, Level.village),
-                            (Clock.judicial_confirmation, Level.village)}
+    assert set(running) == {
+        (Clock.follow_up, Level.village),
+        (Clock.judicial_confirmation, Level.village),
+    }
     assert running[Clock.follow_up, Level.village].due_at == when + dt.timedelta(days=15)
-    assert running[Clock.judicial_confirmation, Level.village].due_at == when + dt.timedelta(days=30)
+    assert running[Clock.judicial_confirmation, Level.village].due_at == when + dt.timedelta(
+        days=30
+    )
 
 
 def test_an_oral_agreement_has_no_judicial_confirmation_window(world, accepted):
-    act(world.mediator, accepted, Action.resolve, at(5, 16),
-        agreement={"form": "oral", "terms": "互相道歉"})
+    act(
+        world.mediator,
+        accepted,
+        Action.resolve,
+        at(5, 16),
+        agreement={"form": "oral", "terms": "互相道歉"},
+    )
     assert set(clocks(accepted, running=True)) == {(Clock.follow_up, Level.village)}
 
 
 def resolve(world, case, when=None):
-    act(world.mediator, case, Action.resolve, when or at(5, 16),
-        agreement={"form": "oral", "terms": "拆除滴水檐"})
+    act(
+        world.mediator,
+        case,
+        Action.resolve,
+        when or at(5, 16),
+        agreement={"form": "oral", "terms": "拆除滴水檐"},
+    )
 
 
 def test_a_performed_follow_up_closes_the_case(world, accepted):
     resolve(world, accepted)
-    event = act(world.mediator, accepted, Action.follow_up, at(12, 10), note="已履行",
-                performed=True, satisfied=True, relapse_risk=False)
+    event = act(
+        world.mediator,
+        accepted,
+        Action.follow_up,
+        at(12, 10),
+        note="已履行",
+        performed=True,
+        satisfied=True,
+        relapse_risk=False,
+    )
     db.session.refresh(accepted)
     assert accepted.status is S.closed
     follow_up = clocks(accepted)[Clock.follow_up, Level.village]
@@ -250,8 +326,16 @@ def test_a_performed_follow_up_closes_the_case(world, accepted):
 
 def test_not_performed_stays_resolved_then_reopen_starts_a_new_settle_clock(world, accepted):
     resolve(world, accepted)
-    act(world.mediator, accepted, Action.follow_up, at(12, 10), note="未履行",
-        performed=False, satisfied=False, relapse_risk=True)
+    act(
+        world.mediator,
+        accepted,
+        Action.follow_up,
+        at(12, 10),
+        note="未履行",
+        performed=False,
+        satisfied=False,
+        relapse_risk=True,
+    )
     db.session.refresh(accepted)
     assert accepted.status is S.resolved
 
@@ -264,10 +348,15 @@ def test_not_performed_stays_resolved_then_reopen_starts_a_new_settle_clock(worl
     settle = running[Clock.settle, Level.village]
     assert settle.started_at == when and settle.due_at == working_days_later(when, 5)
     assert (event.from_status, event.to_status, event.note) == (
-        S.resolved, S.in_mediation, "协议未履行，重新调解"
+        S.resolved,
+        S.in_mediation,
+        "协议未履行，重新调解",
     )
     resolve(world, accepted, at(16, 10))  # and it can be resolved again
-    assert len(db.session.scalars(select(Agreement).where(Agreement.case_id == accepted.id)).all()) == 2
+    assert (
+        len(db.session.scalars(select(Agreement).where(Agreement.case_id == accepted.id)).all())
+        == 2
+    )
 
 
 def test_reopening_before_the_visit_drops_the_follow_up_clock_unmet(world, accepted):
@@ -279,15 +368,19 @@ def test_reopening_before_the_visit_drops_the_follow_up_clock_unmet(world, accep
 
 # -- extend ----------------------------------------------------------------------------------
 
+
 def test_extend_adds_thirty_calendar_days_once(world, accepted):
     before = clocks(accepted)[Clock.statutory, Level.village].due_at
-    event = act(world.mediator, accepted, Action.extend, at(20, 10), note="双方同意延期",
-                consent=True)
+    event = act(
+        world.mediator, accepted, Action.extend, at(20, 10), note="双方同意延期", consent=True
+    )
     db.session.refresh(accepted)
     statutory = clocks(accepted)[Clock.statutory, Level.village]
     assert statutory.due_at == before + dt.timedelta(days=30) and statutory.days == 60
     assert accepted.is_extended and accepted.status is S.in_mediation
-    assert event.data == {"days": 30} and (event.from_status, event.to_status) == (S.in_mediation,) * 2
+    assert (
+        event.data == {"days": 30} and (event.from_status, event.to_status) == (S.in_mediation,) * 2
+    )
     snap = snapshot(accepted)
     with pytest.raises(Refused):
         act(world.mediator, accepted, Action.extend, at(21, 10), consent=True)
@@ -304,6 +397,7 @@ def test_extend_needs_consent(world, accepted):
 
 
 # -- pause and resume ------------------------------------------------------------------------
+
 
 def test_pause_and_resume_shift_running_deadlines_by_the_paused_working_time(world, accepted):
     before = {key: (d.due_at, d.warn_at) for key, d in clocks(accepted, running=True).items()}
@@ -361,10 +455,14 @@ def test_withdrawing_a_paused_case_counts_no_breach_for_the_pause(world, accepte
 
 # -- refer, withdraw -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("action, raw, status", [
-    (Action.refer, {"to": "court", "note": "引导起诉"}, S.referred),
-    (Action.withdraw, {"note": "申请人撤回"}, S.withdrawn),
-])
+
+@pytest.mark.parametrize(
+    "action, raw, status",
+    [
+        (Action.refer, {"to": "court", "note": "引导起诉"}, S.referred),
+        (Action.withdraw, {"note": "申请人撤回"}, S.withdrawn),
+    ],
+)
 def test_concluding_stops_every_clock(world, accepted, action, raw, status):
     event = act(world.mediator, accepted, action, at(4, 10), **raw)
     db.session.refresh(accepted)
@@ -378,14 +476,23 @@ def test_concluding_stops_every_clock(world, accepted, action, raw, status):
 
 # -- reclassify ------------------------------------------------------------------------------
 
+
 def test_reclassify_to_major_below_the_county_starts_the_report_clock(world, accepted):
     when = at(3, 11)
-    event = act(world.township_officer, accepted, Action.reclassify, when,
-                note="涉及人数增至四十余人", scale="major")
+    event = act(
+        world.township_officer,
+        accepted,
+        Action.reclassify,
+        when,
+        note="涉及人数增至四十余人",
+        scale="major",
+    )
     db.session.refresh(accepted)
     assert accepted.scale is Scale.major and accepted.home_level is Level.county
     assert accepted.is_scale_overridden
-    assert [m.render() for m in accepted.scale_reasons] == ["set by an officer: 涉及人数增至四十余人"]
+    assert [m.render() for m in accepted.scale_reasons] == [
+        "set by an officer: 涉及人数增至四十余人"
+    ]
     report = clocks(accepted, running=True)[Clock.major_report, Level.village]
     assert report.started_at == when and report.due_at == working_days_later(when, 1)
     assert event.note == "涉及人数增至四十余人"
@@ -393,8 +500,14 @@ def test_reclassify_to_major_below_the_county_starts_the_report_clock(world, acc
     assert (event.from_status, event.to_status) == (S.in_mediation, S.in_mediation)
     assert accepted.level is Level.village and accepted.holder.code == "410522100201"
 
-    act(world.township_officer, accepted, Action.reclassify, at(3, 12), note="核实后人数不多",
-        scale="small")
+    act(
+        world.township_officer,
+        accepted,
+        Action.reclassify,
+        at(3, 12),
+        note="核实后人数不多",
+        scale="small",
+    )
     report = clocks(accepted)[Clock.major_report, Level.village]
     assert report.stopped_at == at(3, 12) and report.met_at is None
 
@@ -422,6 +535,7 @@ def test_only_an_officer_reclassifies(world, accepted):
 
 # -- the history and conflicts ---------------------------------------------------------------
 
+
 def test_every_event_records_the_move_its_note_and_the_version(world, make):
     case = make.case(world.mediator, now=RECEIVED)
     steps = [
@@ -431,10 +545,18 @@ def test_every_event_records_the_move_its_note_and_the_version(world, make):
         (world.mediator, Action.escalate, at(4, 10), {"note": "上报镇里"}),
         (world.township_officer, Action.accept, at(4, 11), {"note": "签收"}),
         (world.township_officer, Action.extend, at(5, 9), {"consent": True, "note": "同意"}),
-        (world.township_officer, Action.resolve, at(6, 10),
-         {"agreement": {"form": "written", "terms": "赔偿"}, "note": "达成协议"}),
-        (world.township_officer, Action.follow_up, at(20, 10),
-         {"performed": True, "satisfied": True, "relapse_risk": False, "note": "已回访"}),
+        (
+            world.township_officer,
+            Action.resolve,
+            at(6, 10),
+            {"agreement": {"form": "written", "terms": "赔偿"}, "note": "达成协议"},
+        ),
+        (
+            world.township_officer,
+            Action.follow_up,
+            at(20, 10),
+            {"performed": True, "satisfied": True, "relapse_risk": False, "note": "已回访"},
+        ),
     ]
     versions = []
     for user, action, when, raw in steps:
@@ -460,8 +582,14 @@ def test_a_stale_version_is_a_conflict_and_changes_nothing(world, accepted):
     before = snapshot(accepted)
     db.session.refresh(accepted)
     with pytest.raises(Conflict) as conflict:
-        perform(world.mediator, accepted, Action.resume, {"note": "恢复"}, version=stale,
-                ctx=Context.build(at(3, 11), Policy(), TZ))
+        perform(
+            world.mediator,
+            accepted,
+            Action.resume,
+            {"note": "恢复"},
+            version=stale,
+            ctx=Context.build(at(3, 11), Policy(), TZ),
+        )
     assert [e.action for e in conflict.value.changes] == ["pause"]
     db.session.rollback()
     assert snapshot(accepted) == before
@@ -480,8 +608,13 @@ def test_another_unit_may_not_act_and_nothing_changes(world, accepted):
 def test_an_action_not_allowed_now_is_refused_with_its_state(world, case):
     before = snapshot(case)
     with pytest.raises(Refused) as refused:
-        act(world.mediator, case, Action.resolve, at(2, 10),
-            agreement={"form": "oral", "terms": "x"})
+        act(
+            world.mediator,
+            case,
+            Action.resolve,
+            at(2, 10),
+            agreement={"form": "oral", "terms": "x"},
+        )
     assert not refused.value.forbidden
     assert refused.value.message.params == {"status_label": S.registered.label}
     db.session.rollback()
@@ -489,11 +622,23 @@ def test_an_action_not_allowed_now_is_refused_with_its_state(world, case):
 
 
 def test_the_system_escalates_without_a_user_but_not_beyond_the_county(world, make, accepted):
-    event = perform(None, accepted, Action.escalate, {"note": "自动上报"}, version=None,
-                    ctx=Context.build(at(10, 8), Policy(), TZ))
+    event = perform(
+        None,
+        accepted,
+        Action.escalate,
+        {"note": "自动上报"},
+        version=None,
+        ctx=Context.build(at(10, 8), Policy(), TZ),
+    )
     db.session.commit()
     assert event.actor_id is None and event.to_level is Level.township
     county_case = make.case(world.county_officer, village_code="410522100201", now=RECEIVED)
     with pytest.raises(Refused):
-        perform(None, county_case, Action.escalate, {"note": "自动上报"}, version=None,
-                ctx=Context.build(at(10, 8), Policy(), TZ))
+        perform(
+            None,
+            county_case,
+            Action.escalate,
+            {"note": "自动上报"},
+            version=None,
+            ctx=Context.build(at(10, 8), Policy(), TZ),
+        )

@@ -57,8 +57,13 @@ def test_an_admin_adds_one_unit(client, world, login):
     login(world.admin)
     response = client.post(
         "/admin/units",
-        data={"unit-code": "410522100203", "unit-name": "南裴村", "unit-kind": "village",
-              "unit-parent_code": "410522100000", "unit-submit": "1"},
+        data={
+            "unit-code": "410522100203",
+            "unit-name": "南裴村",
+            "unit-kind": "village",
+            "unit-parent_code": "410522100000",
+            "unit-submit": "1",
+        },
     )
     assert response.status_code == 302
     assert db.session.scalar(select(Unit).where(Unit.code == "410522100203")).name == "南裴村"
@@ -68,8 +73,13 @@ def test_an_admin_creates_and_disables_a_user(client, world, login):
     login(world.admin)
     response = client.post(
         "/admin/users",
-        data={"username": "nanpei", "display_name": "王调解", "role": "mediator",
-              "unit_code": "410522100202", "password": "long-enough-1"},
+        data={
+            "username": "nanpei",
+            "display_name": "王调解",
+            "role": "mediator",
+            "unit_code": "410522100202",
+            "password": "long-enough-1",
+        },
     )
     assert response.status_code == 302
     user = db.session.scalar(select(User).where(User.username == "nanpei"))
@@ -85,8 +95,12 @@ def test_a_user_needs_a_unit_of_the_right_kind(client, world, login):
     login(world.admin)
     response = client.post(
         "/admin/users",
-        data={"username": "wrong", "role": "mediator", "unit_code": "410522100000",
-              "password": "long-enough-1"},
+        data={
+            "username": "wrong",
+            "role": "mediator",
+            "unit_code": "410522100000",
+            "password": "long-enough-1",
+        },
     )
     assert response.status_code == 422
     assert 'data-field="unit_code"' in response.get_data(as_text=True)

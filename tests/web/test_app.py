@@ -33,13 +33,17 @@ def test_a_bad_policy_stops_start_up_naming_the_key(tmp_path):
     policy = tmp_path / "policy.toml"
     policy.write_text("[clocks]\nsettle_working_days = { village = 0 }\n")
     with pytest.raises(StartupError, match="clocks.settle_working_days.village"):
-        create_app({"MEDIATION_POLICY": str(policy), "AUTO_SETUP": False}, instance_path=str(tmp_path))
+        create_app(
+            {"MEDIATION_POLICY": str(policy), "AUTO_SETUP": False}, instance_path=str(tmp_path)
+        )
 
 
 def test_a_policy_file_changes_the_rules(tmp_path):
     policy = tmp_path / "policy.toml"
     policy.write_text("[scale]\nbig_people = 3\n[intake]\nmax_backdate_days = 10\n")
-    app = create_app({"MEDIATION_POLICY": str(policy), "AUTO_SETUP": False}, instance_path=str(tmp_path))
+    app = create_app(
+        {"MEDIATION_POLICY": str(policy), "AUTO_SETUP": False}, instance_path=str(tmp_path)
+    )
     with app.app_context():
         from mediation.runtime import policy as current_policy
 
@@ -48,8 +52,13 @@ def test_a_policy_file_changes_the_rules(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "variable, value", [("SWEEP_INTERVAL_MINUTES", "0"), ("SWEEP_INTERVAL_MINUTES", "five"),
-                        ("MEDIATION_DEMO", "maybe"), ("MEDIATION_TZ", "Mars/Olympus")]
+    "variable, value",
+    [
+        ("SWEEP_INTERVAL_MINUTES", "0"),
+        ("SWEEP_INTERVAL_MINUTES", "five"),
+        ("MEDIATION_DEMO", "maybe"),
+        ("MEDIATION_TZ", "Mars/Olympus"),
+    ],
 )
 def test_a_bad_environment_variable_is_named(monkeypatch, tmp_path, variable, value):
     monkeypatch.setenv(variable, value)

@@ -52,8 +52,17 @@ AGREEMENT_TERMS = "藏锋村协议条款：迁坟费用由双方各半承担。"
 INCIDENT_SUMMARY = "藏锋村村民集体到县信访局上访。"
 SCREENING_NOTE = "藏锋村排查发现宅基地隐患。"
 ACTION_NOTE = "藏锋村两户当面达成和解。"
-SECRETS = (VILLAGE_NAME, CASE_TITLE, PARTY_NAME, PARTY_ID_NUMBER, MEDIATOR_NAME, AGREEMENT_TERMS,
-           INCIDENT_SUMMARY, SCREENING_NOTE, ACTION_NOTE)
+SECRETS = (
+    VILLAGE_NAME,
+    CASE_TITLE,
+    PARTY_NAME,
+    PARTY_ID_NUMBER,
+    MEDIATOR_NAME,
+    AGREEMENT_TERMS,
+    INCIDENT_SUMMARY,
+    SCREENING_NOTE,
+    ACTION_NOTE,
+)
 
 OTHER_COUNTY = [  # a second county: the outsiders of the county-wide roles work there
     ("410523000000", "汤阴县", Level.county, ""),
@@ -100,38 +109,97 @@ ROUTES = [
     Route("GET", "/cases", "/cases", only(ROLES), shows=(CASE_TITLE,)),
     Route("GET", "/cases", "/cases?q=藏锋&unit={village}", only(ROLES), shows=(CASE_TITLE,)),
     Route("GET", "/cases/new", "/cases/new", only(REGISTRARS), shows=(VILLAGE_NAME,)),
-    Route("GET", "/cases/<int:case_id>", "/cases/{case}", only(ROLES), "case",
-          shows=(CASE_TITLE, PARTY_NAME, MEDIATOR_NAME, ACTION_NOTE)),
-    Route("GET", "/cases/<int:case_id>/agreements/<int:agreement_id>/print",
-          "/cases/{case}/agreements/{agreement}/print", only(ROLES), "case",
-          shows=(PARTY_NAME, AGREEMENT_TERMS)),
+    Route(
+        "GET",
+        "/cases/<int:case_id>",
+        "/cases/{case}",
+        only(ROLES),
+        "case",
+        shows=(CASE_TITLE, PARTY_NAME, MEDIATOR_NAME, ACTION_NOTE),
+    ),
+    Route(
+        "GET",
+        "/cases/<int:case_id>/agreements/<int:agreement_id>/print",
+        "/cases/{case}/agreements/{agreement}/print",
+        only(ROLES),
+        "case",
+        shows=(PARTY_NAME, AGREEMENT_TERMS),
+    ),
     Route("GET", "/inbox", "/inbox?show=all", only(ROLES)),
     Route("GET", "/incidents", "/incidents", only(ROLES), shows=(INCIDENT_SUMMARY,)),
     Route("GET", "/incidents", "/incidents?unit={village}", only(ROLES), shows=(INCIDENT_SUMMARY,)),
     Route("GET", "/incidents/new", "/incidents/new", only(OFFICERS), shows=(VILLAGE_NAME,)),
-    Route("GET", "/incidents/<int:incident_id>", "/incidents/{incident}", only(ROLES), "incident",
-          shows=(INCIDENT_SUMMARY,)),
-    Route("GET", "/incidents/<int:incident_id>/edit", "/incidents/{incident}/edit", only(OFFICERS),
-          "incident", shows=(INCIDENT_SUMMARY,)),
+    Route(
+        "GET",
+        "/incidents/<int:incident_id>",
+        "/incidents/{incident}",
+        only(ROLES),
+        "incident",
+        shows=(INCIDENT_SUMMARY,),
+    ),
+    Route(
+        "GET",
+        "/incidents/<int:incident_id>/edit",
+        "/incidents/{incident}/edit",
+        only(OFFICERS),
+        "incident",
+        shows=(INCIDENT_SUMMARY,),
+    ),
     Route("GET", "/screenings/new", "/screenings/new", only(REGISTRARS), shows=(VILLAGE_NAME,)),
     Route("GET", "/screenings", "/screenings", only(ROLES)),
-    Route("GET", "/screenings", "/screenings?unit={village}&month={last_month}", only(ROLES),
-          "unit", shows=(VILLAGE_NAME,)),
-    Route("GET", "/scorecards", "/scorecards?unit={village}", only(ROLES), "unit", follow=True,
-          shows=(VILLAGE_NAME,)),
+    Route(
+        "GET",
+        "/screenings",
+        "/screenings?unit={village}&month={last_month}",
+        only(ROLES),
+        "unit",
+        shows=(VILLAGE_NAME,),
+    ),
+    Route(
+        "GET",
+        "/scorecards",
+        "/scorecards?unit={village}",
+        only(ROLES),
+        "unit",
+        follow=True,
+        shows=(VILLAGE_NAME,),
+    ),
     Route("GET", "/scorecards/<month>", "/scorecards/{month}", only(ROLES)),
-    Route("GET", "/scorecards/<month>", "/scorecards/{month}?unit={village}", only(ROLES), "unit",
-          shows=(VILLAGE_NAME,)),
+    Route(
+        "GET",
+        "/scorecards/<month>",
+        "/scorecards/{month}?unit={village}",
+        only(ROLES),
+        "unit",
+        shows=(VILLAGE_NAME,),
+    ),
     Route("GET", "/scorecards/<month>/export.csv", "/scorecards/{month}/export.csv", only(ROLES)),
-    Route("GET", "/scorecards/<month>/export.csv", "/scorecards/{month}/export.csv?unit={village}",
-          only(ROLES), "unit", shows=(VILLAGE_NAME,)),
+    Route(
+        "GET",
+        "/scorecards/<month>/export.csv",
+        "/scorecards/{month}/export.csv?unit={village}",
+        only(ROLES),
+        "unit",
+        shows=(VILLAGE_NAME,),
+    ),
     Route("GET", "/scorecards/<month>/export.xlsx", "/scorecards/{month}/export.xlsx", only(ROLES)),
-    Route("GET", "/scorecards/<month>/export.xlsx",
-          "/scorecards/{month}/export.xlsx?unit={village}", only(ROLES), "unit",
-          shows=(VILLAGE_NAME,)),
+    Route(
+        "GET",
+        "/scorecards/<month>/export.xlsx",
+        "/scorecards/{month}/export.xlsx?unit={village}",
+        only(ROLES),
+        "unit",
+        shows=(VILLAGE_NAME,),
+    ),
     Route("GET", "/scorecards/<month>/print", "/scorecards/{month}/print", only(ROLES)),
-    Route("GET", "/scorecards/<month>/print", "/scorecards/{month}/print?unit={village}",
-          only(ROLES), "unit", shows=(VILLAGE_NAME,)),
+    Route(
+        "GET",
+        "/scorecards/<month>/print",
+        "/scorecards/{month}/print?unit={village}",
+        only(ROLES),
+        "unit",
+        shows=(VILLAGE_NAME,),
+    ),
     Route("GET", "/admin/units", "/admin/units", only(ADMIN), shows=(VILLAGE_NAME,)),
     Route("GET", "/admin/users", "/admin/users", only(ADMIN), shows=(MEDIATOR_NAME,)),
     Route("GET", "/admin/policy", "/admin/policy", only(ADMIN)),
@@ -140,90 +208,295 @@ ROUTES = [
     Route("GET", "/login", "/login", only(ROLES, ok=302)),  # signed in already: home
     Route("GET", "/account/password", "/account/password", only(ROLES)),
     # --- pages: changes ---
-    Route("POST", "/cases/new", "/cases/new", only(REGISTRARS, ok=302), "village", outside=422,
-          body={"village_code": VILLAGE_CODE, "title": "新纠纷", "category": "neighbor",
-                "source": "party_application", "people_involved": "2", "amount_yuan": "0",
-                "description": "两户争执。", "parties-0-name": "张三", "parties-0-role": "applicant"}),
-    Route("POST", "/cases/<int:case_id>/actions/<action_name>", "/cases/{case}/actions/reopen",
-          only(("mediator",), ok=422), "case", body={"version": "{case_version}"}),
-    Route("POST", "/cases/<int:case_id>/parties/<int:party_id>/id-number",
-          "/cases/{case}/parties/{party}/id-number", only(OFFICERS), "case",
-          shows=(PARTY_NAME, PARTY_ID_NUMBER)),
-    Route("POST", "/cases/earlier-disputes", "/cases/earlier-disputes", only(REGISTRARS),
-          body={"id_number": PARTY_ID_NUMBER}),
+    Route(
+        "POST",
+        "/cases/new",
+        "/cases/new",
+        only(REGISTRARS, ok=302),
+        "village",
+        outside=422,
+        body={
+            "village_code": VILLAGE_CODE,
+            "title": "新纠纷",
+            "category": "neighbor",
+            "source": "party_application",
+            "people_involved": "2",
+            "amount_yuan": "0",
+            "description": "两户争执。",
+            "parties-0-name": "张三",
+            "parties-0-role": "applicant",
+        },
+    ),
+    Route(
+        "POST",
+        "/cases/<int:case_id>/actions/<action_name>",
+        "/cases/{case}/actions/reopen",
+        only(("mediator",), ok=422),
+        "case",
+        body={"version": "{case_version}"},
+    ),
+    Route(
+        "POST",
+        "/cases/<int:case_id>/parties/<int:party_id>/id-number",
+        "/cases/{case}/parties/{party}/id-number",
+        only(OFFICERS),
+        "case",
+        shows=(PARTY_NAME, PARTY_ID_NUMBER),
+    ),
+    Route(
+        "POST",
+        "/cases/earlier-disputes",
+        "/cases/earlier-disputes",
+        only(REGISTRARS),
+        body={"id_number": PARTY_ID_NUMBER},
+    ),
     Route("GET", "/cases/id-access-log", "/cases/id-access-log", only(OFFICERS + ADMIN)),
-    Route("POST", "/incidents/new", "/incidents/new", only(OFFICERS, ok=302), "village",
-          outside=422,
-          body={"village_code": VILLAGE_CODE, "kind": "accident", "occurred_at": "{yesterday}",
-                "summary": "农用车侧翻。", "injured": "1"}),
-    Route("POST", "/incidents/<int:incident_id>/edit", "/incidents/{incident}/edit",
-          only(OFFICERS, ok=422), "incident", body={"version": "{incident_version}"}),
-    Route("POST", "/screenings/new", "/screenings/new", only(REGISTRARS, ok=409), "village",
-          outside=422,
-          body={"village_code": VILLAGE_CODE, "month": "{last_month}", "visited_at": "{last_month}-10",
-                "households": "3", "zero_report": "y"}),
-    Route("POST", "/scorecards/<month>/publish", "/scorecards/{last_month}/publish?unit={village}",
-          only(("county_officer",), ok=422), "unit"),
-    Route("POST", "/inbox/<int:notification_id>/read", "/inbox/{notification}/read",
-          {**only((), refused=404), "mediator": 302}, "notification"),
+    Route(
+        "POST",
+        "/incidents/new",
+        "/incidents/new",
+        only(OFFICERS, ok=302),
+        "village",
+        outside=422,
+        body={
+            "village_code": VILLAGE_CODE,
+            "kind": "accident",
+            "occurred_at": "{yesterday}",
+            "summary": "农用车侧翻。",
+            "injured": "1",
+        },
+    ),
+    Route(
+        "POST",
+        "/incidents/<int:incident_id>/edit",
+        "/incidents/{incident}/edit",
+        only(OFFICERS, ok=422),
+        "incident",
+        body={"version": "{incident_version}"},
+    ),
+    Route(
+        "POST",
+        "/screenings/new",
+        "/screenings/new",
+        only(REGISTRARS, ok=409),
+        "village",
+        outside=422,
+        body={
+            "village_code": VILLAGE_CODE,
+            "month": "{last_month}",
+            "visited_at": "{last_month}-10",
+            "households": "3",
+            "zero_report": "y",
+        },
+    ),
+    Route(
+        "POST",
+        "/scorecards/<month>/publish",
+        "/scorecards/{last_month}/publish?unit={village}",
+        only(("county_officer",), ok=422),
+        "unit",
+    ),
+    Route(
+        "POST",
+        "/inbox/<int:notification_id>/read",
+        "/inbox/{notification}/read",
+        {**only((), refused=404), "mediator": 302},
+        "notification",
+    ),
     Route("POST", "/inbox/read-all", "/inbox/read-all", only(ROLES, ok=302)),
-    Route("POST", "/admin/users/<int:user_id>/toggle", "/admin/users/{mediator}/toggle",
-          only(ADMIN, ok=302), "user"),
-    Route("POST", "/admin/units", "/admin/units", only(ADMIN, ok=302), "village", outside=422,
-          body={"unit-submit": "1", "unit-code": "410522100299", "unit-name": "新建村",
-                "unit-kind": "village", "unit-parent_code": "410522100000"}),
-    Route("POST", "/admin/users", "/admin/users", only(ADMIN, ok=302), "village", outside=422,
-          body={"username": "newbie", "role": "mediator", "unit_code": VILLAGE_CODE,
-                "password": PASSWORD}),
+    Route(
+        "POST",
+        "/admin/users/<int:user_id>/toggle",
+        "/admin/users/{mediator}/toggle",
+        only(ADMIN, ok=302),
+        "user",
+    ),
+    Route(
+        "POST",
+        "/admin/units",
+        "/admin/units",
+        only(ADMIN, ok=302),
+        "village",
+        outside=422,
+        body={
+            "unit-submit": "1",
+            "unit-code": "410522100299",
+            "unit-name": "新建村",
+            "unit-kind": "village",
+            "unit-parent_code": "410522100000",
+        },
+    ),
+    Route(
+        "POST",
+        "/admin/users",
+        "/admin/users",
+        only(ADMIN, ok=302),
+        "village",
+        outside=422,
+        body={
+            "username": "newbie",
+            "role": "mediator",
+            "unit_code": VILLAGE_CODE,
+            "password": PASSWORD,
+        },
+    ),
     # The working calendar is the whole system's (China's holidays), not a county's.
     Route("POST", "/admin/calendar", "/admin/calendar", only(ADMIN, ok=422), body={"year": "x"}),
     # --- JSON API ---
     Route("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", only(ROLES)),
     Route("GET", "/api/v1/units", "/api/v1/units", only(ROLES), shows=(VILLAGE_NAME,)),
     Route("GET", "/api/v1/cases", "/api/v1/cases", only(ROLES), shows=(CASE_TITLE,)),
-    Route("GET", "/api/v1/cases", "/api/v1/cases?unit={village}&q=藏锋", only(ROLES), "filter",
-          outside=422, shows=(CASE_TITLE,)),
-    Route("GET", "/api/v1/cases/<id:case_id>", "/api/v1/cases/{case}", only(ROLES), "case",
-          shows=(CASE_TITLE, PARTY_NAME)),
-    Route("GET", "/api/v1/cases/<id:case_id>/events", "/api/v1/cases/{case}/events", only(ROLES),
-          "case", shows=(ACTION_NOTE,)),
+    Route(
+        "GET",
+        "/api/v1/cases",
+        "/api/v1/cases?unit={village}&q=藏锋",
+        only(ROLES),
+        "filter",
+        outside=422,
+        shows=(CASE_TITLE,),
+    ),
+    Route(
+        "GET",
+        "/api/v1/cases/<id:case_id>",
+        "/api/v1/cases/{case}",
+        only(ROLES),
+        "case",
+        shows=(CASE_TITLE, PARTY_NAME),
+    ),
+    Route(
+        "GET",
+        "/api/v1/cases/<id:case_id>/events",
+        "/api/v1/cases/{case}/events",
+        only(ROLES),
+        "case",
+        shows=(ACTION_NOTE,),
+    ),
     Route("GET", "/api/v1/flags", "/api/v1/flags", only(ROLES), shows=(VILLAGE_CODE,)),
-    Route("GET", "/api/v1/flags", "/api/v1/flags?unit={village}", only(ROLES), "filter",
-          shows=(VILLAGE_CODE,)),
+    Route(
+        "GET",
+        "/api/v1/flags",
+        "/api/v1/flags?unit={village}",
+        only(ROLES),
+        "filter",
+        shows=(VILLAGE_CODE,),
+    ),
     Route("GET", "/api/v1/incidents", "/api/v1/incidents", only(ROLES), shows=(INCIDENT_SUMMARY,)),
-    Route("GET", "/api/v1/incidents", "/api/v1/incidents?unit={village}", only(ROLES), "filter",
-          outside=422, shows=(INCIDENT_SUMMARY,)),
-    Route("GET", "/api/v1/incidents/<id:incident_id>", "/api/v1/incidents/{incident}",
-          only(ROLES), "incident", shows=(INCIDENT_SUMMARY,)),
-    Route("GET", "/api/v1/screenings", "/api/v1/screenings?month={last_month}", only(ROLES),
-          shows=(SCREENING_NOTE,)),
-    Route("GET", "/api/v1/screenings", "/api/v1/screenings?unit={village}&month={last_month}",
-          only(ROLES), "filter", outside=422, shows=(SCREENING_NOTE,)),
+    Route(
+        "GET",
+        "/api/v1/incidents",
+        "/api/v1/incidents?unit={village}",
+        only(ROLES),
+        "filter",
+        outside=422,
+        shows=(INCIDENT_SUMMARY,),
+    ),
+    Route(
+        "GET",
+        "/api/v1/incidents/<id:incident_id>",
+        "/api/v1/incidents/{incident}",
+        only(ROLES),
+        "incident",
+        shows=(INCIDENT_SUMMARY,),
+    ),
+    Route(
+        "GET",
+        "/api/v1/screenings",
+        "/api/v1/screenings?month={last_month}",
+        only(ROLES),
+        shows=(SCREENING_NOTE,),
+    ),
+    Route(
+        "GET",
+        "/api/v1/screenings",
+        "/api/v1/screenings?unit={village}&month={last_month}",
+        only(ROLES),
+        "filter",
+        outside=422,
+        shows=(SCREENING_NOTE,),
+    ),
     Route("GET", "/api/v1/scorecards/<month>", "/api/v1/scorecards/{month}", only(ROLES)),
-    Route("GET", "/api/v1/scorecards/<month>", "/api/v1/scorecards/{month}?unit={village}",
-          only(ROLES), "unit", shows=(VILLAGE_NAME,)),
-    Route("POST", "/api/v1/cases", "/api/v1/cases", only(REGISTRARS, ok=201), "village",
-          outside=422,
-          json={"village_code": VILLAGE_CODE, "category": "neighbor", "source": "party_application",
-                "title": "新纠纷", "description": "两户争执。", "people_involved": 2, "risks": [],
-                "parties": [{"name": "张三", "role": "applicant"}]}),
-    Route("POST", "/api/v1/cases/<id:case_id>/actions", "/api/v1/cases/{case}/actions",
-          only(("mediator",), ok=422), "case", json={"action": "reopen", "version": "{case_version}"}),
-    Route("POST", "/api/v1/incidents", "/api/v1/incidents", only(OFFICERS, ok=201), "village",
-          outside=422,
-          json={"village_code": VILLAGE_CODE, "kind": "accident", "occurred_at": "{yesterday_iso}",
-                "summary": "农用车侧翻。", "injured": 1}),
-    Route("PUT", "/api/v1/incidents/<id:incident_id>", "/api/v1/incidents/{incident}",
-          only(OFFICERS, ok=422), "incident", json={"version": "{incident_version}"}),
-    Route("POST", "/api/v1/screenings", "/api/v1/screenings", only(REGISTRARS, ok=409), "village",
-          outside=422,
-          json={"village_code": VILLAGE_CODE, "month": "{last_month}",
-                "visited_at": "{last_month}-10", "households": 3, "zero_report": True, "note": ""}),
+    Route(
+        "GET",
+        "/api/v1/scorecards/<month>",
+        "/api/v1/scorecards/{month}?unit={village}",
+        only(ROLES),
+        "unit",
+        shows=(VILLAGE_NAME,),
+    ),
+    Route(
+        "POST",
+        "/api/v1/cases",
+        "/api/v1/cases",
+        only(REGISTRARS, ok=201),
+        "village",
+        outside=422,
+        json={
+            "village_code": VILLAGE_CODE,
+            "category": "neighbor",
+            "source": "party_application",
+            "title": "新纠纷",
+            "description": "两户争执。",
+            "people_involved": 2,
+            "risks": [],
+            "parties": [{"name": "张三", "role": "applicant"}],
+        },
+    ),
+    Route(
+        "POST",
+        "/api/v1/cases/<id:case_id>/actions",
+        "/api/v1/cases/{case}/actions",
+        only(("mediator",), ok=422),
+        "case",
+        json={"action": "reopen", "version": "{case_version}"},
+    ),
+    Route(
+        "POST",
+        "/api/v1/incidents",
+        "/api/v1/incidents",
+        only(OFFICERS, ok=201),
+        "village",
+        outside=422,
+        json={
+            "village_code": VILLAGE_CODE,
+            "kind": "accident",
+            "occurred_at": "{yesterday_iso}",
+            "summary": "农用车侧翻。",
+            "injured": 1,
+        },
+    ),
+    Route(
+        "PUT",
+        "/api/v1/incidents/<id:incident_id>",
+        "/api/v1/incidents/{incident}",
+        only(OFFICERS, ok=422),
+        "incident",
+        json={"version": "{incident_version}"},
+    ),
+    Route(
+        "POST",
+        "/api/v1/screenings",
+        "/api/v1/screenings",
+        only(REGISTRARS, ok=409),
+        "village",
+        outside=422,
+        json={
+            "village_code": VILLAGE_CODE,
+            "month": "{last_month}",
+            "visited_at": "{last_month}-10",
+            "households": 3,
+            "zero_report": True,
+            "note": "",
+        },
+    ),
 ]
 
 # Routes that only touch the caller's own session: the same for everybody, nothing to scope.
-OWN_SESSION = {("POST", "/login"), ("POST", "/logout"), ("POST", "/lang/<code>"),
-               ("POST", "/account/password")}
+OWN_SESSION = {
+    ("POST", "/login"),
+    ("POST", "/logout"),
+    ("POST", "/lang/<code>"),
+    ("POST", "/account/password"),
+}
 
 
 def bare(rule: str) -> str:
@@ -238,8 +511,10 @@ def test_every_route_is_in_the_matrix(app):
         for rule in app.url_map.iter_rules()
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
-    covered = {(method, bare(rule)) for method, rule in
-               {(route.method, route.rule) for route in ROUTES} | OWN_SESSION}
+    covered = {
+        (method, bare(rule))
+        for method, rule in {(route.method, route.rule) for route in ROUTES} | OWN_SESSION
+    }
     assert served - covered == set(), "routes without a row in ROUTES"
     assert covered - served == set(), "rows of ROUTES for routes the app does not have"
 
@@ -252,32 +527,71 @@ def scene(app, world, make):
     """藏锋村 with its records, and for each role a user inside and a user outside its area."""
     now = dt.datetime.now(dt.timezone.utc)
     make.units([("410522100203", VILLAGE_NAME, Level.village, "410522100000"), *OTHER_COUNTY])
-    mediator = create_user("cangfeng", role=Role.mediator, unit_code=VILLAGE_CODE, password=PASSWORD,
-                           display_name=MEDIATOR_NAME)
+    mediator = create_user(
+        "cangfeng",
+        role=Role.mediator,
+        unit_code=VILLAGE_CODE,
+        password=PASSWORD,
+        display_name=MEDIATOR_NAME,
+    )
     db.session.commit()
-    parties = [{"name": PARTY_NAME, "role": "applicant", "id_number": PARTY_ID_NUMBER},
-               {"name": "李四", "role": "respondent"}]
+    parties = [
+        {"name": PARTY_NAME, "role": "applicant", "id_number": PARTY_ID_NUMBER},
+        {"name": "李四", "role": "respondent"},
+    ]
     case = make.case(mediator, title=CASE_TITLE, parties=parties)
     act(mediator, case, "accept")
-    act(mediator, case, "resolve", note=ACTION_NOTE,
-        agreement={"form": "written", "terms": AGREEMENT_TERMS})
+    act(
+        mediator,
+        case,
+        "resolve",
+        note=ACTION_NOTE,
+        agreement={"form": "written", "terms": AGREEMENT_TERMS},
+    )
     make.case(mediator, now=now - dt.timedelta(days=10), title=CASE_TITLE, parties=parties)
     run_sweep(now, policy=Policy(), tz=TZ, notifier=Notifier.from_config("inbox"))
     db.session.commit()
 
-    incident = record_incident(world.township_officer, parse_incident(
-        {"village_code": VILLAGE_CODE, "kind": "petition", "petition_level": "county",
-         "occurred_at": (now - dt.timedelta(days=1)).isoformat(), "summary": INCIDENT_SUMMARY},
-        now=now, tz=TZ), now)
+    incident = record_incident(
+        world.township_officer,
+        parse_incident(
+            {
+                "village_code": VILLAGE_CODE,
+                "kind": "petition",
+                "petition_level": "county",
+                "occurred_at": (now - dt.timedelta(days=1)).isoformat(),
+                "summary": INCIDENT_SUMMARY,
+            },
+            now=now,
+            tz=TZ,
+        ),
+        now,
+    )
     last_month = Month.of(now, TZ).previous()
-    file_screening(mediator, parse_screening(
-        {"village_code": VILLAGE_CODE, "month": str(last_month), "visited_at": f"{last_month}-10",
-         "households": 12, "risks_found": 1, "disputes_found": 0, "zero_report": False,
-         "note": SCREENING_NOTE}, now=now, tz=TZ), now)
+    file_screening(
+        mediator,
+        parse_screening(
+            {
+                "village_code": VILLAGE_CODE,
+                "month": str(last_month),
+                "visited_at": f"{last_month}-10",
+                "households": 12,
+                "risks_found": 1,
+                "disputes_found": 0,
+                "zero_report": False,
+                "note": SCREENING_NOTE,
+            },
+            now=now,
+            tz=TZ,
+        ),
+        now,
+    )
     db.session.commit()
 
     agreement = db.session.scalar(select(Agreement).where(Agreement.case_id == case.id))
-    notification = db.session.scalar(select(Notification).where(Notification.user_id == mediator.id))
+    notification = db.session.scalar(
+        select(Notification).where(Notification.user_id == mediator.id)
+    )
     assert notification is not None, "the sweep told the village's mediator nothing"
     ids = {
         "case": case.id,
@@ -297,7 +611,10 @@ def scene(app, world, make):
     users = {
         "mediator": (mediator, world.mediator),  # 西裴村, the next village of the same township
         "township_officer": (world.township_officer, world.other_township_officer),
-        "county_officer": (world.county_officer, make.user("tangyin", Role.county_officer, "410523000000")),
+        "county_officer": (
+            world.county_officer,
+            make.user("tangyin", Role.county_officer, "410523000000"),
+        ),
         "viewer": (world.viewer, make.user("shuiye-leader", Role.viewer, "410522101000")),  # 水冶镇
         "admin": (world.admin, make.user("tangyin-admin", Role.admin, "410523000000")),
     }
@@ -409,17 +726,41 @@ def test_naming_the_villages_records_in_a_body_finds_nothing(app, scene, world, 
     ids = scene.ids
     number = db.session.get(Case, ids["case"]).number
     own_case = make.case(world.other_township_officer, village_code="410522101201")  # 北关村
-    yesterday = {"occurred_at": ids["yesterday_iso"], "kind": "petition", "petition_level": "county",
-                 "summary": "上访。", "village_code": "410522101201"}
+    yesterday = {
+        "occurred_at": ids["yesterday_iso"],
+        "kind": "petition",
+        "petition_level": "county",
+        "summary": "上访。",
+        "village_code": "410522101201",
+    }
     client = signed_in(app, world.other_township_officer)
     requests = [
-        ("/incidents/new", {"data": {**yesterday, "occurred_at": ids["yesterday"], "case_number": number}}),
+        (
+            "/incidents/new",
+            {"data": {**yesterday, "occurred_at": ids["yesterday"], "case_number": number}},
+        ),
         ("/api/v1/incidents", {"json": {**yesterday, "case_id": ids["case"]}}),
-        (f"/cases/{own_case.id}/actions/assign_down",
-         {"data": {"version": str(own_case.version), "to_unit_code": VILLAGE_CODE, "note": "交办"}}),
-        (f"/api/v1/cases/{own_case.id}/actions",
-         {"json": {"action": "assign_down", "version": own_case.version, "to_unit_code": VILLAGE_CODE,
-                   "note": "交办"}}),
+        (
+            f"/cases/{own_case.id}/actions/assign_down",
+            {
+                "data": {
+                    "version": str(own_case.version),
+                    "to_unit_code": VILLAGE_CODE,
+                    "note": "交办",
+                }
+            },
+        ),
+        (
+            f"/api/v1/cases/{own_case.id}/actions",
+            {
+                "json": {
+                    "action": "assign_down",
+                    "version": own_case.version,
+                    "to_unit_code": VILLAGE_CODE,
+                    "note": "交办",
+                }
+            },
+        ),
     ]
     for url, body in requests:
         before = database_rows()

@@ -23,14 +23,23 @@ from mediation.models import Case
 def cases_in(url: str, tmp_path: Path) -> dict:
     """Every case of the database at ``url`` as the app reads it: id → (number, title, parties)."""
     app = create_app(
-        {"DATABASE_URL": url, "MEDIATION_DEMO": False, "AUTO_SETUP": False, "TESTING": True,
-         "SECRET_KEY": "test-secret"},
+        {
+            "DATABASE_URL": url,
+            "MEDIATION_DEMO": False,
+            "AUTO_SETUP": False,
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+        },
         instance_path=str(tmp_path / "restored-instance"),
     )
     with app.app_context():
         try:
             return {
-                case.id: (case.number, case.title, sorted((p.name, p.role.value) for p in case.parties))
+                case.id: (
+                    case.number,
+                    case.title,
+                    sorted((p.name, p.role.value) for p in case.parties),
+                )
                 for case in db.session.scalars(select(Case).order_by(Case.id))
             }
         finally:
@@ -41,9 +50,15 @@ def cases_in(url: str, tmp_path: Path) -> dict:
 @pytest.fixture
 def some_cases(world, make):
     make.case(world.mediator, title="宅基地滴水纠纷")
-    make.case(world.mediator_east, title="土地承包合同纠纷",
-              parties=[{"name": "王五", "role": "applicant"}, {"name": "赵六", "role": "respondent"},
-                       {"name": "钱七", "role": "other"}])
+    make.case(
+        world.mediator_east,
+        title="土地承包合同纠纷",
+        parties=[
+            {"name": "王五", "role": "applicant"},
+            {"name": "赵六", "role": "respondent"},
+            {"name": "钱七", "role": "other"},
+        ],
+    )
     make.case(world.township_officer, village_code="410522100202", title="征地补偿纠纷")
     db.session.commit()
     return {
@@ -81,8 +96,10 @@ def test_backup_restores_every_case(runner, some_cases, database_url, is_postgre
 
 def restore_postgres(database_url: str, dump: Path) -> str:
     if shutil.which("pg_restore") is None:
-        pytest.skip("pg_restore is not installed (apt-get install postgresql-client): "
-                    "the dump was made but cannot be restored here")
+        pytest.skip(
+            "pg_restore is not installed (apt-get install postgresql-client): "
+            "the dump was made but cannot be restored here"
+        )
     url = make_url(database_url)
     name = f"{url.database}_restored"
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
@@ -92,7 +109,9 @@ def restore_postgres(database_url: str, dump: Path) -> str:
     admin.dispose()
     restored = url.set(database=name)
     command, env = backup_module.pg_dump_command(restored, dump)
-    connection_args = [arg for arg in command if arg.startswith(("--host", "--port", "--username", "--dbname"))]
+    connection_args = [
+        arg for arg in command if arg.startswith(("--host", "--port", "--username", "--dbname"))
+    ]
     command = ["pg_restore", "--no-owner", "--exit-on-error", *connection_args, str(dump)]
     finished = subprocess.run(command, env=env, capture_output=True, text=True)
     assert finished.returncode == 0, finished.stderr
@@ -100,9 +119,13 @@ def restore_postgres(database_url: str, dump: Path) -> str:
 
 
 def drop_postgres(database_url: str, restored: str) -> None:
-    admin = create_engine(make_url(database_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        make_url(database_url).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(restored).database}" WITH (FORCE)'))
+        connection.execute(
+            text(f'DROP DATABASE IF EXISTS "{make_url(restored).database}" WITH (FORCE)')
+        )
     admin.dispose()
 
 
@@ -150,8 +173,9 @@ def test_sqlite_refuses_to_back_up_onto_itself(runner, world, database_url, is_p
     assert path.read_bytes() == before
 
 
-def test_sqlite_backup_while_a_writer_holds_a_transaction(runner, some_cases, database_url,
-                                                          is_postgres, tmp_path):
+def test_sqlite_backup_while_a_writer_holds_a_transaction(
+    runner, some_cases, database_url, is_postgres, tmp_path
+):
     """The copy is consistent: what another connection has not committed is not in it, and
     the backup neither waits for nor breaks that writer."""
     if is_postgres:
@@ -159,7 +183,9 @@ def test_sqlite_backup_while_a_writer_holds_a_transaction(runner, some_cases, da
     writer = sqlite3.connect(make_url(database_url).database, isolation_level=None)
     try:
         writer.execute("BEGIN IMMEDIATE")
-        writer.execute("UPDATE cases SET title = 'uncommitted' WHERE id = (SELECT min(id) FROM cases)")
+        writer.execute(
+            "UPDATE cases SET title = 'uncommitted' WHERE id = (SELECT min(id) FROM cases)"
+        )
         target = tmp_path / "during-write.db"
         result = run_backup(runner, target)
         assert result.exit_code == 0, result.output
@@ -181,8 +207,13 @@ def test_pg_dump_gets_the_url_parameters_and_the_password_only_in_its_environmen
     url = make_url("postgresql+psycopg://fq:s3cret@db.example:5433/fengqiao?sslmode=require")
     command, env = backup_module.pg_dump_command(url, tmp_path / "x.dump")
     assert command[:2] == ["pg_dump", "--format=custom"]
-    assert {"--host=db.example", "--port=5433", "--username=fq", "--dbname=fengqiao",
-            f"--file={tmp_path / 'x.dump'}"} <= set(command)
+    assert {
+        "--host=db.example",
+        "--port=5433",
+        "--username=fq",
+        "--dbname=fengqiao",
+        f"--file={tmp_path / 'x.dump'}",
+    } <= set(command)
     assert not any("s3cret" in part for part in command)
     assert env["PGPASSWORD"] == "s3cret" and env["PGSSLMODE"] == "require"
 
@@ -211,8 +242,9 @@ def case_count() -> int:
     return db.session.scalar(select(func.count()).select_from(Case))
 
 
-def test_restore_puts_the_backup_back(runner, world, make, some_cases, database_url, is_postgres,
-                                      tmp_path):
+def test_restore_puts_the_backup_back(
+    runner, world, make, some_cases, database_url, is_postgres, tmp_path
+):
     can_dump_and_restore(is_postgres)
     target = tmp_path / "before.backup"
     assert run_backup(runner, target).exit_code == 0
@@ -235,8 +267,9 @@ def test_restore_asks_for_yes(runner, some_cases, is_postgres, tmp_path):
     assert "secret" not in result.output  # the URL is shown without a password
 
 
-def test_restore_refuses_a_file_that_is_not_a_backup(runner, world, make, some_cases, database_url,
-                                                     is_postgres, tmp_path):
+def test_restore_refuses_a_file_that_is_not_a_backup(
+    runner, world, make, some_cases, database_url, is_postgres, tmp_path
+):
     can_dump_and_restore(is_postgres)
     bogus = tmp_path / "notes.backup"
     bogus.write_bytes(b"not a database at all")

@@ -88,8 +88,11 @@ def test_entering_a_year_makes_its_provisional_deadlines_exact(admin, world, mak
 
     response = admin.post(
         "/admin/calendar",
-        data={"year": "2027", "holidays": "2027-01-01\n2027-02-10, 2027-02-11",
-              "workdays": "2027-02-07"},
+        data={
+            "year": "2027",
+            "holidays": "2027-01-01\n2027-02-10, 2027-02-11",
+            "workdays": "2027-02-07",
+        },
         follow_redirects=True,
     )
     assert response.status_code == 200
@@ -102,19 +105,26 @@ def test_entering_a_year_makes_its_provisional_deadlines_exact(admin, world, mak
     after = settle(case)
     assert not after.is_provisional
     assert after.due_at == dt.datetime(2027, 1, 6, tzinfo=TZ)  # Jan 1 is now a day off
-    assert days_in_db() == {("2027-01-01", False), ("2027-02-10", False),
-                            ("2027-02-11", False), ("2027-02-07", True)}
+    assert days_in_db() == {
+        ("2027-01-01", False),
+        ("2027-02-10", False),
+        ("2027-02-11", False),
+        ("2027-02-07", True),
+    }
     assert db.session.scalar(select(CalendarYear.entered_by_id)) == world.admin.id
 
 
 def test_re_entering_a_year_replaces_its_days(admin, world):
-    admin.post("/admin/calendar",
-               data={"year": "2027", "holidays": "2027-01-01, 2027-01-02", "workdays": "2027-02-07"})
+    admin.post(
+        "/admin/calendar",
+        data={"year": "2027", "holidays": "2027-01-01, 2027-01-02", "workdays": "2027-02-07"},
+    )
     form = admin.get("/admin/calendar?year=2027").get_data(as_text=True)
     assert "2027-01-01\n2027-01-02</textarea>" in form  # the form opens on the year's days
 
-    response = admin.post("/admin/calendar",
-                          data={"year": "2027", "holidays": "2027-10-01", "workdays": ""})
+    response = admin.post(
+        "/admin/calendar", data={"year": "2027", "holidays": "2027-10-01", "workdays": ""}
+    )
     assert response.status_code == 302
     assert days_in_db() == {("2027-10-01", False)}
     assert db.session.scalar(select(func.count()).select_from(CalendarYear)) == 1
@@ -123,18 +133,31 @@ def test_re_entering_a_year_replaces_its_days(admin, world):
 @pytest.mark.parametrize(
     "data, field, message",
     [
-        ({"year": "2027", "holidays": "2027-01-01\n2026-12-31"}, "holidays",
-         "2026-12-31 is not in 2027."),
+        (
+            {"year": "2027", "holidays": "2027-01-01\n2026-12-31"},
+            "holidays",
+            "2026-12-31 is not in 2027.",
+        ),
         ({"year": "2027", "workdays": "2028-01-01"}, "workdays", "2028-01-01 is not in 2027."),
-        ({"year": "2027", "holidays": "2027-01-01", "workdays": "2027-01-01"}, "workdays",
-         "A day cannot be both a holiday and a working day: 2027-01-01"),
+        (
+            {"year": "2027", "holidays": "2027-01-01", "workdays": "2027-01-01"},
+            "workdays",
+            "A day cannot be both a holiday and a working day: 2027-01-01",
+        ),
         ({"year": "2027", "holidays": "2027/01/01"}, "holidays", "Not a date: 2027/01/01."),
         ({"year": "2027", "holidays": "2027-02-30"}, "holidays", "Not a date: 2027-02-30."),
         ({"year": "next", "holidays": "2027-01-01"}, "year", "Enter a year from 2000 to 2100."),
         ({"year": "", "holidays": ""}, "year", "Enter a year from 2000 to 2100."),
     ],
-    ids=["holiday-outside", "workday-outside", "both", "slashes", "no-such-day", "bad-year",
-         "empty"],
+    ids=[
+        "holiday-outside",
+        "workday-outside",
+        "both",
+        "slashes",
+        "no-such-day",
+        "bad-year",
+        "empty",
+    ],
 )
 def test_a_bad_entry_saves_nothing_and_says_why_next_to_the_field(
     admin, world, make, data, field, message

@@ -17,7 +17,7 @@ from ..factories import UNITS
 
 def assign_down_options(page: str) -> list[str]:
     start = page.index('id="action-assign_down"')
-    block = page[start:page.index("</details>", start)]
+    block = page[start : page.index("</details>", start)]
     return re.findall(r'<option[^>]*value="(\d+)"', block)
 
 
@@ -56,9 +56,7 @@ def test_a_county_case_can_be_handed_down_to_its_own_township_and_village_only(
     assert case.level is Level.village and case.status is CaseStatus.registered
 
 
-def test_the_case_page_asks_the_same_number_of_queries_in_a_bigger_area(
-    client, make, world, login
-):
+def test_the_case_page_asks_the_same_number_of_queries_in_a_bigger_area(client, make, world, login):
     case = make.case(world.county_officer, village_code="410522100201")
     login(world.county_officer)
     client.get(f"/cases/{case.id}")  # warm: the user's first page

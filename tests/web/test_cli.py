@@ -52,6 +52,7 @@ def units(runner, tmp_path):
 
 # -- init-db --------------------------------------------------------------------------------------
 
+
 def test_init_db_reports_the_revision(runner):
     result = runner.invoke(args=["init-db", "--json"])
     assert result.exit_code == 0, result.output
@@ -63,6 +64,7 @@ def test_init_db_reports_the_revision(runner):
 
 
 # -- import-units ---------------------------------------------------------------------------------
+
 
 def test_import_units_creates_the_tree_and_a_second_import_changes_nothing(runner, tmp_path):
     path = write(tmp_path, UNITS_CSV)
@@ -80,7 +82,11 @@ def test_import_units_creates_the_tree_and_a_second_import_changes_nothing(runne
     second = runner.invoke(args=["import-units", path, "--json"])
     assert second.exit_code == 0, second.output
     assert json.loads(second.stdout) == {
-        "file": path, "encoding": "utf-8", "created": 0, "updated": 0, "unchanged": 6
+        "file": path,
+        "encoding": "utf-8",
+        "created": 0,
+        "updated": 0,
+        "unchanged": 6,
     }
     human = runner.invoke(args=["import-units", path])
     assert "nothing changed" in human.stdout
@@ -89,8 +95,9 @@ def test_import_units_creates_the_tree_and_a_second_import_changes_nothing(runne
 
 def test_import_units_renames_and_reads_a_gbk_file(runner, tmp_path, units):
     renamed = UNITS_CSV.replace("西裴村", "西裴村社区")
-    result = runner.invoke(args=["import-units", write(tmp_path, renamed, "gbk.csv", "gbk"),
-                                 "--json"])
+    result = runner.invoke(
+        args=["import-units", write(tmp_path, renamed, "gbk.csv", "gbk"), "--json"]
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert (report["created"], report["updated"], report["unchanged"]) == (0, 1, 5)
@@ -101,12 +108,18 @@ def test_import_units_renames_and_reads_a_gbk_file(runner, tmp_path, units):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        (UNITS_CSV + "410522102201,翟奇务村,village,410522999000\n",
-         "line 8: unknown parent_code 410522999000"),
-        (UNITS_CSV.replace("410522100202,东裴村,village", "410522100202,东裴村,hamlet"),
-         "line 5: kind must be county, township or village"),
-        (UNITS_CSV.replace("code,name,kind,parent_code", "code,name,kind"),
-         "line 1: the header must be code,name,kind,parent_code"),
+        (
+            UNITS_CSV + "410522102201,翟奇务村,village,410522999000\n",
+            "line 8: unknown parent_code 410522999000",
+        ),
+        (
+            UNITS_CSV.replace("410522100202,东裴村,village", "410522100202,东裴村,hamlet"),
+            "line 5: kind must be county, township or village",
+        ),
+        (
+            UNITS_CSV.replace("code,name,kind,parent_code", "code,name,kind"),
+            "line 1: the header must be code,name,kind,parent_code",
+        ),
         ("", "line 1: the header must be code,name,kind,parent_code"),
     ],
     ids=["unknown-parent", "bad-kind", "missing-header", "empty-file"],
@@ -126,10 +139,21 @@ def test_import_units_needs_an_existing_file(runner, tmp_path):
 
 # -- create-user ----------------------------------------------------------------------------------
 
+
 def test_create_user_reads_the_password_from_stdin(runner, units):
     result = runner.invoke(
-        args=["create-user", "xipei", "--role", "mediator", "--unit", "410522100201",
-              "--password-stdin", "--display-name", "裴秀英", "--json"],
+        args=[
+            "create-user",
+            "xipei",
+            "--role",
+            "mediator",
+            "--unit",
+            "410522100201",
+            "--password-stdin",
+            "--display-name",
+            "裴秀英",
+            "--json",
+        ],
         input="s3cret-password\n",
     )
     assert result.exit_code == 0, result.output
@@ -157,8 +181,15 @@ def test_create_user_prompts_twice_for_the_password(runner, units):
 
 def test_create_user_refuses_an_unknown_role(runner, units):
     result = runner.invoke(
-        args=["create-user", "boss", "--role", "chief", "--unit", "410522000000",
-              "--password-stdin"],
+        args=[
+            "create-user",
+            "boss",
+            "--role",
+            "chief",
+            "--unit",
+            "410522000000",
+            "--password-stdin",
+        ],
         input="long-enough-pw\n",
     )
     assert result.exit_code == 1
@@ -168,8 +199,15 @@ def test_create_user_refuses_an_unknown_role(runner, units):
 
 def test_create_user_names_every_bad_field(runner, units):
     result = runner.invoke(
-        args=["create-user", "xipei", "--role", "mediator", "--unit", "410522100000",
-              "--password-stdin"],
+        args=[
+            "create-user",
+            "xipei",
+            "--role",
+            "mediator",
+            "--unit",
+            "410522100000",
+            "--password-stdin",
+        ],
         input="short\n",
     )
     assert result.exit_code == 1
@@ -178,16 +216,22 @@ def test_create_user_names_every_bad_field(runner, units):
     assert db.session.scalar(select(User.id)) is None
 
     unknown = runner.invoke(
-        args=["create-user", "xipei", "--role", "mediator", "--unit", "999",
-              "--password-stdin"],
+        args=["create-user", "xipei", "--role", "mediator", "--unit", "999", "--password-stdin"],
         input="long-enough-pw\n",
     )
     assert unknown.exit_code == 1 and "--unit:" in unknown.output
 
 
 def test_create_user_refuses_a_taken_name(runner, units):
-    args = ["create-user", "xipei", "--role", "mediator", "--unit", "410522100201",
-            "--password-stdin"]
+    args = [
+        "create-user",
+        "xipei",
+        "--role",
+        "mediator",
+        "--unit",
+        "410522100201",
+        "--password-stdin",
+    ]
     assert runner.invoke(args=args, input="long-enough-pw\n").exit_code == 0
     again = runner.invoke(args=args, input="long-enough-pw\n")
     assert again.exit_code == 1 and "NAME:" in again.output
@@ -196,10 +240,18 @@ def test_create_user_refuses_a_taken_name(runner, units):
 
 # -- create-token ---------------------------------------------------------------------------------
 
+
 def test_create_token_prints_a_token_that_authenticates(runner, units):
     runner.invoke(
-        args=["create-user", "county", "--role", "county_officer", "--unit", "410522000000",
-              "--password-stdin"],
+        args=[
+            "create-user",
+            "county",
+            "--role",
+            "county_officer",
+            "--unit",
+            "410522000000",
+            "--password-stdin",
+        ],
         input="long-enough-pw\n",
     )
     result = runner.invoke(args=["create-token", "county"])
@@ -221,6 +273,7 @@ def test_create_token_for_an_unknown_user_fails(runner):
 
 
 # -- seed-demo ------------------------------------------------------------------------------------
+
 
 def test_seed_demo_loads_the_county_once(runner):
     result = runner.invoke(args=["seed-demo"])
@@ -255,7 +308,8 @@ def test_seed_demo_json(runner, cheap_hashing):
     assert {login["role"] for login in report["logins"]} == {role.value for role in Role}
     assert all(login["password"] == demo.DEMO_PASSWORD for login in report["logins"])
     assert json.loads(runner.invoke(args=["seed-demo", "--json"]).stdout) == {
-        "loaded": False, "already_loaded": True
+        "loaded": False,
+        "already_loaded": True,
     }
 
 

@@ -58,43 +58,86 @@ def hostile(app, world, make):
     """A village named with a script, its mediator named with an attribute break-out, and a
     case, an incident and a screening report of that village full of both."""
     now = dt.datetime.now(dt.timezone.utc)
-    make.units([
-        (SCRIPT_VILLAGE, SCRIPT, Level.village, TOWNSHIP),
-        ("410522100212", BREAKOUT, Level.village, TOWNSHIP),
-        *((code, name, Level.village, TOWNSHIP) for code, name in FORMULA_NAMES.items()),
-    ])
-    mediator = create_user("xss", role=Role.mediator, unit_code=SCRIPT_VILLAGE, password=PASSWORD,
-                           display_name=BREAKOUT)
+    make.units(
+        [
+            (SCRIPT_VILLAGE, SCRIPT, Level.village, TOWNSHIP),
+            ("410522100212", BREAKOUT, Level.village, TOWNSHIP),
+            *((code, name, Level.village, TOWNSHIP) for code, name in FORMULA_NAMES.items()),
+        ]
+    )
+    mediator = create_user(
+        "xss",
+        role=Role.mediator,
+        unit_code=SCRIPT_VILLAGE,
+        password=PASSWORD,
+        display_name=BREAKOUT,
+    )
     db.session.commit()
     case = make.case(
         mediator,
         title=SCRIPT + BREAKOUT,
         description=f"{BREAKOUT}\n{QUOTES}\n{SCRIPT}",
-        parties=[{"name": SCRIPT, "role": "applicant", "id_number": "41052219661203771X"},
-                 {"name": BREAKOUT, "role": "respondent"},
-                 {"name": QUOTES, "role": "other", "address": SCRIPT}],
+        parties=[
+            {"name": SCRIPT, "role": "applicant", "id_number": "41052219661203771X"},
+            {"name": BREAKOUT, "role": "respondent"},
+            {"name": QUOTES, "role": "other", "address": SCRIPT},
+        ],
     )
     act(mediator, case, "accept")
     act(mediator, case, "pause", note=SCRIPT + QUOTES)
     act(mediator, case, "resume", note=BREAKOUT)
-    act(mediator, case, "resolve", note=BREAKOUT,
-        agreement={"form": "written", "terms": f"{SCRIPT}\n{BREAKOUT}\n{QUOTES}"})
+    act(
+        mediator,
+        case,
+        "resolve",
+        note=BREAKOUT,
+        agreement={"form": "written", "terms": f"{SCRIPT}\n{BREAKOUT}\n{QUOTES}"},
+    )
     make.case(mediator, now=now - dt.timedelta(days=10), title=BREAKOUT + SCRIPT)  # flagged: inbox
     run_sweep(now, policy=Policy(), tz=TZ, notifier=Notifier.from_config("inbox"))
-    incident = record_incident(world.township_officer, parse_incident(
-        {"village_code": SCRIPT_VILLAGE, "kind": "petition", "petition_level": "township",
-         "occurred_at": (now - dt.timedelta(days=1)).isoformat(), "summary": SCRIPT + BREAKOUT + QUOTES},
-        now=now, tz=TZ), now)
+    incident = record_incident(
+        world.township_officer,
+        parse_incident(
+            {
+                "village_code": SCRIPT_VILLAGE,
+                "kind": "petition",
+                "petition_level": "township",
+                "occurred_at": (now - dt.timedelta(days=1)).isoformat(),
+                "summary": SCRIPT + BREAKOUT + QUOTES,
+            },
+            now=now,
+            tz=TZ,
+        ),
+        now,
+    )
     last_month = Month.of(now, TZ).previous()
-    file_screening(mediator, parse_screening(
-        {"village_code": SCRIPT_VILLAGE, "month": str(last_month), "visited_at": f"{last_month}-10",
-         "households": 4, "risks_found": 0, "disputes_found": 0, "zero_report": True,
-         "note": SCRIPT + BREAKOUT}, now=now, tz=TZ), now)
+    file_screening(
+        mediator,
+        parse_screening(
+            {
+                "village_code": SCRIPT_VILLAGE,
+                "month": str(last_month),
+                "visited_at": f"{last_month}-10",
+                "households": 4,
+                "risks_found": 0,
+                "disputes_found": 0,
+                "zero_report": True,
+                "note": SCRIPT + BREAKOUT,
+            },
+            now=now,
+            tz=TZ,
+        ),
+        now,
+    )
     db.session.commit()
     agreement = db.session.scalar(select(Agreement).where(Agreement.case_id == case.id))
     return SimpleNamespace(
-        mediator=mediator, case=case, agreement=agreement, incident=incident,
-        month=str(Month.of(now, TZ)), last_month=str(last_month),
+        mediator=mediator,
+        case=case,
+        agreement=agreement,
+        incident=incident,
+        month=str(Month.of(now, TZ)),
+        last_month=str(last_month),
     )
 
 
@@ -174,9 +217,13 @@ def test_pages_show_hostile_text_as_text(app, world, hostile, role):
     for page_role, url, shown in PAGES:
         if page_role != role:
             continue
-        url = url.format(case=hostile.case.id, agreement=hostile.agreement.id,
-                         incident=hostile.incident.id, month=hostile.month,
-                         last_month=hostile.last_month)
+        url = url.format(
+            case=hostile.case.id,
+            agreement=hostile.agreement.id,
+            incident=hostile.incident.id,
+            month=hostile.month,
+            last_month=hostile.last_month,
+        )
         response = client.get(url)
         assert response.status_code == 200, url
         page = response.get_data(as_text=True)
@@ -189,11 +236,19 @@ def test_pages_show_hostile_text_as_text(app, world, hostile, role):
 def test_a_form_sent_back_with_errors_keeps_the_text_escaped(app, world, hostile):
     """The intake form returned with a field error echoes what was typed: as text."""
     client = signed_in(app, world.township_officer)
-    response = client.post("/cases/new", data={
-        "village_code": SCRIPT_VILLAGE, "title": SCRIPT + BREAKOUT, "description": BREAKOUT,
-        "category": "neighbor", "source": "party_application", "people_involved": "0",
-        "parties-0-name": SCRIPT, "parties-0-role": "applicant",
-    })
+    response = client.post(
+        "/cases/new",
+        data={
+            "village_code": SCRIPT_VILLAGE,
+            "title": SCRIPT + BREAKOUT,
+            "description": BREAKOUT,
+            "category": "neighbor",
+            "source": "party_application",
+            "people_involved": "0",
+            "parties-0-name": SCRIPT,
+            "parties-0-role": "applicant",
+        },
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert_inert(page, "/cases/new (422)")
@@ -232,8 +287,11 @@ def test_csv_export_starts_no_cell_with_a_formula(app, world, hostile):
 def test_csv_export_keeps_numbers_as_numbers(app, world, hostile):
     """Only text is marked: counts and shares are not given an apostrophe."""
     rows = scorecard_csv(signed_in(app, world.township_officer), hostile.month)
-    assert not any(cell.startswith("'") and cell[1:].replace(".", "").replace("%", "").isdigit()
-                   for row in rows for cell in row)
+    assert not any(
+        cell.startswith("'") and cell[1:].replace(".", "").replace("%", "").isdigit()
+        for row in rows
+        for cell in row
+    )
 
 
 def test_xlsx_export_holds_no_formula(app, world, hostile):
@@ -242,8 +300,11 @@ def test_xlsx_export_holds_no_formula(app, world, hostile):
     assert response.status_code == 200
     body = response.get_data()
     with zipfile.ZipFile(io.BytesIO(body)) as book:
-        sheets = {name: book.read(name).decode() for name in book.namelist()
-                  if name.startswith("xl/worksheets/")}
+        sheets = {
+            name: book.read(name).decode()
+            for name in book.namelist()
+            if name.startswith("xl/worksheets/")
+        }
     for name, xml in sheets.items():
         assert "<f>" not in xml and "<f " not in xml, f"{name} holds a formula"
         assert "<script>" not in xml and "<img" not in xml, f"{name} holds raw markup"
@@ -252,22 +313,27 @@ def test_xlsx_export_holds_no_formula(app, world, hostile):
     for sheet in workbook.worksheets:
         for row in sheet.iter_rows():
             for cell in row:
-                assert cell.data_type != "f", f"{sheet.title}!{cell.coordinate} is a formula: {cell.value!r}"
+                assert cell.data_type != "f", (
+                    f"{sheet.title}!{cell.coordinate} is a formula: {cell.value!r}"
+                )
                 if isinstance(cell.value, str):
                     texts[cell.value] = cell
     for name in FORMULA_NAMES.values():
         matches = [cell for value, cell in texts.items() if value.endswith(name)]
         assert matches, f"{name!r} is not in the workbook"
         for cell in matches:
-            assert cell.quotePrefix or not cell.value.startswith(FORMULA_STARTS), \
+            assert cell.quotePrefix or not cell.value.startswith(FORMULA_STARTS), (
                 f"{cell.coordinate}: {cell.value!r} is not marked as text"
+            )
     assert any(SCRIPT in value for value in texts) and any(BREAKOUT in value for value in texts)
 
 
 def test_the_cli_csv_export_starts_no_cell_with_a_formula(app, world, hostile, runner):
     result = runner.invoke(args=["scorecard", hostile.month, "--unit", TOWNSHIP, "--format", "csv"])
     assert result.exit_code == 0, result.output
-    cells = [cell for row in csv.reader(io.StringIO(result.output.lstrip("\ufeff"))) for cell in row]
+    cells = [
+        cell for row in csv.reader(io.StringIO(result.output.lstrip("\ufeff"))) for cell in row
+    ]
     assert [cell for cell in cells if cell.startswith(FORMULA_STARTS)] == []
 
 
@@ -292,10 +358,16 @@ def test_the_admin_form_keeps_a_unit_name_exactly(app, world, name):
     """The name typed into the unit form is stored as typed: quotes and commas are not read as
     CSV, and cannot smuggle another kind or parent into the row."""
     client = signed_in(app, world.admin)
-    response = client.post("/admin/units", data={
-        "unit-submit": "1", "unit-code": "410522100299", "unit-name": name, "unit-kind": "village",
-        "unit-parent_code": TOWNSHIP,
-    })
+    response = client.post(
+        "/admin/units",
+        data={
+            "unit-submit": "1",
+            "unit-code": "410522100299",
+            "unit-name": name,
+            "unit-kind": "village",
+            "unit-parent_code": TOWNSHIP,
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     db.session.expire_all()
     unit = db.session.scalar(select(Unit).where(Unit.code == "410522100299"))

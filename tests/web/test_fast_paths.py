@@ -16,7 +16,9 @@ def test_village_choices_are_the_villages_codes_and_full_names(app, world):
     for user in (world.county_officer, world.township_officer, world.mediator, world.viewer):
         expected = [(unit.code, unit.full_name) for unit in access.villages(user)]
         assert expected, user.username
-        assert [(choice.code, choice.full_name) for choice in access.village_choices(user)] == expected
+        assert [
+            (choice.code, choice.full_name) for choice in access.village_choices(user)
+        ] == expected
 
 
 def test_the_list_and_intake_offer_the_area_villages(client, world, login):

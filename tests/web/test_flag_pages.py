@@ -15,15 +15,25 @@ RECEIVED = dt.datetime(2026, 11, 2, 9, 0, tzinfo=TZ)
 
 
 def sweep_at(day, hour=8):
-    run_sweep(dt.datetime(2026, 11, day, hour, tzinfo=TZ), policy=Policy(), tz=TZ,
-              notifier=Notifier.from_config("log"))
+    run_sweep(
+        dt.datetime(2026, 11, day, hour, tzinfo=TZ),
+        policy=Policy(),
+        tz=TZ,
+        notifier=Notifier.from_config("log"),
+    )
 
 
 def test_flags_on_the_case_page_list_and_home(client, world, login, make):
     late = make.case(world.mediator, now=RECEIVED, title="逾期未受理的纠纷")
     fine = make.case(world.mediator, now=RECEIVED, title="已及时受理的纠纷")
-    perform(world.mediator, fine, Action.accept, {}, version=fine.version,
-            ctx=Context.build(RECEIVED + dt.timedelta(hours=1), Policy(), TZ))
+    perform(
+        world.mediator,
+        fine,
+        Action.accept,
+        {},
+        version=fine.version,
+        ctx=Context.build(RECEIVED + dt.timedelta(hours=1), Policy(), TZ),
+    )
     db.session.commit()
     sweep_at(4)
     login(world.mediator)
@@ -44,8 +54,14 @@ def test_flags_on_the_case_page_list_and_home(client, world, login, make):
 def test_rule_broken_lists_cases_that_left_the_village(client, world, login, make):
     left = make.case(world.mediator, now=RECEIVED, title="出村的小事")
     make.case(world.mediator, now=RECEIVED, title="留在村里的小事")
-    perform(world.mediator, left, Action.escalate, {"note": "调解不成"}, version=left.version,
-            ctx=Context.build(RECEIVED + dt.timedelta(hours=1), Policy(), TZ))
+    perform(
+        world.mediator,
+        left,
+        Action.escalate,
+        {"note": "调解不成"},
+        version=left.version,
+        ctx=Context.build(RECEIVED + dt.timedelta(hours=1), Policy(), TZ),
+    )
     db.session.commit()
     sweep_at(2, 12)
     login(world.township_officer)

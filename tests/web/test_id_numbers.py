@@ -26,9 +26,11 @@ def log_rows() -> list[IdAccessLog]:
 @pytest.fixture
 def as_user(client, login):
     """Sign out whoever is signed in, then sign in as ``user``."""
+
     def switch(user):
         client.post("/logout")
         return login(user)
+
     return switch
 
 
@@ -49,7 +51,9 @@ def case(world, make):
 
 
 @pytest.mark.parametrize("officer", ["township_officer", "county_officer"])
-def test_an_officer_in_scope_sees_the_full_number_and_the_view_is_logged(client, world, login, case, officer):
+def test_an_officer_in_scope_sees_the_full_number_and_the_view_is_logged(
+    client, world, login, case, officer
+):
     user = getattr(world, officer)
     login(user)
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
@@ -62,18 +66,27 @@ def test_an_officer_in_scope_sees_the_full_number_and_the_view_is_logged(client,
     assert ID in response.get_data(as_text=True)
     assert response.headers["Cache-Control"] == "no-store"
     [entry] = log_rows()
-    assert (entry.user_id, entry.case_id, entry.party_id, entry.ip) == (user.id, case.id, case.parties[0].id, "10.1.2.3")
+    assert (entry.user_id, entry.case_id, entry.party_id, entry.ip) == (
+        user.id,
+        case.id,
+        case.parties[0].id,
+        "10.1.2.3",
+    )
     assert entry.at.tzinfo is not None
 
     client.post(reveal_url(case))
     assert len(log_rows()) == 2  # every view, not only the first
 
 
-def test_the_access_log_page_lists_the_views_of_the_readers_area(client, world, as_user, case, make):
+def test_the_access_log_page_lists_the_views_of_the_readers_area(
+    client, world, as_user, case, make
+):
     as_user(world.township_officer)
     client.post(reveal_url(case))
-    other = make.case(world.mediator_other_township,
-                      parties=[{"name": "王五", "role": "applicant", "id_number": OTHER_ID}])
+    other = make.case(
+        world.mediator_other_township,
+        parties=[{"name": "王五", "role": "applicant", "id_number": OTHER_ID}],
+    )
     as_user(world.other_township_officer)
     client.post(reveal_url(other))
     assert len(log_rows()) == 2
@@ -94,8 +107,10 @@ def test_out_of_scope_is_not_found_and_nothing_is_logged(client, world, as_user,
     as_user(world.other_township_officer)
     assert client.post(reveal_url(case)).status_code == 404
     # A party of another case, even one the officer may see, is not found under this case.
-    own = make.case(world.mediator_other_township,
-                    parties=[{"name": "王五", "role": "applicant", "id_number": OTHER_ID}])
+    own = make.case(
+        world.mediator_other_township,
+        parties=[{"name": "王五", "role": "applicant", "id_number": OTHER_ID}],
+    )
     assert client.post(f"/cases/{own.id}/parties/{case.parties[0].id}/id-number").status_code == 404
     assert client.post(f"/cases/{case.id}/parties/{own.parties[0].id}/id-number").status_code == 404
     as_user(world.township_officer)
@@ -127,26 +142,41 @@ def spread(world, make):
     (the other township); someone else (OTHER_ID) in 西裴村."""
     person = [{"name": "张三", "role": "applicant", "id_number": ID}]
     return {
-        "west": make.case(world.mediator, parties=person + [{"name": "王五", "role": "respondent", "id_number": OTHER_ID}]),
+        "west": make.case(
+            world.mediator,
+            parties=person + [{"name": "王五", "role": "respondent", "id_number": OTHER_ID}],
+        ),
         "east": make.case(world.mediator_east, parties=person),
         "north": make.case(world.mediator_other_township, parties=person),
     }
 
 
-@pytest.mark.parametrize("role, expected", [
-    ("mediator", 1), ("mediator_east", 1), ("township_officer", 2), ("other_township_officer", 1),
-    ("county_officer", 3),
-])
-def test_the_intake_lookup_counts_within_the_users_area(client, world, login, spread, role, expected):
+@pytest.mark.parametrize(
+    "role, expected",
+    [
+        ("mediator", 1),
+        ("mediator_east", 1),
+        ("township_officer", 2),
+        ("other_township_officer", 1),
+        ("county_officer", 3),
+    ],
+)
+def test_the_intake_lookup_counts_within_the_users_area(
+    client, world, login, spread, role, expected
+):
     english(login(getattr(world, role)))
-    response = client.post("/cases/earlier-disputes", data={"id_number": " 4105 2219 8503 1212 33 "})
+    response = client.post(
+        "/cases/earlier-disputes", data={"id_number": " 4105 2219 8503 1212 33 "}
+    )
     assert response.status_code == 200
     body = response.get_json()
     assert body["count"] == expected
     assert str(expected) in body["message"] and "earlier dispute" in body["message"]
 
 
-def test_the_intake_lookup_refuses_bad_input_and_roles_that_do_not_register(client, world, as_user, spread):
+def test_the_intake_lookup_refuses_bad_input_and_roles_that_do_not_register(
+    client, world, as_user, spread
+):
     english(as_user(world.mediator))
     for bad in ("", "41052219850312123", "410522198503121234", "abc"):
         response = client.post("/cases/earlier-disputes", data={"id_number": bad})
@@ -195,7 +225,10 @@ def test_the_form_sent_back_shows_the_earlier_disputes(client, world, login, spr
     assert "This person has 1 earlier dispute in your area." in page
     assert re.search(r'class="hint earlier-disputes"[^>]*>\s*</p>', page)  # 李四: no ID number
     fresh = client.get("/cases/new").get_data(as_text=True)
-    assert "earlier dispute" not in fresh and 'data-earlier-disputes="/cases/earlier-disputes"' in fresh
+    assert (
+        "earlier dispute" not in fresh
+        and 'data-earlier-disputes="/cases/earlier-disputes"' in fresh
+    )
 
 
 def test_the_api_shows_the_mask_only(client, world, login, case):
@@ -211,23 +244,31 @@ def test_with_csrf_on_the_page_token_is_needed_and_enough(app, client, world, lo
     app.config["WTF_CSRF_ENABLED"] = True
     try:
         page = client.get("/cases/new").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', page)
+        token = re.search(
+            r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"',
+            page,
+        )
         token = token.group(1) or token.group(2)
         assert client.post("/cases/earlier-disputes", data={"id_number": ID}).status_code == 400
-        answer = client.post("/cases/earlier-disputes", data={"id_number": ID}, headers={"X-CSRFToken": token})
+        answer = client.post(
+            "/cases/earlier-disputes", data={"id_number": ID}, headers={"X-CSRFToken": token}
+        )
         assert answer.status_code == 200 and answer.get_json()["count"] == 1
         assert client.post(reveal_url(case)).status_code == 400
         assert log_rows() == []
         detail = client.get(f"/cases/{case.id}").get_data(as_text=True)
-        form_token = re.search(r'class="reveal-id".*?name="csrf_token" value="([^"]+)"', detail, re.S).group(1)
+        form_token = re.search(
+            r'class="reveal-id".*?name="csrf_token" value="([^"]+)"', detail, re.S
+        ).group(1)
         assert client.post(reveal_url(case), data={"csrf_token": form_token}).status_code == 200
         assert len(log_rows()) == 1
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
 
 
-def test_lookups_are_limited_per_hour_on_the_script_and_the_form(client, world, as_user, spread,
-                                                                 monkeypatch):
+def test_lookups_are_limited_per_hour_on_the_script_and_the_form(
+    client, world, as_user, spread, monkeypatch
+):
     """A mediator must not undo a mask by trying birth dates until a number is known."""
     monkeypatch.setattr(identity, "LOOKUPS_PER_HOUR", 3)
     english(as_user(world.mediator))

@@ -13,8 +13,12 @@ RECEIVED = dt.datetime(2026, 11, 2, 9, 0, tzinfo=TZ)
 
 
 def sweep_at(day):
-    run_sweep(dt.datetime(2026, 11, day, 8, tzinfo=TZ), policy=Policy(), tz=TZ,
-              notifier=Notifier.from_config("inbox,log"))
+    run_sweep(
+        dt.datetime(2026, 11, day, 8, tzinfo=TZ),
+        policy=Policy(),
+        tz=TZ,
+        notifier=Notifier.from_config("inbox,log"),
+    )
 
 
 def unread(page: str) -> int:

@@ -40,8 +40,11 @@ def incident_form(now, **overrides):
 
 def recorded(user, now, **raw):
     body = {
-        "village_code": XIPEI, "kind": "accident", "occurred_at": (now - dt.timedelta(days=1)).isoformat(),
-        "summary": "农用车侧翻。", "injured": 2,
+        "village_code": XIPEI,
+        "kind": "accident",
+        "occurred_at": (now - dt.timedelta(days=1)).isoformat(),
+        "summary": "农用车侧翻。",
+        "injured": 2,
     }
     body.update(raw)
     incident = record_incident(user, parse_incident(body, now=now, tz=TZ), now)
@@ -70,27 +73,35 @@ def test_an_officer_records_a_petition_linked_to_a_case(client, world, make, log
     login(world.township_officer)
     page = client.get("/incidents/new")
     assert page.status_code == 200 and 'name="petition_level"' in page.get_data(as_text=True)
-    response = client.post("/incidents/new", data=incident_form(now, case_number=case.number,
-                                                                collective="y", people="6"))
+    response = client.post(
+        "/incidents/new",
+        data=incident_form(now, case_number=case.number, collective="y", people="6"),
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     incident = db.session.scalar(select(Incident))
     assert response.headers["Location"] == f"/incidents/{incident.id}"
     assert (incident.case_id, incident.people, incident.is_collective) == (case.id, 6, True)
-    assert incident.occurred_at.astimezone(TZ).strftime("%Y-%m-%dT%H:%M") == local_input(now - dt.timedelta(hours=3))
+    assert incident.occurred_at.astimezone(TZ).strftime("%Y-%m-%dT%H:%M") == local_input(
+        now - dt.timedelta(hours=3)
+    )
     detail = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "村民到市信访局反映宅基地纠纷。" in detail and case.number in detail
 
 
 def test_bad_fields_come_back_next_to_the_field(client, world, login, now):
     login(world.township_officer)
-    response = client.post("/incidents/new", data=incident_form(
-        now, petition_level="", summary="", case_number="410522-2026-999999"))
+    response = client.post(
+        "/incidents/new",
+        data=incident_form(now, petition_level="", summary="", case_number="410522-2026-999999"),
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     for field in ("petition_level", "summary", "case_number"):
         assert f'data-field="{field}"' in page, field
     response = client.post("/incidents/new", data=incident_form(now, village_code=BEIGUAN))
-    assert response.status_code == 422 and 'data-field="village_code"' in response.get_data(as_text=True)
+    assert response.status_code == 422 and 'data-field="village_code"' in response.get_data(
+        as_text=True
+    )
     assert count(Incident) == 0
 
 
@@ -106,8 +117,14 @@ def test_roles_that_may_not_record_get_403(client, world, login, now, who):
 
 def test_the_list_filters_by_unit_month_and_kind(client, world, login, now):
     recorded(world.county_officer, now)
-    recorded(world.county_officer, now, village_code=BEIGUAN, kind="criminal", injured=None,
-             summary="盗窃案")
+    recorded(
+        world.county_officer,
+        now,
+        village_code=BEIGUAN,
+        kind="criminal",
+        injured=None,
+        summary="盗窃案",
+    )
     login(world.viewer)
     page = client.get("/incidents").get_data(as_text=True)
     assert "农用车侧翻。" in page and "盗窃案" in page
@@ -135,9 +152,16 @@ def test_an_edit_shows_and_keeps_the_history(client, world, login, now):
     login(world.township_officer)
     page = client.get(f"/incidents/{incident.id}/edit").get_data(as_text=True)
     assert 'name="version" type="hidden" value="1"' in page and 'name="note"' in page
-    data = incident_form(now, kind="accident", petition_level="", injured="3",
-                         occurred_at=local_input(incident.occurred_at), summary="农用车侧翻。",
-                         version="1", note="伤者增至三人")
+    data = incident_form(
+        now,
+        kind="accident",
+        petition_level="",
+        injured="3",
+        occurred_at=local_input(incident.occurred_at),
+        summary="农用车侧翻。",
+        version="1",
+        note="伤者增至三人",
+    )
     no_reason = client.post(f"/incidents/{incident.id}/edit", data={**data, "note": ""})
     assert no_reason.status_code == 422 and 'data-field="note"' in no_reason.get_data(as_text=True)
     response = client.post(f"/incidents/{incident.id}/edit", data=data)
@@ -195,13 +219,17 @@ def test_a_mediator_files_the_monthly_report_from_the_menu(client, world, login,
 
 def test_a_zero_report_and_bad_fields(client, world, login, now):
     login(world.mediator)
-    bad = client.post("/screenings/new", data=screening_form(now, zero_report="y", disputes_found="2",
-                                                            households="-1"))
+    bad = client.post(
+        "/screenings/new",
+        data=screening_form(now, zero_report="y", disputes_found="2", households="-1"),
+    )
     assert bad.status_code == 422
     page = bad.get_data(as_text=True)
     assert 'data-field="disputes_found"' in page and 'data-field="households"' in page
-    ok = client.post("/screenings/new", data=screening_form(now, zero_report="y", risks_found="",
-                                                           disputes_found=""))
+    ok = client.post(
+        "/screenings/new",
+        data=screening_form(now, zero_report="y", risks_found="", disputes_found=""),
+    )
     assert ok.status_code == 302
     assert db.session.scalar(select(Screening.is_zero_report)) is True
 
@@ -211,8 +239,14 @@ def test_who_may_file(client, world, login, sign_in, now):
     assert client.get("/screenings/new").status_code == 403
     sign_in(world.township_officer)
     assert client.get("/screenings/new").status_code == 200
-    assert client.post("/screenings/new", data=screening_form(now, village_code=BEIGUAN)).status_code == 422
-    assert client.post("/screenings/new", data=screening_form(now, village_code=DONGPEI)).status_code == 302
+    assert (
+        client.post("/screenings/new", data=screening_form(now, village_code=BEIGUAN)).status_code
+        == 422
+    )
+    assert (
+        client.post("/screenings/new", data=screening_form(now, village_code=DONGPEI)).status_code
+        == 302
+    )
 
 
 def test_the_township_sees_who_filed_and_who_has_not(client, world, login, sign_in, now):

@@ -130,7 +130,9 @@ def test_what_was_typed_is_kept_after_an_error(client, world, login):
 
 def test_an_officer_registers_for_a_village_of_his_township(client, world, login):
     login(world.township_officer)
-    response = client.post("/cases/new", data=form(village_code="410522100202", people_involved="6"))
+    response = client.post(
+        "/cases/new", data=form(village_code="410522100202", people_involved="6")
+    )
     assert response.status_code == 302
     case = db.session.scalar(select(Case))
     assert case.level.value == "township" and case.scale.value == "big"

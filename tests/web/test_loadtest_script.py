@@ -21,7 +21,10 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "loadtest.py"
 def run_script(*args: str, database_url: str, timeout: float = 240) -> subprocess.CompletedProcess:
     env = dict(os.environ, DATABASE_URL=database_url, MEDIATION_DEMO="0")
     return subprocess.run(
-        [sys.executable, str(SCRIPT), *args], env=env, capture_output=True, text=True,
+        [sys.executable, str(SCRIPT), *args],
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=timeout,
     )
 
@@ -36,8 +39,14 @@ def test_a_short_run_reports_no_errors_and_every_intake_present(
     db.engine.dispose()
 
     done = run_script(
-        "--serve", str(tmp_path / "served"), "--duration", "2", "--concurrency", "3",
-        "--json", database_url=database_url,  # sync workers: the default
+        "--serve",
+        str(tmp_path / "served"),
+        "--duration",
+        "2",
+        "--concurrency",
+        "3",
+        "--json",
+        database_url=database_url,  # sync workers: the default
     )
 
     assert done.returncode == 0, done.stdout + done.stderr
@@ -51,7 +60,10 @@ def test_a_short_run_reports_no_errors_and_every_intake_present(
         assert phase["server_cpu_ms_per_request"] > 0
     intake = report["phases"][2]
     assert report["intakes"] == {
-        "created": intake["ok"], "missing": 0, "missing_ids": [], "checked_in": "database",
+        "created": intake["ok"],
+        "missing": 0,
+        "missing_ids": [],
+        "checked_in": "database",
     }
     # The database agrees: the four cases of the set-up plus every intake, nothing more.
     assert db.session.scalar(select(func.count()).select_from(Case)) == 4 + intake["ok"]
@@ -65,15 +77,31 @@ def test_the_human_summary_names_the_figures_and_a_failure_exits_non_zero(
     db.engine.dispose()
 
     done = run_script(
-        "--serve", str(tmp_path / "served"), "--intake-only", "--duration", "1",
-        "--concurrency", "2", "--threads", "2", database_url=database_url,
+        "--serve",
+        str(tmp_path / "served"),
+        "--intake-only",
+        "--duration",
+        "1",
+        "--concurrency",
+        "2",
+        "--threads",
+        "2",
+        database_url=database_url,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "req/s" in done.stdout and "p95" in done.stdout and "errors 0" in done.stdout
     assert "intakes present" in done.stdout
 
     # No server there: the script says so and fails, it does not report a clean run.
-    refused = run_script("--url", "http://127.0.0.1:9", "--token", "nope", "--duration", "1",
-                         database_url=database_url, timeout=60)
+    refused = run_script(
+        "--url",
+        "http://127.0.0.1:9",
+        "--token",
+        "nope",
+        "--duration",
+        "1",
+        database_url=database_url,
+        timeout=60,
+    )
     assert refused.returncode == 2
     assert "cannot reach 127.0.0.1:9" in refused.stderr

@@ -42,8 +42,14 @@ def fresh(user) -> User:
 def second_app(database_url, tmp_path):
     """Another app on the same database, as a second gunicorn worker would be."""
     other = create_app(
-        {"DATABASE_URL": database_url, "MEDIATION_DEMO": False, "AUTO_SETUP": False,
-         "TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test-secret"},
+        {
+            "DATABASE_URL": database_url,
+            "MEDIATION_DEMO": False,
+            "AUTO_SETUP": False,
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,
+            "SECRET_KEY": "test-secret",
+        },
         instance_path=str(tmp_path / "instance-2"),
     )
     other.test_client_class = IsolatedClient
@@ -54,6 +60,7 @@ def second_app(database_url, tmp_path):
 
 
 # -- the lock -------------------------------------------------------------------------------------
+
 
 def test_failures_in_two_workers_add_up_to_one_lock(app, client, second_app, world):
     other = second_app.test_client()
@@ -84,8 +91,11 @@ def test_two_workers_failing_at_the_same_moment_both_count(app, second_app, worl
     monkeypatch.setattr(user_service, "check_password_hash", check_then_wait)
     answers = []
     workers = [
-        threading.Thread(target=lambda web=web: answers.append(
-            sign_in(web.test_client(), "xipei", WRONG).status_code))
+        threading.Thread(
+            target=lambda web=web: answers.append(
+                sign_in(web.test_client(), "xipei", WRONG).status_code
+            )
+        )
         for web in (app, second_app)
     ]
     for worker in workers:
@@ -134,17 +144,18 @@ def test_the_limits_are_configurable(client, world, monkeypatch):
 def test_unknown_names_are_throttled_per_name_and_address(client, world):
     for _ in range(5):
         sign_in(client, "nobody", WRONG)
-    client.post("/login", data={"username": "nobody", "password": WRONG},
-                environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    client.post(
+        "/login",
+        data={"username": "nobody", "password": WRONG},
+        environ_base={"REMOTE_ADDR": "10.0.0.2"},
+    )
     db.session.rollback()
     rows = {row.client_ip: row for row in db.session.scalars(select(LoginAttempt))}
     assert rows["127.0.0.1"].locked_until is not None
     assert rows["10.0.0.2"].failures == 1 and rows["10.0.0.2"].locked_until is None
 
 
-def test_a_name_locked_from_one_address_is_locked_there_even_for_the_right_password(
-    client, world
-):
+def test_a_name_locked_from_one_address_is_locked_there_even_for_the_right_password(client, world):
     # The user name and address pair is locked even when the account lock is cleared.
     for _ in range(5):
         sign_in(client, "xipei", WRONG)
@@ -153,13 +164,15 @@ def test_a_name_locked_from_one_address_is_locked_there_even_for_the_right_passw
     db.session.commit()
     assert sign_in(client, "xipei").status_code == 200
     other_address = client.post(
-        "/login", data={"username": "xipei", "password": PASSWORD},
+        "/login",
+        data={"username": "xipei", "password": PASSWORD},
         environ_base={"REMOTE_ADDR": "10.0.0.2"},
     )
     assert other_address.status_code == 302
 
 
 # -- refusals that do not tell why ----------------------------------------------------------------
+
 
 def test_every_refusal_looks_the_same_and_the_log_says_why(app, world, caplog):
     world.mediator_east.is_enabled = False
@@ -205,6 +218,7 @@ def test_every_refusal_costs_one_password_hash(client, world, monkeypatch):
 
 # -- cookies --------------------------------------------------------------------------------------
 
+
 def cookie_header(response, name: str) -> str:
     found = [c for c in response.headers.getlist("Set-Cookie") if c.startswith(name + "=")]
     assert found, response.headers.getlist("Set-Cookie")
@@ -227,7 +241,8 @@ def test_without_remember_me_there_is_no_remember_cookie(client, world):
 
 def test_cookies_are_secure_over_https(client, world):
     response = client.post(
-        "/login", data={"username": "xipei", "password": PASSWORD, "remember": "y"},
+        "/login",
+        data={"username": "xipei", "password": PASSWORD, "remember": "y"},
         base_url="https://localhost",
     )
     assert response.status_code == 302
@@ -239,18 +254,29 @@ def test_cookies_are_secure_over_https(client, world):
 @pytest.mark.parametrize("duration", [dt.timedelta(days=15), 30 * 24 * 3600, 0, "forever"])
 def test_a_longer_remember_duration_stops_start_up(tmp_path, duration):
     with pytest.raises(ConfigError, match="REMEMBER_COOKIE_DURATION"):
-        create_app({"REMEMBER_COOKIE_DURATION": duration, "AUTO_SETUP": False,
-                    "SECRET_KEY": "x", "DATABASE_URL": "sqlite://"},
-                   instance_path=str(tmp_path))
+        create_app(
+            {
+                "REMEMBER_COOKIE_DURATION": duration,
+                "AUTO_SETUP": False,
+                "SECRET_KEY": "x",
+                "DATABASE_URL": "sqlite://",
+            },
+            instance_path=str(tmp_path),
+        )
 
 
 # -- changing one's password ----------------------------------------------------------------------
 
+
 def change(client, current=PASSWORD, new=NEW_PASSWORD, confirm=None):
-    return client.post("/account/password", data={
-        "current_password": current, "new_password": new,
-        "confirm_password": new if confirm is None else confirm,
-    })
+    return client.post(
+        "/account/password",
+        data={
+            "current_password": current,
+            "new_password": new,
+            "confirm_password": new if confirm is None else confirm,
+        },
+    )
 
 
 def test_the_header_links_to_the_password_page(client, world, login):
@@ -337,6 +363,7 @@ def test_a_new_password_ends_the_other_sessions_and_keeps_this_one(app, client, 
 
 
 # -- disabling ------------------------------------------------------------------------------------
+
 
 def test_disabling_a_user_stops_their_session_and_token_at_once(app, client, world, login):
     """Through the admin's page (test_pages and api/test_auth set the flag directly)."""

@@ -36,7 +36,8 @@ def test_the_session_cookie_is_httponly_and_lax(client, world):
 
 def test_login_redirects_only_to_this_site(client, world):
     response = client.post(
-        "/login?next=https://evil.example/", data={"username": "xipei", "password": "correct-horse-9"}
+        "/login?next=https://evil.example/",
+        data={"username": "xipei", "password": "correct-horse-9"},
     )
     assert response.headers["Location"] == "/"
 
@@ -65,8 +66,12 @@ def test_each_role_has_its_home_page(client, world, login, make):
 
 def test_the_list_filters_and_searches(client, world, login, make):
     make.case(world.mediator, title="宅基地边界纠纷", category="housing_homestead")
-    make.case(world.mediator, title="婚姻家庭矛盾", category="marriage_family",
-              parties=[{"name": "王五", "role": "applicant"}])
+    make.case(
+        world.mediator,
+        title="婚姻家庭矛盾",
+        category="marriage_family",
+        parties=[{"name": "王五", "role": "applicant"}],
+    )
     make.case(world.mediator, title="工钱拖欠", people_involved=8, category="labor")
     login(world.mediator)
     page = client.get("/cases").get_data(as_text=True)
@@ -104,7 +109,11 @@ def test_the_case_page_shows_parties_masked_scale_reason_and_history(client, wor
 
 def test_scope_hides_other_villages_and_townships(client, world, login, make):
     case = make.case(world.mediator)
-    for outsider in (world.mediator_east, world.mediator_other_township, world.other_township_officer):
+    for outsider in (
+        world.mediator_east,
+        world.mediator_other_township,
+        world.other_township_officer,
+    ):
         login(outsider)
         assert client.get(f"/cases/{case.id}").status_code == 404
         assert case.number not in client.get("/cases").get_data(as_text=True)

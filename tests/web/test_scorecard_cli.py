@@ -32,7 +32,9 @@ def test_json_of_the_only_county_by_default(runner, month):
     assert (body["unit_code"], body["frozen"], body["pending_revision"]) == (COUNTY, False, False)
     scores = {v["code"]: v["score"] for v in body["villages"]}
     assert scores == {A: 100, B: 70, C: 90, D: 90}
-    assert json.loads(run(runner, "2026-11", "--json", "--unit", C).stdout)["villages"][0]["rank"] == 1
+    assert (
+        json.loads(run(runner, "2026-11", "--json", "--unit", C).stdout)["villages"][0]["rank"] == 1
+    )
 
 
 def test_the_table(runner, month):
@@ -40,7 +42,9 @@ def test_the_table(runner, month):
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0].startswith("2026-11 白壁镇 (410522100000)")
-    assert any(line.startswith("西裴村") and line.rstrip().endswith("2") for line in lines)  # rank 2
+    assert any(
+        line.startswith("西裴村") and line.rstrip().endswith("2") for line in lines
+    )  # rank 2
     assert any(line.startswith("东裴村") and "100" in line for line in lines)
 
 
@@ -69,9 +73,12 @@ def test_csv_to_stdout_and_xlsx_to_a_file(runner, month, tmp_path):
 
 
 def test_bad_input_exits_1_with_a_message(runner, month, make):
-    for args, words in ((["2026-13"], "not a month"), (["11/2026"], "not a month"),
-                        (["2026-11", "--unit", "nope"], "--unit"),
-                        (["2026-11", "--freeze", "--now", "yesterday"], "--now")):
+    for args, words in (
+        (["2026-13"], "not a month"),
+        (["11/2026"], "not a month"),
+        (["2026-11", "--unit", "nope"], "--unit"),
+        (["2026-11", "--freeze", "--now", "yesterday"], "--now"),
+    ):
         result = run(runner, *args)
         assert result.exit_code == 1 and words in result.output, (args, result.output)
     bad_format = run(runner, "2026-11", "--format", "pdf")
@@ -93,12 +100,28 @@ def test_freeze_then_publish_a_revision(runner, month):
     incident(A, IncidentKind.public_order, at(25, 20))
     pending = run(runner, "2026-11", "--json")
     assert json.loads(pending.stdout)["pending_revision"] is True
-    second = run(runner, "2026-11", "--unit", A, "--freeze", "--reason", "补录治安案件",
-                 "--now", "2026-12-07T09:00:00+08:00", "--json")
+    second = run(
+        runner,
+        "2026-11",
+        "--unit",
+        A,
+        "--freeze",
+        "--reason",
+        "补录治安案件",
+        "--now",
+        "2026-12-07T09:00:00+08:00",
+        "--json",
+    )
     assert second.exit_code == 0, second.output
     assert "Published revision 2" in second.stderr
     body = json.loads(second.stdout)
-    assert (body["revision"], body["pending_revision"], body["villages"][0]["score"]) == (2, False, 90)
+    assert (body["revision"], body["pending_revision"], body["villages"][0]["score"]) == (
+        2,
+        False,
+        90,
+    )
     db.session.expire_all()
-    kept = db.session.scalars(db.select(ScorecardSnapshot).order_by(ScorecardSnapshot.revision)).all()
+    kept = db.session.scalars(
+        db.select(ScorecardSnapshot).order_by(ScorecardSnapshot.revision)
+    ).all()
     assert [(s.revision, s.reason) for s in kept] == [(1, ""), (2, "补录治安案件")]

@@ -22,12 +22,27 @@ from mediation.services import scorecard
 
 from ..factories import TZ
 from ..scorecard_month import (
-    A, B, BAIBI, C, COUNTY, D, FROZEN_AT, MONTH, SHUIYE, at, build_november, incident, unit,
+    A,
+    B,
+    BAIBI,
+    C,
+    COUNTY,
+    D,
+    FROZEN_AT,
+    MONTH,
+    SHUIYE,
+    at,
+    build_november,
+    incident,
+    unit,
 )
 
 # A row of the wide tables, or a village's own card (a table of its own).
-ROW = re.compile(r'<(tr|table) class="(?:village|rollup|scorecard-table village-card)[^"]*" '
-                 r'data-code="(\d+)">(.*?)</\1>', re.S)
+ROW = re.compile(
+    r'<(tr|table) class="(?:village|rollup|scorecard-table village-card)[^"]*" '
+    r'data-code="(\d+)">(.*?)</\1>',
+    re.S,
+)
 CELL = re.compile(r'<td(?: class="([^"]*)")? data-key="([^"]+)">(.*?)</td>', re.S)
 CASE_LINK = re.compile(r'href="/cases/(\d+)"')
 
@@ -37,9 +52,11 @@ def rows(page: str) -> dict[str, dict[str, dict]]:
     found = {}
     for _kind, code, body in ROW.findall(page):
         found[code] = {
-            key: {"text": " ".join(html.unescape(re.sub(r"<[^>]+>", "", inner)).split()),
-                  "links": [html.unescape(href) for href in re.findall(r'href="([^"]+)"', inner)],
-                  "class": css or ""}
+            key: {
+                "text": " ".join(html.unescape(re.sub(r"<[^>]+>", "", inner)).split()),
+                "links": [html.unescape(href) for href in re.findall(r'href="([^"]+)"', inner)],
+                "class": css or "",
+            }
             for css, key, inner in CELL.findall(body)
         }
     return found
@@ -80,10 +97,17 @@ def test_each_role_sees_its_own_unit_by_default(client, world, login, month):
 def test_another_unit_in_scope_is_shown_and_one_outside_is_not_found(client, world, login, month):
     login(world.township_officer)
     assert set(rows(get(client, f"/scorecards/2026-11?unit={A}"))) == {A}
-    for path in (f"/scorecards/2026-11?unit={C}", f"/scorecards/2026-11?unit={SHUIYE}",
-                 f"/scorecards/2026-11?unit={COUNTY}", "/scorecards/2026-11?unit=nope",
-                 "/scorecards/2026-13", "/scorecards/nov", f"/scorecards/2026-11/export.csv?unit={C}",
-                 f"/scorecards/2026-11/export.xlsx?unit={C}", f"/scorecards/2026-11/print?unit={C}"):
+    for path in (
+        f"/scorecards/2026-11?unit={C}",
+        f"/scorecards/2026-11?unit={SHUIYE}",
+        f"/scorecards/2026-11?unit={COUNTY}",
+        "/scorecards/2026-11?unit=nope",
+        "/scorecards/2026-13",
+        "/scorecards/nov",
+        f"/scorecards/2026-11/export.csv?unit={C}",
+        f"/scorecards/2026-11/export.xlsx?unit={C}",
+        f"/scorecards/2026-11/print?unit={C}",
+    ):
         assert client.get(path).status_code == 404, path
     client.post("/logout")
     login(world.mediator)
@@ -97,19 +121,36 @@ def test_every_figure_of_the_page(client, world, login, month):
     page = get(client, "/scorecards/2026-11")
     table = rows(page)
     a, b, c, d = table[A], table[B], table[C], table[D]
-    assert (a["score"]["text"], a["rank"]["text"], a["three_zero"]["class"]) == ("100", "1", "yesno yes")
+    assert (a["score"]["text"], a["rank"]["text"], a["three_zero"]["class"]) == (
+        "100",
+        "1",
+        "yesno yes",
+    )
     assert "light-green" in a["score"]["class"] and "light-amber" in b["score"]["class"]
-    assert (b["score"]["text"], b["rank"]["text"], b["three_zero"]["class"]) == ("70", "2", "yesno no")
+    assert (b["score"]["text"], b["rank"]["text"], b["three_zero"]["class"]) == (
+        "70",
+        "2",
+        "yesno no",
+    )
     with force_locale("zh"):
         petition = str(layout.WEIGHT_LABELS["petition_above_county"])
         violation = str(layout.WEIGHT_LABELS["rule_violation"])
     assert b["deductions"]["text"] == f"{petition} 1×30 = −30"
     assert c["deductions"]["text"] == f"{violation} 2×5 = −10"
-    assert (c["score"]["text"], c["rank"]["text"], d["score"]["text"], d["rank"]["text"]) == ("90", "1", "90", "1")
+    assert (c["score"]["text"], c["rank"]["text"], d["score"]["text"], d["rank"]["text"]) == (
+        "90",
+        "1",
+        "90",
+        "1",
+    )
     assert c["small_in_village_rate"]["text"] == "50.0% 1/2"
     assert c["big_in_township_rate"]["text"] == "50.0% 1/2"
     assert c["success_rate"]["text"] == "100.0% 2/2"
-    assert (c["received"]["text"], c["escalations"]["text"], c["rule_violations"]["text"]) == ("2", "1", "2")
+    assert (c["received"]["text"], c["escalations"]["text"], c["rule_violations"]["text"]) == (
+        "2",
+        "1",
+        "2",
+    )
     assert c["amount_settled_yuan"]["text"] == "2,300.00"
     assert (b["prevented_cases"]["text"], b["prevented_people"]["text"]) == ("1", "3")
     assert b["petitions_above_county"]["text"] == "1" and b["collective_petitions"]["text"] == "1"
@@ -122,7 +163,9 @@ def test_every_figure_of_the_page(client, world, login, month):
     assert county["level_mix.village"]["text"] == "75.0% 3/4"
     assert county["level_mix.county"]["text"] == "25.0% 1/4"
     assert shuiye["level_mix.township"]["text"] == "0.0% 0/2"
-    assert "70.0%" in page and "20.0%" in page and "10.0%" in page  # the target, in headers and bars
+    assert (
+        "70.0%" in page and "20.0%" in page and "10.0%" in page
+    )  # the target, in headers and bars
     # the weights in force are on the page
     for weight in Policy().scorecard.weights.values():
         assert f"−{weight}</td>" in page
@@ -163,7 +206,10 @@ def test_each_figure_links_to_exactly_the_cases_counted(client, world, login, mo
 def test_the_case_list_shows_the_figure_it_is_narrowed_to(client, world, login, month):
     login(world.county_officer)
     page = get(client, f"/cases?unit={C}&month=2026-11&metric=small_kept_in_village")
-    assert 'name="metric" value="small_kept_in_village"' in page and 'name="month" value="2026-11"' in page
+    assert (
+        'name="metric" value="small_kept_in_village"' in page
+        and 'name="month" value="2026-11"' in page
+    )
     assert set(map(int, CASE_LINK.findall(page))) == {month.c2.id}
     page = get(client, f"/cases?unit={C}&month=2026-11&metric=score")
     assert 'data-field="metric"' in page
@@ -173,15 +219,17 @@ def test_month_navigation_and_the_charts(client, world, login, month):
     login(world.township_officer)
     page = get(client, "/scorecards/2026-11")
     assert 'href="/scorecards/2026-10?unit=410522100000"' in page
-    assert 'rel="next" href="/scorecards/2026-11?unit=410522100000"' in get(client, "/scorecards/2026-10")
-    assert page.count("<svg class=\"chart\"") == 2 and "<polyline" in page
+    assert 'rel="next" href="/scorecards/2026-11?unit=410522100000"' in get(
+        client, "/scorecards/2026-10"
+    )
+    assert page.count('<svg class="chart"') == 2 and "<polyline" in page
     page = get(client, f"/scorecards/2026-11?unit={A}")
-    assert page.count("<svg class=\"chart\"") == 2
+    assert page.count('<svg class="chart"') == 2
     future = get(client, "/scorecards/2099-03")
-    assert "rel=\"next\"" not in future  # no month that has not begun
+    assert 'rel="next"' not in future  # no month that has not begun
     client.post("/logout")
     login(world.county_officer)
-    assert "<svg class=\"chart\"" not in get(client, "/scorecards/2026-11")  # a county: no charts
+    assert '<svg class="chart"' not in get(client, "/scorecards/2026-11")  # a county: no charts
 
 
 def freeze_november():
@@ -191,8 +239,12 @@ def freeze_november():
 
 def snapshots() -> list[tuple[int, str]]:
     db.session.expire_all()
-    return [(s.revision, s.reason) for s in db.session.scalars(
-        db.select(ScorecardSnapshot).order_by(ScorecardSnapshot.revision))]
+    return [
+        (s.revision, s.reason)
+        for s in db.session.scalars(
+            db.select(ScorecardSnapshot).order_by(ScorecardSnapshot.revision)
+        )
+    ]
 
 
 def test_a_frozen_month_a_pending_revision_and_publishing_it(client, world, login, month):
@@ -205,10 +257,10 @@ def test_a_frozen_month_a_pending_revision_and_publishing_it(client, world, logi
     incident(D, IncidentKind.accident, at(20, 8), injured=1, summary="农机侧翻")
     page = get(client, "/scorecards/2026-11")
     assert rows(page)[D]["score"]["text"] == "90"  # the frozen figures stay in force
-    pending = page[page.index('id="pending"'):]
-    pending = pending[:pending.index("</section>")]
-    assert "<td class=\"num before\">90</td><td class=\"num after\">75</td>" in pending
-    assert "<td class=\"num before\">75.0%</td><td class=\"num after\">50.0%</td>" in pending
+    pending = page[page.index('id="pending"') :]
+    pending = pending[: pending.index("</section>")]
+    assert '<td class="num before">90</td><td class="num after">75</td>' in pending
+    assert '<td class="num before">75.0%</td><td class="num after">50.0%</td>' in pending
     assert 'name="reason"' in pending
 
     refused = client.post("/scorecards/2026-11/publish", data={"reason": "  "})
@@ -233,7 +285,10 @@ def test_only_a_county_officer_publishes(client, world, login, month):
         login(user)
         page = get(client, "/scorecards/2026-11")
         assert 'name="reason"' not in page
-        assert client.post("/scorecards/2026-11/publish", data={"reason": "x"}).status_code in (403, 404)
+        assert client.post("/scorecards/2026-11/publish", data={"reason": "x"}).status_code in (
+            403,
+            404,
+        )
         client.post("/logout")
     login(world.other_township_officer)
     page = get(client, f"/scorecards/2026-11?unit={D}")
@@ -245,7 +300,12 @@ def test_an_unfrozen_month_that_is_over_can_be_frozen_by_hand(client, world, log
     login(world.county_officer)
     page = get(client, "/scorecards/2026-10")
     assert 'id="freeze"' in page
-    assert client.post("/scorecards/2026-10/publish", data={"reason": "调度未运行，手工冻结"}).status_code == 302
+    assert (
+        client.post(
+            "/scorecards/2026-10/publish", data={"reason": "调度未运行，手工冻结"}
+        ).status_code
+        == 302
+    )
     db.session.expire_all()
     kept = db.session.scalars(db.select(ScorecardSnapshot)).all()
     assert [(s.month, s.revision) for s in kept] == [("2026-10", 1)]
@@ -268,13 +328,17 @@ def test_the_csv_export(client, world, login, month):
     assert "attachment" in response.headers["Content-Disposition"]
     lines = read_csv(response.data)
     blank = lines.index([])
-    villages, rollups = lines[:blank], lines[blank + 1:]
-    assert villages[0] == titles(layout.VILLAGE_COLUMNS) and rollups[0] == titles(layout.ROLLUP_COLUMNS)
+    villages, rollups = lines[:blank], lines[blank + 1 :]
+    assert villages[0] == titles(layout.VILLAGE_COLUMNS) and rollups[0] == titles(
+        layout.ROLLUP_COLUMNS
+    )
     by_code = {line[0]: dict(zip(villages[0], line)) for line in villages[1:]}
     assert list(by_code) == [B, A, C, D]  # 西裴村, 东裴村 by code
     with force_locale("zh"):
-        score, rank, rate, amount = (str(layout.column_for(k).header) for k in
-                                     ("score", "rank", "small_in_village_rate", "amount_settled_yuan"))
+        score, rank, rate, amount = (
+            str(layout.column_for(k).header)
+            for k in ("score", "rank", "small_in_village_rate", "amount_settled_yuan")
+        )
     c = by_code[C]
     assert (c[score], c[rank], c[rate], c[amount]) == ("90", "1", "50.0%", "2300.00")
     assert by_code[B][score] == "70" and by_code[D][rate] == ""
@@ -291,8 +355,10 @@ def test_the_xlsx_export(client, world, login, month):
     assert villages.freeze_panes == "C2" and rollups.freeze_panes == "C2"
     header = [cell.value for cell in villages[1]]
     assert header == titles(layout.VILLAGE_COLUMNS)
-    column = {key: header.index(title) + 1 for key, title in
-              zip([c.key for c in layout.VILLAGE_COLUMNS], header)}
+    column = {
+        key: header.index(title) + 1
+        for key, title in zip([c.key for c in layout.VILLAGE_COLUMNS], header)
+    }
     c_row = next(row for row in villages.iter_rows(min_row=2) if row[0].value == C)
     score = c_row[column["score"] - 1]
     rate = c_row[column["small_in_village_rate"] - 1]
@@ -339,6 +405,10 @@ class TestCsrf:
             session["csrf_token"] = raw
         assert client.post("/scorecards/2026-11/publish", data={"reason": "x"}).status_code == 400
         assert snapshots() == [(1, "")]
-        assert client.post("/scorecards/2026-11/publish",
-                           data={"reason": "x", "csrf_token": token}).status_code == 302
+        assert (
+            client.post(
+                "/scorecards/2026-11/publish", data={"reason": "x", "csrf_token": token}
+            ).status_code
+            == 302
+        )
         assert snapshots() == [(1, ""), (2, "x")]

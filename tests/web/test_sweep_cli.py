@@ -27,7 +27,9 @@ def test_sweep_prints_the_contract_summary(runner, world, make):
     summary = json.loads(result.output)
     assert set(summary) == {"checked", "raised", "cleared", "escalated", "seconds"}
     assert summary["checked"] == 1 and summary["raised"] == {"accept_overdue": 1}
-    again = json.loads(runner.invoke(args=["sweep", "--now", "2026-11-04T08:00:00+08:00", "--json"]).output)
+    again = json.loads(
+        runner.invoke(args=["sweep", "--now", "2026-11-04T08:00:00+08:00", "--json"]).output
+    )
     assert again["checked"] == 0 and again["raised"] == {}
 
 
@@ -40,12 +42,30 @@ def test_a_bad_instant_is_refused(runner, world):
 def test_two_sweeps_at_once_raise_each_flag_once(app, world, make, tmp_path):
     for _ in range(30):
         make.case(world.mediator, now=RECEIVED)
-    env = dict(os.environ, DATABASE_URL=app.config["DATABASE_URL"], MEDIATION_DEMO="0",
-               MEDIATION_INSTANCE=str(tmp_path / "instance"), SECRET_KEY="x")
-    command = [sys.executable, "-m", "flask", "--app", "app", "sweep",
-               "--now", "2026-11-10T08:00:00+08:00", "--json"]
-    processes = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    env = dict(
+        os.environ,
+        DATABASE_URL=app.config["DATABASE_URL"],
+        MEDIATION_DEMO="0",
+        MEDIATION_INSTANCE=str(tmp_path / "instance"),
+        SECRET_KEY="x",
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "flask",
+        "--app",
+        "app",
+        "sweep",
+        "--now",
+        "2026-11-10T08:00:00+08:00",
+        "--json",
+    ]
+    processes = [
+        subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
     outputs = [process.communicate(timeout=120) for process in processes]
     summaries = [json.loads(out) for out, _ in outputs if out.strip().startswith("{")]
     assert summaries, outputs
@@ -60,12 +80,22 @@ def test_two_sweeps_at_once_raise_each_flag_once(app, world, make, tmp_path):
 
 def test_the_scheduler_process_sweeps_at_start(app, world, make, tmp_path):
     make.case(world.mediator, now=RECEIVED)  # long overdue by now
-    env = dict(os.environ, DATABASE_URL=app.config["DATABASE_URL"], MEDIATION_DEMO="0",
-               MEDIATION_INSTANCE=str(tmp_path / "instance"), SECRET_KEY="x",
-               SWEEP_INTERVAL_MINUTES="60")
-    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "scheduler"],
-                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
+    env = dict(
+        os.environ,
+        DATABASE_URL=app.config["DATABASE_URL"],
+        MEDIATION_DEMO="0",
+        MEDIATION_INSTANCE=str(tmp_path / "instance"),
+        SECRET_KEY="x",
+        SWEEP_INTERVAL_MINUTES="60",
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "app", "scheduler"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         count = 0

@@ -42,11 +42,13 @@ def page_of(client, case) -> str:
 def section(page: str, action: str) -> str:
     """The <details> of one action on the case page."""
     start = page.index(f'id="action-{action}"')
-    return page[start:page.index("</details>", start)]
+    return page[start : page.index("</details>", start)]
 
 
 def events_of(case) -> int:
-    return db.session.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == case.id))
+    return db.session.scalar(
+        select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == case.id)
+    )
 
 
 def reload(case) -> Case:
@@ -55,7 +57,9 @@ def reload(case) -> Case:
 
 
 def act(actor, case, action, raw=None, *, now):
-    perform(actor, case, action, raw or {}, version=case.version, ctx=Context.build(now, Policy(), TZ))
+    perform(
+        actor, case, action, raw or {}, version=case.version, ctx=Context.build(now, Policy(), TZ)
+    )
     db.session.commit()
 
 
@@ -105,7 +109,9 @@ def test_a_pause_without_reason_is_refused_next_to_the_note(client, world, login
     client.post(f"/cases/{case.id}/actions/accept", data={"version": case.version})
     case = reload(case)
     before = events_of(case)
-    response = client.post(f"/cases/{case.id}/actions/pause", data={"version": case.version, "note": "  "})
+    response = client.post(
+        f"/cases/{case.id}/actions/pause", data={"version": case.version, "note": "  "}
+    )
     assert response.status_code == 422
     pause = section(response.get_data(as_text=True), "pause")
     assert pause.split(">", 1)[0].endswith(" open")  # the form is open, with the error by the note
@@ -121,7 +127,8 @@ def test_escalating_starts_the_township_clocks(client, world, login, make):
     client.post(f"/cases/{case.id}/actions/accept", data={"version": case.version})
     case = reload(case)
     response = client.post(
-        f"/cases/{case.id}/actions/escalate", data={"version": case.version, "note": "双方分歧大，村级无法化解"}
+        f"/cases/{case.id}/actions/escalate",
+        data={"version": case.version, "note": "双方分歧大，村级无法化解"},
     )
     assert response.status_code == 302
     case = reload(case)
@@ -142,13 +149,23 @@ def test_a_follow_up_closes_the_case_and_shows_on_the_page(client, world, login,
     case = make.case(world.mediator)
     now = dt.datetime.now(UTC)
     act(world.mediator, case, Action.accept, now=now)
-    act(world.mediator, case, Action.resolve,
-        {"agreement": {"form": "oral", "terms": "口头道歉", "amount_yuan": ""}}, now=now)
+    act(
+        world.mediator,
+        case,
+        Action.resolve,
+        {"agreement": {"form": "oral", "terms": "口头道歉", "amount_yuan": ""}},
+        now=now,
+    )
     login(world.mediator)
     english(client)
     response = client.post(
         f"/cases/{case.id}/actions/follow_up",
-        data={"version": reload(case).version, "performed": "y", "satisfied": "y", "note": "已道歉"},
+        data={
+            "version": reload(case).version,
+            "performed": "y",
+            "satisfied": "y",
+            "note": "已道歉",
+        },
     )
     assert response.status_code == 302
     assert reload(case).status is CaseStatus.closed
@@ -171,8 +188,12 @@ def test_a_written_agreement_prints_for_signing(client, world, login, make):
     client.post(f"/cases/{case.id}/actions/accept", data={"version": case.version})
     response = client.post(
         f"/cases/{case.id}/actions/resolve",
-        data={"version": reload(case).version, "agreement_form": "written",
-              "agreement_terms": TERMS, "agreement_amount_yuan": "1200"},
+        data={
+            "version": reload(case).version,
+            "agreement_form": "written",
+            "agreement_terms": TERMS,
+            "agreement_amount_yuan": "1200",
+        },
     )
     assert response.status_code == 302
     case = reload(case)
@@ -191,10 +212,14 @@ def test_a_written_agreement_prints_for_signing(client, world, login, make):
     assert "两户因房檐滴水发生争执。" in doc  # the facts
     assert "负主要责任" in doc.split("Responsibilities of the parties")[1].split("Agreed terms")[0]
     assert "赔偿张三1200元" in doc
-    assert "Signature of the party (with fingerprint)" in doc and doc.count('class="sign-line"') == 3
+    assert (
+        "Signature of the party (with fingerprint)" in doc and doc.count('class="sign-line"') == 3
+    )
     assert "(Seal of the People's Mediation Committee)" in doc
     confirm_by = (agreement.agreed_at + dt.timedelta(days=30)).astimezone(TZ).date().isoformat()
-    assert f'data-confirm-by="{confirm_by}"' in doc and confirm_by in doc.split('class="judicial"')[1]
+    assert (
+        f'data-confirm-by="{confirm_by}"' in doc and confirm_by in doc.split('class="judicial"')[1]
+    )
     assert "print.css" in doc
 
     client.post("/logout")
@@ -217,12 +242,19 @@ def test_a_resolve_without_terms_is_shown_by_the_terms_field(client, world, logi
     client.post(f"/cases/{case.id}/actions/accept", data={"version": case.version})
     response = client.post(
         f"/cases/{case.id}/actions/resolve",
-        data={"version": reload(case).version, "agreement_form": "written", "agreement_terms": "",
-              "agreement_amount_yuan": "abc"},
+        data={
+            "version": reload(case).version,
+            "agreement_form": "written",
+            "agreement_terms": "",
+            "agreement_amount_yuan": "abc",
+        },
     )
     assert response.status_code == 422
     resolve = section(response.get_data(as_text=True), "resolve")
-    assert 'data-field="agreement_terms"' in resolve and 'data-field="agreement_amount_yuan"' in resolve
+    assert (
+        'data-field="agreement_terms"' in resolve
+        and 'data-field="agreement_amount_yuan"' in resolve
+    )
     assert reload(case).status is CaseStatus.in_mediation
 
 
@@ -233,15 +265,21 @@ def test_a_stale_version_shows_what_changed_and_overwrites_nothing(client, world
     case = make.case(world.mediator)
     colleague = make.user("xipei2", Role.mediator, "410522100201")
     stale = case.version
-    act(colleague, case, Action.accept, {"note": "我已受理，正在联系双方"}, now=dt.datetime.now(UTC))
+    act(
+        colleague, case, Action.accept, {"note": "我已受理，正在联系双方"}, now=dt.datetime.now(UTC)
+    )
     before = events_of(case)
 
     login(world.mediator)
     english(client)
-    response = client.post(f"/cases/{case.id}/actions/withdraw", data={"version": stale, "note": "当事人撤回"})
+    response = client.post(
+        f"/cases/{case.id}/actions/withdraw", data={"version": stale, "note": "当事人撤回"}
+    )
     assert response.status_code == 409
     page = response.get_data(as_text=True)
-    notice = page[page.index('class="conflict"'):page.index("</ol>", page.index('class="conflict"'))]
+    notice = page[
+        page.index('class="conflict"') : page.index("</ol>", page.index('class="conflict"'))
+    ]
     assert "xipei2" in notice and "Accepted" in notice and "我已受理，正在联系双方" in notice
     case = reload(case)
     assert case.status is CaseStatus.in_mediation and events_of(case) == before
@@ -250,7 +288,9 @@ def test_a_stale_version_shows_what_changed_and_overwrites_nothing(client, world
     assert "当事人撤回" in withdraw  # what the user typed is kept for that decision
 
 
-def test_a_concurrent_write_caught_at_commit_is_the_same_409(client, world, login, make, monkeypatch):
+def test_a_concurrent_write_caught_at_commit_is_the_same_409(
+    client, world, login, make, monkeypatch
+):
     case = make.case(world.mediator)
     login(world.mediator)
 
@@ -269,7 +309,9 @@ def test_bad_requests_are_not_500s(client, world, login, make):
     assert client.post(f"/cases/{case.id}/actions/accept", data={}).status_code == 400
     assert client.post(f"/cases/{case.id}/actions/register", data={"version": 1}).status_code == 404
     assert client.post(f"/cases/{case.id}/actions/nonsense", data={"version": 1}).status_code == 404
-    assert client.post(f"/cases/{case.id + 99}/actions/accept", data={"version": 1}).status_code == 404
+    assert (
+        client.post(f"/cases/{case.id + 99}/actions/accept", data={"version": 1}).status_code == 404
+    )
     response = client.post(f"/cases/{case.id}/actions/resume", data={"version": case.version})
     assert response.status_code == 409  # not possible while registered: said on the case page
     assert 'class="flash flash-error"' in response.get_data(as_text=True)
@@ -279,7 +321,9 @@ def test_bad_requests_are_not_500s(client, world, login, make):
 # --- clocks ---------------------------------------------------------------------------------------
 
 
-def test_clocks_show_working_days_left_and_a_provisional_2027(client, world, login, make, monkeypatch):
+def test_clocks_show_working_days_left_and_a_provisional_2027(
+    client, world, login, make, monkeypatch
+):
     case = make.case(world.mediator, now=local(2026, 12, 28, 10, 0))  # a Monday
     monkeypatch.setattr("mediation.runtime.utcnow", lambda: local(2026, 12, 30, 10, 0))
     login(world.mediator)
@@ -298,8 +342,14 @@ def test_clocks_show_working_days_left_and_a_provisional_2027(client, world, log
 
 
 def _deadline(**fields):
-    base = {"due_at": local(2026, 12, 10), "warn_at": local(2026, 12, 8), "met_at": None,
-            "breached_at": None, "stopped_at": None, "is_working_days": True}
+    base = {
+        "due_at": local(2026, 12, 10),
+        "warn_at": local(2026, 12, 8),
+        "met_at": None,
+        "breached_at": None,
+        "stopped_at": None,
+        "is_working_days": True,
+    }
     return SimpleNamespace(**(base | fields))
 
 
@@ -309,8 +359,18 @@ def _deadline(**fields):
         ({}, local(2026, 12, 1), Tone.plenty, ClockState.running),
         ({}, local(2026, 12, 9), Tone.warning, ClockState.running),
         ({}, local(2026, 12, 11), Tone.overdue, ClockState.running),
-        ({"stopped_at": local(2026, 12, 5), "met_at": local(2026, 12, 5)}, local(2026, 12, 11), Tone.settled, ClockState.met),
-        ({"stopped_at": local(2026, 12, 12), "breached_at": local(2026, 12, 10)}, local(2026, 12, 13), Tone.overdue, ClockState.breached),
+        (
+            {"stopped_at": local(2026, 12, 5), "met_at": local(2026, 12, 5)},
+            local(2026, 12, 11),
+            Tone.settled,
+            ClockState.met,
+        ),
+        (
+            {"stopped_at": local(2026, 12, 12), "breached_at": local(2026, 12, 10)},
+            local(2026, 12, 13),
+            Tone.overdue,
+            ClockState.breached,
+        ),
         ({"stopped_at": local(2026, 12, 5)}, local(2026, 12, 6), Tone.settled, ClockState.stopped),
     ],
 )
@@ -329,7 +389,13 @@ def test_a_deadline_at_midnight_reads_as_24_00():
 
 def test_the_list_sorts_by_the_nearest_running_deadline(client, world, login, make):
     finished = make.case(world.mediator, title="早已撤回", now=local(2026, 10, 30, 9, 0))
-    act(world.mediator, finished, Action.withdraw, {"note": "当事人撤回"}, now=local(2026, 10, 30, 11, 0))
+    act(
+        world.mediator,
+        finished,
+        Action.withdraw,
+        {"note": "当事人撤回"},
+        now=local(2026, 10, 30, 11, 0),
+    )
     later = make.case(world.mediator, title="后收的", now=local(2026, 11, 4, 9, 0))
     sooner = make.case(world.mediator, title="先收的", now=local(2026, 11, 2, 9, 0))
     login(world.mediator)
@@ -337,7 +403,7 @@ def test_the_list_sorts_by_the_nearest_running_deadline(client, world, login, ma
     positions = [page.index(case.number) for case in (sooner, later, finished)]
     assert positions == sorted(positions)
     assert '<option value="deadline" selected>' in page
-    row = page[page.index(sooner.number):page.index("</tr>", page.index(sooner.number))]
+    row = page[page.index(sooner.number) : page.index("</tr>", page.index(sooner.number))]
     assert "2026-11-03 24:00" in row  # accept: one working day after Monday
     newest_first = client.get("/cases").get_data(as_text=True)
     assert newest_first.index(later.number) < newest_first.index(sooner.number)
