@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from flask import Flask
 
@@ -35,10 +36,10 @@ def create_app(
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .cases import bp as cases_bp
+    from .cli import register_commands
     from .inbox import bp as inbox_bp
     from .incidents import bp as incidents_bp
     from .scorecards import bp as scorecards_bp
-    from .cli import register_commands
 
     runtime.init_app(app)
     database.init_app(app)

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.engine import Engine, URL
+from sqlalchemy.engine import URL, Engine
 
 __all__ = ["BackupError", "BackupResult", "backup_database", "pg_dump_command", "restore_database"]
 

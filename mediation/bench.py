@@ -23,10 +23,11 @@ import statistics
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import event, func, select, text
@@ -395,7 +396,7 @@ class Bench:
         for index in range(self.runs):
             with _database_copy(self.app, s) as app:
 
-                def work() -> dict:
+                def work(index: int = index) -> dict:
                     recorded = [] if self.explain and index == 0 else None
                     _as_the_scheduler()
                     with _recording(recorded):
@@ -418,7 +419,8 @@ class Bench:
             return {
                 "times": [0.0],
                 "baseline": _sql_ms(
-                    "SELECT * FROM cases c JOIN deadlines d ON d.case_id = c.id WHERE c.next_check_at <= :t",
+                    "SELECT * FROM cases c JOIN deadlines d ON d.case_id = c.id"
+                    " WHERE c.next_check_at <= :t",
                     {"t": _param(s, at)},
                     self.runs,
                 ),
@@ -440,9 +442,10 @@ class Bench:
             from .services import scorecard as service
 
             unit = db.session.get(Unit, unit_id)
-            compute = lambda i: service.compute(
-                unit, s.month, policy=runtime.policy(), tz=runtime.tz()
-            )  # noqa: E731
+
+            def compute(_run: int):
+                return service.compute(unit, s.month, policy=runtime.policy(), tz=runtime.tz())
+
             plans = [] if self.explain else None
             times = _timed(self.runs, compute)
             with _recording(plans):
@@ -559,7 +562,8 @@ class Bench:
                     )
                     if response.status_code != 201:
                         raise BenchError(
-                            f"POST /api/v1/cases: HTTP {response.status_code} {response.get_data(as_text=True)[:200]}"
+                            f"POST /api/v1/cases: HTTP {response.status_code} "
+                            f"{response.get_data(as_text=True)[:200]}"
                         )
 
                 plans = [] if self.explain else None
@@ -574,7 +578,7 @@ class Bench:
 
 def _param(setting: Setting, instant: dt.datetime):
     """An instant as a bound parameter of hand-written SQL (the column's stored form)."""
-    naive = instant.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    naive = instant.astimezone(dt.UTC).replace(tzinfo=None)
     return naive.isoformat(" ", "microseconds") if setting.dialect == "sqlite" else naive
 
 

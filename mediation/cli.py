@@ -265,7 +265,7 @@ def sweep(now_text: str | None, as_json: bool) -> None:
         if now.tzinfo is None:
             raise click.ClickException("--now: give the offset too, e.g. 2026-11-26T09:00+08:00")
     jobs.settle_after_start()
-    result = jobs.sweep(current_app._get_current_object(), now.astimezone(dt.timezone.utc))
+    result = jobs.sweep(current_app._get_current_object(), now.astimezone(dt.UTC))
     if result is None:
         raise click.ClickException("another sweep is running (or the sweep failed; see the log)")
     data = result.as_dict()
@@ -311,7 +311,7 @@ def _instant_option(now_text: str | None) -> dt.datetime:
         raise click.ClickException(f"--now: not an ISO 8601 instant: {now_text}") from None
     if now.tzinfo is None:
         raise click.ClickException("--now: give the offset too, e.g. 2026-12-05T01:00+08:00")
-    return now.astimezone(dt.timezone.utc)
+    return now.astimezone(dt.UTC)
 
 
 @click.command("scorecard")
@@ -401,7 +401,10 @@ def scorecard(
         elif snapshot.revision == 1:
             message = f"Froze {month} of {county.name} ({county.code}): revision 1."
         else:
-            message = f"Published revision {snapshot.revision} of {month} of {county.name} ({county.code})."
+            message = (
+                f"Published revision {snapshot.revision} of {month}"
+                f" of {county.name} ({county.code})."
+            )
         click.echo(message, err=True)
 
     shown, pending, kept = service.view(unit, month, policy=policy, tz=tz)
@@ -420,7 +423,10 @@ def scorecard(
         else:
             body = exports.table_text(shown)
             if pending is not None:
-                body += f"A revision is pending: the case records changed after revision {shown['revision']}.\n"
+                body += (
+                    "A revision is pending: the case records changed after"
+                    f" revision {shown['revision']}.\n"
+                )
     if out_path is not None:
         try:
             out_path.write_bytes(body if isinstance(body, bytes) else body.encode("utf-8"))

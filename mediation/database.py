@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -111,8 +112,8 @@ def insert_rows(
     thousands of times, and converting them row by row was most of what its writes cost.
 
     Plain values only: a JSON column wants SQLAlchemy's own statements (PostgreSQL's driver
-    takes no bare dict). ``on_conflict=(unique column, columns)``: a row whose unique column is taken updates
-    those columns of the row there instead (SQLite and PostgreSQL say it alike)."""
+    takes no bare dict). ``on_conflict=(unique column, columns)``: a row whose unique column is
+    taken updates those columns of the row there instead (SQLite and PostgreSQL say it alike)."""
     if not rows:
         return
     connection = db.session.connection()

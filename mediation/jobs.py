@@ -117,7 +117,7 @@ def build_scheduler(app: Flask, *, background: bool = False):
         minutes=minutes,
         args=[app],
         id="sweep",
-        next_run_time=dt.datetime.now(dt.timezone.utc),  # once at start
+        next_run_time=dt.datetime.now(dt.UTC),  # once at start
     )
     scheduler.add_job(
         freeze_month,
@@ -129,7 +129,7 @@ def build_scheduler(app: Flask, *, background: bool = False):
         id="freeze_month",
         misfire_grace_time=6 * 3600,
         # once at start (after the first sweep): a freeze day the scheduler was down for
-        next_run_time=dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=30),
+        next_run_time=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30),
     )
     return scheduler
 

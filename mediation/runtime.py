@@ -32,4 +32,4 @@ def tz() -> ZoneInfo:
 
 def utcnow() -> dt.datetime:
     """The one reading of the clock for a request, command or job; rules get it as an argument."""
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)

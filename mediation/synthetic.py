@@ -28,11 +28,12 @@ import sqlite3
 import time
 from bisect import bisect_left
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from itertools import accumulate
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, func, select
@@ -89,7 +90,7 @@ MONTHS = 24
 VILLAGES_PER_TOWNSHIP = 20
 TOWNSHIPS_PER_COUNTY = 20
 CHUNK = 5_000  # cases made and written together
-UTC = dt.timezone.utc
+UTC = dt.UTC
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
 
@@ -517,7 +518,7 @@ class Clocks:
         self.policy, self.calendar, self.tz = policy, calendar, tz
         self.ratio = policy.clocks.warn_ratio
 
-        @lru_cache(maxsize=None)
+        @cache
         def working(day: dt.date, days: int) -> tuple[dt.datetime, dt.datetime, bool]:
             start = dt.datetime.combine(day, dt.time(12), tzinfo=tz)
             result = schedule(

@@ -84,7 +84,7 @@ class Connection:
                 # A kept-alive connection the server closed meanwhile: once more on a new one.
                 if fresh or attempt == 2:
                     raise HttpError(f"connection: {error!r}") from error
-            except asyncio.TimeoutError as error:
+            except TimeoutError as error:
                 self.close()
                 raise HttpError("timeout") from error
         raise AssertionError("unreachable")
@@ -747,7 +747,8 @@ def main(argv=None) -> int:
                 )
             else:
                 print(
-                    f"all {intakes['created']} intakes present (checked in the {intakes['checked_in']})"
+                    f"all {intakes['created']} intakes present"
+                    f" (checked in the {intakes['checked_in']})"
                 )
         print(
             "OK: no errors"

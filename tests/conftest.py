@@ -14,10 +14,9 @@ import os
 import shutil
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-
-from flask.testing import FlaskClient
 
 from mediation import create_app
 from mediation.extensions import db
@@ -41,7 +40,8 @@ def pytest_addoption(parser):
         "--postgres",
         default=os.environ.get("TEST_POSTGRES_URL", ""),
         metavar="URL",
-        help="run the suite on PostgreSQL, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres "
+        help="run the suite on PostgreSQL, e.g. "
+        "postgresql+psycopg://postgres@127.0.0.1:5432/postgres "
         "(databases are created and dropped per test); default: SQLite",
     )
 
@@ -198,4 +198,4 @@ def login(client):
 
 @pytest.fixture
 def now():
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)

@@ -64,7 +64,7 @@ class Factory:
     def case(self, actor, *, now: dt.datetime | None = None, **fields):
         """A case registered by ``actor`` through the intake service (village of the actor by
         default), committed."""
-        now = now or dt.datetime.now(dt.timezone.utc)
+        now = now or dt.datetime.now(dt.UTC)
         raw = case_fields(**fields)
         if "village_code" not in fields:
             raw["village_code"] = actor.unit.code

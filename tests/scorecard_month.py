@@ -127,7 +127,8 @@ def build_november(world, make) -> November:
     )
     screening(A)
 
-    # B: a violence risk settled (prevented: 1 case, 3 people), then a collective petition to the city.
+    # B: a violence risk settled (prevented: 1 case, 3 people), then a collective petition to
+    # the city.
     b = make.case(
         world.mediator, now=at(4, 9), title="西裴村口角纠纷", people_involved=3, risks=["violence"]
     )

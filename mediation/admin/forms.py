@@ -1,5 +1,5 @@
-from flask_babel import lazy_gettext as _l
 from flask import request
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import PasswordField, SelectField, StringField, SubmitField, TextAreaField

@@ -20,7 +20,7 @@ from ..i18n import render_fields
 from ..models import Unit, User
 from ..services import access
 from ..services import calendar as calendar_service
-from ..services.units import UnitImportError, UnitRow, import_units, read_units_csv
+from ..services.units import UnitImportError, import_units, read_units_csv
 from ..services.users import create_user
 from . import bp
 from .forms import CalendarYearForm, ConfirmForm, UnitForm, UnitImportForm, UserForm
@@ -236,7 +236,8 @@ def calendar():
             db.session.commit()
             flash(
                 _(
-                    "The calendar of %(year)s is saved. Provisional deadlines recomputed: %(count)s.",
+                    "The calendar of %(year)s is saved."
+                    " Provisional deadlines recomputed: %(count)s.",
                     year=entry.year,
                     count=recomputed,
                 ),

@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import runtime
-from ..domain.i18n import Message, N_
+from ..domain.i18n import N_, Message
 from ..domain.incidents import parse_incident, parse_screening
 from ..domain.scorecard import Month
 from ..extensions import db

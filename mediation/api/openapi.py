@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from copy import deepcopy
 
-from ..domain.flags import FlagKind
 from ..domain.enums import (
     AgreementForm,
     CaseStatus,
@@ -21,6 +20,9 @@ from ..domain.enums import (
     Scale,
     Source,
 )
+from ..domain.flags import FlagKind
+from ..domain.incidents import NOTE_MAX as SCREENING_NOTE_MAX
+from ..domain.incidents import SUMMARY_MAX
 from ..domain.intake import (
     ADDRESS_MAX,
     DESCRIPTION_MAX,
@@ -29,8 +31,6 @@ from ..domain.intake import (
     NAME_MAX,
     TITLE_MAX,
 )
-from ..domain.incidents import NOTE_MAX as SCREENING_NOTE_MAX
-from ..domain.incidents import SUMMARY_MAX
 from ..domain.scorecard import IncidentKind, PetitionLevel
 from ..domain.workflow import NEEDS_REASON, NOTE_MAX, TERMS_MAX, USER_ACTIONS
 from ..services.scorecard import METRIC_NAMES
@@ -948,7 +948,9 @@ PATHS.update(
             },
             "put": {
                 "operationId": "updateIncident",
-                "summary": "Change an incident (officers), keeping the earlier values as a revision.",
+                "summary": (
+                    "Change an incident (officers), keeping the earlier values as a revision."
+                ),
                 "parameters": [_INCIDENT_ID],
                 "requestBody": {
                     "required": True,
@@ -965,7 +967,9 @@ PATHS.update(
         "/screenings": {
             "get": {
                 "operationId": "listScreenings",
-                "summary": "Which villages filed their screening report for a month, and which not.",
+                "summary": (
+                    "Which villages filed their screening report for a month, and which not."
+                ),
                 "parameters": [
                     _filter("month", "YYYY-MM; default the previous month.", MONTH),
                     _filter("unit", "Code of a unit in the caller's area.", UNIT_CODE),

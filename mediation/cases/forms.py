@@ -149,7 +149,8 @@ ACTION_VERBS = {
 ACTION_HINTS = {
     Action.accept: _l("Take the case up at this level; the accept clock stops."),
     Action.pause: _l(
-        "Stops every clock, e.g. while waiting for an appraisal. On resume the deadlines move by the paused time."
+        "Stops every clock, e.g. while waiting for an appraisal."
+        " On resume the deadlines move by the paused time."
     ),
     Action.resume: _l("Mediation continues; the deadlines move by the time the case was paused."),
     Action.resolve: _l(

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import runtime
-from ..domain.flags import FlagKind
 from ..domain.enums import Action, AgreementForm, CaseStatus, Category, Level, Role, Scale
+from ..domain.flags import FlagKind
 from ..domain.identity import id_number_problem, normalize_id_number
 from ..domain.intake import InvalidInput, parse_case
 from ..domain.workflow import USER_ACTIONS, Refused

@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from .i18n import Message, N_
+from .i18n import N_, Message
 from .intake import InvalidInput
 
 DAY_SECONDS = 86_400
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def bundled_workday(day: dt.date) -> bool | None:

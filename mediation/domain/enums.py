@@ -43,11 +43,11 @@ class Level(LabelledEnum):
         return _LEVEL_ORDER.index(self)
 
     @property
-    def parent_level(self) -> "Level | None":
+    def parent_level(self) -> Level | None:
         return _LEVEL_ORDER[self.rank + 1] if self.rank + 1 < len(_LEVEL_ORDER) else None
 
     @property
-    def child_level(self) -> "Level | None":
+    def child_level(self) -> Level | None:
         return _LEVEL_ORDER[self.rank - 1] if self.rank > 0 else None
 
 

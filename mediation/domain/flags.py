@@ -8,8 +8,8 @@ is a fact of record (:data:`NEVER_CLEARED`). Pure: the facts and ``now`` come in
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from .enums import CaseStatus, Clock, LabelledEnum, Level, Scale
 from .i18n import N_

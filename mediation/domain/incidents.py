@@ -10,11 +10,12 @@ linked case) lies in the user's area is the caller's question: it needs the data
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from .i18n import Message, N_
+from .i18n import N_, Message
 from .intake import MAX_PEOPLE, FieldReader, InvalidInput, _parse_instant, _present
 from .scorecard import IncidentKind, Month, PetitionLevel
 
@@ -116,7 +117,7 @@ def parse_incident(
     return IncidentDraft(
         village_code=village_code,
         kind=kind,
-        occurred_at=occurred_at.astimezone(dt.timezone.utc),
+        occurred_at=occurred_at.astimezone(dt.UTC),
         summary=summary,
         petition_level=petition_level,
         is_collective=is_collective,

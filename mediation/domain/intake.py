@@ -8,13 +8,14 @@ village lies in the user's area is the caller's question (it needs the database)
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from .enums import Category, PartyRole, Risk, Source
-from .i18n import Message, N_
+from .i18n import N_, Message
 from .identity import id_number_problem, is_valid_phone, normalize_id_number, normalize_phone
 from .policy import IntakePolicy
 
@@ -112,7 +113,7 @@ def parse_case(
         source=source,
         title=title,
         description=description,
-        received_at=received_at.astimezone(dt.timezone.utc),
+        received_at=received_at.astimezone(dt.UTC),
         people_involved=people,
         amount_yuan=amount,
         risks=risks,
@@ -292,7 +293,7 @@ def _parse_instant(
             return None
         parsed = parsed.replace(tzinfo=tz)
     try:
-        parsed.astimezone(dt.timezone.utc)
+        parsed.astimezone(dt.UTC)
     except OverflowError:  # year 1 east of UTC, year 9999 west of it: no such instant
         errors[key] = Message(N_("Enter a date and time such as 2026-11-26T09:30+08:00."))
         return None

@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .enums import Category, Level
 

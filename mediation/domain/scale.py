@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable
 
 from .enums import Category, Risk, Scale
-from .i18n import Message, N_
+from .i18n import N_, Message
 from .policy import ScalePolicy
 
 

@@ -8,9 +8,9 @@ here, once, as plain Python.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from decimal import Decimal
-from typing import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from .enums import LabelledEnum, Level
@@ -73,14 +73,14 @@ class Month:
         start = dt.datetime(self.year, self.month, 1, tzinfo=tz)
         following = self.next()
         end = dt.datetime(following.year, following.month, 1, tzinfo=tz)
-        return start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc)
+        return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
     def day_after(self, day: int, tz: ZoneInfo) -> dt.datetime:
         """The end of ``day`` of the next month (the screening deadline, the freeze)."""
         following = self.next()
         return (
             dt.datetime(following.year, following.month, day, tzinfo=tz) + dt.timedelta(days=1)
-        ).astimezone(dt.timezone.utc)
+        ).astimezone(dt.UTC)
 
     def has_ended(self, now: dt.datetime, tz: ZoneInfo) -> bool:
         return now >= self.bounds(tz)[1]
@@ -218,7 +218,8 @@ def rates(counts: Counts) -> dict[str, Decimal | None]:
 
 
 def is_three_zero(counts: Counts) -> bool:
-    """三零: no petition at township level or above, no accident, no criminal or public-order case."""
+    """三零: no petition at township level or above, no accident, no criminal or public-order
+    case."""
     return (
         counts.petitions == 0
         and counts.accidents == 0

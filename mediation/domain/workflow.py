@@ -8,12 +8,13 @@ act. Officers may also re-classify a case of their area that is still open.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any
 
 from .enums import Action, AgreementForm, CaseStatus, Level, ReferralTarget, Role, Scale
-from .i18n import Message, N_
+from .i18n import N_, Message
 from .intake import REQUIRED, FieldReader, InvalidInput
 
 HANDLER = {
@@ -120,7 +121,8 @@ def _role_refusal(action: Action, case: CaseState, actor: Actor) -> Refused | No
         return Refused(
             Message(
                 N_(
-                    "Only the unit holding the case may do this; it is held at the %(level_label)s level."
+                    "Only the unit holding the case may do this;"
+                    " it is held at the %(level_label)s level."
                 ),
                 {"level_label": case.level.label},
             ),

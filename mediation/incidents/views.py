@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import runtime
 from ..domain.enums import Level
 from ..domain.flags import FlagKind
-from ..domain.i18n import Message, N_
+from ..domain.i18n import N_, Message
 from ..domain.incidents import parse_incident, parse_screening
 from ..domain.intake import InvalidInput
 from ..domain.scorecard import IncidentKind, Month, PetitionLevel

@@ -10,7 +10,8 @@ from sqlalchemy.types import TypeDecorator
 
 
 class UTCDateTime(TypeDecorator):
-    """An aware datetime, stored as UTC without an offset (portable across SQLite and PostgreSQL)."""
+    """An aware datetime, stored as UTC without an offset (portable across SQLite and
+    PostgreSQL)."""
 
     impl = DateTime
     cache_ok = True
@@ -20,12 +21,12 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: dt.datetime | None, dialect):
         if value is None:
             return None
-        return value.replace(tzinfo=dt.timezone.utc)
+        return value.replace(tzinfo=dt.UTC)
 
 
 def enum_column(enum_type: type[enum.Enum]) -> Enum:
@@ -40,4 +41,4 @@ def enum_column(enum_type: type[enum.Enum]) -> Enum:
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)

@@ -11,7 +11,7 @@ import csv
 import io
 import re
 import unicodedata
-from typing import Mapping
+from collections.abc import Mapping
 
 from flask_babel import gettext as _
 

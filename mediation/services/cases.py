@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..domain.enums import CaseStatus, Category, Level, Scale
 from ..domain.flags import OVERDUE, kinds_for_filter
-from ..domain.i18n import Message, N_
+from ..domain.i18n import N_, Message
 from ..domain.intake import CaseDraft, InvalidInput
 from ..domain.policy import Policy
 from ..domain.scale import assess_scale
@@ -326,7 +326,7 @@ def page_of_cases(
 
 
 def _local_midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(dt.timezone.utc)
+    return dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(dt.UTC)
 
 
 def nearest_deadlines(case_ids: list[int]) -> dict[int, Deadline]:

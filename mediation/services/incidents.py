@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..domain.enums import Level
 from ..domain.flags import FlagKind
-from ..domain.i18n import Message, N_
+from ..domain.i18n import N_, Message
 from ..domain.incidents import NOTE_MAX, IncidentDraft, ScreeningDraft
 from ..domain.intake import InvalidInput
 from ..domain.scorecard import IncidentKind, Month
@@ -118,7 +118,7 @@ def incident_values(incident: Incident) -> dict:
     return {
         "village_code": incident.village.code if incident.village else None,
         "kind": incident.kind.value,
-        "occurred_at": incident.occurred_at.astimezone(dt.timezone.utc).isoformat(),
+        "occurred_at": incident.occurred_at.astimezone(dt.UTC).isoformat(),
         "summary": incident.summary,
         "petition_level": incident.petition_level.value if incident.petition_level else None,
         "collective": incident.is_collective,

@@ -12,15 +12,16 @@ import datetime as dt
 import importlib
 import logging
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Protocol
+from typing import Protocol
 
 from sqlalchemy import select
 
+from ..database import insert_rows
 from ..domain.enums import Level, Role
 from ..domain.flags import FlagKind
 from ..domain.workflow import HANDLER
-from ..database import insert_rows
 from ..extensions import db
 from ..models import Flag, Notification, User
 

@@ -9,12 +9,14 @@ by county and date), never a loop over the case table.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case as when, exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import case as when
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..domain.enums import Clock, Level, Scale

@@ -14,13 +14,14 @@ import os
 import socket
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, exists, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..database import insert_rows
 from ..domain.enums import CaseStatus, Clock, Level, Scale
 from ..domain.flags import (
     CASE_KINDS,
@@ -35,7 +36,6 @@ from ..domain.i18n import N_
 from ..domain.incidents import last_screening_due, screening_months_to_check
 from ..domain.policy import Policy
 from ..domain.scorecard import Month
-from ..database import insert_rows
 from ..extensions import db
 from ..models import Case, CaseEvent, Deadline, Flag, Lease, Mark, Screening, Unit
 from .notify import Notice, Notifier, notify, notify_flags
@@ -619,7 +619,7 @@ def _parse_month(value: str | None) -> Month | None:
 
 
 def _wall_clock() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def acquire_lease(holder: str, seconds: int = LEASE_SECONDS) -> bool:
@@ -629,9 +629,7 @@ def acquire_lease(holder: str, seconds: int = LEASE_SECONDS) -> bool:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     db.session.execute(
         insert(Lease)
-        .values(
-            name=LEASE_NAME, holder="", expires_at=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
-        )
+        .values(name=LEASE_NAME, holder="", expires_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
         .on_conflict_do_nothing(index_elements=["name"])
     )
     taken = db.session.execute(

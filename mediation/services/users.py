@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..domain.enums import Role
-from ..domain.i18n import Message, N_
+from ..domain.i18n import N_, Message
 from ..domain.intake import InvalidInput
 from ..extensions import db
 from ..models import ApiToken, Unit, User

@@ -8,9 +8,10 @@ and writes one immutable event. It flushes; the caller commits.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -27,14 +28,13 @@ from ..domain.clocks import (
     schedule,
 )
 from ..domain.enums import Action, AgreementForm, CaseStatus, Clock, Level, Scale
-from ..domain.i18n import Message, N_
+from ..domain.i18n import N_, Message
 from ..domain.intake import InvalidInput
 from ..domain.policy import Policy
 from ..domain.workflow import (
-    Actor,
     ActionInput,
+    Actor,
     CaseState,
-    Refused,
     next_status,
     parse_action_input,
     refusal,

@@ -12,7 +12,7 @@ from ..factories import TZ
 def received(make, actor, when: str, **fields):
     """A case received (and registered) at local time ``when``."""
     at = dt.datetime.fromisoformat(when)
-    return make.case(actor, now=at.astimezone(dt.timezone.utc), received_at=when, **fields)
+    return make.case(actor, now=at.astimezone(dt.UTC), received_at=when, **fields)
 
 
 def clocks(api, user, case) -> dict:

@@ -105,7 +105,7 @@ def test_every_error_an_operation_can_answer_is_described(document):
 def test_a_body_field_the_document_does_not_list_is_refused(document):
     """The shape the API checks bodies against is this document's: no input takes others."""
     schemas = document["components"]["schemas"]
-    for path, method, operation in _operations(document):
+    for path, _method, operation in _operations(document):
         if "requestBody" in operation:
             ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
             assert schemas[ref.rsplit("/", 1)[-1]]["additionalProperties"] is False, path

@@ -16,7 +16,7 @@ from mediation.domain.intake import InvalidInput
 from mediation.domain.scorecard import IncidentKind, Month, PetitionLevel
 
 TZ = ZoneInfo("Asia/Shanghai")
-NOW = dt.datetime(2026, 11, 26, 4, 0, tzinfo=dt.timezone.utc)  # 12:00 in Shanghai
+NOW = dt.datetime(2026, 11, 26, 4, 0, tzinfo=dt.UTC)  # 12:00 in Shanghai
 
 
 def incident(**overrides):
@@ -56,7 +56,7 @@ def test_an_individual_petition():
     draft = parse_incident(incident(), now=NOW, tz=TZ)
     assert draft.kind is IncidentKind.petition
     assert draft.petition_level is PetitionLevel.county
-    assert draft.occurred_at == dt.datetime(2026, 11, 20, 1, 30, tzinfo=dt.timezone.utc)
+    assert draft.occurred_at == dt.datetime(2026, 11, 20, 1, 30, tzinfo=dt.UTC)
     assert (draft.is_collective, draft.people) == (False, 1)
     assert not draft.is_pushed_up and draft.case_id is None
 

@@ -10,7 +10,7 @@ from mediation.domain.policy import IntakePolicy
 from ..factories import case_fields
 
 TZ = ZoneInfo("Asia/Shanghai")
-NOW = dt.datetime(2026, 11, 26, 4, 0, tzinfo=dt.timezone.utc)  # 12:00 in Shanghai
+NOW = dt.datetime(2026, 11, 26, 4, 0, tzinfo=dt.UTC)  # 12:00 in Shanghai
 
 
 def parse(naive_is_local=False, **overrides):
@@ -25,7 +25,7 @@ def parse(naive_is_local=False, **overrides):
 
 def test_a_valid_case():
     draft = parse(received_at="2026-11-25T09:30:00+08:00")
-    assert draft.received_at == dt.datetime(2026, 11, 25, 1, 30, tzinfo=dt.timezone.utc)
+    assert draft.received_at == dt.datetime(2026, 11, 25, 1, 30, tzinfo=dt.UTC)
     assert draft.amount_yuan == Decimal("1200.00")
     assert len(draft.parties) == 2
 

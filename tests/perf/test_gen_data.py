@@ -9,7 +9,7 @@ from sqlalchemy import func, inspect, select, text
 
 from mediation.domain.enums import CaseStatus, Clock, Level
 from mediation.extensions import db
-from mediation.models import Case, CaseEvent, Deadline, Flag, Incident, Screening, Unit, User
+from mediation.models import Case, Deadline, Flag, Incident, Screening, Unit, User
 from mediation.synthetic import BULK_TABLES, PASSWORD
 
 NOW = "2026-11-27T04:00:00+00:00"

@@ -18,15 +18,15 @@ from mediation.services.cases import parse_filters, search_cases
 
 from ..factories import TZ
 from ..scorecard_month import (
-    A,
-    B,
     BAIBI,
-    C,
     COUNTY,
-    D,
     FROZEN_AT,
     MONTH,
     SHUIYE,
+    A,
+    B,
+    C,
+    D,
     at,
     build_november,
     incident,

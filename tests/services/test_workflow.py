@@ -566,7 +566,7 @@ def test_every_event_records_the_move_its_note_and_the_version(world, make):
     history = events(case)
     assert [e.action for e in history] == ["register"] + [step[1].value for step in steps]
     status, level = history[0].to_status, history[0].to_level
-    for event, (user, action, when, raw), version in zip(history[1:], steps, versions):
+    for event, (user, _action, when, raw), version in zip(history[1:], steps, versions):
         assert (event.from_status, event.from_level) == (status, level)
         assert event.at == when and event.actor_id == user.id
         assert event.note == raw["note"] and event.version == version

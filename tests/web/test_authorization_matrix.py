@@ -525,7 +525,7 @@ def test_every_route_is_in_the_matrix(app):
 @pytest.fixture
 def scene(app, world, make):
     """藏锋村 with its records, and for each role a user inside and a user outside its area."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     make.units([("410522100203", VILLAGE_NAME, Level.village, "410522100000"), *OTHER_COUNTY])
     mediator = create_user(
         "cangfeng",

@@ -57,7 +57,7 @@ FORMULA_STARTS = ("=", "+", "-", "@")
 def hostile(app, world, make):
     """A village named with a script, its mediator named with an attribute break-out, and a
     case, an incident and a screening report of that village full of both."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     make.units(
         [
             (SCRIPT_VILLAGE, SCRIPT, Level.village, TOWNSHIP),

@@ -288,7 +288,7 @@ def test_lookups_are_limited_per_hour_on_the_script_and_the_form(
 
 def test_the_lookup_limit_is_a_sliding_hour(world, spread, monkeypatch):
     monkeypatch.setattr(identity, "LOOKUPS_PER_HOUR", 2)
-    start = dt.datetime(2026, 11, 27, 2, 0, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2026, 11, 27, 2, 0, tzinfo=dt.UTC)
     assert identity.look_up_person(world.mediator, ID, now=start) == 1
     identity.look_up_person(world.mediator, OTHER_ID, now=start + dt.timedelta(minutes=30))
     with pytest.raises(identity.TooManyLookups):

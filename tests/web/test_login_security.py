@@ -120,7 +120,7 @@ def test_four_failures_do_not_lock_and_a_success_resets_the_count(client, world)
 
 
 def test_the_lock_expires(client, world, monkeypatch):
-    start = dt.datetime.now(dt.timezone.utc)
+    start = dt.datetime.now(dt.UTC)
     monkeypatch.setattr(runtime, "utcnow", lambda: start)
     for _ in range(5):
         sign_in(client, "xipei", WRONG)
@@ -133,7 +133,7 @@ def test_the_lock_expires(client, world, monkeypatch):
 
 @pytest.mark.parametrize("app_config", [{"LOGIN_MAX_FAILURES": 2, "LOGIN_LOCK_MINUTES": 60}])
 def test_the_limits_are_configurable(client, world, monkeypatch):
-    start = dt.datetime.now(dt.timezone.utc)
+    start = dt.datetime.now(dt.UTC)
     monkeypatch.setattr(runtime, "utcnow", lambda: start)
     sign_in(client, "xipei", WRONG)
     sign_in(client, "xipei", WRONG)
@@ -176,7 +176,7 @@ def test_a_name_locked_from_one_address_is_locked_there_even_for_the_right_passw
 
 def test_every_refusal_looks_the_same_and_the_log_says_why(app, world, caplog):
     world.mediator_east.is_enabled = False
-    world.county_officer.locked_until = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=5)
+    world.county_officer.locked_until = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
     db.session.commit()
     attempts = {
         "unknown user name": ("nobody", WRONG),
@@ -229,7 +229,7 @@ def test_remember_me_lasts_14_days_at_most(client, world):
     response = sign_in(client, "xipei", remember="y")
     cookie = cookie_header(response, "remember_token")
     expires = parsedate_to_datetime(re.search(r"Expires=([^;]+)", cookie).group(1))
-    in_14_days = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=14)
+    in_14_days = dt.datetime.now(dt.UTC) + dt.timedelta(days=14)
     assert in_14_days - dt.timedelta(minutes=5) < expires <= in_14_days
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
 

@@ -13,7 +13,7 @@ from mediation.domain.scorecard import IncidentKind
 from mediation.extensions import db
 from mediation.models import ScorecardSnapshot
 
-from ..scorecard_month import A, B, BAIBI, C, COUNTY, D, at, build_november, incident
+from ..scorecard_month import BAIBI, COUNTY, A, B, C, D, at, build_november, incident
 
 
 @pytest.fixture

@@ -22,15 +22,15 @@ from mediation.services import scorecard
 
 from ..factories import TZ
 from ..scorecard_month import (
-    A,
-    B,
     BAIBI,
-    C,
     COUNTY,
-    D,
     FROZEN_AT,
     MONTH,
     SHUIYE,
+    A,
+    B,
+    C,
+    D,
     at,
     build_november,
     incident,

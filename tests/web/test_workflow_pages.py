@@ -178,7 +178,10 @@ def test_a_follow_up_closes_the_case_and_shows_on_the_page(client, world, login,
 
 # --- the written agreement -----------------------------------------------------------------------
 
-TERMS = "责任：李四建房时未留滴水距离，负主要责任。\n\n李四于十日内改建房檐，并赔偿张三1200元，当场付清。"
+TERMS = (
+    "责任：李四建房时未留滴水距离，负主要责任。\n\n"
+    "李四于十日内改建房檐，并赔偿张三1200元，当场付清。"
+)
 
 
 def test_a_written_agreement_prints_for_signing(client, world, login, make):

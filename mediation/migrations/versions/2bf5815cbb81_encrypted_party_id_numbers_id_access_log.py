@@ -11,10 +11,9 @@ Create Date: 2026-11-27 04:02:19.389357
 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from flask import current_app
-
 
 # revision identifiers, used by Alembic.
 revision = "2bf5815cbb81"

@@ -10,9 +10,8 @@ Create Date: 2026-11-27 04:04:03.113418
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "3e5aaf37dc19"

@@ -11,7 +11,6 @@ Create Date: 2026-11-27 04:30:00.000000
 
 from alembic import op
 
-
 revision = "5c1e0b7d9a21"
 down_revision = "7b3d2e91c4a8"
 branch_labels = None

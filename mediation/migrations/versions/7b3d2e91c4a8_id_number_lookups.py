@@ -6,9 +6,8 @@ Create Date: 2026-11-27 04:50:00.000000
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "7b3d2e91c4a8"

@@ -6,9 +6,8 @@ Create Date: 2026-11-26 23:34:58.724579
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "a1def70c0427"

@@ -6,9 +6,8 @@ Create Date: 2026-11-27 00:05:20.720901
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "cdc5adc2ca16"
