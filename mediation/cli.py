@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -194,7 +195,7 @@ def create_user(
         roles = ", ".join(role.value for role in Role)
         raise click.ClickException(f"--role: unknown role {role_name!r}; choose one of: {roles}.")
     if password_stdin:
-        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+        password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
@@ -435,10 +436,8 @@ def scorecard(
                 f"--out: cannot write {out_path}: {error.strerror}"
             ) from None
         click.echo(f"Wrote {out_path}.", err=True)
-    elif isinstance(body, bytes):
-        click.get_binary_stream("stdout").write(body)
     else:
-        click.echo(body, nl=False)
+        click.echo(body, nl=False)  # bytes go to the binary stream
 
 
 def _scorecard_unit(code: str | None) -> Unit:

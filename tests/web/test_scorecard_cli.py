@@ -7,6 +7,7 @@ import csv
 import io
 import json
 
+import openpyxl
 import pytest
 
 from mediation.domain.scorecard import IncidentKind
@@ -61,7 +62,6 @@ def test_csv_to_stdout_and_xlsx_to_a_file(runner, month, tmp_path):
     out = tmp_path / "card.xlsx"
     result = run(runner, "2026-11", "--format", "xlsx", "--out", str(out))
     assert result.exit_code == 0, result.output
-    openpyxl = pytest.importorskip("openpyxl")
     book = openpyxl.load_workbook(out)
     assert book.worksheets[0].freeze_panes == "C2"
     codes = [row[0].value for row in book.worksheets[0].iter_rows(min_row=2)]

@@ -9,6 +9,7 @@ import io
 import re
 
 import flask
+import openpyxl
 import pytest
 from flask_babel import force_locale
 from flask_wtf.csrf import generate_csrf
@@ -346,7 +347,6 @@ def test_the_csv_export(client, world, login, month):
 
 
 def test_the_xlsx_export(client, world, login, month):
-    openpyxl = pytest.importorskip("openpyxl")
     login(world.county_officer)
     response = client.get("/scorecards/2026-11/export.xlsx")
     assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
