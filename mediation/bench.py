@@ -41,7 +41,7 @@ from .extensions import db
 from .models import ApiToken, Case, Mark, Unit, User
 from .synthetic import GEN_MARK, PASSWORD
 
-# Targets of the performance issue, in ms and MB, at 1,000,000 cases on SQLite (PostgreSQL: 2x).
+# The targets of docs/performance.md, in ms and MB, at 1,000,000 cases on SQLite (PostgreSQL: 2x).
 TARGETS_MS = {
     "sweep_full": 1500,
     "sweep_interval": 1500,

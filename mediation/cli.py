@@ -1,4 +1,4 @@
-"""The commands of CONTRACT.md: ``flask --app app COMMAND``.
+"""The commands of docs/cli.md: ``flask --app app COMMAND``.
 
 Each command reads its arguments, calls the service that does the work, commits once, and prints
 a short summary, or with ``--json`` one JSON document on stdout. Bad input ends with a message

@@ -1,4 +1,4 @@
-"""GET /api/v1/flags: what the sweep found in the caller's area (CONTRACT.md)."""
+"""GET /api/v1/flags: what the sweep found in the caller's area (docs/api.md#flags)."""
 
 from __future__ import annotations
 

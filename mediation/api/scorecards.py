@@ -1,4 +1,4 @@
-"""GET /api/v1/scorecards/{YYYY-MM}: a unit's monthly scorecard (CONTRACT.md).
+"""GET /api/v1/scorecards/{YYYY-MM}: a unit's monthly scorecard (docs/api.md#scorecards).
 
 The figures in force: the newest snapshot of a frozen month, else the live figures; with
 ``pending_revision`` true when the case records changed after the freeze. A unit outside the

@@ -79,7 +79,7 @@ def days_left(
 
 
 def local_deadline(at: dt.datetime | None, tz: ZoneInfo) -> str:
-    """A local time; a deadline at midnight reads as 24:00 of the day it ends (DOMAIN.md)."""
+    """A local time; a deadline at midnight reads as 24:00 of the day it ends (docs/rules.md)."""
     if at is None:
         return ""
     local = at.astimezone(tz)

@@ -1,6 +1,6 @@
 """The Chinese working calendar and the arithmetic of deadlines (working days, Asia/Shanghai).
 
-Rules (DOMAIN.md "Clocks"):
+Rules (docs/rules.md#clocks):
 - A day is a working day by, in order: the policy's and the admin's make-up working days and
   holidays, the bundled calendar (chinese-calendar) for the years it knows, and otherwise
   Monday to Friday. A day of a year that neither the bundled calendar nor anyone has entered is

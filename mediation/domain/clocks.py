@@ -1,4 +1,4 @@
-"""Which clocks run when, and where their deadlines fall (DOMAIN.md "Clocks (SLA)").
+"""Which clocks run when, and where their deadlines fall (docs/rules.md#clocks).
 
 A clock is a span of working or calendar days from a start. Its deadline and its warning
 (at ``warn_ratio`` of the span) are computed here from the start, the span and the working

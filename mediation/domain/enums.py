@@ -172,7 +172,7 @@ class Action(LabelledEnum):
 
 
 class Clock(LabelledEnum):
-    """The clocks of DOMAIN.md "Clocks (SLA)"."""
+    """The clocks of docs/rules.md#clocks."""
 
     accept = "accept", N_("Accept")
     settle = "settle", N_("Settle")

@@ -1,4 +1,4 @@
-"""What the scheduler finds (DOMAIN.md "Flags"): which flags a case should carry at an instant.
+"""What the scheduler finds (docs/rules.md#flags): which flags a case should carry at an instant.
 
 The sweep compares :func:`case_flags` with the flags the case has open: a flag that should be
 there and is not is raised; an open one that should no longer be there is cleared, unless it

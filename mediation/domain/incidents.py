@@ -1,4 +1,4 @@
-"""Validation of the 三零 inputs (DOMAIN.md "Incidents and screening"): the incidents officers
+"""Validation of the 三零 inputs (docs/rules.md#incidents-and-screening): the incidents officers
 record for a village, and the monthly screening report (排查) a village files.
 
 One set of rules behind the HTML forms and the JSON API: :func:`parse_incident` and

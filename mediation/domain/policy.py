@@ -1,4 +1,4 @@
-"""The policy: the configurable numbers of DOMAIN.md, with their defaults.
+"""The policy: the configurable numbers of the rules, with their defaults (docs/policy.md).
 
 ``parse_policy`` takes the TOML document (already parsed into a dict) and returns a frozen
 :class:`Policy`. Every key is optional; an unknown key or a bad value raises

@@ -1,4 +1,4 @@
-"""The monthly scorecard's arithmetic (DOMAIN.md "The monthly scorecard"): from the counts of a
+"""The monthly scorecard's arithmetic (docs/rules.md#the-monthly-scorecard): from the counts of a
 village's month to its rates, 三零, score and rank, and the rollups of townships and the county.
 
 The counts come from the database (aggregate queries); everything derived from them is decided

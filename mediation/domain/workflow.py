@@ -1,4 +1,4 @@
-"""The state machine of a case (DOMAIN.md "Workflow"): which action is allowed from which
+"""The state machine of a case (docs/rules.md#workflow): which action is allowed from which
 state, by which role, at which level. Pure: it decides, the services act.
 
 Only the unit holding the case acts on it, through the role that serves that level (a

@@ -72,7 +72,7 @@ class Column:
 
 
 def _counts() -> list[Column]:
-    """The figures villages and rollups share, in the order of DOMAIN.md."""
+    """The figures villages and rollups share, in the order of docs/rules.md."""
     return [
         Column("received", _l("Received"), metric="received", brief=True),
         Column("concluded", _l("Concluded"), metric="concluded", brief=True),

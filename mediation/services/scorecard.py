@@ -443,7 +443,7 @@ def village_dict(card: VillageCard) -> dict[str, Any]:
 
 
 def as_dict(card: Scorecard) -> dict[str, Any]:
-    """The scorecard in CONTRACT.md's shape (also what a snapshot keeps)."""
+    """The scorecard in the API's shape, docs/api.md#scorecards (also what a snapshot keeps)."""
     return {
         "month": str(card.month),
         "unit_code": card.unit.code,

@@ -1,4 +1,4 @@
-"""The sweep: raise and clear flags, auto-escalate, at one instant (DOMAIN.md "Flags").
+"""The sweep: raise and clear flags, auto-escalate, at one instant (docs/rules.md#flags).
 
 It reads only the cases whose ``next_check_at`` has come (an indexed column every action sets
 to "now" and every sweep sets to the next warning or deadline), in batches, each committed whole:

@@ -1,4 +1,4 @@
-"""Moving cases through the workflow, and their clocks (DOMAIN.md "Workflow", "Clocks").
+"""Moving cases through the workflow, and their clocks (docs/rules.md#workflow, #clocks).
 
 :func:`perform` is the one entry for every action, from the case page, the API and the
 scheduler: it checks the version, asks the state machine, applies the action, keeps the clocks

@@ -1,5 +1,5 @@
 """Cases in a given state and level, built through the real services, and what the domain
-says about each action (written out here from DOMAIN.md "Workflow", not read from the code)."""
+says about each action (written out here from docs/rules.md#workflow, not read from the code)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""GET /api/v1/scorecards/{YYYY-MM}: CONTRACT.md's shape, scoping, errors, frozen months."""
+"""GET /api/v1/scorecards/{YYYY-MM}: docs/api.md's shape, scoping, errors, frozen months."""
 
 from __future__ import annotations
 

@@ -81,7 +81,7 @@ def test_a_township_settle_clock_through_national_day():
 
 
 def test_friday_afternoon_before_a_normal_weekend():
-    """DOMAIN.md's example: accepted Friday 16:00, 1 working day → due Tuesday 00:00."""
+    """docs/rules.md's example: accepted Friday 16:00, 1 working day → due Tuesday 00:00."""
     assert add_working_days(local(2026, 11, 20, 16, 0), 1, REAL, TZ).at == local(2026, 11, 24)
 
 

@@ -1,4 +1,4 @@
-"""The state machine, checked exhaustively against the rules as DOMAIN.md states them: every
+"""The state machine, checked exhaustively against the rules as docs/rules.md states them: every
 action × state × level × role × (holding unit or not) × (in scope or not) × (extended or not)."""
 
 import itertools
@@ -21,7 +21,7 @@ from mediation.domain.workflow import (
 S = CaseStatus
 OPEN = {S.registered, S.in_mediation, S.paused}
 
-# DOMAIN.md "Workflow", written out again independently of the code under test.
+# docs/rules.md#workflow, written out again independently of the code under test.
 STARTS = {
     Action.accept: {S.registered},
     Action.pause: {S.in_mediation},

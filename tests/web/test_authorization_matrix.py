@@ -1,7 +1,8 @@
 """Every route × every role, inside and outside the scope of the object in the URL.
 
-DOMAIN.md: a case outside a user's subtree does not exist for that user (404, not 403), in every
-view, export, search, API call and autocomplete; a role that may not do something gets 403.
+docs/rules.md#units-and-roles: a case outside a user's subtree does not exist for that user
+(404, not 403), in every view, export, search, API call and autocomplete; a role that may not do
+something gets 403.
 
 One village of 白壁镇, 藏锋村, holds a case (resolved with a written agreement), a second case
 the sweep flagged (so there are notifications), an incident and a screening report, each with

@@ -1,6 +1,6 @@
-"""The case page's work stays bounded (issue 6, scale): the assign-down form offers the case's
-own township and village only, the units the workflow accepts, never every unit of the area;
-and the page's queries do not grow with the size of the area."""
+"""The case page's work stays bounded at scale (docs/performance.md): the assign-down form
+offers the case's own township and village only, the units the workflow accepts, never every
+unit of the area; and the page's queries do not grow with the size of the area."""
 
 from __future__ import annotations
 

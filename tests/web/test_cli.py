@@ -1,4 +1,4 @@
-"""The commands of CONTRACT.md, run through Flask's CLI runner against a migrated database."""
+"""The commands of docs/cli.md, run through Flask's CLI runner against a migrated database."""
 
 from __future__ import annotations
 
