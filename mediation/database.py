@@ -122,7 +122,11 @@ def insert_rows(
     columns = [table.c[name] for name in names]
     if any(isinstance(column.type, JSON) for column in columns):
         raise TypeError(f"insert_rows: a JSON column of {table.name}; use SQLAlchemy's insert")
-    converters = [_Converter(column.type.bind_processor(dialect)) for column in columns]
+    # The dialect's own type (SQLite's DATETIME, say), so every instant is written in the one
+    # text form the ORM writes too: compared as text, two forms of one instant would differ.
+    converters = [
+        _Converter(column.type.dialect_impl(dialect).bind_processor(dialect)) for column in columns
+    ]
     quote = dialect.identifier_preparer
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     statement = (
