@@ -254,18 +254,11 @@ def sweep(now_text: str | None, as_json: bool) -> None:
     """One sweep: raise and clear flags, auto-escalate, at the given instant."""
     from flask import current_app
 
-    from . import jobs, runtime
+    from . import jobs
 
-    now = runtime.utcnow()
-    if now_text:
-        try:
-            now = dt.datetime.fromisoformat(now_text)
-        except ValueError:
-            raise click.ClickException(f"--now: not an ISO 8601 instant: {now_text}") from None
-        if now.tzinfo is None:
-            raise click.ClickException("--now: give the offset too, e.g. 2026-11-26T09:00+08:00")
+    now = _instant_option(now_text)
     jobs.settle_after_start()
-    result = jobs.sweep(current_app._get_current_object(), now.astimezone(dt.UTC))
+    result = jobs.sweep(current_app._get_current_object(), now)
     if result is None:
         raise click.ClickException("another sweep is running (or the sweep failed; see the log)")
     data = result.as_dict()
@@ -301,16 +294,24 @@ def scheduler() -> None:
 
 
 def _instant_option(now_text: str | None) -> dt.datetime:
+    """``--now``: an ISO 8601 instant with its offset, in the years the system counts in."""
     from . import runtime
+    from .domain.scorecard import MAX_YEAR, MIN_YEAR, is_supported_instant
 
     if not now_text:
         return runtime.utcnow()
     try:
-        now = dt.datetime.fromisoformat(now_text)
+        now = dt.datetime.fromisoformat(now_text.strip())
     except ValueError:
         raise click.ClickException(f"--now: not an ISO 8601 instant: {now_text}") from None
     if now.tzinfo is None:
         raise click.ClickException("--now: give the offset too, e.g. 2026-12-05T01:00+08:00")
+    try:
+        supported = is_supported_instant(now)
+    except OverflowError:  # year 1 east of UTC, year 9999 west of it
+        supported = False
+    if not supported:
+        raise click.ClickException(f"--now: expected an instant from {MIN_YEAR} to {MAX_YEAR}")
     return now.astimezone(dt.UTC)
 
 
@@ -363,14 +364,16 @@ def scorecard(
     from flask_babel import force_locale
 
     from . import runtime
-    from .domain.scorecard import Month
+    from .domain.scorecard import MAX_YEAR, MIN_YEAR, Month
     from .scorecards import exports
     from .services import scorecard as service
 
     try:
         month = Month.parse(month_text.strip())
     except ValueError:
-        raise click.ClickException(f"YYYY-MM: not a month: {month_text!r} (e.g. 2026-11)") from None
+        raise click.ClickException(
+            f"YYYY-MM: not a month from {MIN_YEAR} to {MAX_YEAR}: {month_text!r} (e.g. 2026-11)"
+        ) from None
     output_format = "json" if as_json else output_format
     if output_format == "xlsx" and out_path is None:
         raise click.ClickException("--format xlsx writes a workbook: give --out FILE.xlsx")
