@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 
 def init_app(app: Flask) -> None:
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    # A connection the server dropped (a restart, a cut network) is noticed at checkout and
+    # replaced, so that service resumes by itself once the database is back.
+    options.setdefault("pool_pre_ping", True)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         options.setdefault("connect_args", {}).setdefault("timeout", 15)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
