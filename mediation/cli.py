@@ -132,13 +132,8 @@ def import_units(csv_file: Path, as_json: bool) -> None:
 
     Importing the same file again changes nothing. On any bad line nothing is imported.
     """
-    raw = csv_file.read_bytes()
     try:
-        text, encoding = raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        # A CSV saved by a Chinese Excel is GBK (a subset of GB 18030), not UTF-8.
-        text, encoding = raw.decode("gb18030", errors="replace"), "gb18030"
-    try:
+        text, encoding = unit_service.decode_units_file(csv_file.read_bytes())
         result = unit_service.import_units(unit_service.read_units_csv(text))
     except unit_service.UnitImportError as error:
         raise _fail(f"{csv_file}: nothing imported:", error.problems) from None

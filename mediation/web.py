@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 from flask import Flask, abort, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import get_locale
@@ -160,6 +161,17 @@ def _unavailable():
     )
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition for a download named ``filename`` (RFC 6266): an ASCII
+    ``filename=`` for old clients (other characters, quotes and backslashes as "_"), and the
+    exact name as ``filename*=UTF-8''…`` (RFC 8187). A header is Latin-1 on the wire: a Chinese
+    unit code put there as it is broke the response."""
+    fallback = "".join(
+        char if " " <= char <= "~" and char not in '"\\' else "_" for char in filename
+    )
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def page_number() -> int:
