@@ -362,6 +362,7 @@ def scorecard(
     from .domain.scorecard import MAX_YEAR, MIN_YEAR, Month
     from .scorecards import exports
     from .services import scorecard as service
+    from .services.sweep import LEASE_SECONDS, SweepBusy, holding_lease
 
     try:
         month = Month.parse(month_text.strip())
@@ -381,16 +382,20 @@ def scorecard(
             raise click.ClickException(
                 f"{month} is not over yet: it can be frozen from {month.next()}-01."
             )
-        before = service.snapshots(county, month)
-        snapshot = service.freeze(
-            county,
-            month,
-            now=now,
-            policy=policy,
-            tz=tz,
-            reason=reason.strip() or ("" if not before else "flask scorecard --freeze"),
-        )
-        db.session.commit()
+        try:
+            with holding_lease(wait_seconds=LEASE_SECONDS):  # never beside a sweep or freeze
+                before = service.snapshots(county, month)
+                snapshot = service.freeze(
+                    county,
+                    month,
+                    now=now,
+                    policy=policy,
+                    tz=tz,
+                    reason=reason.strip() or ("" if not before else "flask scorecard --freeze"),
+                )
+                db.session.commit()
+        except SweepBusy:
+            raise click.ClickException("a sweep held the lease throughout; try again") from None
         if snapshot is None:
             message = (
                 f"{month} of {county.name} ({county.code}) is unchanged since revision "

@@ -9,6 +9,7 @@ advisory lock on PostgreSQL.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import socket
@@ -649,6 +650,23 @@ def renew_lease(holder: str, seconds: int = LEASE_SECONDS, *, commit: bool = Tru
     )
     if commit:
         db.session.commit()
+
+
+@contextlib.contextmanager
+def holding_lease(*, wait_seconds: float = 0.0) -> Iterator[str]:
+    """Hold the sweep's lease for work that must not run beside a sweep or a second copy of
+    itself (the month freeze), waiting up to ``wait_seconds`` for it; raises SweepBusy if it
+    stays taken. Yields the holder's name."""
+    holder = lease_holder()
+    deadline = time.monotonic() + wait_seconds
+    while not acquire_lease(holder):
+        if time.monotonic() >= deadline:
+            raise SweepBusy
+        time.sleep(1)
+    try:
+        yield holder
+    finally:
+        release_lease(holder)
 
 
 def release_lease(holder: str) -> None:
