@@ -470,12 +470,13 @@ def backup(file: Path, force: bool, as_json: bool) -> None:
     SQLite: the online backup API (FILE is a SQLite database; use it as DATABASE_URL to
     restore). PostgreSQL: pg_dump's custom format (restore with pg_restore --dbname=...).
     """
-    cases = db.session.scalar(select(func.count()).select_from(Case))
     db.session.rollback()  # hold no transaction open during the copy
     try:
-        result = backup_database(db.engine, file, overwrite=force)
+        # The cases counted in the copy itself: rows written meanwhile are not in it.
+        result = backup_database(db.engine, file, overwrite=force, counted=Case.__table__)
     except BackupError as error:
         raise click.ClickException(f"backup: {error}") from None
+    cases = result.rows
     key = _id_number_key_source()
     _emit(
         as_json,
