@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import os
 import socket
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -73,7 +74,9 @@ class SweepResult:
 
 
 def lease_holder() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """Who holds the lease: the machine, the process and the thread (the demo's scheduler
+    runs the sweep and the freeze in threads of one process, which must not share it)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
 def run_sweep(
