@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import Table, text
 from sqlalchemy.engine import URL, Engine
 
 __all__ = ["BackupError", "BackupResult", "backup_database", "pg_dump_command", "restore_database"]
@@ -36,6 +37,7 @@ class BackupResult:
     backend: str  # "sqlite" or "postgresql"
     bytes: int
     seconds: float
+    rows: int | None = None  # of the table counted, in the copy itself
 
     def as_dict(self) -> dict:
         return {
@@ -46,8 +48,12 @@ class BackupResult:
         }
 
 
-def backup_database(engine: Engine, target: Path, *, overwrite: bool = False) -> BackupResult:
-    """Copy the database behind ``engine`` to ``target`` (a file). Raises BackupError."""
+def backup_database(
+    engine: Engine, target: Path, *, overwrite: bool = False, counted: Table | None = None
+) -> BackupResult:
+    """Copy the database behind ``engine`` to ``target`` (a file). Raises BackupError. With
+    ``counted``, the result's ``rows`` is that table's row count as the copy holds it (not as
+    the database held it a moment before or after)."""
     target = Path(target)
     if target.is_dir():
         raise BackupError(f"{target} is a folder; give the name of the backup file.")
@@ -58,15 +64,18 @@ def backup_database(engine: Engine, target: Path, *, overwrite: bool = False) ->
     started = time.perf_counter()
     backend = engine.url.get_backend_name()
     if backend == "sqlite":
-        _sqlite_backup(engine, target)
+        rows = _sqlite_backup(engine, target, counted)
+    elif backend == "postgresql" and counted is None:
+        rows = _pg_dump(engine.url, target)
     elif backend == "postgresql":
-        _pg_dump(engine.url, target)
+        rows = _pg_backup(engine, target, counted)
     else:
         raise BackupError(f"cannot back up a {backend} database (SQLite and PostgreSQL only).")
-    return BackupResult(target, backend, target.stat().st_size, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    return BackupResult(target, backend, target.stat().st_size, seconds, rows)
 
 
-def _sqlite_backup(engine: Engine, target: Path) -> None:
+def _sqlite_backup(engine: Engine, target: Path, counted: Table | None) -> int | None:
     source_path = engine.url.database
     if source_path and source_path != ":memory:" and _same_file(Path(source_path), target):
         raise BackupError(f"{target} is the database itself; choose another file.")
@@ -79,6 +88,7 @@ def _sqlite_backup(engine: Engine, target: Path) -> None:
             try:
                 # Page by page, so that writers are not held off for the whole copy.
                 raw.driver_connection.backup(destination, pages=1024)
+                rows = _count(destination.execute, counted)
             finally:
                 destination.close()
         finally:
@@ -89,6 +99,25 @@ def _sqlite_backup(engine: Engine, target: Path) -> None:
     finally:
         if os.path.exists(partial):
             os.unlink(partial)
+    return rows
+
+
+def _pg_backup(engine: Engine, target: Path, counted: Table | None) -> int | None:
+    """pg_dump of a snapshot this connection exports, counted in that same snapshot."""
+    _need_pg_dump()
+    with engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            snapshot = connection.execute(text("SELECT pg_export_snapshot()")).scalar_one()
+            rows = _count(lambda sql: connection.exec_driver_sql(sql), counted)
+            _pg_dump(engine.url, target, snapshot=snapshot)  # while the snapshot is held
+    return rows
+
+
+def _count(execute, table: Table | None) -> int | None:
+    if table is None:
+        return None
+    return execute(f'SELECT count(*) FROM "{table.name}"').fetchone()[0]
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -98,10 +127,14 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def pg_dump_command(url: URL, target: Path) -> tuple[list[str], dict[str, str]]:
+def pg_dump_command(
+    url: URL, target: Path, snapshot: str | None = None
+) -> tuple[list[str], dict[str, str]]:
     """The pg_dump command line and environment for ``url`` (the password goes in PGPASSWORD,
-    never on the command line)."""
+    never on the command line); ``snapshot``: dump exactly what that exported snapshot sees."""
     command = ["pg_dump", "--format=custom", "--no-password", f"--file={target}"]
+    if snapshot:
+        command.append(f"--snapshot={snapshot}")
     if url.host:
         command.append(f"--host={url.host}")
     if url.port:
@@ -118,15 +151,19 @@ def pg_dump_command(url: URL, target: Path) -> tuple[list[str], dict[str, str]]:
     return command, env
 
 
-def _pg_dump(url: URL, target: Path) -> None:
+def _need_pg_dump() -> None:
     if shutil.which("pg_dump") is None:
         raise BackupError(
             "pg_dump is not installed (it comes with the PostgreSQL client: "
             "apt-get install postgresql-client); no backup was made."
         )
+
+
+def _pg_dump(url: URL, target: Path, snapshot: str | None = None) -> None:
+    _need_pg_dump()
     fd, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
     os.close(fd)
-    command, env = pg_dump_command(url, Path(partial))
+    command, env = pg_dump_command(url, Path(partial), snapshot)
     try:
         finished = subprocess.run(command, env=env, capture_output=True, text=True)
         if finished.returncode != 0:

@@ -7,6 +7,8 @@ setup.py loads this file on its own.
 
 from __future__ import annotations
 
+import os
+import secrets
 from pathlib import Path
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
@@ -32,7 +34,9 @@ def compile_catalogs(directory: Path = TRANSLATIONS) -> list[Path]:
         with po.open("rb") as handle:
             catalog = read_po(handle, locale=po.parent.parent.name)
         mo = po.with_suffix(".mo")
-        tmp = mo.with_suffix(".mo.tmp")
+        # A name of this process's own: workers starting at once each compile, and one
+        # shared temporary name let one rename the file away under another.
+        tmp = mo.with_name(f".{mo.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         with tmp.open("wb") as handle:
             write_mo(handle, catalog, use_fuzzy=False)
         tmp.replace(mo)  # atomic: a second process never reads half a file

@@ -133,13 +133,8 @@ def import_units(csv_file: Path, as_json: bool) -> None:
 
     Importing the same file again changes nothing. On any bad line nothing is imported.
     """
-    raw = csv_file.read_bytes()
     try:
-        text, encoding = raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        # A CSV saved by a Chinese Excel is GBK (a subset of GB 18030), not UTF-8.
-        text, encoding = raw.decode("gb18030", errors="replace"), "gb18030"
-    try:
+        text, encoding = unit_service.decode_units_file(csv_file.read_bytes())
         result = unit_service.import_units(unit_service.read_units_csv(text))
     except unit_service.UnitImportError as error:
         raise _fail(f"{csv_file}: nothing imported:", error.problems) from None
@@ -255,18 +250,11 @@ def sweep(now_text: str | None, as_json: bool) -> None:
     """One sweep: raise and clear flags, auto-escalate, at the given instant."""
     from flask import current_app
 
-    from . import jobs, runtime
+    from . import jobs
 
-    now = runtime.utcnow()
-    if now_text:
-        try:
-            now = dt.datetime.fromisoformat(now_text)
-        except ValueError:
-            raise click.ClickException(f"--now: not an ISO 8601 instant: {now_text}") from None
-        if now.tzinfo is None:
-            raise click.ClickException("--now: give the offset too, e.g. 2026-11-26T09:00+08:00")
+    now = _instant_option(now_text)
     jobs.settle_after_start()
-    result = jobs.sweep(current_app._get_current_object(), now.astimezone(dt.UTC))
+    result = jobs.sweep(current_app._get_current_object(), now)
     if result is None:
         raise click.ClickException("another sweep is running (or the sweep failed; see the log)")
     data = result.as_dict()
@@ -302,16 +290,24 @@ def scheduler() -> None:
 
 
 def _instant_option(now_text: str | None) -> dt.datetime:
+    """``--now``: an ISO 8601 instant with its offset, in the years the system counts in."""
     from . import runtime
+    from .domain.scorecard import MAX_YEAR, MIN_YEAR, is_supported_instant
 
     if not now_text:
         return runtime.utcnow()
     try:
-        now = dt.datetime.fromisoformat(now_text)
+        now = dt.datetime.fromisoformat(now_text.strip())
     except ValueError:
         raise click.ClickException(f"--now: not an ISO 8601 instant: {now_text}") from None
     if now.tzinfo is None:
         raise click.ClickException("--now: give the offset too, e.g. 2026-12-05T01:00+08:00")
+    try:
+        supported = is_supported_instant(now)
+    except OverflowError:  # year 1 east of UTC, year 9999 west of it
+        supported = False
+    if not supported:
+        raise click.ClickException(f"--now: expected an instant from {MIN_YEAR} to {MAX_YEAR}")
     return now.astimezone(dt.UTC)
 
 
@@ -364,14 +360,17 @@ def scorecard(
     from flask_babel import force_locale
 
     from . import runtime
-    from .domain.scorecard import Month
+    from .domain.scorecard import MAX_YEAR, MIN_YEAR, Month
     from .scorecards import exports
     from .services import scorecard as service
+    from .services.sweep import LEASE_SECONDS, SweepBusy, holding_lease
 
     try:
         month = Month.parse(month_text.strip())
     except ValueError:
-        raise click.ClickException(f"YYYY-MM: not a month: {month_text!r} (e.g. 2026-11)") from None
+        raise click.ClickException(
+            f"YYYY-MM: not a month from {MIN_YEAR} to {MAX_YEAR}: {month_text!r} (e.g. 2026-11)"
+        ) from None
     output_format = "json" if as_json else output_format
     if output_format == "xlsx" and out_path is None:
         raise click.ClickException("--format xlsx writes a workbook: give --out FILE.xlsx")
@@ -384,16 +383,20 @@ def scorecard(
             raise click.ClickException(
                 f"{month} is not over yet: it can be frozen from {month.next()}-01."
             )
-        before = service.snapshots(county, month)
-        snapshot = service.freeze(
-            county,
-            month,
-            now=now,
-            policy=policy,
-            tz=tz,
-            reason=reason.strip() or ("" if not before else "flask scorecard --freeze"),
-        )
-        db.session.commit()
+        try:
+            with holding_lease(wait_seconds=LEASE_SECONDS):  # never beside a sweep or freeze
+                before = service.snapshots(county, month)
+                snapshot = service.freeze(
+                    county,
+                    month,
+                    now=now,
+                    policy=policy,
+                    tz=tz,
+                    reason=reason.strip() or ("" if not before else "flask scorecard --freeze"),
+                )
+                db.session.commit()
+        except SweepBusy:
+            raise click.ClickException("a sweep held the lease throughout; try again") from None
         if snapshot is None:
             message = (
                 f"{month} of {county.name} ({county.code}) is unchanged since revision "
@@ -466,12 +469,13 @@ def backup(file: Path, force: bool, as_json: bool) -> None:
     SQLite: the online backup API (FILE is a SQLite database; use it as DATABASE_URL to
     restore). PostgreSQL: pg_dump's custom format (restore with pg_restore --dbname=...).
     """
-    cases = db.session.scalar(select(func.count()).select_from(Case))
     db.session.rollback()  # hold no transaction open during the copy
     try:
-        result = backup_database(db.engine, file, overwrite=force)
+        # The cases counted in the copy itself: rows written meanwhile are not in it.
+        result = backup_database(db.engine, file, overwrite=force, counted=Case.__table__)
     except BackupError as error:
         raise click.ClickException(f"backup: {error}") from None
+    cases = result.rows
     key = _id_number_key_source()
     _emit(
         as_json,

@@ -10,12 +10,25 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import click
+from gunicorn.errors import AppImportError
 
-class ConfigError(RuntimeError):
+
+class StartupError(click.ClickException, AppImportError):
+    """The app cannot start (a bad setting, policy file or database): one line that says why.
+    ``flask --app app …`` prints it as "Error: …" and exits 1, and gunicorn prints it and
+    stops ("App failed to load") instead of a traceback for every worker it would restart."""
+
+    def __init__(self, message: str):
+        super().__init__(" ".join(message.split()))
+
+
+class ConfigError(StartupError):
     """A configuration value that cannot be used; the message names the key."""
 
 
@@ -160,17 +173,33 @@ def _check_time_zone(name: str) -> None:
         raise ConfigError(f"MEDIATION_TZ: unknown time zone {name!r}") from None
 
 
-def _instance_secret(path: Path) -> str:
-    """Read the secret key kept in the instance folder, creating it on first start."""
-    if path.exists():
-        return path.read_text(encoding="utf-8").strip()
+def _instance_secret(path: Path, wait_seconds: float = 10.0) -> str:
+    """Read the secret key kept in the instance folder, creating it on first start.
+
+    Written whole to a temporary file and linked into place only if no key is there yet
+    (``os.link`` fails when the name exists), so a process never sees a partial or empty key,
+    and workers starting at once all end up with the first one's key. A key file found empty
+    (one left by an older version's interrupted start) is waited for briefly, then refused."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_hex(32)
-    # O_EXCL: when two workers start at once, the second one reads the first one's key.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="utf-8").strip()
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(secret)
-    return secret
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        if path.exists():
+            secret = path.read_text(encoding="utf-8").strip()
+            if secret:
+                return secret
+            if time.monotonic() >= deadline:
+                raise ConfigError(f"{path}: the key file is empty; delete it to generate a key")
+            time.sleep(0.05)
+            continue
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_hex(32))
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(tmp, path)  # atomic, and never over a key another process put there
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()

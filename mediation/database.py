@@ -15,7 +15,9 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import JSON, Table, event, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
+from .config import StartupError
 from .extensions import db, migrate
 
 MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
@@ -24,6 +26,9 @@ log = logging.getLogger(__name__)
 
 def init_app(app: Flask) -> None:
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    # A connection the server dropped (a restart, a cut network) is noticed at checkout and
+    # replaced, so that service resumes by itself once the database is back.
+    options.setdefault("pool_pre_ping", True)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         options.setdefault("connect_args", {}).setdefault("timeout", 15)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
@@ -86,7 +91,15 @@ def prepare(app: Flask) -> None:
     from .models import Unit
 
     with app.app_context():
-        if is_current() and not app.config["MEDIATION_DEMO"]:
+        try:
+            current = is_current()
+        except DBAPIError as error:
+            db.engine.dispose()
+            raise StartupError(
+                f"cannot open the database {db.engine.url.render_as_string(hide_password=True)}: "
+                f"{error.orig}"
+            ) from None
+        if current and not app.config["MEDIATION_DEMO"]:
             return
         with setup_lock(app):
             if not is_current():

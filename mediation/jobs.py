@@ -18,7 +18,7 @@ from flask import Flask
 from . import runtime
 from .extensions import db
 from .services.notify import Notifier
-from .services.sweep import SweepBusy, SweepResult, run_sweep
+from .services.sweep import LEASE_SECONDS, SweepBusy, SweepResult, holding_lease, run_sweep
 
 log = logging.getLogger("mediation.jobs")
 
@@ -55,11 +55,15 @@ def sweep(app: Flask, now: dt.datetime | None = None) -> SweepResult | None:
         return result
 
 
-def freeze_month(app: Flask, now: dt.datetime | None = None) -> list[tuple[str, int]]:
+def freeze_month(
+    app: Flask, now: dt.datetime | None = None, *, wait_seconds: float = LEASE_SECONDS
+) -> list[tuple[str, int]]:
     """Freeze the previous month of every county not frozen yet, once the freeze day of this
     month (policy scorecard.freeze_day, local time) has come. Returns (county code, revision)
     of each freeze. A county that fails is logged and left for the next run; the others go on.
     Idempotent: a frozen month is left alone (revisions are published by people, with a reason).
+    Runs under the sweep's lease (waiting up to ``wait_seconds`` for it), so that it never runs
+    beside a sweep, nor beside the freeze of a second scheduler started by mistake.
     """
     from .domain.scorecard import Month
     from .models import Unit
@@ -73,23 +77,28 @@ def freeze_month(app: Flask, now: dt.datetime | None = None) -> list[tuple[str, 
             if now.astimezone(tz).day < policy.scorecard.freeze_day:
                 return done
             month = Month.of(now, tz).previous()
-            codes = [(county.id, county.code) for county in scorecard.counties()]
-            for county_id, code in codes:
-                try:
-                    county = db.session.get(Unit, county_id)
-                    snapshot = scorecard.freeze_if_unfrozen(
-                        county, month, now=now, policy=policy, tz=tz
-                    )
-                    db.session.commit()
-                except Exception:
-                    db.session.rollback()
-                    log.exception(
-                        "freeze of %s for county %s failed; the next run retries", month, code
-                    )
-                    continue
-                if snapshot is not None:
-                    log.info("froze %s for county %s: revision %s", month, code, snapshot.revision)
-                    done.append((code, snapshot.revision))
+            with holding_lease(wait_seconds=wait_seconds):
+                codes = [(county.id, county.code) for county in scorecard.counties()]
+                for county_id, code in codes:
+                    try:
+                        county = db.session.get(Unit, county_id)
+                        snapshot = scorecard.freeze_if_unfrozen(
+                            county, month, now=now, policy=policy, tz=tz
+                        )
+                        db.session.commit()
+                    except Exception:
+                        db.session.rollback()
+                        log.exception(
+                            "freeze of %s for county %s failed; the next run retries", month, code
+                        )
+                        continue
+                    if snapshot is not None:
+                        log.info(
+                            "froze %s for county %s: revision %s", month, code, snapshot.revision
+                        )
+                        done.append((code, snapshot.revision))
+        except SweepBusy:
+            log.warning("month freeze skipped: a sweep held the lease throughout; next run retries")
         except Exception:
             db.session.rollback()
             log.exception("month freeze failed; the next run retries")

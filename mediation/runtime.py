@@ -7,11 +7,10 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
+from .config import StartupError
 from .domain.policy import Policy, PolicyError, load_policy
 
-
-class StartupError(RuntimeError):
-    pass
+__all__ = ["StartupError", "init_app", "policy", "tz", "utcnow"]
 
 
 def init_app(app: Flask) -> None:

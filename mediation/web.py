@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, abort, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 from .domain.enums import Role
-from .extensions import db
+from .extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,11 @@ def error_response(status: int, message: str, code: str | None = None, fields=No
 
 
 ID_MAX = 2**31 - 1
+# The highest page number of any list, page or API: beyond it no list has rows, and a larger
+# number would overflow the database's OFFSET.
+MAX_PAGE = 1_000_000
+# Seconds a client is asked to wait after a 503 (the database is unreachable or busy).
+RETRY_AFTER_SECONDS = 10
 
 
 def _not_above(limit: int) -> str:
@@ -96,16 +103,33 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(OperationalError)
-    def database_unavailable(error: OperationalError):
-        log.exception("database unavailable")
-        db.session.rollback()
-        return error_response(503, _("The database is busy. Please try again in a moment."))
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
+    def database_unavailable(error: Exception):
+        return _unavailable()
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
+        if isinstance(error, DBAPIError) and error.connection_invalidated:
+            return _unavailable()  # the connection broke in the middle of a statement
         log.exception("unexpected error")
         db.session.rollback()
         return error_response(500, _("Something went wrong on our side. Nothing was saved."))
+
+    def refuse_oversized_streams():
+        """A body sent in chunks (no Content-Length) is cut at MAX_CONTENT_LENGTH by Werkzeug
+        without a word, which then reads as malformed (400): read it here, and when more
+        follows the limit, refuse it as too large (413) like any other oversized body."""
+        if request.content_length is not None or "wsgi.input_terminated" not in request.environ:
+            return None
+        data = request.get_data(cache=True)  # later reads (form, JSON) use this copy
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        if limit is not None and len(data) >= limit and request.environ["wsgi.input"].read(1):
+            raise RequestEntityTooLarge()
+        return None
+
+    # First of all hooks: CSRF and the control-character check below read the form.
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_oversized_streams)
 
     @app.before_request
     def refuse_control_characters():
@@ -120,3 +144,48 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def template_globals():
         return {"Role": Role, "locale": str(get_locale() or "zh")}
+
+
+def _unavailable():
+    """503 with Retry-After, in the request's language, without touching the database again:
+    the signed-in user (whom the page header and the language would read) is not loaded, so
+    the page is shown as to a visitor."""
+    log.warning("database unavailable", exc_info=True)
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone; the pool replaces it
+        log.debug("rollback after a lost connection failed", exc_info=True)
+    g._login_user = login_manager.anonymous_user()
+    response = make_response(
+        error_response(503, _("The database is busy. Please try again in a moment."))
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition for a download named ``filename`` (RFC 6266): an ASCII
+    ``filename=`` for old clients (other characters, quotes and backslashes as "_"), and the
+    exact name as ``filename*=UTF-8''…`` (RFC 8187). A header is Latin-1 on the wire: a Chinese
+    unit code put there as it is broke the response."""
+    fallback = "".join(
+        char if " " <= char <= "~" and char not in '"\\' else "_" for char in filename
+    )
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def page_number() -> int:
+    """The ``page`` query parameter of a list page: 1 to MAX_PAGE, else 400 naming it."""
+    value = request.args.get("page", "").strip()
+    if not value:
+        return 1
+    if value.isascii() and value.isdigit() and len(value) <= 9 and 1 <= int(value) <= MAX_PAGE:
+        return int(value)
+    abort(
+        make_response(
+            error_response(
+                400,
+                _("page: enter a whole number from %(min)s to %(max)s.", min=1, max=MAX_PAGE),
+            )
+        )
+    )

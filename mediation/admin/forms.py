@@ -3,7 +3,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import PasswordField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from ..domain.units import unit_code_problem, unit_name_problem
+from ..i18n import gettext
 
 
 class PageForm(FlaskForm):
@@ -20,10 +23,21 @@ class UnitImportForm(PageForm):
     file = FileField(_l("CSV file (code,name,kind,parent_code)"), validators=[FileRequired()])
 
 
+def _domain_check(problem):
+    """A WTForms validator from one of the domain's checks (the message translated)."""
+
+    def check(form, field) -> None:
+        message = problem((field.data or "").strip())
+        if message is not None:
+            raise ValidationError(message.render(gettext))
+
+    return check
+
+
 class UnitForm(PageForm):
     submit = SubmitField(_l("Add unit"))
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    code = StringField(_l("Code"), validators=[DataRequired(), _domain_check(unit_code_problem)])
+    name = StringField(_l("Name"), validators=[DataRequired(), _domain_check(unit_name_problem)])
     kind = SelectField(_l("Kind"), validate_choice=False)
     parent_code = SelectField(_l("Parent unit"), validate_choice=False)
 

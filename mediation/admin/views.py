@@ -20,7 +20,7 @@ from ..i18n import render_fields
 from ..models import Unit, User
 from ..services import access
 from ..services import calendar as calendar_service
-from ..services.units import UnitImportError, import_units, read_units_csv
+from ..services.units import UnitImportError, decode_units_file, import_units, read_units_csv
 from ..services.users import create_user
 from . import bp
 from .forms import CalendarYearForm, ConfirmForm, UnitForm, UnitImportForm, UserForm
@@ -65,8 +65,13 @@ def units():
     ]
     status = 200
     if import_form.submit_ok():
-        text = import_form.file.data.read().decode("utf-8-sig", errors="replace")
-        status = _import(text, import_form.file)
+        try:
+            text, _encoding = decode_units_file(import_form.file.data.read())
+        except UnitImportError as error:
+            import_form.file.errors = list(import_form.file.errors) + error.problems
+            status = 422
+        else:
+            status = _import(text, import_form.file)
         if status == 200:
             return redirect(url_for("admin.units"))
     elif unit_form.submit_ok():
@@ -85,6 +90,8 @@ def units():
             )
             if status == 200:
                 return redirect(url_for("admin.units"))
+    if request.method == "POST":
+        status = 422  # every success redirected: what was sent is shown again with its errors
     counties, townships, villages = _tree(units)
     return render_template(
         "admin/units.html",

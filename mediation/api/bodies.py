@@ -10,6 +10,7 @@ the domain, which also reads HTML forms, would take. The domain then checks the 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
@@ -23,12 +24,20 @@ from ..i18n import render_fields
 from ..services.cases import NotAllowed
 from ..web import error_response
 from . import bp
-from .openapi import SCHEMAS
+from .openapi import MONEY_INPUT_PATTERN, SCHEMAS
 
 T = TypeVar("T")
 UNKNOWN_FIELD = Message(N_("Unknown field."))
 NOT_WHOLE = Message(N_("Send a whole number (a JSON number, not text)."))
 NOT_BOOLEAN = Message(N_("Send true or false."))
+NOT_MONEY = Message(
+    N_('Send the amount in yuan as text of digits with at most two decimals, such as "1200.50".')
+)
+NOT_TEXT = Message(
+    N_("Contains a character that is not text (a lone surrogate); please retype it.")
+)
+# A string field's pattern the shape check enforces, with what it says when it is not matched.
+PATTERNS = {MONEY_INPUT_PATTERN: NOT_MONEY}
 
 
 class NotAJsonObject(Exception):
@@ -47,7 +56,34 @@ def json_object() -> dict:
         raise NotAJsonObject from None
     if not isinstance(raw, dict):
         raise NotAJsonObject
+    broken = dict.fromkeys(_lone_surrogates(raw), NOT_TEXT)
+    if broken:
+        raise InvalidInput(broken)
     return raw
+
+
+def _lone_surrogates(value, path: str = "") -> list[str]:
+    """The dotted paths of the strings (values or keys) holding a lone surrogate ("\\ud800"):
+    JSON may escape one, but it is no character, and no database can store it."""
+    if isinstance(value, str):
+        return [path] if _SURROGATE.search(value) else []
+    if isinstance(value, dict):
+        children = list(value.items())
+    elif isinstance(value, list):
+        children = [(str(index), item) for index, item in enumerate(value)]
+    else:
+        return []
+    found: list[str] = []
+    for key, item in children:
+        name = f"{path}.{key}" if path else key
+        if _SURROGATE.search(key):
+            found.append(_SURROGATE.sub("\ufffd", name))
+        else:
+            found.extend(_lone_surrogates(item, name))
+    return found
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def shape_errors(raw: Mapping, schema: str | dict, prefix: str = "") -> dict[str, Message]:
@@ -71,6 +107,9 @@ def shape_errors(raw: Mapping, schema: str | dict, prefix: str = "") -> dict[str
             errors[name] = NOT_WHOLE
         elif kind == "boolean" and not isinstance(value, bool):
             errors[name] = NOT_BOOLEAN
+        elif kind == "string" and field.get("pattern") in PATTERNS:
+            if not (isinstance(value, str) and re.fullmatch(field["pattern"], value, re.ASCII)):
+                errors[name] = PATTERNS[field["pattern"]]
         elif kind == "object" and isinstance(value, dict):
             errors.update(shape_errors(value, field, f"{name}."))
         elif kind == "array" and isinstance(value, list):

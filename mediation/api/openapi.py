@@ -64,6 +64,16 @@ MONEY = {
     "description": "Yuan as a decimal string with two places, e.g. 1200.00; never a float.",
     "example": "1200.00",
 }
+# What a caller sends: a decimal string in yuan (docs/api.md), never a JSON number, an exponent
+# or other digits than 0-9 (the pattern is ECMA-262's, where \d is ASCII only).
+MONEY_INPUT_PATTERN = r"^\d{1,13}(\.\d{1,2})?$"
+MONEY_INPUT = {
+    "type": "string",
+    "pattern": MONEY_INPUT_PATTERN,
+    "description": "Yuan as a decimal string, at most two decimals, not negative; never a JSON "
+    "number. Default 0.",
+    "example": "1200.50",
+}
 
 
 MONTH = {"type": "string", "pattern": r"^2\d{3}-(0[1-9]|1[0-2])$", "example": "2026-11"}
@@ -184,11 +194,7 @@ SCHEMAS = {
                 'back (policy intake.max_backdate_days). Default (also for null or ""): now.',
             },
             "people_involved": {"type": "integer", "minimum": 1, "maximum": MAX_PEOPLE},
-            "amount_yuan": {
-                "oneOf": [{"type": "string"}, {"type": "number"}],
-                "description": "Yuan, at most two decimals, not negative. Default 0.",
-                "example": "1200.00",
-            },
+            "amount_yuan": MONEY_INPUT,
             "risks": {"type": "array", "items": {"type": "string", "enum": _values(Risk)}},
             "parties": {
                 "type": "array",
@@ -257,10 +263,7 @@ SCHEMAS = {
         "properties": {
             "form": {"type": "string", "enum": _values(AgreementForm)},
             "terms": {"type": "string", "maxLength": TERMS_MAX},
-            "amount_yuan": {
-                "oneOf": [{"type": "string"}, {"type": "number"}],
-                "description": "Yuan, at most two decimals, not negative. Default 0.",
-            },
+            "amount_yuan": MONEY_INPUT,
         },
     },
     "ActionInput": {

@@ -25,7 +25,7 @@ from ..services import access
 from ..services.cases import case_history, parse_filters, register_case, search_cases
 from ..services.users import user_for_token
 from ..services.workflow import Conflict, Context, perform
-from ..web import error_response
+from ..web import MAX_PAGE, error_response
 from . import bp
 from .bodies import invalid, json_object, read_body, shape_errors
 from .openapi import ID_MAX, openapi_document
@@ -38,7 +38,6 @@ PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
-MAX_PAGE = 1_000_000
 
 
 @bp.before_request

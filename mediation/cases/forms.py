@@ -30,6 +30,7 @@ from ..domain.enums import (
     Source,
 )
 from ..domain.i18n import Message
+from ..domain.intake import MAX_PARTIES, TOO_MANY_PARTIES
 from ..domain.workflow import NEEDS_REASON, NOTE_MAX, TERMS_MAX
 from ..i18n import gettext
 from ..i18n import lazy_gettext as _l
@@ -69,7 +70,7 @@ class CaseForm(FlaskForm):
         option_widget=widgets.CheckboxInput(),
     )
     description = TextAreaField(_l("Facts of the dispute"), render_kw={"rows": 5})
-    parties = FieldList(FormField(PartyForm), min_entries=1, max_entries=50)
+    parties = FieldList(FormField(PartyForm), min_entries=1, max_entries=MAX_PARTIES)
 
     def fill_choices(self, villages) -> None:
         self.village_code.choices = [(unit.code, unit.full_name) for unit in villages]
@@ -82,6 +83,10 @@ class CaseForm(FlaskForm):
             entry.form.role.choices = _choices(PartyRole)
 
     def add_party(self) -> None:
+        """One more blank party, unless the form holds the most a case may have."""
+        if len(self.parties) >= MAX_PARTIES:
+            self.show_errors({"parties": TOO_MANY_PARTIES})
+            return
         entry = self.parties.append_entry()
         entry.form.role.choices = _choices(PartyRole)
 

@@ -30,7 +30,7 @@ from ..services.cases import (
     search_cases,
 )
 from ..services.workflow import Conflict, Context, allowed_actions, perform
-from ..web import error_response
+from ..web import error_response, page_number
 from . import bp
 from .agreements import confirmation_deadline, date_parts, document_number, split_terms
 from .clocks import brief_view, clock_views
@@ -140,6 +140,7 @@ def list_cases():
     filters = parse_filters(current_user, request.args, runtime.tz())
     page = page_of_cases(
         search_cases(current_user, filters, runtime.tz()),
+        page=page_number(),
         per_page=current_app.config["CASES_PER_PAGE"],
     )
     args = {key: value for key, value in request.args.items() if key != "page" and value}
@@ -410,6 +411,7 @@ def id_access_log():
         abort(403)
     page = db.paginate(
         identity.id_access_log(current_user),
+        page=page_number(),
         per_page=current_app.config["CASES_PER_PAGE"],
         error_out=False,
         count=True,

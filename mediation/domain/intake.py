@@ -8,6 +8,7 @@ village lies in the user's area is the caller's question (it needs the database)
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -60,6 +61,7 @@ class CaseDraft:
 
 
 REQUIRED = Message(N_("This field is required."))
+TOO_MANY_PARTIES = Message(N_("Expected a list of at most %(n)s parties."), {"n": MAX_PARTIES})
 CONTROL_CHARACTERS = Message(N_("Contains invisible control characters; please retype it."))
 _CONTROL = {chr(code) for code in range(32)} - {"\t", "\n", "\r"}
 
@@ -126,9 +128,7 @@ def _parse_parties(raw: Any, today: dt.date, errors: dict[str, Message]) -> tupl
         errors["parties"] = Message(N_("Add at least one party."))
         return ()
     if not isinstance(raw, list) or len(raw) > MAX_PARTIES:
-        errors["parties"] = Message(
-            N_("Expected a list of at most %(n)s parties."), {"n": MAX_PARTIES}
-        )
+        errors["parties"] = TOO_MANY_PARTIES
         return ()
     parties = []
     for index, item in enumerate(raw):
@@ -250,8 +250,13 @@ class FieldReader:
         if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
             self._fail(key, Message(N_("Enter an amount in yuan, such as 1200.50.")))
             return Decimal("0")
+        text = str(value).strip().replace(",", "")
+        if isinstance(value, str) and not _DECIMAL.fullmatch(text):
+            # Digits 0-9 and a point only: Decimal would also take "1e10", "１２" and "NaN".
+            self._fail(key, Message(N_("Enter an amount in yuan, such as 1200.50.")))
+            return Decimal("0")
         try:
-            amount = Decimal(str(value).strip().replace(",", ""))
+            amount = Decimal(text)
         except InvalidOperation:
             self._fail(key, Message(N_("Enter an amount in yuan, such as 1200.50.")))
             return Decimal("0")
@@ -266,6 +271,9 @@ class FieldReader:
         else:
             return amount.quantize(Decimal("0.01"))
         return Decimal("0")
+
+
+_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?", re.ASCII)
 
 
 def _present(value: Any) -> bool:

@@ -38,6 +38,16 @@ class IncidentKind(LabelledEnum):
     public_order = "public_order", N_("Major public-order case")
 
 
+# The years the system counts in: ledgers from 2000 on, and far enough ahead for any real date,
+# yet far from year 9999, where the month after, a deadline or a local time no longer exists.
+MIN_YEAR, MAX_YEAR = 2000, 2999
+
+
+def is_supported_instant(instant: dt.datetime) -> bool:
+    """Whether an aware instant lies in the years the system counts in (UTC year)."""
+    return MIN_YEAR <= instant.astimezone(dt.UTC).year <= MAX_YEAR
+
+
 @dataclass(frozen=True)
 class Month:
     year: int
@@ -45,12 +55,14 @@ class Month:
 
     @classmethod
     def parse(cls, text: str) -> Month:
-        """ "2026-11" → Month; raises ValueError."""
+        """ "2026-11" → Month, in the years MIN_YEAR to MAX_YEAR; raises ValueError."""
         year, _, month = text.partition("-")
-        if len(year) != 4 or len(month) != 2 or not (year + month).isdigit():
+        if not (len(year) == 4 and len(month) == 2 and (year + month).isascii()):
+            raise ValueError(text)
+        if not (year + month).isdigit():
             raise ValueError(text)
         value = cls(int(year), int(month))
-        if not 1 <= value.month <= 12 or value.year < 2000:
+        if not 1 <= value.month <= 12 or not MIN_YEAR <= value.year <= MAX_YEAR:
             raise ValueError(text)
         return value
 

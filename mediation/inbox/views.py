@@ -10,6 +10,7 @@ from .. import runtime
 from ..extensions import db
 from ..models import Notification
 from ..services import access
+from ..web import page_number
 from . import bp
 
 
@@ -35,6 +36,7 @@ def index():
         query = query.where(Notification.read_at.is_(None))
     page = db.paginate(
         query.order_by(Notification.created_at.desc(), Notification.id.desc()),
+        page=page_number(),
         per_page=current_app.config["CASES_PER_PAGE"],
         error_out=False,
     )

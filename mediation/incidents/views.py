@@ -35,6 +35,7 @@ from ..services.incidents import (
     search_incidents,
 )
 from ..services.notify import Notifier
+from ..web import page_number
 from . import bp
 from .forms import IncidentForm, ScreeningForm
 
@@ -73,6 +74,7 @@ def list_incidents():
     filters = parse_incident_filters(current_user, request.args)
     page = db.paginate(
         search_incidents(current_user, filters, runtime.tz()),
+        page=page_number(),
         per_page=current_app.config["CASES_PER_PAGE"],
         error_out=False,
     )

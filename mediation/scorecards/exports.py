@@ -118,7 +118,7 @@ def xlsx_bytes(data: dict, weights: Mapping[str, int]) -> bytes:
     lines.append((_("Score"), _("100 minus the weighted deductions below, never below 0")))
     lines += [(str(WEIGHT_LABELS.get(kind, kind)), weight) for kind, weight in weights.items()]
     for line in lines:
-        about.append(list(line))
+        about.append([_storable(value) for value in line])
     about.column_dimensions["A"].width = 28
     about.column_dimensions["B"].width = 40
     _as_text(book)
@@ -126,6 +126,16 @@ def xlsx_bytes(data: dict, weights: Mapping[str, int]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _storable(value):
+    """A cell value a workbook can hold: control characters (in a name stored before names
+    were checked) would make openpyxl refuse the whole file."""
+    if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value
 
 
 def _sheet(
@@ -136,7 +146,7 @@ def _sheet(
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in rows:
-        sheet.append([number(column, row) for column in columns])
+        sheet.append([_storable(number(column, row)) for column in columns])
     for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
         number_format = NUMBER_FORMATS.get(column.kind)

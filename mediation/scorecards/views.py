@@ -21,7 +21,7 @@ from ..extensions import db
 from ..models import ScorecardSnapshot, Unit
 from ..services import access
 from ..services import scorecard as service
-from ..web import error_response
+from ..web import attachment, error_response
 from . import bp, exports, layout
 from .charts import score_chart, volume_chart
 from .forms import PublishForm
@@ -252,6 +252,4 @@ def _publishers(kept: list[ScorecardSnapshot]) -> dict[int, str]:
 def _download(body: bytes, shown: Shown, extension: str, mimetype: str) -> Response:
     revision = f"-r{shown.data['revision']}" if shown.data.get("frozen") else ""
     name = f"scorecard-{shown.month}-{shown.unit.code}{revision}.{extension}"
-    return Response(
-        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": attachment(name)})

@@ -9,9 +9,11 @@ advisory lock on PostgreSQL.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import socket
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -72,7 +74,9 @@ class SweepResult:
 
 
 def lease_holder() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """Who holds the lease: the machine, the process and the thread (the demo's scheduler
+    runs the sweep and the freeze in threads of one process, which must not share it)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
 def run_sweep(
@@ -649,6 +653,23 @@ def renew_lease(holder: str, seconds: int = LEASE_SECONDS, *, commit: bool = Tru
     )
     if commit:
         db.session.commit()
+
+
+@contextlib.contextmanager
+def holding_lease(*, wait_seconds: float = 0.0) -> Iterator[str]:
+    """Hold the sweep's lease for work that must not run beside a sweep or a second copy of
+    itself (the month freeze), waiting up to ``wait_seconds`` for it; raises SweepBusy if it
+    stays taken. Yields the holder's name."""
+    holder = lease_holder()
+    deadline = time.monotonic() + wait_seconds
+    while not acquire_lease(holder):
+        if time.monotonic() >= deadline:
+            raise SweepBusy
+        time.sleep(1)
+    try:
+        yield holder
+    finally:
+        release_lease(holder)
 
 
 def release_lease(holder: str) -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ..domain.enums import Level
+from ..domain.units import unit_code_problem, unit_name_problem
 from ..extensions import db
 from ..models import Case, Unit
 
@@ -52,6 +53,19 @@ class UnitRow:
     parent_code: str
 
 
+def decode_units_file(raw: bytes) -> tuple[str, str]:
+    """The text of a unit file and its encoding, "utf-8" (with or without a byte-order mark)
+    or else "gb18030", which a Chinese Excel saves (GBK is a subset of it). The command and
+    the admin's upload both read files through it; bytes that are neither raise
+    UnitImportError."""
+    for encoding, codec in (("utf-8", "utf-8-sig"), ("gb18030", "gb18030")):
+        try:
+            return raw.decode(codec), encoding
+        except UnicodeDecodeError:
+            continue
+    raise UnitImportError(["the file is neither UTF-8 nor GB 18030 text"])
+
+
 def read_units_csv(text: str) -> list[UnitRow]:
     """Parse and check the rows (header ``code,name,kind,parent_code``); raises UnitImportError."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
@@ -64,12 +78,14 @@ def read_units_csv(text: str) -> list[UnitRow]:
         name = (record.get("name") or "").strip()
         kind = KIND_ALIASES.get((record.get("kind") or "").strip().lower())
         parent_code = (record.get("parent_code") or "").strip()
-        if not code or len(code) > 32:
-            problems.append(f"line {line}: code is required (at most 32 characters)")
+        if unit_code_problem(code):
+            problems.append(f"line {line}: code: {unit_code_problem(code).render()}")
         elif code in seen:
             problems.append(f"line {line}: code {code} appears twice")
-        if not name or len(name) > 100:
-            problems.append(f"line {line}: name is required (at most 100 characters)")
+        if unit_name_problem(name):
+            problems.append(f"line {line}: name: {unit_name_problem(name).render()}")
+        if parent_code and unit_code_problem(parent_code):
+            problems.append(f"line {line}: parent_code: {unit_code_problem(parent_code).render()}")
         if kind is None:
             problems.append(f"line {line}: kind must be county, township or village")
         elif kind is Level.county and parent_code:

@@ -7,7 +7,7 @@ import functools
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import case, delete, literal, select, update
+from sqlalchemy import case, delete, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -22,6 +22,9 @@ from ..models.users import LoginAttempt
 MIN_PASSWORD_LENGTH = 10
 # A user name and address nobody tried for this long is forgotten (unless still locked).
 ATTEMPT_MEMORY = dt.timedelta(days=1)
+# Failures lock the user name from one address first; the account itself locks only once they
+# come from this many addresses, so that nobody can lock a mediator out from one machine.
+ACCOUNT_LOCK_ADDRESSES = 3
 
 log = logging.getLogger("mediation.auth")
 
@@ -103,8 +106,10 @@ def authenticate(
     and costs one password hash like a real check; the reason goes to the log. A failure is
     counted on the account and on the (user name, client address) pair, in the database by
     ``UPDATE … SET n = n + 1`` so concurrent workers never lose a count; ``limits.max_failures``
-    of them lock it for ``limits.lock_for``, during which even the right password is refused.
-    A success clears both counts. Flushes; the caller commits (the failure too).
+    of them lock the pair for ``limits.lock_for``, during which even the right password is
+    refused from that address. The account itself locks the same way, but only once the name's
+    failures come from ACCOUNT_LOCK_ADDRESSES addresses or more (one machine cannot lock a
+    mediator out). A success clears both counts. Flushes; the caller commits (the failure too).
     """
     username = username.strip()[:64]
     client_ip = (client_ip or "")[:64]
@@ -151,8 +156,7 @@ def is_locked(user: User, now: dt.datetime) -> bool:
 def _count_failure(
     user: User | None, username: str, client_ip: str, now: dt.datetime, limits: LoginLimits
 ) -> bool:
-    """One more failure on the account and the pair; True when it locks either."""
-    locks = _lock_user_step(user.id, now, limits) if user is not None else False
+    """One more failure on the pair and the account; True when it locks either."""
     # Rows of names and addresses nobody tried for a day go, so guessed names do not pile up.
     db.session.execute(
         delete(LoginAttempt)
@@ -173,7 +177,7 @@ def _count_failure(
             .execution_options(synchronize_session=False)
         ).first()
         if counted is not None:
-            return locks or counted.failures == 0
+            return _count_on_account(user, username, now, limits) or counted.failures == 0
         try:
             with db.session.begin_nested():  # another worker may insert the same pair first
                 db.session.add(
@@ -183,14 +187,38 @@ def _count_failure(
                 )
         except IntegrityError:
             pass
-    return locks
+    return _count_on_account(user, username, now, limits)
 
 
-def _lock_user_step(user_id: int, now: dt.datetime, limits: LoginLimits) -> bool:
+def _count_on_account(
+    user: User | None, username: str, now: dt.datetime, limits: LoginLimits
+) -> bool:
+    """The failure on the account too, which may lock only when the name's recent failures
+    come from ACCOUNT_LOCK_ADDRESSES addresses or more."""
+    if user is None:
+        return False
+    addresses = db.session.scalar(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(
+            LoginAttempt.username == username, LoginAttempt.last_failed_at >= now - ATTEMPT_MEMORY
+        )
+    )
+    return _lock_user_step(user.id, now, limits, may_lock=addresses >= ACCOUNT_LOCK_ADDRESSES)
+
+
+def _lock_user_step(
+    user_id: int, now: dt.datetime, limits: LoginLimits, *, may_lock: bool = True
+) -> bool:
+    step = (
+        _step(User.failed_logins, User.locked_until, now, limits)
+        if may_lock
+        else {"failed_logins": User.failed_logins + 1}
+    )
     row = db.session.execute(
         update(User)
         .where(User.id == user_id)
-        .values(**_step(User.failed_logins, User.locked_until, now, limits))
+        .values(**step)
         .returning(User.failed_logins)
         .execution_options(synchronize_session=False)
     ).first()
@@ -251,6 +279,12 @@ def change_password(
     user.set_password(new)
     user.failed_logins = 0
     user.auth_version = User.auth_version + 1
+    # A password change ends the user's API tokens too: one might be what leaked.
+    db.session.execute(
+        delete(ApiToken)
+        .where(ApiToken.user_id == user.id)
+        .execution_options(synchronize_session=False)
+    )
     db.session.flush()
     db.session.refresh(user, ["auth_version"])
     log.info("password changed: %r", user.username)

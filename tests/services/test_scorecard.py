@@ -3,6 +3,7 @@ out on paper, the list behind each figure, freezing and revisions, and the sched
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -15,6 +16,7 @@ from mediation.extensions import db
 from mediation.models import ScorecardSnapshot
 from mediation.services import scorecard
 from mediation.services.cases import parse_filters, search_cases
+from mediation.services.sweep import acquire_lease, release_lease
 
 from ..factories import TZ
 from ..scorecard_month import (
@@ -272,6 +274,26 @@ def test_the_scheduled_freeze_freezes_the_previous_month_once(app, world, month)
     assert jobs.freeze_month(app, at(6, 1, month=12)) == []  # never a silent revision
     rows = db.session.scalars(db.select(ScorecardSnapshot)).all()
     assert [(r.month, r.revision, r.reason) for r in rows] == [("2026-11", 1, "")]
+
+
+def test_the_scheduled_freeze_waits_for_the_sweeps_lease(app, world, month, caplog):
+    """Two schedulers (or a sweep and a freeze) never write the month at once: the freeze
+    holds the sweep's lease, and while another holds it, nothing is frozen."""
+    assert acquire_lease("another-scheduler:1")
+    assert jobs.freeze_month(app, at(5, 1, month=12), wait_seconds=0) == []
+    assert "month freeze skipped" in caplog.text
+    assert db.session.scalars(db.select(ScorecardSnapshot)).all() == []
+    release_lease("another-scheduler:1")
+    assert jobs.freeze_month(app, at(5, 1, month=12), wait_seconds=0) == [(COUNTY, 1)]
+    assert acquire_lease("another-scheduler:1")  # the freeze let the lease go
+
+
+def test_two_schedulers_freezing_at_once_keep_one_snapshot(app, world, month, caplog):
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda _: jobs.freeze_month(app, at(5, 1, month=12)), range(2)))
+    assert sorted(results) == [[], [(COUNTY, 1)]]
+    assert "IntegrityError" not in caplog.text and "failed" not in caplog.text
+    assert len(db.session.scalars(db.select(ScorecardSnapshot)).all()) == 1
 
 
 def test_the_scheduled_freeze_survives_a_failing_county(app, world, month, monkeypatch, caplog):

@@ -142,6 +142,42 @@ def test_the_summary_names_file_size_and_cases(app, runner, some_cases, is_postg
     assert "ID numbers" in result.output and where in result.output and key not in result.output
 
 
+def test_the_cases_counted_are_the_cases_in_the_copy(
+    runner, some_cases, database_url, is_postgres, tmp_path, monkeypatch
+):
+    """A case registered while the backup starts is either in the copy and counted, or in
+    neither (the count came from a moment before the dump's snapshot: 1,347 cases reported,
+    1,351 restored)."""
+    import mediation.cli
+
+    can_dump_and_restore(is_postgres)
+    real = backup_module.backup_database
+
+    def with_a_writer(engine, target, **kwargs):
+        other = create_engine(database_url)
+        with other.begin() as connection:
+            cases = Case.__table__
+            row = dict(connection.execute(select(cases).where(cases.c.id == 1)).mappings().one())
+            row.update(id=99, number="410522-2026-999999")
+            connection.execute(cases.insert().values(**row))
+        other.dispose()
+        return real(engine, target, **kwargs)
+
+    monkeypatch.setattr(mediation.cli, "backup_database", with_a_writer)
+    target = tmp_path / "copy.backup"
+    result = run_backup(runner, target, "--json")
+    assert result.exit_code == 0, result.output
+    if is_postgres:
+        restored = restore_postgres(database_url, target)
+        try:
+            in_copy = len(cases_in(restored, tmp_path))
+        finally:
+            drop_postgres(database_url, restored)
+    else:
+        in_copy = len(cases_in(f"sqlite:///{target}", tmp_path))
+    assert json.loads(result.stdout)["cases"] == in_copy == len(some_cases) + 1
+
+
 def test_an_existing_file_is_kept_unless_forced(runner, some_cases, is_postgres, tmp_path):
     if is_postgres and shutil.which("pg_dump") is None:
         pytest.skip("pg_dump is not installed (apt-get install postgresql-client)")

@@ -68,7 +68,8 @@ def test_failures_in_two_workers_add_up_to_one_lock(app, client, second_app, wor
         response = sign_in(client if attempt % 2 else other, "xipei", WRONG)
         assert response.status_code == 200
     user = fresh(world.mediator)
-    assert user.failed_logins == 0 and user.locked_until is not None  # the count restarts
+    assert user.failed_logins == 5 and user.locked_until is None  # one address: not the account
+    assert pair_lock("xipei") is not None
     # Locked: even the right password is refused, in either worker.
     assert sign_in(client, "xipei").status_code == 200
     assert sign_in(other, "xipei").status_code == 200
@@ -137,8 +138,50 @@ def test_the_limits_are_configurable(client, world, monkeypatch):
     monkeypatch.setattr(runtime, "utcnow", lambda: start)
     sign_in(client, "xipei", WRONG)
     sign_in(client, "xipei", WRONG)
-    assert fresh(world.mediator).locked_until == start + dt.timedelta(minutes=60)
+    assert pair_lock("xipei") == start + dt.timedelta(minutes=60)
     assert sign_in(client, "xipei").status_code == 200
+
+
+def pair_lock(username: str, address: str = "127.0.0.1"):
+    db.session.rollback()
+    return db.session.scalar(
+        select(LoginAttempt.locked_until).where(
+            LoginAttempt.username == username, LoginAttempt.client_ip == address
+        )
+    )
+
+
+def from_address(client, address: str, password: str = WRONG):
+    return client.post(
+        "/login",
+        data={"username": "xipei", "password": password},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_one_machine_cannot_lock_the_mediator_out(client, world):
+    for _ in range(20):
+        assert from_address(client, "203.0.113.9").status_code == 200
+    assert pair_lock("xipei", "203.0.113.9") is not None
+    assert fresh(world.mediator).locked_until is None
+    assert from_address(client, "10.0.0.2", PASSWORD).status_code == 302  # her own phone
+
+
+def test_failures_from_several_addresses_lock_the_account(client, world):
+    addresses = [f"203.0.113.{n}" for n in range(1, user_service.ACCOUNT_LOCK_ADDRESSES + 1)]
+    for _ in range(2):
+        for address in addresses:
+            from_address(client, address)
+    assert fresh(world.mediator).locked_until is not None
+    assert from_address(client, "10.0.0.2", PASSWORD).status_code == 200  # locked everywhere
+
+
+def test_two_addresses_are_not_yet_several(client, world):
+    for _ in range(5):
+        for address in ("203.0.113.1", "203.0.113.2"):
+            from_address(client, address)
+    assert fresh(world.mediator).locked_until is None
+    assert from_address(client, "10.0.0.2", PASSWORD).status_code == 302
 
 
 def test_unknown_names_are_throttled_per_name_and_address(client, world):
@@ -360,6 +403,19 @@ def test_a_new_password_ends_the_other_sessions_and_keeps_this_one(app, client, 
     assert user.check_password(NEW_PASSWORD) and user.auth_version == 1
     assert sign_in(phone, "xipei").status_code == 200
     assert sign_in(phone, "xipei", NEW_PASSWORD).status_code == 302
+
+
+def test_a_new_password_ends_the_users_api_tokens(app, client, world, login):
+    token = issue_token(world.mediator)
+    other = issue_token(world.mediator_east)
+    db.session.commit()
+    bearer = {"Authorization": f"Bearer {token}"}
+    api = app.test_client()
+    assert api.get("/api/v1/cases", headers=bearer).status_code == 200
+    login(world.mediator)
+    assert change(client).status_code == 302
+    assert api.get("/api/v1/cases", headers=bearer).status_code == 401
+    assert api.get("/api/v1/cases", headers={"Authorization": f"Bearer {other}"}).status_code == 200
 
 
 # -- disabling ------------------------------------------------------------------------------------
