@@ -126,7 +126,8 @@ def insert_rows(
 
     Plain values only: a JSON column wants SQLAlchemy's own statements (PostgreSQL's driver
     takes no bare dict). ``on_conflict=(unique column, columns)``: a row whose unique column is
-    taken updates those columns of the row there instead (SQLite and PostgreSQL say it alike)."""
+    taken updates those columns of the row there instead, or is left out when ``columns`` is
+    empty (SQLite and PostgreSQL say it alike)."""
     if not rows:
         return
     connection = db.session.connection()
@@ -149,8 +150,11 @@ def insert_rows(
     )
     if on_conflict is not None:
         unique, updated = on_conflict
-        statement += f" ON CONFLICT ({quote.quote(unique)}) DO UPDATE SET " + ", ".join(
-            f"{quote.quote(name)} = excluded.{quote.quote(name)}" for name in updated
+        statement += f" ON CONFLICT ({quote.quote(unique)}) DO " + (
+            "UPDATE SET "
+            + ", ".join(f"{quote.quote(name)} = excluded.{quote.quote(name)}" for name in updated)
+            if updated
+            else "NOTHING"
         )
     values = [tuple(convert(row[name]) for name, convert in zip(names, converters)) for row in rows]
     connection.exec_driver_sql(statement, values)

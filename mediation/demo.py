@@ -24,12 +24,20 @@ from . import runtime
 from .domain.enums import Action, CaseStatus, Level, Role, Scale
 from .domain.identity import id_check_char
 from .domain.intake import parse_case
+from .domain.workflow import refusal
 from .extensions import db
 from .models import Case, Unit, User
 from .services.cases import register_case
 from .services.units import UnitRow, import_units
 from .services.users import create_user
-from .services.workflow import Context, perform
+from .services.workflow import (
+    Context,
+    actor_for,
+    bring_up_to_date,
+    perform,
+    record_changes,
+    state_of,
+)
 
 DEMO_PASSWORD = "fengqiao-demo"
 DEMO_SEED = 410522
@@ -980,6 +988,10 @@ def _act(case: Case, world: _World, action: str, at: dt.datetime, note: str, dat
     """One step of a case's life at instant ``at``, taken through the workflow service by the
     user of the unit holding the case: the state machine, the clocks and the history are the
     real ones. A step the rules refuse is a bug in the script, and stops the seeding."""
-    actor = world.users_by_unit[case.holder.code]
     ctx = Context.build(at, runtime.policy(), runtime.tz())
+    bring_up_to_date(case, ctx)  # the case may have gone up by itself meanwhile
+    record_changes(case, ctx)
+    actor = world.users_by_unit[case.holder.code]
+    if refusal(Action(action), state_of(case), actor_for(actor)) is not None:
+        return  # the step no longer fits the case (an escalation already happened by itself)
     perform(actor, case, Action(action), {**data, "note": note}, version=None, ctx=ctx)

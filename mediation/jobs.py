@@ -60,10 +60,12 @@ def freeze_month(
 ) -> list[tuple[str, int]]:
     """Freeze the previous month of every county not frozen yet, once the freeze day of this
     month (policy scorecard.freeze_day, local time) has come. Returns (county code, revision)
-    of each freeze. A county that fails is logged and left for the next run; the others go on.
-    Idempotent: a frozen month is left alone (revisions are published by people, with a reason).
-    Runs under the sweep's lease (waiting up to ``wait_seconds`` for it), so that it never runs
-    beside a sweep, nor beside the freeze of a second scheduler started by mistake.
+    of each freeze. A sweep at the freeze's own instant comes first, so that the month holds
+    every fact due by then whenever the last sweep ran. Both run under the sweep's lease
+    (waiting up to ``wait_seconds`` for it), so that the freeze never runs beside a sweep, nor
+    beside the freeze of a second scheduler started by mistake. A county that fails is logged
+    and left for the next run; the others go on. Idempotent: a frozen month is left alone
+    (revisions are published by people, with a reason).
     """
     from .domain.scorecard import Month
     from .models import Unit
@@ -77,7 +79,17 @@ def freeze_month(
             if now.astimezone(tz).day < policy.scorecard.freeze_day:
                 return done
             month = Month.of(now, tz).previous()
-            with holding_lease(wait_seconds=wait_seconds):
+            if all(scorecard.snapshots(county, month) for county in scorecard.counties()):
+                return done
+            with holding_lease(wait_seconds=wait_seconds) as holder:
+                run_sweep(
+                    now,
+                    policy=policy,
+                    tz=tz,
+                    notifier=Notifier.from_config(app.config["NOTIFY_CHANNELS"]),
+                    holder=holder,
+                    lease_held=True,
+                )
                 codes = [(county.id, county.code) for county in scorecard.counties()]
                 for county_id, code in codes:
                     try:

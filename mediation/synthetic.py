@@ -3,13 +3,13 @@
 A province in miniature: counties of twenty townships of twenty villages, a mediator in every
 village and officers above them, and two years of disputes that lived through the same rules as
 real ones. Each case is played forward by the domain's own clock and flag rules (scale from
-:func:`assess_scale`, deadlines from :func:`schedule` on the real working-day calendar, flags from
-:func:`case_flags`, the next check from :func:`next_check`): received at its village, or at the
-township or county its scale belongs to, accepted, escalated by hand or automatically when the
-village's settle time runs out, then resolved (agreement, follow-up visit), referred or
-withdrawn, or still open at the reference instant. Beside the cases: incidents and monthly
-screening reports over the same 24 months, and the screening_missing flags of the months
-nobody reported.
+:func:`assess_scale`, deadlines from :func:`schedule` on the real working-day calendar, flags
+dated by the rules of :mod:`mediation.domain.flags`, the next check from :func:`next_check`):
+received at its village, or at the township or county its scale belongs to, accepted,
+escalated by hand or automatically when the village's settle time runs out, then resolved
+(agreement, follow-up visit), referred or withdrawn, or still open at the reference instant.
+Beside the cases: incidents and monthly screening reports over the same 24 months, and the
+screening_missing flags of the months whose report was missing at its deadline.
 
 The rows go in by bulk inserts on the DB-API connection (``executemany`` on SQLite, ``COPY``
 on PostgreSQL) with primary keys given here, in batches of whole cases, each committed. The
@@ -63,7 +63,16 @@ from .domain.enums import (
     Scale,
     Source,
 )
-from .domain.flags import FLAG_WHEN_DUE, ClockFacts, FlagKind, case_flags, next_check
+from .domain.flags import (
+    FLAG_WHEN_DUE,
+    FlagKind,
+    clock_key,
+    facts_of_accepting,
+    facts_of_moving_up,
+    next_check,
+    screening_key,
+)
+from .domain.incidents import screening_due_at
 from .domain.policy import Policy
 from .domain.scale import assess_scale
 from .domain.scorecard import IncidentKind, Month, PetitionLevel
@@ -82,7 +91,8 @@ from .models import (
     Unit,
     User,
 )
-from .services.sweep import AUTO_ESCALATE_NOTE, SCREENING_MARK
+from .services.sweep import SCREENING_MARK
+from .services.workflow import AUTO_ESCALATE_NOTE
 
 PASSWORD = "fengqiao-bench"
 GEN_MARK = "gen_data_now"  # the reference instant of the generated data (ISO 8601)
@@ -508,6 +518,7 @@ class SimEvent:
     to_level: Level
     note: str = ""
     data: str = "{}"  # the event's data as JSON text
+    recorded_at: dt.datetime | None = None  # when written, if not when it took effect
 
 
 class Clocks:
@@ -567,6 +578,11 @@ class Clocks:
         )
 
 
+def _slot(key: str) -> str:
+    """A fact's key made for case 0, with a slot for the case's id ("c{case_id}:…")."""
+    return "c{case_id}" + key.removeprefix("c0")
+
+
 class CaseLife:
     """A case played forward: its clocks, events and state, up to an instant."""
 
@@ -618,7 +634,7 @@ class CaseLife:
     def stop(self, deadlines: Iterable[SimDeadline], at: dt.datetime, *, met: bool = True) -> None:
         for d in deadlines:
             d.stopped_at = at
-            if at > d.due_at:
+            if at >= d.due_at:  # met only strictly before the deadline
                 d.breached_at = d.breached_at or d.due_at
             elif met:
                 d.met_at = at
@@ -674,12 +690,6 @@ class CaseLife:
         self.stop(self.running(), at)
         self.act(at, actor_id, action, status, data=data)
         self.concluded = (at, self.level, action)
-
-    def facts(self) -> list[ClockFacts]:
-        return [
-            ClockFacts(d.clock, d.level, d.warn_at, d.due_at, d.stopped_at is None)
-            for d in self.deadlines
-        ]
 
 
 # --- the generator -----------------------------------------------------------------------------
@@ -821,7 +831,7 @@ class Generator:
         if paused or life.concluded and life.status is not CaseStatus.resolved:
             check_at = None  # nothing left to watch, or clocks stopped until resumed
         else:
-            check_at = next_check(life.facts(), now)
+            check_at = next_check(life.deadlines, now)
         units = self.units[place.id]
         concluded_at, concluded_level, concluded_action = life.concluded or (None, None, None)
         last_at = life.events[-1].at
@@ -860,6 +870,7 @@ class Generator:
                 life.events[0].actor_id,
                 received,
                 stamp(last_at),
+                stamp(last_at),
             )
         )
         address = f"{place.code[-3:]}组"
@@ -880,6 +891,7 @@ class Generator:
                 (
                     case_id,
                     stamp(e.at),
+                    stamp(e.recorded_at or e.at),
                     e.actor_id,
                     e.action,
                     value[e.from_status],
@@ -910,10 +922,10 @@ class Generator:
                     stamp(d.stopped_at),
                 )
             )
-        for kind, level, raised, cleared in flags:
+        for key, kind, level, occurred, cleared in flags:
             rows.flags.append(
                 (
-                    Flag.make_key(kind, level, case_id=case_id),
+                    key.format(case_id=case_id),
                     value[kind],
                     case_id,
                     place.id,
@@ -921,7 +933,8 @@ class Generator:
                     place.county_id,
                     value[level],
                     None,
-                    stamp(raised),
+                    stamp(occurred),
+                    stamp(occurred),
                     stamp(cleared),
                 )
             )
@@ -986,8 +999,9 @@ class Generator:
                     and auto
                     and (escalate_at is None or escalate_at > settle.due_at)
                 ):
-                    # the next sweep after the deadline escalates it
-                    escalate_at = settle.due_at + dt.timedelta(seconds=1 + rng.random() * 299)
+                    # it goes up at its deadline (E: no later event, no grace left), found
+                    # by the next sweep
+                    escalate_at = settle.due_at
                     note, actor = AUTO_ESCALATE_NOTE, None
             if escalate_at is None or escalate_at >= end:
                 break
@@ -1064,31 +1078,44 @@ class Generator:
 
     def _flags(
         self, life: CaseLife, now: dt.datetime
-    ) -> list[tuple[FlagKind, Level, dt.datetime, dt.datetime | None]]:
-        """The flags the sweep would have raised over the case's life, each when it became due,
-        and cleared when its clock stopped (the rule flags never are)."""
+    ) -> list[tuple[str, FlagKind, Level, dt.datetime, dt.datetime | None]]:
+        """The facts of the case's life, as (key with a ``{case_id}`` slot, kind, level, when
+        it happened, when cleared): each clock's warning and breach at their instants, cleared
+        when the clock stopped; each move up that broke the rule, at the move (never cleared).
+        The judicial-confirmation window that ended stops, never breached."""
         flags = []
         for d in life.deadlines:
             end = d.stopped_at or now
+            if d.clock is Clock.judicial_confirmation:
+                if d.stopped_at is None and d.due_at <= now:
+                    d.stopped_at = d.due_at
+                continue
             kind = FLAG_WHEN_DUE.get(d.clock)
+            if kind is None:
+                continue
             if d.clock is Clock.settle and d.warn_at <= end:
-                flags.append((FlagKind.settle_warning, d.level, d.warn_at, d.stopped_at))
-            if kind is not None and d.due_at <= end:
+                warning = FlagKind.settle_warning
+                key = clock_key(0, d.clock, d.level, d.started_at, warning)
+                flags.append((_slot(key), warning, d.level, d.warn_at, d.stopped_at))
+            if d.due_at <= end:
                 if d.stopped_at is None:
                     d.breached_at = d.due_at  # the sweep marks a running clock breached
-                flags.append((kind, d.level, d.due_at, d.stopped_at))
-        for level, arrived in life.arrivals[1:]:
-            # sorted: a set's order follows the process's string hashing
-            for kind, _ in sorted(
-                case_flags(
-                    status=CaseStatus.in_mediation,
-                    scale=life.scale,
-                    level=level,
-                    clocks=(),
-                    now=arrived,
-                )
-            ):
-                flags.append((kind, level, arrived, None))
+                key = clock_key(0, d.clock, d.level, d.started_at, kind)
+                flags.append((_slot(key), kind, d.level, d.due_at, d.stopped_at))
+        recorded = set()  # a rule fact is recorded the first time only
+        registered = life.events[0].to_level
+        moves = [
+            (e.at, facts_of_accepting(0, life.scale, e.to_level, registered, e.at))
+            if e.action == "accept"
+            else (e.at, facts_of_moving_up(0, life.scale, e.to_level, e.at))
+            for e in life.events
+            if e.action in ("accept", "escalate")
+        ]
+        for at, facts in moves:
+            for fact in facts:
+                if fact.key not in recorded:
+                    recorded.add(fact.key)
+                    flags.append((_slot(fact.key), fact.kind, fact.level, at, None))
         return flags
 
     # .. incidents and screenings ..
@@ -1107,7 +1134,7 @@ class Generator:
         checked = None
         for month in months:
             start, end = month.bounds(tz)
-            due = month.next().bounds(tz)[0] + DAY * due_day  # the end of the due day, local
+            due = screening_due_at(month, due_day, tz)
             incidents, screenings, flags = [], [], []
             for place in self.places:
                 for kind, rate in _INCIDENT_RATES.items():
@@ -1139,9 +1166,27 @@ class Generator:
                             1,
                         )
                     )
-                visited = start + (end - start) * rng.random()
-                filed_at = end + DAY * (rng.random() * (due_day + 3))
-                if rng.random() < _SCREENING_FILED and filed_at < self.now:
+                visited = start + (due - start) * rng.random()
+                filed_at = visited + DAY * rng.random() * 4  # some after the deadline: late
+                files = rng.random() < _SCREENING_FILED and filed_at < self.now
+                if due <= self.now and (not files or filed_at >= due):
+                    # missing at the deadline: on record from then, cleared if filed later
+                    flags.append(
+                        (
+                            screening_key(place.id, str(month)),
+                            FlagKind.screening_missing,
+                            None,
+                            place.id,
+                            place.township_id,
+                            place.county_id,
+                            Level.village,
+                            str(month),
+                            stamp(due),
+                            stamp(due),
+                            stamp(filed_at) if files else None,
+                        )
+                    )
+                if files:
                     found = rng.randrange(0, 3)
                     screenings.append(
                         (
@@ -1157,26 +1202,6 @@ class Generator:
                             "",
                             place.mediator_id,
                             stamp(filed_at),
-                        )
-                    )
-                elif due <= self.now:
-                    flags.append(
-                        (
-                            Flag.make_key(
-                                FlagKind.screening_missing,
-                                Level.village,
-                                unit_id=place.id,
-                                period=str(month),
-                            ),
-                            FlagKind.screening_missing,
-                            None,
-                            place.id,
-                            place.township_id,
-                            place.county_id,
-                            Level.village,
-                            str(month),
-                            stamp(due),
-                            None,
                         )
                     )
             if due <= self.now:
@@ -1227,11 +1252,13 @@ _CASE_COLUMNS = (
     "created_by_id",
     "created_at",
     "updated_at",
+    "last_event_at",
 )
 _PARTY_COLUMNS = ("case_id", "position", "name", "role", "phone", "address")
 _EVENT_COLUMNS = (
     "case_id",
     "at",
+    "recorded_at",
     "actor_id",
     "action",
     "from_status",
@@ -1266,6 +1293,7 @@ _FLAG_COLUMNS = (
     "county_id",
     "level",
     "period",
+    "occurred_at",
     "raised_at",
     "cleared_at",
 )

@@ -12,7 +12,9 @@ work out on paper.
            the sweep at the county raises small_left_village and big_left_township;
            c2: small, settled in the village (300 yuan); screening filed
            → 三零, two rule violations, score 100 − 2 × 5 = 90.
-  南关村 D  nothing, no screening → 三零, score 100 − 10 = 90 (ties with C: both rank 1).
+  南关村 D  nothing, no screening by 24:00 on 25 November (the missing report on record, as
+           the sweep's monthly check finds it) → 三零, score 100 − 10 = 90 (ties with C: both
+           rank 1).
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from mediation.domain.enums import Action
+from mediation.domain.incidents import screening_due_at
 from mediation.domain.policy import Policy
 from mediation.domain.scorecard import IncidentKind, Month, PetitionLevel
 from mediation.extensions import db
 from mediation.models import Case, Incident, Screening, Unit
 from mediation.services.notify import Notifier
-from mediation.services.sweep import run_sweep
+from mediation.services.sweep import raise_screening_missing, run_sweep
 from mediation.services.workflow import Context, perform
 
 from .factories import TZ
@@ -168,4 +171,7 @@ def build_november(world, make) -> November:
             relapse_risk=False,
         )
     screening(C)
+    # The sweep's monthly check once November's reports were due: D's is missing.
+    raise_screening_missing(MONTH, at(26, 9), screening_due_at(MONTH, 25, TZ))
+    db.session.commit()
     return November(a, b, c1, c2)

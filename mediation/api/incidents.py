@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import runtime
 from ..domain.i18n import N_, Message
-from ..domain.incidents import parse_incident, parse_screening
+from ..domain.incidents import parse_incident, parse_screening, screening_due_at
 from ..domain.scorecard import Month
 from ..extensions import db
 from ..i18n import render_message
@@ -154,7 +154,8 @@ def create_screening():
     now, tz = runtime.utcnow(), runtime.tz()
     draft = read_body("ScreeningInput", lambda raw: parse_screening(raw, now=now, tz=tz))
     try:
-        screening = file_screening(current_user, draft, now)
+        due_at = screening_due_at(draft.month, runtime.policy().scorecard.screening_due_day, tz)
+        screening = file_screening(current_user, draft, now, due_at=due_at)
     except Conflict as conflict:
         db.session.rollback()
         return error_response(409, render_message(conflict.message))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from copy import deepcopy
 
+from ..domain.clocks import ClockState
 from ..domain.enums import (
     AgreementForm,
     CaseStatus,
@@ -202,6 +203,14 @@ SCHEMAS = {
                 "maxItems": MAX_PARTIES,
                 "items": _ref("PartyInput"),
             },
+            "resolved_at": {
+                **{k: v for k, v in INSTANT.items() if k != "description"},
+                "nullable": True,
+                "description": "A dispute already settled on the spot: when (not before "
+                "received_at, not in the future). With `agreement`, the case is recorded as "
+                "accepted when received and resolved then.",
+            },
+            "agreement": _ref("AgreementInput"),
         },
     },
     "Party": {
@@ -237,6 +246,13 @@ SCHEMAS = {
                 "Friday); recomputed once its holidays are entered.",
             },
             "running": {"type": "boolean"},
+            "state": {
+                "type": "string",
+                "enum": _values(ClockState),
+                "description": "running, paused (with its case), met (stopped strictly before"
+                " its deadline), breached, or stopped (withdrawal, reclassification, the end of"
+                " the informational judicial-confirmation window).",
+            },
             "working_days": {
                 "type": "boolean",
                 "description": "The span counts working days (Chinese calendar, local time); "
@@ -347,7 +363,11 @@ SCHEMAS = {
                 "nullable": True,
                 "description": "YYYY-MM for monthly unit flags.",
             },
-            "raised_at": INSTANT,
+            "occurred_at": {
+                **INSTANT,
+                "description": "When the fact happened by the rules (the month it counts in).",
+            },
+            "raised_at": {**INSTANT, "description": "When the system recorded it."},
             "cleared_at": NULLABLE_INSTANT,
         },
     },
@@ -407,7 +427,11 @@ SCHEMAS = {
     "Event": {
         "type": "object",
         "properties": {
-            "at": INSTANT,
+            "at": {
+                **INSTANT,
+                "description": "When it took effect (an automatic escalation: at its instant E).",
+            },
+            "recorded_at": {**INSTANT, "description": "When it was written."},
             "actor": {"type": "string", "nullable": True, "description": "User name."},
             "action": {"type": "string", "example": "register"},
             "from_status": {"type": "string", "enum": _values(CaseStatus), "nullable": True},
@@ -1003,11 +1027,12 @@ PATHS.update(
 PATHS["/flags"] = {
     "get": {
         "operationId": "listFlags",
-        "summary": "What the sweep found in the caller's area, newest first (at most 1,000).",
+        "summary": "The facts flagged in the caller's area, latest first (at most 1,000).",
         "parameters": [
             _filter("open", "1: only flags not cleared.", {"type": "string", "enum": ["0", "1"]}),
             _filter("kind", "A flag kind.", {"type": "string", "enum": _values(FlagKind)}),
             _filter("unit", "Code of a unit in the caller's area.", UNIT_CODE),
+            _filter("month", "YYYY-MM: the flags that happened in that month.", MONTH),
         ],
         "responses": {
             "200": _json({"type": "array", "items": _ref("Flag")}, "The flags."),

@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from .. import runtime
 from ..i18n import render_message
 from ..models import Agreement, Case, CaseEvent, Deadline, Flag, Party, Unit, User
-from ..services.workflow import allowed_actions
+from ..services.workflow import allowed_actions, deadline_state
 
 
 def instant(value: dt.datetime | None) -> str | None:
@@ -64,6 +64,7 @@ def deadline_json(deadline: Deadline) -> dict:
         "stopped_at": instant(deadline.stopped_at),
         "provisional": deadline.is_provisional,
         "running": deadline.is_running,
+        "state": deadline_state(deadline, runtime.utcnow()).value,
         "working_days": deadline.is_working_days,
         "days": deadline.days,
     }
@@ -123,6 +124,7 @@ def flag_json(flag: Flag) -> dict:
         "unit_code": flag.unit.code,
         "level": flag.level.value,
         "period": flag.period,
+        "occurred_at": instant(flag.occurred_at),
         "raised_at": instant(flag.raised_at),
         "cleared_at": instant(flag.cleared_at),
     }
@@ -132,6 +134,7 @@ def event_json(event: CaseEvent) -> dict:
     """One step of a case's history; ``actor`` is the user name (None for the system)."""
     return {
         "at": instant(event.at),
+        "recorded_at": instant(event.recorded_at),
         "actor": event.actor.username if event.actor else None,
         "action": event.action,
         "from_status": event.from_status.value if event.from_status else None,

@@ -149,6 +149,8 @@ ACTION_VERBS = {
     Action.reopen: _l("Reopen"),
     Action.extend: _l("Extend the one-month limit"),
     Action.reclassify: _l("Change the scale"),
+    Action.report: _l("Report to the county"),
+    Action.take_over: _l("Take over to my unit"),
 }
 
 ACTION_HINTS = {
@@ -175,6 +177,10 @@ ACTION_HINTS = {
     Action.reopen: _l("The agreement was not performed: mediation starts again at this level."),
     Action.extend: _l("Once only, with both parties' consent."),
     Action.reclassify: _l("Override the computed scale; the reason is kept in the history."),
+    Action.report: _l("The county is told of this major case; it stays where it is."),
+    Action.take_over: _l(
+        "Take the case up to your own unit; it arrives as on escalation. Give the reason."
+    ),
 }
 
 # Where a domain field name (as in the API body) is shown on the form.

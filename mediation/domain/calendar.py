@@ -113,10 +113,20 @@ def _local_midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(UTC)
 
 
+def local_day(t: dt.datetime, tz: ZoneInfo) -> dt.date:
+    """The local date an instant belongs to. Exactly 00:00 is 24:00 of the day before: a
+    deadline at midnight closes the day it ends, and a case arriving at 00:00 Wednesday has
+    Wednesday as its first working day."""
+    local = _aware(t).astimezone(tz)
+    if local.time() == dt.time():
+        return local.date() - dt.timedelta(days=1)
+    return local.date()
+
+
 def anchor_after(t: dt.datetime, tz: ZoneInfo) -> dt.datetime:
-    """The start of the local day after ``t``'s: where "N working days after t" starts counting."""
-    _aware(t)
-    return _local_midnight(t.astimezone(tz).date() + dt.timedelta(days=1), tz)
+    """The end of ``t``'s local day (:func:`local_day`): where "N working days after t" starts
+    counting."""
+    return _local_midnight(local_day(t, tz) + dt.timedelta(days=1), tz)
 
 
 def working_seconds_between(

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from .calendar import DAY_SECONDS, Instant, WorkCalendar, after_working_seconds, anchor_after
-from .enums import Clock, Level, Scale
+from .enums import Clock, LabelledEnum, Level, Scale
+from .i18n import N_
 from .policy import ClockPolicy
 
 
@@ -95,3 +96,40 @@ def schedule(
     return Schedule(
         Instant(started_at + span + shift), Instant(started_at + span * warn_ratio + shift)
     )
+
+
+class ClockState(LabelledEnum):
+    """Where a clock stands, as shown and as the API gives it."""
+
+    running = "running", N_("Running")
+    paused = "paused", N_("Paused")
+    met = "met", N_("Met")
+    breached = "breached", N_("Breached")
+    stopped = "stopped", N_("Stopped")
+
+
+def clock_state(
+    *,
+    clock: Clock,
+    due_at: dt.datetime,
+    met_at: dt.datetime | None,
+    breached_at: dt.datetime | None,
+    stopped_at: dt.datetime | None,
+    is_case_paused: bool,
+    now: dt.datetime,
+) -> ClockState:
+    """A running clock is paused with its case, breached once its deadline has come; a stopped
+    one was met (strictly before the deadline), breached (at or after it), or merely stopped
+    (withdrawal, reclassification; the judicial-confirmation window, which never breaches)."""
+    if stopped_at is None:
+        if is_case_paused:
+            return ClockState.paused
+        if due_at <= now:
+            informational = clock is Clock.judicial_confirmation
+            return ClockState.stopped if informational else ClockState.breached
+        return ClockState.running
+    if met_at is not None:
+        return ClockState.met
+    if breached_at is not None:
+        return ClockState.breached
+    return ClockState.stopped

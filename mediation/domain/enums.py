@@ -169,6 +169,8 @@ class Action(LabelledEnum):
     reopen = "reopen", N_("Reopened")
     extend = "extend", N_("Time limit extended")
     reclassify = "reclassify", N_("Scale changed")
+    report = "report", N_("Reported to the county")
+    take_over = "take_over", N_("Taken over")
 
 
 class Clock(LabelledEnum):

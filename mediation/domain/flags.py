@@ -1,8 +1,8 @@
-"""What the scheduler finds (docs/rules.md#flags): which flags a case should carry at an instant.
+"""The facts the flags record (docs/rules.md#flags), each dated when it happened by the rules.
 
-The sweep compares :func:`case_flags` with the flags the case has open: a flag that should be
-there and is not is raised; an open one that should no longer be there is cleared, unless it
-is a fact of record (:data:`NEVER_CLEARED`). Pure: the facts and ``now`` come in as arguments.
+A clock flag happens at its clock's warning time or deadline, whoever finds it and whenever;
+a rule flag at the event that caused it, judged by the scale then. One record per fact, named
+by its key. Pure: the clocks, the scale and the instants come in as arguments.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
-from .enums import CaseStatus, Clock, LabelledEnum, Level, Scale
+from .enums import Clock, LabelledEnum, Level, Scale
 from .i18n import N_
 
 
@@ -46,21 +47,6 @@ OVERDUE = frozenset(
         FlagKind.follow_up_overdue,
     }
 )
-# Facts of record: raised once, never cleared.
-NEVER_CLEARED = RULE_VIOLATIONS
-# Flags the sweep derives from a case's own state and clocks.
-CASE_KINDS = frozenset(
-    {
-        FlagKind.accept_overdue,
-        FlagKind.settle_warning,
-        FlagKind.settle_breached,
-        FlagKind.statutory_overdue,
-        FlagKind.small_left_village,
-        FlagKind.big_left_township,
-        FlagKind.major_not_reported,
-        FlagKind.follow_up_overdue,
-    }
-)
 
 
 RULE_GROUP = "rule_broken"  # the case list's filter for any of RULE_VIOLATIONS
@@ -74,15 +60,6 @@ def kinds_for_filter(value: str) -> frozenset[FlagKind] | None:
     return frozenset({kind}) if kind is not None else None
 
 
-@dataclass(frozen=True)
-class ClockFacts:
-    clock: Clock
-    level: Level
-    warn_at: dt.datetime
-    due_at: dt.datetime
-    is_running: bool
-
-
 # clock → the flag raised when it falls due while still running
 FLAG_WHEN_DUE = {
     Clock.accept: FlagKind.accept_overdue,
@@ -91,55 +68,135 @@ FLAG_WHEN_DUE = {
     Clock.major_report: FlagKind.major_not_reported,
     Clock.follow_up: FlagKind.follow_up_overdue,
 }
+# The flags that belong to a clock: cleared when it stops (accepted, left the level, concluded,
+# reported, visited).
+CLOCK_FLAGS: dict[Clock, tuple[FlagKind, ...]] = {
+    clock: (FlagKind.settle_warning, kind) if clock is Clock.settle else (kind,)
+    for clock, kind in FLAG_WHEN_DUE.items()
+}
 
 
-def case_flags(
-    *,
-    status: CaseStatus,
-    scale: Scale,
-    level: Level,
-    clocks: Iterable[ClockFacts],
-    now: dt.datetime,
-) -> set[tuple[FlagKind, Level]]:
-    """The (kind, level) flags a case should carry at ``now``.
+# --- one record per fact: the keys ----------------------------------------------------------
 
-    A paused case keeps what it has: its clocks are stopped, so nothing new falls due.
-    """
-    flags: set[tuple[FlagKind, Level]] = set()
-    if scale is Scale.small and level is not Level.village:
-        flags.add((FlagKind.small_left_village, level))
-    if scale is not Scale.major and level is Level.county:
-        flags.add((FlagKind.big_left_township, level))
-    for facts in clocks:
-        if not facts.is_running:
+
+def clock_key(case_id: int, clock: Clock, level: Level, started_at: dt.datetime, kind) -> str:
+    """A clock flag's fact: (deadline, kind). A deadline is its case's clock at a level started
+    at an instant, so a second breach after a reopening is a second record."""
+    return f"c{case_id}:{clock.value}:{level.value}:{int(started_at.timestamp())}:{kind.value}"
+
+
+def case_key(case_id: int, kind: FlagKind) -> str:
+    """小事出村 and 大事出乡: (case, kind), raised the first time only."""
+    return f"c{case_id}:{kind.value}"
+
+
+def incident_key(incident_id: int) -> str:
+    """矛盾上交: one per petition above the county."""
+    return f"i{incident_id}:{FlagKind.pushed_up.value}"
+
+
+def screening_key(village_id: int, period: str) -> str:
+    """A missing screening report: (village, month)."""
+    return f"u{village_id}:{FlagKind.screening_missing.value}:{period}"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A flag to record: what, at which level, when it happened by the rules, and its key."""
+
+    kind: FlagKind
+    level: Level
+    occurred_at: dt.datetime
+    key: str
+
+
+# --- what happened -----------------------------------------------------------------------------
+
+
+class ClockLike(Protocol):
+    """A clock of a case as the rules read it (a ``Deadline`` row, or the sweep's copy)."""
+
+    clock: Clock
+    level: Level
+    started_at: dt.datetime
+    due_at: dt.datetime
+    warn_at: dt.datetime
+    stopped_at: dt.datetime | None
+
+
+def due_facts(case_id: int, clocks: Iterable[ClockLike], now: dt.datetime) -> list[Fact]:
+    """The clock flags whose instant has come by ``now`` on the clocks still running: a settle
+    warning at its warning time, an overdue clock at its deadline. Dated by the rules, so the
+    same whenever they are found."""
+    facts = []
+    for clock in clocks:
+        if clock.stopped_at is not None:
             continue
-        if facts.clock is Clock.settle and facts.warn_at <= now:
-            flags.add((FlagKind.settle_warning, facts.level))
-        kind = FLAG_WHEN_DUE.get(facts.clock)
-        if kind is not None and facts.due_at <= now:
-            flags.add((kind, facts.level))
-    return flags
+        kind = FLAG_WHEN_DUE.get(clock.clock)
+        if kind is None:
+            continue
+        if clock.clock is Clock.settle and clock.warn_at <= now:
+            warning = FlagKind.settle_warning
+            key = clock_key(case_id, clock.clock, clock.level, clock.started_at, warning)
+            facts.append(Fact(warning, clock.level, clock.warn_at, key))
+        if clock.due_at <= now:
+            key = clock_key(case_id, clock.clock, clock.level, clock.started_at, kind)
+            facts.append(Fact(kind, clock.level, clock.due_at, key))
+    return facts
 
 
-def next_check(clocks: Iterable[ClockFacts], now: dt.datetime) -> dt.datetime | None:
-    """The next instant after ``now`` at which a running clock warns or falls due (None: never)."""
+def facts_of_moving_up(case_id: int, scale: Scale, to_level: Level, at: dt.datetime) -> list[Fact]:
+    """A case escalated or taken over to ``to_level`` at ``at``, judged by its scale then: a
+    small case leaving the village is 小事出村, a small or big one reaching the county 大事出乡.
+    Moving toward its home level is the rule working, not a violation."""
+    facts = []
+    if scale is Scale.small and to_level.rank > Level.village.rank:
+        kind = FlagKind.small_left_village
+        facts.append(Fact(kind, to_level, at, case_key(case_id, kind)))
+    if scale is not Scale.major and to_level is Level.county:
+        kind = FlagKind.big_left_township
+        facts.append(Fact(kind, to_level, at, case_key(case_id, kind)))
+    return facts
+
+
+def facts_of_accepting(
+    case_id: int, scale: Scale, level: Level, registered_level: Level, at: dt.datetime
+) -> list[Fact]:
+    """A case registered above the village (a hotline call, a petition office's referral) and
+    accepted there, judged by its scale then: a small matter handled above its village is
+    小事出村 all the same, a small or big one registered and accepted at the county 大事出乡.
+    (A case that went up from below carries those facts from the move itself.)"""
+    facts = []
+    if scale is Scale.small and registered_level is not Level.village:
+        kind = FlagKind.small_left_village
+        facts.append(Fact(kind, level, at, case_key(case_id, kind)))
+    if scale is not Scale.major and registered_level is Level.county and level is Level.county:
+        kind = FlagKind.big_left_township
+        facts.append(Fact(kind, level, at, case_key(case_id, kind)))
+    return facts
+
+
+def escalation_instant(
+    *,
+    settle_due_at: dt.datetime,
+    grace_ends_at: dt.datetime,
+    last_event_at: dt.datetime,
+) -> dt.datetime:
+    """E: when a village case whose settle time ran out goes up by itself — the latest of its
+    settle deadline, the end of the 1-working-day grace after its registration (the mediator
+    who types in yesterday's paper acts on it first), and its latest event."""
+    return max(settle_due_at, grace_ends_at, last_event_at)
+
+
+def next_check(clocks: Iterable[ClockLike], now: dt.datetime) -> dt.datetime | None:
+    """The next instant after ``now`` at which a running clock warns, falls due, or (the
+    judicial-confirmation window) ends. None: nothing left to watch."""
     upcoming = [
         instant
-        for facts in clocks
-        if facts.is_running and facts.clock in FLAG_WHEN_DUE
-        for instant in ((facts.warn_at,) if facts.clock is Clock.settle else ()) + (facts.due_at,)
+        for clock in clocks
+        if clock.stopped_at is None
+        and (clock.clock in FLAG_WHEN_DUE or clock.clock is Clock.judicial_confirmation)
+        for instant in ((clock.warn_at,) if clock.clock is Clock.settle else ()) + (clock.due_at,)
         if instant > now
     ]
     return min(upcoming, default=None)
-
-
-def should_auto_escalate(
-    *, status: CaseStatus, level: Level, flags: set[tuple[FlagKind, Level]], enabled: bool
-) -> bool:
-    """A village case whose settle clock is breached goes up to the township (policy switch)."""
-    return (
-        enabled
-        and level is Level.village
-        and status in (CaseStatus.registered, CaseStatus.in_mediation)
-        and (FlagKind.settle_breached, Level.village) in flags
-    )

@@ -237,10 +237,16 @@ def _parse_day(value: Any, key: str, tz: ZoneInfo, errors: dict[str, Message]) -
 
 
 def last_screening_due(now: dt.datetime, due_day: int, tz: ZoneInfo) -> Month:
-    """The latest month whose screening report is overdue at ``now``: its deadline is the end of
-    ``due_day`` of the next month, local time (policy scorecard.screening_due_day, 20)."""
-    previous = Month.of(now, tz).previous()
-    return previous if now >= previous.day_after(due_day, tz) else previous.previous()
+    """The latest month whose screening report is overdue at ``now``: month M's is due by 24:00
+    on ``due_day`` of M itself, local time (policy scorecard.screening_due_day, 25), so that
+    M's card is complete when it freezes early in M+1."""
+    current = Month.of(now, tz)
+    return current if now >= screening_due_at(current, due_day, tz) else current.previous()
+
+
+def screening_due_at(month: Month, due_day: int, tz: ZoneInfo) -> dt.datetime:
+    """When ``month``'s screening report is due: 24:00 local on ``due_day`` of that month."""
+    return month.end_of_day(due_day, tz)
 
 
 def screening_months_to_check(

@@ -58,6 +58,10 @@ class CaseDraft:
     amount_yuan: Decimal
     risks: tuple[Risk, ...]
     parties: tuple[PartyDraft, ...]
+    # A dispute already settled on the spot (当场调解): when, and the agreement as sent (the
+    # resolve action checks it).
+    resolved_at: dt.datetime | None = None
+    agreement: Mapping[str, Any] | None = None
 
 
 REQUIRED = Message(N_("This field is required."))
@@ -107,6 +111,25 @@ def parse_case(
 
     parties = _parse_parties(raw.get("parties"), now.astimezone(tz).date(), errors)
 
+    resolved_at, agreement = None, None
+    if _present(raw.get("resolved_at")) or _present(raw.get("agreement")):
+        agreement = raw.get("agreement")
+        if not isinstance(agreement, Mapping):
+            errors["agreement"] = Message(N_("Record the agreement: its form and terms."))
+        if not _present(raw.get("resolved_at")):
+            errors["resolved_at"] = Message(N_("Give the time the dispute was settled."))
+        else:
+            resolved_at = _parse_instant(
+                raw["resolved_at"], "resolved_at", tz, naive_is_local, errors
+            )
+            if resolved_at is not None and received_at is not None:
+                if resolved_at > now + dt.timedelta(minutes=5):
+                    errors["resolved_at"] = Message(N_("The time settled cannot be in the future."))
+                elif resolved_at < received_at:
+                    errors["resolved_at"] = Message(
+                        N_("The time settled cannot be before the time received.")
+                    )
+
     if errors:
         raise InvalidInput(errors)
     return CaseDraft(
@@ -120,6 +143,8 @@ def parse_case(
         amount_yuan=amount,
         risks=risks,
         parties=parties,
+        resolved_at=resolved_at.astimezone(dt.UTC) if resolved_at is not None else None,
+        agreement=agreement,
     )
 
 

@@ -72,7 +72,7 @@ DEFAULT_WEIGHTS: Mapping[str, int] = {
 
 @dataclass(frozen=True)
 class ScorecardPolicy:
-    screening_due_day: int = 20
+    screening_due_day: int = 25
     freeze_day: int = 5
     weights: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
 

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field, fields
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from .calendar import local_day
 from .enums import LabelledEnum, Level
 from .i18n import N_
 
@@ -68,8 +69,10 @@ class Month:
 
     @classmethod
     def of(cls, instant: dt.datetime, tz: ZoneInfo) -> Month:
-        local = instant.astimezone(tz)
-        return cls(local.year, local.month)
+        """The month an instant counts in: that of its local day (00:00 on the 1st is 24:00
+        of the month before)."""
+        day = local_day(instant, tz)
+        return cls(day.year, day.month)
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
@@ -81,17 +84,22 @@ class Month:
         return Month(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
 
     def bounds(self, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
-        """[start, end) of the month in local time, as UTC instants."""
+        """The month's first and last instants as UTC: it holds the instants in (start, end],
+        local 00:00 on its first day excluded (24:00 of the month before) and 24:00 on its
+        last day included."""
         start = dt.datetime(self.year, self.month, 1, tzinfo=tz)
         following = self.next()
         end = dt.datetime(following.year, following.month, 1, tzinfo=tz)
         return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
-    def day_after(self, day: int, tz: ZoneInfo) -> dt.datetime:
-        """The end of ``day`` of the next month (the screening deadline, the freeze)."""
-        following = self.next()
+    def contains(self, instant: dt.datetime, tz: ZoneInfo) -> bool:
+        start, end = self.bounds(tz)
+        return start < instant <= end
+
+    def end_of_day(self, day: int, tz: ZoneInfo) -> dt.datetime:
+        """24:00 local of ``day`` of this month (the screening deadline), as UTC."""
         return (
-            dt.datetime(following.year, following.month, day, tzinfo=tz) + dt.timedelta(days=1)
+            dt.datetime(self.year, self.month, day, tzinfo=tz) + dt.timedelta(days=1)
         ).astimezone(dt.UTC)
 
     def has_ended(self, now: dt.datetime, tz: ZoneInfo) -> bool:
@@ -137,7 +145,9 @@ class Counts:
     dead: int = 0
     criminal: int = 0
     public_order: int = 0
-    screening_filed: int = 0  # 0 or 1 for a village; a count in rollups
+    screening_filed: int = 0  # 0 or 1 for a village (on time or late); a count in rollups
+    screening_late: int = 0  # filed at or after its deadline
+    screening_missing: int = 0  # none filed by the deadline: on record even when filed late
     amount_settled_fen: int = 0
     prevented_cases: int = 0
     prevented_people: int = 0
@@ -254,9 +264,7 @@ def deductions(counts: Counts, weights: Mapping[str, int]) -> list[Deduction]:
         Deduction("public_order", counts.public_order, weights["public_order"]),
         Deduction("rule_violation", counts.rule_violations, weights["rule_violation"]),
         Deduction("breach", counts.breaches, weights["breach"]),
-        Deduction(
-            "screening_missing", 0 if counts.screening_filed else 1, weights["screening_missing"]
-        ),
+        Deduction("screening_missing", counts.screening_missing, weights["screening_missing"]),
         Deduction("follow_up_overdue", counts.follow_up_overdue, weights["follow_up_overdue"]),
     ]
     return [item for item in items if item.count]

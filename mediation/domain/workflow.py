@@ -3,7 +3,9 @@ state, by which role, at which level. Pure: it decides, the services act.
 
 Only the unit holding the case acts on it, through the role that serves that level (a
 village's mediators, a township's officers, the county's officers). Viewers and admins never
-act. Officers may also re-classify a case of their area that is still open.
+act. Officers may also re-classify a case of their area that is still open, and take a case
+held below them up to their own level (提级); a major case is reported to the county (报告) by
+anyone at or above the unit holding it.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ TRANSITIONS: dict[Action, tuple[frozenset[CaseStatus], CaseStatus | None]] = {
     Action.reopen: (frozenset({CaseStatus.resolved, CaseStatus.closed}), CaseStatus.in_mediation),
     Action.extend: (OPEN, None),  # the state stays
     Action.reclassify: (OPEN, None),
+    Action.report: (OPEN | {CaseStatus.resolved, CaseStatus.closed}, None),  # the state stays
+    Action.take_over: (OPEN, CaseStatus.registered),
 }
 
 # The actions that need a written reason (the note).
@@ -52,6 +56,7 @@ NEEDS_REASON = frozenset(
         Action.reopen,
         Action.reclassify,
         Action.refer,
+        Action.take_over,
     }
 )
 
@@ -66,6 +71,7 @@ class CaseState:
     level: Level
     holder_id: int
     is_extended: bool = False
+    is_report_due: bool = False  # a major case below the county, not reported yet
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,8 @@ def refusal(action: Action, case: CaseState, actor: Actor | None) -> Refused | N
         return Refused(Message(N_("A village has no unit below it.")))
     if action is Action.extend and case.is_extended:
         return Refused(Message(N_("The one-month limit can be extended only once.")))
+    if action is Action.report and not case.is_report_due:
+        return Refused(Message(N_("Only a major case below the county that is not reported yet.")))
     return None
 
 
@@ -117,6 +125,20 @@ def _role_refusal(action: Action, case: CaseState, actor: Actor) -> Refused | No
     if action is Action.reclassify:
         if actor.role not in (Role.township_officer, Role.county_officer):
             return Refused(Message(N_("Only an officer may change the scale.")), forbidden=True)
+    elif action is Action.take_over:
+        if actor.role not in (Role.township_officer, Role.county_officer):
+            return Refused(Message(N_("Only an officer may take a case over.")), forbidden=True)
+        if actor.unit_level.rank <= case.level.rank:
+            return Refused(
+                Message(N_("Only an officer above the unit holding the case may take it over."))
+            )
+    elif action is Action.report:
+        below = actor.unit_level.rank < case.level.rank
+        if below or (actor.unit_level is case.level and actor.unit_id != case.holder_id):
+            return Refused(
+                Message(N_("Only the unit holding the case or one above it may report it.")),
+                forbidden=True,
+            )
     elif actor.unit_id != case.holder_id or HANDLER[case.level] is not actor.role:
         return Refused(
             Message(

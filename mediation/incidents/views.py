@@ -15,7 +15,7 @@ from .. import runtime
 from ..domain.enums import Level
 from ..domain.flags import FlagKind
 from ..domain.i18n import N_, Message
-from ..domain.incidents import parse_incident, parse_screening
+from ..domain.incidents import parse_incident, parse_screening, screening_due_at
 from ..domain.intake import InvalidInput
 from ..domain.scorecard import IncidentKind, Month, PetitionLevel
 from ..extensions import db
@@ -264,7 +264,10 @@ def new_screening():
         now = runtime.utcnow()
         try:
             draft = parse_screening(form.raw(), now=now, tz=runtime.tz())
-            report = file_screening(current_user, draft, now)
+            due_at = screening_due_at(
+                draft.month, runtime.policy().scorecard.screening_due_day, runtime.tz()
+            )
+            report = file_screening(current_user, draft, now, due_at=due_at)
         except InvalidInput as error:
             db.session.rollback()
             form.show_errors(error.fields)
@@ -322,7 +325,7 @@ def screenings():
             )
         )
     )
-    due_at = month.day_after(runtime.policy().scorecard.screening_due_day, tz)
+    due_at = screening_due_at(month, runtime.policy().scorecard.screening_due_day, tz)
     townships = db.session.scalars(
         access.visible_units(current_user).where(Unit.kind == Level.township).order_by(Unit.code)
     ).all()

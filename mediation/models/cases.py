@@ -56,6 +56,8 @@ class Case(db.Model):
     # When the sweep must next look at this case: the nearest warning or deadline of a running
     # clock, or "now" after any change. None: nothing left to watch (concluded, or paused).
     next_check_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    # When the newest event of its history took effect (an automatic escalation waits for it).
+    last_event_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -204,7 +206,8 @@ class CaseEvent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # when it took effect, by the rules
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # when it was written
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     action: Mapped[str] = mapped_column(String(32))
     from_status: Mapped[CaseStatus | None] = mapped_column(enum_column(CaseStatus))

@@ -12,8 +12,10 @@ from .types import UTCDateTime, enum_column
 
 
 class Flag(db.Model):
-    """A finding of the sweep, once per (case or unit, kind, level[, month]). Cleared flags
-    stay on record."""
+    """One fact of docs/rules.md#flags, once per ``key`` (see :mod:`mediation.domain.flags`):
+    inserted when the fact is first found, its dates never changed afterwards; clearing only
+    sets ``cleared_at``. ``occurred_at`` is when it happened by the rules (the month it counts
+    in), ``raised_at`` when the system wrote it."""
 
     __tablename__ = "flags"
 
@@ -26,6 +28,7 @@ class Flag(db.Model):
     county_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     level: Mapped[Level] = mapped_column(enum_column(Level))
     period: Mapped[str | None] = mapped_column(String(7))  # "YYYY-MM" for monthly unit flags
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     raised_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     cleared_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
@@ -34,22 +37,10 @@ class Flag(db.Model):
 
     __table_args__ = (
         Index("ix_flags_case", "case_id", "cleared_at"),
-        Index("ix_flags_unit_raised", "unit_id", "raised_at"),
-        Index("ix_flags_township_raised", "township_id", "raised_at"),
-        Index("ix_flags_county_raised", "county_id", "raised_at"),
+        Index("ix_flags_unit_occurred", "unit_id", "occurred_at"),
+        Index("ix_flags_township_occurred", "township_id", "occurred_at"),
+        Index("ix_flags_county_occurred", "county_id", "occurred_at"),
     )
-
-    @staticmethod
-    def make_key(
-        kind: FlagKind,
-        level: Level,
-        *,
-        case_id: int | None = None,
-        unit_id: int | None = None,
-        period: str | None = None,
-    ) -> str:
-        owner = f"c{case_id}" if case_id is not None else f"u{unit_id}"
-        return f"{owner}:{kind.value}:{level.value}:{period or ''}"
 
     @property
     def is_open(self) -> bool:

@@ -10,7 +10,7 @@ from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..domain.enums import CaseStatus, Category, Level, Scale
+from ..domain.enums import Action, CaseStatus, Category, Level, Scale
 from ..domain.flags import OVERDUE, kinds_for_filter
 from ..domain.i18n import N_, Message
 from ..domain.intake import CaseDraft, InvalidInput
@@ -21,7 +21,7 @@ from ..extensions import db
 from ..models import Case, CaseCounter, CaseEvent, Deadline, Flag, Party, Unit, User
 from . import access
 from .scorecard import METRIC_NAMES, case_metric_filter
-from .workflow import Context, start_intake_clocks
+from .workflow import Context, perform, start_intake_clocks
 
 
 class NotAllowed(Exception):
@@ -71,6 +71,7 @@ def register_case(
         created_by_id=actor.id,
         created_at=now,
         updated_at=now,
+        last_event_at=now,
         next_check_at=now,
         highest_level=actor.unit.kind,
     )
@@ -95,6 +96,7 @@ def register_case(
     case.events = [
         CaseEvent(
             at=now,
+            recorded_at=now,
             actor_id=actor.id,
             action="register",
             to_status=case.status,
@@ -107,7 +109,19 @@ def register_case(
     db.session.add(case)
     # One flush writes the case, its parties, clocks and event together.
     db.session.flush()
+    if draft.resolved_at is not None:
+        _settled_on_the_spot(actor, case, draft, ctx)
     return case
+
+
+def _settled_on_the_spot(actor: User, case: Case, draft: CaseDraft, ctx: Context) -> None:
+    """A dispute settled on the spot (当场调解) and written in later: accepted when it was
+    received and resolved when it was settled, each action at its own instant through the
+    workflow, so its clocks are judged against those instants (written now). Resolved, it
+    never goes up by itself."""
+    perform(actor, case, Action.accept, {}, version=None, ctx=ctx.at(draft.received_at))
+    raw = {"agreement": draft.agreement}
+    perform(actor, case, Action.resolve, raw, version=None, ctx=ctx.at(draft.resolved_at))
 
 
 def _next_number(county_id: int, county_code: str, year: int) -> str:

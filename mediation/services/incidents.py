@@ -14,7 +14,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.enums import Level
-from ..domain.flags import FlagKind
+from ..domain.flags import FlagKind, incident_key, screening_key
 from ..domain.i18n import N_, Message
 from ..domain.incidents import NOTE_MAX, IncidentDraft, ScreeningDraft
 from ..domain.intake import InvalidInput
@@ -24,6 +24,7 @@ from ..models import Case, Flag, Incident, IncidentRevision, Screening, Unit, Us
 from . import access
 from .cases import NotAllowed
 from .notify import Notifier, notify_flags
+from .scorecard import in_month
 
 __all__ = [
     "Conflict",
@@ -167,17 +168,15 @@ def raise_pushed_up(
     incident: Incident, case: Case | None, now: dt.datetime, *, notifier: Notifier | None = None
 ) -> Flag | None:
     """矛盾上交: a petition above the county raises the pushed_up flag at county level, once per
-    linked case (or per village when no case is linked). A fact of record: never cleared.
-    The village's mediators and the officers of the holder (the case's, else the county's)
-    are told. Returns the new flag, or None."""
+    petition, with its case when linked, dated when the petition happened. A fact of record:
+    never cleared. The village's mediators and the officers of the holder (the case's, else
+    the county's) are told. Returns the new flag, or None."""
     if incident.kind is not IncidentKind.petition or incident.petition_level is None:
         return None
     if not incident.petition_level.is_above_county:
         return None
-    if case is not None:
-        key = Flag.make_key(FlagKind.pushed_up, Level.county, case_id=case.id)
-    else:
-        key = Flag.make_key(FlagKind.pushed_up, Level.county, unit_id=incident.village_id)
+    db.session.flush()  # the incident's id names the fact
+    key = incident_key(incident.id)
     if db.session.scalar(select(Flag.id).where(Flag.key == key)) is not None:
         return None
     flag = Flag(
@@ -189,6 +188,7 @@ def raise_pushed_up(
         township_id=incident.township_id,
         county_id=incident.county_id,
         level=Level.county,
+        occurred_at=incident.occurred_at,
         raised_at=now,
     )
     db.session.add(flag)
@@ -197,11 +197,14 @@ def raise_pushed_up(
     return flag
 
 
-def file_screening(actor: User, draft: ScreeningDraft, now: dt.datetime) -> Screening:
+def file_screening(
+    actor: User, draft: ScreeningDraft, now: dt.datetime, *, due_at: dt.datetime
+) -> Screening:
     """File a village's screening report for a month: a mediator for his own village, an
     officer for a village in his area. One per village and month (a second is a Conflict and
-    changes nothing). An open screening_missing flag of that village and month is cleared (it
-    stays on record)."""
+    changes nothing). A report filed at or after ``due_at`` is late: the month's
+    screening_missing fact happened at the deadline, so it is on record (found now if no
+    sweep found it yet), and is cleared by the filing; it stays, and so does its deduction."""
     if not access.can_file_screenings(actor):
         raise NotAllowed
     village = access.find_unit(actor, draft.village_code)
@@ -242,6 +245,8 @@ def file_screening(actor: User, draft: ScreeningDraft, now: dt.datetime) -> Scre
         db.session.rollback()
         raise Conflict(exists_already) from None
     screening.village = village
+    if now >= due_at:
+        _record_missing(village, period, due_at, now)
     db.session.execute(
         update(Flag)
         .where(
@@ -255,6 +260,26 @@ def file_screening(actor: User, draft: ScreeningDraft, now: dt.datetime) -> Scre
     )
     db.session.flush()
     return screening
+
+
+def _record_missing(village: Unit, period: str, due_at: dt.datetime, now: dt.datetime) -> None:
+    """The village's missing report for ``period``, on record from its deadline (once)."""
+    key = screening_key(village.id, period)
+    if db.session.scalar(select(Flag.id).where(Flag.key == key)) is None:
+        db.session.add(
+            Flag(
+                key=key,
+                kind=FlagKind.screening_missing,
+                unit_id=village.id,
+                township_id=village.township_id,
+                county_id=village.county_id,
+                level=Level.village,
+                period=period,
+                occurred_at=due_at,
+                raised_at=now,
+            )
+        )
+        db.session.flush()
 
 
 def screening_status(villages: list[Unit], month: Month) -> dict[int, Screening]:
@@ -317,8 +342,7 @@ def search_incidents(user: User, filters: IncidentFilters, tz: ZoneInfo) -> Sele
         }[filters.unit.kind]
         query = query.where(column == filters.unit.id)
     if filters.month is not None:
-        start, end = filters.month.bounds(tz)
-        query = query.where(Incident.occurred_at >= start, Incident.occurred_at < end)
+        query = query.where(in_month(Incident.occurred_at, filters.month, tz))
     if filters.kind is not None:
         query = query.where(Incident.kind == filters.kind)
     return query.order_by(Incident.occurred_at.desc(), Incident.id.desc())

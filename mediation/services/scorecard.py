@@ -21,6 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ..domain.enums import Clock, Level, Scale
 from ..domain.flags import RULE_VIOLATIONS, FlagKind
+from ..domain.incidents import screening_due_at
 from ..domain.policy import Policy
 from ..domain.scorecard import (
     TARGET_LEVEL_MIX,
@@ -80,8 +81,15 @@ def _settle_breached() -> ColumnElement[bool]:
     )
 
 
+def in_month(column, month: Month, tz: ZoneInfo) -> ColumnElement[bool]:
+    """``column``'s instant counts in ``month`` (the one SQL form of :meth:`Month.contains`)."""
+    return _in(column, *month.bounds(tz))
+
+
 def _in(column, start: dt.datetime, end: dt.datetime) -> ColumnElement[bool]:
-    return and_(column >= start, column < end)
+    """Within a month's (start, end] (:meth:`Month.bounds`): 24:00 on its last day is in it,
+    00:00 on its first day is the month before's."""
+    return and_(column > start, column <= end)
 
 
 # Clocks whose breach is not a "breach" of the scorecard: the judicial-confirmation window is
@@ -180,7 +188,7 @@ def case_metric_filter(name: str, month: Month, tz: ZoneInfo) -> ColumnElement[b
     if name in ("rule_violations", "follow_up_overdue"):
         kinds = list(RULE_VIOLATIONS) if name == "rule_violations" else [FlagKind.follow_up_overdue]
         return exists().where(
-            Flag.case_id == Case.id, Flag.kind.in_(kinds), _in(Flag.raised_at, start, end)
+            Flag.case_id == Case.id, Flag.kind.in_(kinds), _in(Flag.occurred_at, start, end)
         )
     if name == "amount_settled":
         return exists().where(Agreement.case_id == Case.id, _in(Agreement.agreed_at, start, end))
@@ -302,7 +310,7 @@ def compute(unit: Unit, month: Month, *, policy: Policy, tz: ZoneInfo) -> Scorec
         select(Flag.unit_id, Flag.kind, func.count())
         .where(
             flag_scope,
-            _in(Flag.raised_at, start, end),
+            _in(Flag.occurred_at, start, end),
             Flag.kind.in_(list(RULE_VIOLATIONS) + [FlagKind.follow_up_overdue]),
         )
         .group_by(Flag.unit_id, Flag.kind)
@@ -348,16 +356,26 @@ def compute(unit: Unit, month: Month, *, policy: Policy, tz: ZoneInfo) -> Scorec
         else:
             village.public_order += number
 
+    due_at = screening_due_at(month, policy.scorecard.screening_due_day, tz)
+    for village_id, filed_at in db.session.execute(
+        select(Screening.village_id, Screening.filed_at).where(
+            _scope(Screening, unit), Screening.month == str(month)
+        )
+    ):
+        if village_id in counts:
+            counts[village_id].screening_filed = 1
+            counts[village_id].screening_late = int(filed_at >= due_at)
     put(
-        (
-            (village_id, 1)
-            for (village_id,) in db.session.execute(
-                select(Screening.village_id).where(
-                    _scope(Screening, unit), Screening.month == str(month)
-                )
+        db.session.execute(
+            select(Flag.unit_id, func.count())
+            .where(
+                flag_scope,
+                Flag.kind == FlagKind.screening_missing,
+                Flag.period == str(month),
             )
+            .group_by(Flag.unit_id)
         ),
-        "screening_filed",
+        "screening_missing",
     )
 
     township_of = {village.id: village.parent for village in villages}

@@ -1,10 +1,13 @@
-"""The sweep: raise and clear flags, auto-escalate, at one instant (docs/rules.md#flags).
+"""The sweep: at one instant, apply to every case what has fallen due (docs/rules.md#flags).
 
-It reads only the cases whose ``next_check_at`` has come (an indexed column every action sets
-to "now" and every sweep sets to the next warning or deadline), in batches, each committed whole:
-killed in the middle, the next run finds the rest. Run twice at the same instant, the second run
-finds nothing to do. One sweep at a time: a lease row in the database, plus a transaction-level
-advisory lock on PostgreSQL.
+What falls due and when it happened is decided by the workflow's own
+:func:`~mediation.services.workflow.catch_up`, the very function every action runs first: the
+sweep finds facts, dates nothing itself, and tells people. It reads only the cases whose
+``next_check_at`` has come (an indexed column every action sets to "now" and every sweep sets
+to the next warning or deadline), in batches, each committed whole: killed in the middle, the
+next run finds the rest. Run twice at the same instant, the second run finds nothing to do. One
+sweep at a time: a lease row in the database, plus a transaction-level advisory lock on
+PostgreSQL.
 """
 
 from __future__ import annotations
@@ -25,30 +28,26 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..database import insert_rows
 from ..domain.enums import CaseStatus, Clock, Level, Scale
-from ..domain.flags import (
-    CASE_KINDS,
-    NEVER_CLEARED,
-    ClockFacts,
-    FlagKind,
-    case_flags,
-    next_check,
-    should_auto_escalate,
+from ..domain.flags import FlagKind, screening_key
+from ..domain.incidents import (
+    last_screening_due,
+    screening_due_at,
+    screening_months_to_check,
 )
-from ..domain.i18n import N_
-from ..domain.incidents import last_screening_due, screening_months_to_check
 from ..domain.policy import Policy
 from ..domain.scorecard import Month
 from ..extensions import db
 from ..models import Case, CaseEvent, Deadline, Flag, Lease, Mark, Screening, Unit
+from . import facts as fact_records
+from .facts import Found
 from .notify import Notice, Notifier, notify, notify_flags
-from .workflow import Context, auto_escalate
+from .workflow import Context, catch_up, collected, next_check
 
 LEASE_NAME = "sweep"
 SCREENING_MARK = "screening_checked"  # the last month checked for missing screening reports
 LEASE_SECONDS = 300
 ADVISORY_KEY = 4242002
 MAX_REREADS = 5  # batches read again in one sweep because users changed their cases meanwhile
-AUTO_ESCALATE_NOTE = N_("Escalated automatically: the village's settle time was exceeded.")
 
 
 class SweepBusy(Exception):
@@ -88,11 +87,13 @@ def run_sweep(
     batch_size: int = 1000,
     holder: str | None = None,
     max_batches: int | None = None,
+    lease_held: bool = False,
 ) -> SweepResult:
-    """One sweep at instant ``now``. Commits each batch. Raises SweepBusy if another runs."""
+    """One sweep at instant ``now``. Commits each batch. Raises SweepBusy if another runs.
+    ``lease_held``: the caller holds the lease as ``holder`` (the month freeze) and keeps it."""
     started = time.perf_counter()
     holder = holder or lease_holder()
-    if not acquire_lease(holder):
+    if not lease_held and not acquire_lease(holder):
         raise SweepBusy
     result = SweepResult()
     try:
@@ -119,7 +120,8 @@ def run_sweep(
             batches += 1
         _check_screenings(now, policy, tz, notifier, result, holder)
     finally:
-        release_lease(holder)
+        if not lease_held:
+            release_lease(holder)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -145,33 +147,21 @@ class _Clock:
     level: Level
     due_at: dt.datetime
     warn_at: dt.datetime
+    started_at: dt.datetime
     breached_at: dt.datetime | None = None
     met_at: dt.datetime | None = None
     stopped_at: dt.datetime | None = None
     # Only for a clock started here: the rest of its row.
-    started_at: dt.datetime | None = None
     days: int = 0
     is_working_days: bool = False
     shift_seconds: int = 0
     is_provisional: bool = False
     id: int | None = None
-    read_breached: dt.datetime | None = None
-
-
-@dataclass(slots=True, eq=False)
-class _Flag:
-    """An open flag of a case, or one raised here (its id then comes with the write). Cleared
-    flags are not read: raising one again reopens its record, by its key."""
-
-    kind: FlagKind
-    level: Level
-    cleared_at: dt.datetime | None = None
-    raised_at: dt.datetime | None = None  # only when raised here
-    id: int | None = None
+    read: tuple = ()  # (breached_at, met_at, stopped_at) as read
 
     @property
-    def is_open(self) -> bool:
-        return self.cleared_at is None
+    def settled(self) -> tuple:
+        return (self.breached_at, self.met_at, self.stopped_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +173,9 @@ class _Unit:
 
 @dataclass(slots=True, eq=False)
 class _Case:
-    """The columns of a case the sweep's rules read, and those an escalation writes."""
+    """The columns of a case the rules read, and those an escalation writes: the same names
+    as :class:`~mediation.models.Case`, so :func:`~mediation.services.workflow.catch_up` reads
+    either."""
 
     id: int
     status: CaseStatus
@@ -197,9 +189,10 @@ class _Case:
     highest_level: Level | None
     is_extended: bool
     version: int
+    created_at: dt.datetime
+    last_event_at: dt.datetime
     parent: _Unit | None  # the holder's parent unit: where an escalation goes
     deadlines: list[_Clock] = field(default_factory=list)
-    flags: list[_Flag] = field(default_factory=list)
     read_version: int = 0
     holder: _Unit | None = None
     updated_at: dt.datetime | None = None
@@ -208,12 +201,6 @@ class _Case:
     concluded_level: Level | None = None
     concluded_action: str | None = None
     event: dict | None = None  # the escalation's event
-
-    def clock_facts(self) -> list[ClockFacts]:
-        return [
-            ClockFacts(d.clock, d.level, d.warn_at, d.due_at, d.stopped_at is None)
-            for d in self.deadlines
-        ]
 
 
 _CLOCK_COLUMNS = (
@@ -235,8 +222,10 @@ _CLOCK_COLUMNS = (
 class _Batch:
     def __init__(self, cases: list[_Case]):
         self.cases = cases
-        self.raised: list[tuple[_Case, _Flag]] = []
-        self.cleared: Counter = Counter()
+        self.found: list[Found] = []
+        self.cleared: list[tuple[str, dt.datetime]] = []
+        self.cleared_keys: list[str] = []
+        self.recorded: list[Found] = []
         self.notices: list[Notice] = []
 
     @classmethod
@@ -255,6 +244,8 @@ class _Batch:
                 _cases.c.highest_level,
                 _cases.c.is_extended,
                 _cases.c.version,
+                _cases.c.created_at,
+                _cases.c.last_event_at,
                 _parents.c.id,
                 _parents.c.kind,
                 _parents.c.code,
@@ -267,8 +258,8 @@ class _Batch:
         ).all()
         cases = {
             row[0]: _Case(
-                *row[:12],
-                parent=_Unit(*row[12:]) if row[12] is not None else None,
+                *row[:14],
+                parent=_Unit(*row[14:]) if row[14] is not None else None,
                 read_version=row[11],
             )
             for row in rows
@@ -276,87 +267,45 @@ class _Batch:
         if not cases:
             return cls([])
         ids = list(cases)
-        for case_id, clock_id, clock, level, due_at, warn_at, breached_at in db.session.execute(
-            select(
-                _deadlines.c.case_id,
-                _deadlines.c.id,
-                _deadlines.c.clock,
-                _deadlines.c.level,
-                _deadlines.c.due_at,
-                _deadlines.c.warn_at,
-                _deadlines.c.breached_at,
-            )
-            .where(_deadlines.c.case_id.in_(ids), _deadlines.c.stopped_at.is_(None))
-            .order_by(_deadlines.c.id)
-        ):
-            cases[case_id].deadlines.append(
-                _Clock(
-                    clock,
-                    level,
-                    due_at,
-                    warn_at,
-                    breached_at,
-                    id=clock_id,
-                    read_breached=breached_at,
+        for chunk in _chunks(ids):
+            for case_id, clock_id, clock, level, due, warn, started, breached in db.session.execute(
+                select(
+                    _deadlines.c.case_id,
+                    _deadlines.c.id,
+                    _deadlines.c.clock,
+                    _deadlines.c.level,
+                    _deadlines.c.due_at,
+                    _deadlines.c.warn_at,
+                    _deadlines.c.started_at,
+                    _deadlines.c.breached_at,
                 )
-            )
-        for case_id, flag_id, kind, level in db.session.execute(
-            select(_flags.c.case_id, _flags.c.id, _flags.c.kind, _flags.c.level)
-            .where(_flags.c.case_id.in_(ids), _flags.c.cleared_at.is_(None))
-            .order_by(_flags.c.id)
-        ):
-            cases[case_id].flags.append(_Flag(kind, level, id=flag_id))
+                .where(_deadlines.c.case_id.in_(chunk), _deadlines.c.stopped_at.is_(None))
+                .order_by(_deadlines.c.id)
+            ):
+                cases[case_id].deadlines.append(
+                    _Clock(
+                        clock,
+                        level,
+                        due,
+                        warn,
+                        started,
+                        breached,
+                        id=clock_id,
+                        read=(breached, None, None),
+                    )
+                )
         return cls(list(cases.values()))
 
-    # .. the rules ..
+    # .. the rules: the workflow's own, case by case ..
 
     def check(self, ctx: Context) -> None:
         for case in self.cases:
-            if case.status is CaseStatus.paused:
-                case.next_check_at = None  # its clocks are stopped; resume sets it again
-                continue
-            self._apply_flags(case, ctx)
-            desired = {(flag.kind, flag.level) for flag in case.flags if flag.is_open}
-            if (
-                should_auto_escalate(
-                    status=case.status,
-                    level=case.level,
-                    flags=desired,
-                    enabled=ctx.policy.clocks.auto_escalate_village_breach,
-                )
-                and case.parent is not None
-            ):
-                case.event = auto_escalate(case, case.parent, AUTO_ESCALATE_NOTE, ctx, make=_Clock)
-                if case.event is not None:
-                    self._apply_flags(case, ctx)
-            case.next_check_at = next_check(case.clock_facts(), ctx.now)
-
-    def _apply_flags(self, case: _Case, ctx: Context) -> None:
-        now = ctx.now
-        for deadline in case.deadlines:
-            if (
-                deadline.stopped_at is None
-                and deadline.breached_at is None
-                and deadline.due_at <= now
-            ):
-                deadline.breached_at = deadline.due_at
-        desired = case_flags(
-            status=case.status,
-            scale=case.scale,
-            level=case.level,
-            clocks=case.clock_facts(),
-            now=now,
-        )
-        open_flags = {(flag.kind, flag.level): flag for flag in case.flags if flag.is_open}
-        for kind, level in sorted(desired):
-            if (kind, level) not in open_flags:
-                flag = _Flag(kind, level, raised_at=now)
-                case.flags.append(flag)
-                self.raised.append((case, flag))
-        for (kind, level), flag in open_flags.items():
-            if kind in CASE_KINDS and kind not in NEVER_CLEARED and (kind, level) not in desired:
-                flag.cleared_at = now
-                self.cleared[kind.value] += 1
+            events = catch_up(case, ctx, parent_of=_parent, make=_Clock)
+            case.event = events[0] if events else None
+            case.next_check_at = next_check(case, ctx)
+            found, cleared = collected(case, ctx)
+            self.found += found
+            self.cleared += cleared
 
     # .. the writes ..
 
@@ -377,6 +326,7 @@ class _Batch:
                     "b_highest": c.highest_level,
                     "b_new_version": c.version,
                     "b_now": now,
+                    "b_last_event": c.last_event_at,
                     "b_check": c.next_check_at,
                 }
                 for c in escalated
@@ -386,8 +336,9 @@ class _Batch:
         if escalated:
             db.session.execute(insert(CaseEvent.__table__), [c.event for c in escalated])
         self._write_next_checks()
-        self._write_clocks(escalated, now)
-        self._write_flags(now)
+        self._write_clocks(escalated)
+        self.cleared_keys = fact_records.clear(self.cleared)
+        self.recorded, self.notices = fact_records.record(self.found, now)
         return True
 
     def _write_next_checks(self) -> None:
@@ -403,30 +354,19 @@ class _Batch:
         if checks:
             db.session.execute(_NEXT_CHECK, checks)
 
-    def _write_clocks(self, escalated: list[_Case], now: dt.datetime) -> None:
-        """Running clocks found breached (breached_at is always the clock's own due instant),
-        clocks settled by an escalation (stopped now, met now or breached), and the clocks
-        an escalation started."""
-        breached, stopped, met = [], [], []
-        for case in self.cases:
-            for clock in case.deadlines:
-                if clock.id is None:
-                    continue
-                if clock.breached_at is not None and clock.read_breached is None:
-                    breached.append(clock.id)
-                if clock.stopped_at is not None:
-                    stopped.append(clock.id)
-                if clock.met_at is not None:
-                    met.append(clock.id)
-        for ids, values in (
-            (breached, {"breached_at": _deadlines.c.due_at}),
-            (stopped, {"stopped_at": now}),
-            (met, {"met_at": now}),
-        ):
-            for chunk in _chunks(ids):
-                db.session.execute(
-                    update(_deadlines).where(_deadlines.c.id.in_(chunk)).values(values)
-                )
+    def _write_clocks(self, escalated: list[_Case]) -> None:
+        """Clocks whose deadline passed (breached at it), that ended (the judicial window) or
+        that an escalation settled, each with its own instants; and the clocks an escalation
+        started."""
+        changed = [
+            {"b_id": clock.id, "b_breached": b, "b_met": m, "b_stopped": st}
+            for case in self.cases
+            for clock in case.deadlines
+            if clock.id is not None and clock.settled != clock.read
+            for b, m, st in [clock.settled]
+        ]
+        if changed:
+            db.session.execute(_SETTLED, changed)
         started = [
             {"case_id": c.id, **{name: getattr(d, name) for name in _CLOCK_COLUMNS}}
             for c in escalated
@@ -435,62 +375,15 @@ class _Batch:
         ]
         insert_rows(_deadlines, started)
 
-    def _write_flags(self, now: dt.datetime) -> None:
-        """Flags raised (a new record, or the case's earlier record of the same finding
-        reopened: e.g. handed back down) and open flags cleared. A flag can be raised and
-        cleared in the same sweep (a village's settle breach, then the escalation it caused).
-        The raised flags' ids are read back by their keys, for the notices."""
-        cleared = [
-            flag.id
-            for case in self.cases
-            for flag in case.flags
-            if flag.id is not None and flag.cleared_at is not None
-        ]
-        for chunk in _chunks(cleared):
-            db.session.execute(update(_flags).where(_flags.c.id.in_(chunk)).values(cleared_at=now))
-        rows = [
-            {
-                "key": Flag.make_key(flag.kind, flag.level, case_id=case.id),
-                "kind": flag.kind,
-                "case_id": case.id,
-                "unit_id": case.village_id,
-                "township_id": case.township_id,
-                "county_id": case.county_id,
-                "level": flag.level,
-                "raised_at": flag.raised_at,
-                "cleared_at": flag.cleared_at,
-            }
-            for case, flag in self.raised
-        ]
-        insert_rows(_flags, rows, on_conflict=("key", ("raised_at", "cleared_at")))
-        keys = [row["key"] for row in rows]
-        ids = dict(
-            kv
-            for chunk in _chunks(keys)
-            for kv in db.session.execute(
-                select(_flags.c.key, _flags.c.id).where(_flags.c.key.in_(chunk))
-            )
-        )
-        self.notices = [
-            Notice(
-                ids[key],
-                flag.kind,
-                flag.level,
-                case.village_id,
-                case.township_id,
-                case.county_id,
-                case.id,
-                case.holder_id,
-                case.level,
-            )
-            for (case, flag), key in zip(self.raised, keys)
-        ]
-
     def count(self, result: SweepResult) -> None:
         result.checked += len(self.cases)
         result.escalated += sum(case.event is not None for case in self.cases)
-        result.raised.update(flag.kind.value for _, flag in self.raised)
-        result.cleared.update(self.cleared)
+        result.raised.update(item.fact.kind.value for item in self.recorded)
+        result.cleared.update(key.rsplit(":", 1)[-1] for key in self.cleared_keys)
+
+
+def _parent(case: _Case) -> _Unit | None:
+    return case.parent
 
 
 def _updated(statement, rows: list[dict]) -> bool:
@@ -512,7 +405,17 @@ _ESCALATED = (
         highest_level=bindparam("b_highest", type_=_cases.c.highest_level.type),
         version=bindparam("b_new_version"),
         updated_at=bindparam("b_now", type_=_cases.c.updated_at.type),
+        last_event_at=bindparam("b_last_event", type_=_cases.c.last_event_at.type),
         next_check_at=bindparam("b_check", type_=_cases.c.next_check_at.type),
+    )
+)
+_SETTLED = (
+    update(_deadlines)
+    .where(_deadlines.c.id == bindparam("b_id"))
+    .values(
+        breached_at=bindparam("b_breached", type_=_deadlines.c.breached_at.type),
+        met_at=bindparam("b_met", type_=_deadlines.c.met_at.type),
+        stopped_at=bindparam("b_stopped", type_=_deadlines.c.stopped_at.type),
     )
 )
 _NEXT_CHECK = (
@@ -542,10 +445,10 @@ def _check_screenings(
     result: SweepResult,
     holder: str,
 ) -> None:
-    """Once the screening deadline of a month has passed (the end of the 20th of the next
-    month, local time), flag every village with no report for it, once: a few cheap reads
-    the rest of the month. Each month is committed with its mark, so a sweep killed midway
-    redoes only the month it was in."""
+    """Once the screening deadline of a month has passed (24:00 on ``screening_due_day`` of the
+    month itself, local time), flag every village with no report for it by then, once: a few
+    cheap reads the rest of the month. Each month is committed with its mark, so a sweep
+    killed midway redoes only the month it was in."""
     mark = db.session.get(Mark, SCREENING_MARK)
     checked = _parse_month(mark.value) if mark is not None else None
     first_used = _first_month_used(tz) if checked is None else None
@@ -563,7 +466,7 @@ def _check_screenings(
         if not _advisory_lock():
             db.session.rollback()
             return
-        flags = raise_screening_missing(month, now)
+        flags = raise_screening_missing(month, now, screening_due_at(month, due_day, tz))
         db.session.flush()
         notify_flags(flags, notifier, now)
         mark.value = str(month)
@@ -572,11 +475,14 @@ def _check_screenings(
         result.raised[FlagKind.screening_missing.value] += len(flags)
 
 
-def raise_screening_missing(month: Month, now: dt.datetime) -> list[Flag]:
-    """A screening_missing flag (village level, period "YYYY-MM") for each village with no
-    report for ``month`` and no such flag yet: one anti-join query, one bulk insert."""
+def raise_screening_missing(month: Month, now: dt.datetime, due_at: dt.datetime) -> list[Flag]:
+    """A screening_missing flag (village level, period "YYYY-MM"), dated at the deadline, for
+    each village with no report for ``month`` filed before ``due_at`` and no such flag yet: one
+    anti-join query, one bulk insert. A report filed late does not undo it."""
     period = str(month)
-    filed = exists().where(Screening.village_id == Unit.id, Screening.month == period)
+    filed = exists().where(
+        Screening.village_id == Unit.id, Screening.month == period, Screening.filed_at < due_at
+    )
     flagged = exists().where(
         Flag.unit_id == Unit.id, Flag.kind == FlagKind.screening_missing, Flag.period == period
     )
@@ -587,16 +493,16 @@ def raise_screening_missing(month: Month, now: dt.datetime) -> list[Flag]:
     ).all()
     flags = [
         Flag(
-            key=Flag.make_key(
-                FlagKind.screening_missing, Level.village, unit_id=unit_id, period=period
-            ),
+            key=screening_key(unit_id, period),
             kind=FlagKind.screening_missing,
             unit_id=unit_id,
             township_id=township_id,
             county_id=county_id,
             level=Level.village,
             period=period,
+            occurred_at=due_at,
             raised_at=now,
+            cleared_at=None,
         )
         for unit_id, township_id, county_id in rows
     ]

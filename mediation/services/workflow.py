@@ -1,26 +1,35 @@
 """Moving cases through the workflow, and their clocks (docs/rules.md#workflow, #clocks).
 
 :func:`perform` is the one entry for every action, from the case page, the API and the
-scheduler: it checks the version, asks the state machine, applies the action, keeps the clocks
-and writes one immutable event. It flushes; the caller commits.
+scheduler: it checks the version, brings the case up to date at the action's instant
+(:func:`catch_up`, exactly what the sweep does), asks the state machine, applies the action,
+keeps the clocks, records the facts it causes and writes one immutable event. It flushes; the
+caller commits.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from ..domain.calendar import WorkCalendar, anchor_after, working_seconds_between
+from ..domain.calendar import (
+    WorkCalendar,
+    add_working_days,
+    anchor_after,
+    working_seconds_between,
+)
 from ..domain.clocks import (
     ClockSpec,
+    ClockState,
     Schedule,
     arrival_clocks,
+    clock_state,
     follow_up_clock,
     intake_clocks,
     judicial_clock,
@@ -28,10 +37,20 @@ from ..domain.clocks import (
     schedule,
 )
 from ..domain.enums import Action, AgreementForm, CaseStatus, Clock, Level, Scale
+from ..domain.flags import (
+    FLAG_WHEN_DUE,
+    Fact,
+    due_facts,
+    escalation_instant,
+    facts_of_accepting,
+    facts_of_moving_up,
+)
+from ..domain.flags import next_check as flag_rules_next_check
 from ..domain.i18n import N_, Message
 from ..domain.intake import InvalidInput
 from ..domain.policy import Policy
 from ..domain.workflow import (
+    ACTIVE,
     ActionInput,
     Actor,
     CaseState,
@@ -43,7 +62,9 @@ from ..domain.workflow import allowed_actions as domain_allowed_actions
 from ..extensions import db
 from ..models import Agreement, Case, CaseEvent, Deadline, FollowUp, Unit, User
 from . import access
+from . import facts as fact_records
 from .calendar import work_calendar
+from .notify import Notice, Notifier, notify
 
 
 class Conflict(Exception):
@@ -64,19 +85,35 @@ class Conflict(Exception):
 class Context:
     """What every clock computation needs: the instant, the policy, the calendar, the zone.
 
-    It lives for one request or one sweep, so the schedules of clocks started in it are
-    remembered (a sweep escalating a thousand cases at ``now`` computes each new deadline once).
+    ``now`` is when a change takes effect by the rules; ``recorded_at`` when it is written
+    (they differ for an automatic escalation, which takes effect at its instant E whenever
+    it is found). It lives for one request or one sweep, so the schedules of clocks started in
+    it are remembered (a sweep escalating a thousand cases at ``now`` computes each new deadline
+    once). ``found`` and ``stopped`` collect the facts of the case being changed and the clocks
+    it stopped, for :func:`record_changes`.
     """
 
     now: dt.datetime
     policy: Policy
     calendar: WorkCalendar
     tz: ZoneInfo
+    recorded_at: dt.datetime | None = None
     _started: dict[tuple, Schedule] = field(default_factory=dict, compare=False, repr=False)
+    found: list[Fact] = field(default_factory=list, compare=False, repr=False)
+    stopped: list = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
     def build(cls, now: dt.datetime, policy: Policy, tz: ZoneInfo) -> Context:
         return cls(now, policy, work_calendar(policy), tz)
+
+    @property
+    def recorded(self) -> dt.datetime:
+        return self.recorded_at or self.now
+
+    def at(self, instant: dt.datetime) -> Context:
+        """The same context taking effect at ``instant`` (written now), sharing what it
+        collects."""
+        return replace(self, now=instant, recorded_at=self.recorded)
 
     def schedule_from(self, spec: ClockSpec, started_at: dt.datetime) -> Schedule:
         """The deadline and warning of a clock ``spec`` started at ``started_at``."""
@@ -95,12 +132,31 @@ class Context:
         return found
 
 
+def deadline_state(deadline: Deadline, now: dt.datetime) -> ClockState:
+    """Where a clock of a case stands at ``now`` (paused with its case)."""
+    return clock_state(
+        clock=deadline.clock,
+        due_at=deadline.due_at,
+        met_at=deadline.met_at,
+        breached_at=deadline.breached_at,
+        stopped_at=deadline.stopped_at,
+        is_case_paused=deadline.case.status is CaseStatus.paused,
+        now=now,
+    )
+
+
 def actor_for(user: User) -> Actor:
     return Actor(role=user.role, unit_id=user.unit_id, unit_level=user.unit.kind, in_scope=True)
 
 
 def state_of(case: Case) -> CaseState:
-    return CaseState(case.status, case.level, case.holder_id, case.is_extended)
+    return CaseState(
+        case.status,
+        case.level,
+        case.holder_id,
+        case.is_extended,
+        is_report_due=bool(running(case, Clock.major_report)),
+    )
 
 
 def allowed_actions(user: User, case: Case) -> list[Action]:
@@ -117,14 +173,19 @@ def perform(
     version: int | None,
     ctx: Context,
     flush: bool = True,
+    notifier: Notifier | None = None,
 ) -> CaseEvent:
-    """Apply ``action`` to ``case`` for ``user`` (None: the system, e.g. auto-escalation).
+    """Apply ``action`` to ``case`` for ``user`` at ``ctx.now``.
 
-    Raises Conflict (stale version), Refused (not allowed now / not this user's), or
-    InvalidInput (a field of the action). Changes nothing when it raises.
+    The case is first brought up to date at that instant (:func:`catch_up`): a mediator who
+    acts after the village's deadline finds the case already at the township. Raises Conflict
+    (stale version), Refused (not allowed now / not this user's), or InvalidInput (a field of
+    the action); the caller then rolls back, and a later sweep finds the same facts with the
+    same dates. ``notifier`` tells the people concerned of the facts recorded.
     """
     if version is not None and version != case.version:
         raise Conflict(case, version)
+    bring_up_to_date(case, ctx)
     problem = refusal(action, state_of(case), actor_for(user) if user is not None else None)
     if problem is not None:
         raise problem
@@ -133,9 +194,48 @@ def perform(
     details = _APPLY[action](case, data, ctx, user)
     event = CaseEvent(**_advance(case, action, data, before, details, ctx, user))
     db.session.add(event)
+    db.session.flush()
+    notices = record_changes(case, ctx)
+    if notifier is not None:
+        notify(notices, notifier, ctx.recorded)
     if flush:
         db.session.flush()
     return event
+
+
+def bring_up_to_date(case: Case, ctx: Context) -> list[CaseEvent]:
+    """:func:`catch_up` for a case loaded by the ORM: what fell due by ``ctx.now`` is applied,
+    the escalation event (if any) added to the session; the facts stay collected in ``ctx``
+    for :func:`record_changes`. Returns the events added."""
+    events = [CaseEvent(**fields) for fields in catch_up(case, ctx, parent_of=_parent_of)]
+    db.session.add_all(events)
+    return events
+
+
+def _parent_of(case: Case) -> Unit | None:
+    return db.session.get(Unit, case.holder.parent_id) if case.holder.parent_id else None
+
+
+def record_changes(case, ctx: Context) -> list[Notice]:
+    """Write the facts found and the flags cleared while changing ``case`` (what ``ctx``
+    collected). Returns the notices of the new open flags."""
+    found, cleared = collected(case, ctx)
+    fact_records.clear(cleared)
+    return fact_records.record(found, ctx.recorded)[1]
+
+
+def collected(case, ctx: Context) -> tuple[list[fact_records.Found], list[tuple[str, Any]]]:
+    """What ``ctx`` collected while changing ``case``, emptied: the facts found (one whose clock
+    stopped in the same change already cleared) and the flag keys to clear, with when."""
+    stopped = {
+        key: clock.stopped_at
+        for clock in ctx.stopped
+        for key in fact_records.flag_keys(case.id, clock)
+    }
+    found = [fact_records.Found(case, fact, cleared_at=stopped.get(fact.key)) for fact in ctx.found]
+    ctx.found.clear()
+    ctx.stopped.clear()
+    return found, list(stopped.items())
 
 
 def _advance(
@@ -150,13 +250,15 @@ def _advance(
     """The part of every action after its own changes: the new status, the version, the
     scorecard's columns. Returns the fields of the action's event."""
     case.status = next_status(action, before[0], performed=data.performed)
-    case.updated_at = ctx.now
+    case.updated_at = ctx.recorded
+    case.last_event_at = ctx.now
     case.version += 1  # one action, one version: a copy loaded before it is stale (409)
-    case.next_check_at = ctx.now  # the next sweep looks at it again (flags raised or cleared)
+    case.next_check_at = ctx.recorded  # the next sweep looks at it again
     _record_progress(case, action, before[0], ctx)
     return dict(
         case_id=case.id,
         at=ctx.now,
+        recorded_at=ctx.recorded,
         actor_id=user.id if user else None,
         action=action.value,
         from_status=before[0],
@@ -169,15 +271,103 @@ def _advance(
     )
 
 
+# --- bringing a case up to date ------------------------------------------------------------
+
+
+def catch_up(
+    case,
+    ctx: Context,
+    *,
+    parent_of: Callable[[Any], Any],
+    make: Callable[..., Any] = Deadline,
+) -> list[dict[str, Any]]:
+    """Apply to ``case`` whatever has fallen due by ``ctx.now``, each at its own instant: the
+    sweep does exactly this to every due case, and every action first.
+
+    Running clocks past their deadline are breached at it, and their flags found, dated at
+    their warning or deadline; the judicial-confirmation window ends (informational: never a
+    breach); a village case whose settle time ran out goes up to the township at E
+    (:func:`mediation.domain.flags.escalation_instant`), its flags and the township's clocks
+    dated E, and whatever then falls due there by ``ctx.now`` follows in the same call. A
+    paused case stands still. ``case`` is a ``Case`` or the sweep's plain copy of one (the same
+    attributes); ``make`` builds its new clocks. Returns the fields of the escalation events
+    to write (none, or one)."""
+    events: list[dict[str, Any]] = []
+    if case.status is CaseStatus.paused:
+        return events
+    while True:
+        at = _escalation_at(case, ctx)
+        horizon = at if at is not None and at <= ctx.now else ctx.now
+        _fall_due(case, ctx, horizon)
+        if at is None or at > ctx.now:
+            return events
+        parent = parent_of(case)
+        event = auto_escalate(case, parent, AUTO_ESCALATE_NOTE, ctx.at(at), make)
+        if event is None:
+            return events
+        events.append(event)
+
+
+AUTO_ESCALATE_NOTE = N_("Escalated automatically: the village's settle time was exceeded.")
+
+
+def _fall_due(case, ctx: Context, horizon: dt.datetime) -> None:
+    for clock in case.deadlines:
+        if clock.stopped_at is not None or clock.due_at > horizon:
+            continue
+        if clock.clock is Clock.judicial_confirmation:
+            clock.stopped_at = clock.due_at  # the window ended: shown, never breached
+        elif clock.clock in FLAG_WHEN_DUE and clock.breached_at is None:
+            clock.breached_at = clock.due_at
+    ctx.found.extend(due_facts(case.id, case.deadlines, horizon))
+
+
+def _escalation_at(case, ctx: Context) -> dt.datetime | None:
+    """E, when the case is a village case whose settle time has run out by ``ctx.now`` and the
+    policy escalates it; else None."""
+    if (
+        not ctx.policy.clocks.auto_escalate_village_breach
+        or case.level is not Level.village
+        or case.status not in ACTIVE
+    ):
+        return None
+    settle = running(case, Clock.settle, level=Level.village)
+    if not settle or settle[0].due_at > ctx.now:
+        return None
+    return escalation_instant(
+        settle_due_at=settle[0].due_at,
+        grace_ends_at=grace_end(case.created_at, ctx),
+        last_event_at=case.last_event_at,
+    )
+
+
+def grace_end(registered_at: dt.datetime, ctx: Context) -> dt.datetime:
+    """The end of the 1-working-day grace after a case's registration, before which it never
+    goes up by itself (the mediator typing in yesterday's paper acts on it first)."""
+    return add_working_days(registered_at, 1, ctx.calendar, ctx.tz).at
+
+
+def next_check(case, ctx: Context) -> dt.datetime | None:
+    """When the sweep must next look at ``case``: the next warning or deadline of a running
+    clock, or the end of the grace that holds back a due escalation. None: nothing to watch."""
+    if case.status is CaseStatus.paused:
+        return None
+    upcoming = [
+        instant
+        for instant in (flag_rules_next_check(case.deadlines, ctx.now), _escalation_at(case, ctx))
+        if instant is not None and instant > ctx.now
+    ]
+    return min(upcoming, default=None)
+
+
 def auto_escalate(
     case, parent, note: str, ctx: Context, make: Callable[..., Any] = Deadline
 ) -> dict[str, Any] | None:
-    """The system escalating ``case`` to ``parent`` (its holder's parent unit), as
-    :func:`perform` would, for the sweep's set-based path: ``case`` may be any object with a
-    case's attributes and a plain list of ``deadlines``, ``make`` builds its new clocks.
-    Returns the fields of the event to write, or None when the state machine refuses."""
+    """The system escalating ``case`` to ``parent`` (its holder's parent unit) at ``ctx.now``,
+    as :func:`perform` would. Returns the fields of the event to write, or None when the state
+    machine refuses."""
     state = state_of(case)
-    if refusal(Action.escalate, state, None) is not None:
+    if parent is None or refusal(Action.escalate, state, None) is not None:
         return None
     data = _system_input(Action.escalate, note)
     before = (case.status, case.level)
@@ -254,13 +444,15 @@ def running(case: Case, *clocks: Clock, level: Level | None = None) -> list[Dead
 
 
 def stop(deadlines: list[Deadline], ctx: Context, *, met: bool = True) -> None:
-    """Settle clocks: met if stopped in time (and ``met``), breached if past due."""
+    """Settle clocks: met if stopped strictly before the deadline (and ``met``), breached if
+    stopped at or after it."""
     for deadline in deadlines:
         deadline.stopped_at = ctx.now
-        if ctx.now > deadline.due_at:
+        if ctx.now >= deadline.due_at:
             deadline.breached_at = deadline.breached_at or deadline.due_at
         elif met:
             deadline.met_at = ctx.now
+        ctx.stopped.append(deadline)  # its flags clear now
 
 
 def _reschedule(deadline: Deadline, ctx: Context) -> None:
@@ -279,7 +471,11 @@ def _reschedule(deadline: Deadline, ctx: Context) -> None:
 
 def _arrive(case: Case, unit: Unit, ctx: Context, make: Callable[..., Any] = Deadline) -> None:
     """The case moves to ``unit``: the old level's accept and settle clocks are settled, the
-    new level's start, and a major case reaching the county has been reported."""
+    new level's start, and a major case reaching the county has been reported. Moving up, a
+    small case leaving the village or a small or big one reaching the county is a fact of
+    record (小事出村, 大事出乡), judged by its scale now."""
+    if unit.kind.rank > case.level.rank:
+        ctx.found.extend(facts_of_moving_up(case.id, case.scale, unit.kind, ctx.now))
     stop(running(case, Clock.accept, Clock.settle), ctx)
     case.holder_id, case.level = unit.id, unit.kind
     case.holder = unit
@@ -294,6 +490,19 @@ def _arrive(case: Case, unit: Unit, ctx: Context, make: Callable[..., Any] = Dea
 
 def _accept(case: Case, data: ActionInput, ctx: Context, user) -> None:
     stop(running(case, Clock.accept, level=case.level), ctx)
+    if case.level is not Level.village:
+        ctx.found.extend(
+            facts_of_accepting(case.id, case.scale, case.level, _registered_level(case), ctx.now)
+        )
+
+
+def _registered_level(case: Case) -> Level:
+    first = db.session.scalar(
+        select(CaseEvent.to_level)
+        .where(CaseEvent.case_id == case.id, CaseEvent.action == "register")
+        .limit(1)
+    )
+    return first or case.level
 
 
 def _pause(case: Case, data: ActionInput, ctx: Context, user) -> dict:
@@ -355,7 +564,8 @@ def _resolve(case: Case, data: ActionInput, ctx: Context, user) -> dict:
         agreed_at=ctx.now,
     )
     db.session.add(agreement)
-    stop(running(case, Clock.accept, Clock.settle, Clock.statutory, Clock.major_report), ctx)
+    # Resolving does not report a major case: its report clock runs on until reported.
+    stop(running(case, Clock.accept, Clock.settle, Clock.statutory), ctx)
     start_clock(case, follow_up_clock(case.level, ctx.policy.clocks), ctx.now, ctx)
     if data.agreement_form is AgreementForm.written:
         start_clock(case, judicial_clock(case.level), ctx.now, ctx)
@@ -390,9 +600,12 @@ def _below(unit: Unit, holder: Unit) -> bool:
 
 
 def _conclude(case: Case, data: ActionInput, ctx: Context, user) -> dict:
+    """Referral settles the case's clocks (met if in time); withdrawal only stops them. A
+    report still owed is no longer owed either way, but was not made."""
     if case.status is CaseStatus.paused:
         _shift_for_pause(case, ctx)  # the clocks stood still while paused: no breach from it
-    stop(running(case), ctx)
+    stop(running(case, Clock.major_report), ctx, met=False)
+    stop(running(case), ctx, met=data.refer_to is not None)
     return {"to": data.refer_to.value} if data.refer_to else {}
 
 
@@ -417,10 +630,15 @@ def _follow_up(case: Case, data: ActionInput, ctx: Context, user) -> dict:
 
 
 def _reopen(case: Case, data: ActionInput, ctx: Context, user) -> None:
-    """Mediation starts again where the case is: a new settle clock at its level."""
+    """Mediation starts again where the case is: a new settle clock at its level, and a new
+    one-month limit from the reopening (which may be extended once again)."""
     stop(running(case, Clock.follow_up), ctx, met=False)
-    settle = ctx.policy.clocks.settle_working_days[case.level]
+    clocks = ctx.policy.clocks
+    settle = clocks.settle_working_days[case.level]
     start_clock(case, ClockSpec(Clock.settle, case.level, settle, True), ctx.now, ctx)
+    limit = ClockSpec(Clock.statutory, case.level, clocks.statutory_calendar_days, False)
+    start_clock(case, limit, ctx.now, ctx)
+    case.is_extended = False
 
 
 def _extend(case: Case, data: ActionInput, ctx: Context, user) -> dict:
@@ -445,6 +663,20 @@ def _reclassify(case: Case, data: ActionInput, ctx: Context, user) -> dict:
     return {"from_scale": old.value, "to_scale": data.scale.value}
 
 
+def _report(case: Case, data: ActionInput, ctx: Context, user) -> None:
+    """A major case reported to the county (报告): the county is told; the case stays."""
+    stop(running(case, Clock.major_report), ctx)
+
+
+def _take_over(case: Case, data: ActionInput, ctx: Context, user) -> dict:
+    """An officer takes the case up to his own unit (提级): it arrives there exactly as on
+    escalation."""
+    if case.status is CaseStatus.paused:
+        _shift_for_pause(case, ctx)  # the clocks stood still while paused
+    _arrive(case, user.unit, ctx)
+    return {"to_unit_code": user.unit.code}
+
+
 _APPLY = {
     Action.accept: _accept,
     Action.pause: _pause,
@@ -458,4 +690,6 @@ _APPLY = {
     Action.reopen: _reopen,
     Action.extend: _extend,
     Action.reclassify: _reclassify,
+    Action.report: _report,
+    Action.take_over: _take_over,
 }

@@ -31,6 +31,8 @@ ACTIONS = [
     "reopen",
     "extend",
     "reclassify",
+    "report",
+    "take_over",
 ]
 HANDLER = {"village": "mediator", "township": "township_officer", "county": "county_officer"}
 BELOW = {"village": VILLAGE, "township": VILLAGE, "county": TOWNSHIP}  # a unit to assign down to
@@ -52,6 +54,8 @@ STARTS = {
     "reopen": {"resolved", "closed"},
     "extend": OPEN,
     "reclassify": OPEN,
+    "report": OPEN | {"resolved", "closed"},
+    "take_over": OPEN,
 }
 # The state after a successful action (None: unchanged). The follow-up body says "performed".
 LEADS_TO = {
@@ -67,17 +71,28 @@ LEADS_TO = {
     "reopen": "in_mediation",
     "extend": None,
     "reclassify": None,
+    "report": None,
+    "take_over": "registered",
 }
+RANK = {"village": 0, "township": 1, "county": 2}
+SERVES = {role: level for level, role in HANDLER.items()}
 
 
 def expected_answer(action: str, state: str, level: str, role: str) -> int:
-    """200, 403 (not this role's or unit's) or 409 (not in this state) for a case that was
-    never extended, held by the unit of its level in the case's own chain."""
+    """200, 403 (not this role's or unit's) or 409 (not in this state) for a small case that
+    was never extended, held by the unit of its level in the case's own chain."""
     if role in ("viewer", "admin"):
         return 403
     if action == "reclassify":
         if role not in ("township_officer", "county_officer"):
             return 403
+    elif action == "take_over":  # an officer above the unit holding it
+        if role not in ("township_officer", "county_officer"):
+            return 403
+        if RANK[SERVES[role]] <= RANK[level]:
+            return 409
+    elif action == "report":  # anyone at or above the holder; a small case has nothing to report
+        return 403 if RANK[SERVES[role]] < RANK[level] else 409
     elif role != HANDLER[level]:
         return 403
     if state not in STARTS[action]:
@@ -110,6 +125,8 @@ def body(action: str, level: str = "village", **overrides) -> dict:
         "reopen": {"note": "协议未履行"},
         "extend": {"consent": True},
         "reclassify": {"note": "涉及多户", "scale": "big"},
+        "report": {},
+        "take_over": {"note": "案情复杂，提级办理"},
     }[action]
     return {"action": action, **fields, **overrides}
 

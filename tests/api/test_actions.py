@@ -20,6 +20,7 @@ from .casework import (
     LEADS_TO,
     LEVELS,
     ROLES,
+    SERVES,
     STATES,
     TOWNSHIP,
     UP,
@@ -84,9 +85,11 @@ def test_transition_matrix(api, make, world, level):
                     continue
                 shown = response.get_json()
                 after = snapshot(fresh.id)
-                new_level = {"escalate": UP.get(level), "assign_down": DOWN.get(level)}.get(
-                    action, level
-                )
+                new_level = {
+                    "escalate": UP.get(level),
+                    "assign_down": DOWN.get(level),
+                    "take_over": SERVES[role],
+                }.get(action, level)
                 expected = (
                     LEADS_TO[action] or state,
                     new_level,
@@ -513,6 +516,7 @@ def test_two_writers_at_once_the_second_gets_a_conflict(api, make, world, monkey
                 CaseEvent(
                     case_id=theirs.id,
                     at=theirs.updated_at,
+                    recorded_at=theirs.updated_at,
                     action="accept",
                     from_status=CaseStatus.registered,
                     to_status=CaseStatus.in_mediation,
@@ -614,7 +618,8 @@ def test_assign_down_hands_the_case_to_the_village_with_instructions(api, make, 
     assert township["accept"]["met_at"] and not township["settle"]["running"]
     fresh = [d for d in shown["deadlines"] if d["level"] == "village" and d["running"]]
     assert sorted(d["clock"] for d in fresh) == ["accept", "settle", "statutory"]
-    assert shown["allowed_actions"] == ["reclassify"]  # the officer may still do that
+    # the officer may still change its scale, or take it back up
+    assert shown["allowed_actions"] == ["reclassify", "take_over"]
     mine = api.get(world.mediator, f"/cases/{case.id}").get_json()
     assert mine["allowed_actions"] == ["accept", "escalate", "refer", "withdraw", "extend"]
 

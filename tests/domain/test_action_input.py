@@ -22,6 +22,8 @@ VALID = {
     Action.reopen: {},
     Action.extend: {"consent": True},
     Action.reclassify: {"scale": "big"},
+    Action.report: {},
+    Action.take_over: {},
 }
 
 

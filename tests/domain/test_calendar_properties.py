@@ -92,21 +92,30 @@ def test_a_deadline_is_midnight_after_the_nth_working_day(case, days):
     assert local.time() == dt.time(0, 0)  # 24:00 of the day before
     last_day = local.date() - dt.timedelta(days=1)
     assert calendar.is_workday(last_day)
-    counted = list(local_days(start.astimezone(TZ).date() + dt.timedelta(days=1), last_day))
+    counted = list(local_days(day_of(start) + dt.timedelta(days=1), last_day))
     assert sum(calendar.is_workday(day) for day in counted) == days
     assert result.provisional == any(calendar.is_provisional(day) for day in counted)
+
+
+def day_of(instant: dt.datetime) -> dt.date:
+    """The rule, written out: the local date, and exactly 00:00 is 24:00 of the day before."""
+    local = instant.astimezone(TZ)
+    return local.date() - dt.timedelta(days=local.time() == dt.time(0, 0))
 
 
 @PROPERTY
 @given(case=cases, days=spans)
 def test_the_time_of_day_of_the_start_does_not_matter(case, days):
+    """Any instant of a local day counts alike, from 00:00:01 to 24:00 (the next 00:00)."""
     calendar, start = case
     local = start.astimezone(TZ)
-    midnight = local.replace(hour=0, minute=0, second=0)
-    last_second = local.replace(hour=23, minute=59, second=59)
+    day = day_of(start)
+    first_second = dt.datetime.combine(day, dt.time(0, 0, 1), tzinfo=TZ)
+    last_second = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=TZ)
+    midnight_ending_it = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=TZ)
     expected = add_working_days(start, days, calendar, TZ)
-    assert add_working_days(midnight, days, calendar, TZ) == expected
-    assert add_working_days(last_second, days, calendar, TZ) == expected
+    for instant in (first_second, last_second, midnight_ending_it):
+        assert add_working_days(instant, days, calendar, TZ) == expected, (local, instant)
 
 
 @PROPERTY

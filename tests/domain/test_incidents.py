@@ -195,34 +195,34 @@ def test_each_bad_screening_field_is_named(overrides, field):
 @pytest.mark.parametrize(
     "local, expected",
     [
-        (
-            dt.datetime(2026, 11, 20, 23, 59),
-            Month(2026, 9),
-        ),  # October is due at the end of the 20th
-        (dt.datetime(2026, 11, 21, 0, 0), Month(2026, 10)),
-        (dt.datetime(2027, 1, 21, 0, 0), Month(2026, 12)),
-        (dt.datetime(2027, 1, 5, 0, 0), Month(2026, 11)),
+        # November's report is due by 24:00 on 25 November itself
+        (dt.datetime(2026, 11, 25, 23, 59), Month(2026, 10)),
+        (dt.datetime(2026, 11, 26, 0, 0), Month(2026, 11)),
+        (dt.datetime(2027, 1, 26, 0, 0), Month(2027, 1)),
+        (dt.datetime(2027, 1, 5, 0, 0), Month(2026, 12)),
+        (dt.datetime(2027, 1, 1, 0, 0), Month(2026, 12)),  # 24:00 on 31 December
     ],
 )
 def test_the_last_month_whose_report_is_overdue(local, expected):
-    assert last_screening_due(local.replace(tzinfo=TZ), 20, TZ) == expected
+    assert last_screening_due(local.replace(tzinfo=TZ), 25, TZ) == expected
 
 
 def test_the_months_to_check():
-    now = dt.datetime(2027, 1, 21, 8, 0, tzinfo=TZ)
-    assert screening_months_to_check(now, 20, TZ, checked=Month(2026, 12), first_used=None) == []
-    assert screening_months_to_check(now, 20, TZ, checked=Month(2026, 10), first_used=None) == [
-        Month(2026, 11),
+    now = dt.datetime(2027, 1, 26, 8, 0, tzinfo=TZ)  # January's report was due last night
+    assert screening_months_to_check(now, 25, TZ, checked=Month(2027, 1), first_used=None) == []
+    assert screening_months_to_check(now, 25, TZ, checked=Month(2026, 11), first_used=None) == [
         Month(2026, 12),
+        Month(2027, 1),
     ]
     # never checked: from the first month the system was used; nothing when it holds no data
-    assert screening_months_to_check(now, 20, TZ, checked=None, first_used=Month(2026, 12)) == [
-        Month(2026, 12)
+    assert screening_months_to_check(now, 25, TZ, checked=None, first_used=Month(2027, 1)) == [
+        Month(2027, 1)
     ]
-    assert screening_months_to_check(now, 20, TZ, checked=None, first_used=Month(2027, 1)) == []
-    assert screening_months_to_check(now, 20, TZ, checked=None, first_used=None) == []
+    assert screening_months_to_check(now, 25, TZ, checked=None, first_used=Month(2027, 2)) == []
+    assert screening_months_to_check(now, 25, TZ, checked=None, first_used=None) == []
     # a policy with an earlier due day
     early = dt.datetime(2027, 1, 11, 8, 0, tzinfo=TZ)
     assert screening_months_to_check(early, 10, TZ, checked=Month(2026, 11), first_used=None) == [
-        Month(2026, 12)
+        Month(2026, 12),
+        Month(2027, 1),
     ]

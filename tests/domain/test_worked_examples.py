@@ -37,17 +37,29 @@ def clock(started_at, days, *, working=True, calendar=REAL, shift=0):
 @pytest.mark.parametrize(
     "received_at",
     [
-        local(2026, 9, 30, 0, 0),
+        local(2026, 9, 30, 0, 0, 1),
         local(2026, 9, 30, 9, 30),
         local(2026, 9, 30, 23, 59, 59),
-        local(2026, 9, 29, 16, 0, 0) + dt.timedelta(hours=8),
-    ],  # 2026-09-30 00:00 from the 29th
-    ids=["midnight", "morning", "last-second", "from-utc"],
+        local(2026, 10, 1, 0, 0),  # 24:00 on the 30th
+    ],
+    ids=["first-second", "morning", "last-second", "midnight-ending-it"],
 )
 def test_received_on_the_eve_of_national_day_is_accepted_by_the_end_of_october_8(received_at):
     due = add_working_days(received_at, 1, REAL, TZ)
     assert due.at == dt.datetime.fromisoformat("2026-10-09T00:00:00+08:00")
     assert not due.provisional
+
+
+@pytest.mark.parametrize(
+    "received_at",
+    [local(2026, 9, 30, 0, 0), local(2026, 9, 29, 16, 0, 0) + dt.timedelta(hours=8)],
+    ids=["local", "from-utc"],
+)
+def test_received_at_midnight_before_the_eve_counts_from_the_day_before(received_at):
+    """00:00 on Wednesday 30 September is 24:00 of Tuesday the 29th: the first working day
+    after it is the 30th itself, so the case is due by its end (24:00 = 1 October 00:00)."""
+    due = add_working_days(received_at, 1, REAL, TZ)
+    assert due.at == dt.datetime.fromisoformat("2026-10-01T00:00:00+08:00")
 
 
 def test_the_accept_clock_of_a_new_case_on_the_eve_of_national_day():

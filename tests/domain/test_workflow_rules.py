@@ -35,6 +35,8 @@ STARTS = {
     Action.reopen: {S.resolved, S.closed},
     Action.extend: OPEN,
     Action.reclassify: OPEN,
+    Action.report: OPEN | {S.resolved, S.closed},
+    Action.take_over: OPEN,
 }
 LEADS_TO = {
     Action.accept: S.in_mediation,
@@ -46,6 +48,7 @@ LEADS_TO = {
     Action.refer: S.referred,
     Action.withdraw: S.withdrawn,
     Action.reopen: S.in_mediation,
+    Action.take_over: S.registered,
 }
 SERVES = {
     Role.mediator: Level.village,
@@ -56,12 +59,23 @@ OFFICERS = {Role.township_officer, Role.county_officer}
 HOLDER, OTHER_UNIT = 1, 2
 
 
-def expected(action, status, level, role, *, holds, in_scope, extended) -> tuple[bool, bool]:
+def expected(
+    action, status, level, role, *, holds, in_scope, extended, report_due=False
+) -> tuple[bool, bool]:
     """(allowed, forbidden-if-refused) by the rules."""
     if role in (Role.viewer, Role.admin) or not in_scope:
         return False, True
     if action is Action.reclassify:
         if role not in OFFICERS:
+            return False, True
+    elif action is Action.take_over:  # an officer above the unit holding the case
+        if role not in OFFICERS:
+            return False, True
+        if SERVES[role].rank <= level.rank:
+            return False, False
+    elif action is Action.report:  # anyone at or above the unit holding the case
+        own = SERVES[role]
+        if own.rank < level.rank or (own is level and not holds):
             return False, True
     elif not holds or SERVES[role] is not level:
         return False, True
@@ -72,6 +86,8 @@ def expected(action, status, level, role, *, holds, in_scope, extended) -> tuple
     if action is Action.assign_down and level is Level.village:
         return False, False
     if action is Action.extend and extended:
+        return False, False
+    if action is Action.report and not report_due:  # major, below the county, not reported
         return False, False
     return True, False
 
@@ -91,13 +107,21 @@ def test_the_rules_cover_every_user_action():
 @pytest.mark.parametrize("action", USER_ACTIONS, ids=lambda a: a.value)
 def test_every_combination_is_allowed_exactly_per_the_rules(action):
     mismatches = []
-    combos = itertools.product(CaseStatus, Level, Role, (True, False), (True, False), (True, False))
-    for status, level, role, holds, in_scope, extended in combos:
-        case = CaseState(status, level, HOLDER, is_extended=extended)
+    flags = (True, False)
+    combos = itertools.product(CaseStatus, Level, Role, flags, flags, flags, flags)
+    for status, level, role, holds, in_scope, extended, due in combos:
+        case = CaseState(status, level, HOLDER, is_extended=extended, is_report_due=due)
         who = actor(role, holds=holds, in_scope=in_scope)
         problem = refusal(action, case, who)
         allowed, forbidden = expected(
-            action, status, level, role, holds=holds, in_scope=in_scope, extended=extended
+            action,
+            status,
+            level,
+            role,
+            holds=holds,
+            in_scope=in_scope,
+            extended=extended,
+            report_due=due,
         )
         if (problem is None) != allowed or (problem is not None and problem.forbidden != forbidden):
             mismatches.append((status.value, level.value, role.value, holds, in_scope, extended))
@@ -158,7 +182,10 @@ def test_only_the_holding_level_acts_even_an_officer_above_it():
     assert refusal(Action.reclassify, case, officer) is None  # but may change its scale
 
 
-@pytest.mark.parametrize("action", USER_ACTIONS, ids=lambda a: a.value)
+# Taking over is a person's decision above the case (the system escalates instead).
+@pytest.mark.parametrize(
+    "action", [a for a in USER_ACTIONS if a is not Action.take_over], ids=lambda a: a.value
+)
 def test_the_system_has_no_role_but_keeps_the_state_machine(action):
     for status, level, extended in itertools.product(CaseStatus, Level, (True, False)):
         case = CaseState(status, level, HOLDER, is_extended=extended)
@@ -199,4 +226,5 @@ def test_the_actions_that_need_a_reason():
         Action.reopen,
         Action.reclassify,
         Action.refer,
+        Action.take_over,
     }

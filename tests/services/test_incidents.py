@@ -7,17 +7,18 @@ import pytest
 from sqlalchemy import func, select
 
 from mediation.domain.enums import Level
-from mediation.domain.incidents import parse_incident, parse_screening
+from mediation.domain.incidents import parse_incident, parse_screening, screening_due_at
 from mediation.domain.intake import InvalidInput
 from mediation.domain.policy import Policy
+from mediation.domain.scorecard import Month
 from mediation.extensions import db
 from mediation.models import Flag, Incident, IncidentRevision, Mark, Notification, Screening
 from mediation.services import access
+from mediation.services import incidents as service
 from mediation.services.incidents import (
     Conflict,
     NotAllowed,
     edit_incident,
-    file_screening,
     record_incident,
 )
 from mediation.services.notify import Notifier
@@ -58,6 +59,12 @@ def screening_draft(now=NOW, **overrides):
     }
     raw.update(overrides)
     return parse_screening(raw, now=now, tz=TZ)
+
+
+def file_screening(user, draft, now):
+    """File as the views do: the report is due by 24:00 on the 25th of its own month."""
+    due_at = screening_due_at(draft.month, Policy().scorecard.screening_due_day, TZ)
+    return service.file_screening(user, draft, now, due_at=due_at)
 
 
 def inbox():
@@ -127,7 +134,7 @@ def test_scoping_of_incidents(world):
     assert access.find_incident(world.mediator, incident.id) is None
 
 
-def test_a_petition_above_the_county_is_pushed_up_once_per_case_and_never_cleared(world, make):
+def test_each_petition_above_the_county_is_pushed_up_and_never_cleared(world, make):
     case = make.case(world.mediator, now=NOW - dt.timedelta(days=5))
     record_incident(world.township_officer, incident_draft(case_id=case.id), NOW)
     db.session.commit()
@@ -137,25 +144,29 @@ def test_a_petition_above_the_county_is_pushed_up_once_per_case_and_never_cleare
     # the village's mediators, the officers holding the case (here the village's own) and,
     # since it is a petition pushed up, the county's officers
     assert recipients(flag) == sorted([world.mediator.id, world.county_officer.id])
-    # a second petition about the same case: no second flag
+    assert flag.occurred_at == NOW - dt.timedelta(days=2)  # when the petition happened
+    # a second petition about the same case: a second fact
     record_incident(
         world.county_officer, incident_draft(case_id=case.id, petition_level="national"), NOW
     )
     db.session.commit()
-    assert len(flags("pushed_up")) == 1
-    # the sweep never clears it, even once the case is long settled
+    assert len(flags("pushed_up")) == 2
+    # the sweep never clears them, even once the case is long settled
     sweep(NOW + dt.timedelta(days=60))
-    [flag] = flags("pushed_up")
-    assert flag.cleared_at is None
+    assert [flag.cleared_at for flag in flags("pushed_up")] == [None, None]
 
 
-def test_a_petition_above_the_county_without_a_case_flags_the_village_once(world):
+def test_a_petition_above_the_county_without_a_case_flags_its_village(world):
     record_incident(world.township_officer, incident_draft(), NOW)
     record_incident(world.township_officer, incident_draft(petition_level="province"), NOW)
     record_incident(world.township_officer, incident_draft(village_code=DONGPEI), NOW)
     db.session.commit()
     pushed = flags("pushed_up")
-    assert [(f.case_id, f.unit.code) for f in pushed] == [(None, XIPEI), (None, DONGPEI)]
+    assert [(f.case_id, f.unit.code) for f in pushed] == [
+        (None, XIPEI),
+        (None, XIPEI),
+        (None, DONGPEI),
+    ]
     # the village's mediators and the county's officers
     assert recipients(pushed[0]) == sorted([world.mediator.id, world.county_officer.id])
 
@@ -248,9 +259,9 @@ def test_who_files_for_which_village(world):
 @pytest.fixture
 def in_use(world, make):
     """The system in use since October 2026 (a case received then), and checked once in
-    November before October's reports were due."""
+    October before October's reports were due (by 24:00 on the 25th)."""
     make.case(world.mediator, now=at(10, 15))
-    sweep(at(11, 1))
+    sweep(at(10, 20))
     db.session.commit()
     return world
 
@@ -261,16 +272,21 @@ def mark():
     return row.value if row else None
 
 
-def test_missing_reports_are_flagged_after_the_20th_once_and_cleared_but_kept_on_filing(in_use):
+OCTOBER_DUE = dt.datetime(2026, 10, 26, 0, 0, tzinfo=TZ)  # 24:00 on 25 October
+
+
+def test_missing_reports_are_flagged_after_the_25th_once_and_cleared_but_kept_on_filing(in_use):
     world = in_use
-    file_screening(world.mediator_east, screening_draft(village_code=DONGPEI), at(11, 10))
+    assert screening_due_at(Month(2026, 10), 25, TZ) == OCTOBER_DUE
+    file_screening(world.mediator_east, screening_draft(village_code=DONGPEI), at(10, 24))
     db.session.commit()
-    assert sweep(at(11, 20, 23)).raised.get("screening_missing", 0) == 0  # still the 20th
-    result = sweep(at(11, 21, 0))
+    assert sweep(at(10, 25, 23)).raised.get("screening_missing", 0) == 0  # still the 25th
+    result = sweep(at(10, 26, 1))
     assert result.raised["screening_missing"] == 3
     missing = flags("screening_missing")
     assert sorted(f.unit.code for f in missing) == sorted([XIPEI, BEIGUAN, "410522101202"])
     assert {(f.period, f.level.value, f.case_id) for f in missing} == {("2026-10", "village", None)}
+    assert {f.occurred_at for f in missing} == {OCTOBER_DUE}  # dated at the deadline
     xipei = next(f for f in missing if f.unit.code == XIPEI)
     assert (xipei.township_id, xipei.county_id) == (
         world.township_officer.unit_id,
@@ -279,38 +295,50 @@ def test_missing_reports_are_flagged_after_the_20th_once_and_cleared_but_kept_on
     assert recipients(xipei) == [world.mediator.id]  # the village's mediators
     assert mark() == "2026-10"
     # once: the same instant, later that month, nothing more
-    assert "screening_missing" not in sweep(at(11, 21, 0)).raised
-    assert "screening_missing" not in sweep(at(11, 30)).raised
+    assert "screening_missing" not in sweep(at(10, 26, 2)).raised
+    assert "screening_missing" not in sweep(at(11, 3)).raised
     # a late report clears its village's flag, which stays on record
-    file_screening(world.mediator, screening_draft(), at(11, 25))
+    file_screening(world.mediator, screening_draft(), at(10, 28))
     db.session.commit()
     xipei = next(f for f in flags("screening_missing") if f.unit.code == XIPEI)
-    assert xipei.cleared_at == at(11, 25)
+    assert xipei.cleared_at == at(10, 28) and xipei.occurred_at == OCTOBER_DUE
     assert len(flags("screening_missing")) == 3
     assert sum(f.cleared_at is None for f in flags("screening_missing")) == 2
 
 
+def test_a_report_filed_late_before_any_sweep_is_still_late(in_use):
+    """Whether a sweep ran between the deadline and the filing changes nothing."""
+    file_screening(in_use.mediator, screening_draft(), at(10, 27))
+    db.session.commit()
+    (record,) = flags("screening_missing")
+    assert (record.unit.code, record.period) == (XIPEI, "2026-10")
+    assert (record.occurred_at, record.cleared_at) == (OCTOBER_DUE, at(10, 27))
+    assert sweep(at(10, 28)).raised["screening_missing"] == 3  # the three other villages
+    assert len(flags("screening_missing")) == 4
+
+
 def test_the_check_runs_once_per_month(in_use, make):
-    sweep(at(11, 21))
+    sweep(at(10, 26, 1))
     assert mark() == "2026-10"
     # a village added after the check is not flagged for October by later sweeps
     make.units([("410522100203", "新村", Level.village, "410522100000")])
-    sweep(at(11, 28))
+    sweep(at(11, 3))
     assert len(flags("screening_missing")) == 4
-    # November's check, after 20 December: the new village too
-    result = sweep(at(12, 21))
+    # November's check, after 25 November: the new village too
+    result = sweep(at(11, 26, 1))
     assert result.raised["screening_missing"] == 5 and mark() == "2026-11"
 
 
 def test_a_sweep_long_after_catches_up_month_by_month(in_use):
-    result = sweep(at(1, 22, year=2027))
-    assert result.raised["screening_missing"] == 12  # October to December, four villages each
+    result = sweep(at(1, 27, year=2027))
+    assert result.raised["screening_missing"] == 16  # October to January, four villages each
     assert sorted({f.period for f in flags("screening_missing")}) == [
         "2026-10",
         "2026-11",
         "2026-12",
+        "2027-01",
     ]
-    assert mark() == "2026-12"
+    assert mark() == "2027-01"
 
 
 def test_a_database_never_checked_starts_with_its_first_month_of_use(world, make):
@@ -332,11 +360,11 @@ def test_a_check_cut_short_resumes_with_the_month_it_was_in(in_use, monkeypatch)
     real = sweep_module.raise_screening_missing
     calls = []
 
-    def fail_on_november(month, now):
+    def fail_on_november(month, now, due_at):
         calls.append(str(month))
         if str(month) == "2026-11":
             raise RuntimeError("killed")
-        return real(month, now)
+        return real(month, now, due_at)
 
     monkeypatch.setattr(sweep_module, "raise_screening_missing", fail_on_november)
     with pytest.raises(RuntimeError):

@@ -68,10 +68,12 @@ def test_accept_overdue_is_raised_and_cleared_on_accept_but_kept(world, case):
     result = sweep(at(4, 8))  # accept was due at 24:00 on Tuesday 3 November
     assert result.raised["accept_overdue"] == 1
     assert open_flags(case) == [("accept_overdue", "village")]
-    act(world.mediator, case, Action.accept, at(4, 9))
-    result = sweep(at(4, 10))
-    assert result.cleared["accept_overdue"] == 1
+    act(world.mediator, case, Action.accept, at(4, 9))  # the acceptance clears it, at once
     assert all_flags(case) == [("accept_overdue", "village", False)]
+    flag = db.session.scalar(select(Flag).where(Flag.case_id == case.id))
+    assert flag.occurred_at == at(4, 0) and flag.raised_at == at(4, 8)  # dated at the deadline
+    assert flag.cleared_at == at(4, 9)
+    assert not sweep(at(4, 10)).cleared
 
 
 def test_a_second_sweep_at_the_same_instant_changes_nothing(case):
@@ -95,7 +97,7 @@ def test_settle_warning_then_breach_escalates_the_village_case(world, case):
     assert ("settle_breached", "village", False) in all_flags(case)
 
 
-def test_a_finding_made_again_reopens_its_record(world, case):
+def test_the_same_finding_on_a_new_clock_is_a_new_record(world, case):
     act(world.mediator, case, Action.accept, at(2, 10))
     sweep(at(7, 8))  # the village's settle warning
     sweep(at(10, 8))  # breached and escalated: the village's warning is cleared
@@ -113,11 +115,15 @@ def test_a_finding_made_again_reopens_its_record(world, case):
     assert result.raised["settle_warning"] == 1
     db.session.expire_all()
     records = db.session.scalars(
-        select(Flag).where(
-            Flag.case_id == case.id, Flag.kind == "settle_warning", Flag.level == Level.village
-        )
+        select(Flag)
+        .where(Flag.case_id == case.id, Flag.kind == "settle_warning", Flag.level == Level.village)
+        .order_by(Flag.occurred_at)
     ).all()
-    assert [(flag.raised_at, flag.cleared_at) for flag in records] == [(at(17, 8), None)]
+    escalated_at = at(10, 0)  # the village's settle deadline, 24:00 on Monday 9 November
+    assert [(flag.occurred_at, flag.raised_at, flag.cleared_at) for flag in records] == [
+        (at(7, 0), at(7, 8), escalated_at),  # 80 % of five working days: 24:00 on Thursday
+        (at(17, 0), at(17, 8), None),  # the new clock's: its own record
+    ]
 
 
 def test_auto_escalation_follows_the_policy(world, case):
@@ -133,8 +139,10 @@ def test_statutory_overdue_until_extended(world, case):
     act(world.township_officer, case, Action.accept, at(3, 11))
     assert "statutory_overdue" in sweep(at(3, 8, month=12)).raised
     act(world.township_officer, case, Action.extend, at(3, 9, month=12), consent=True)
-    result = sweep(at(3, 10, month=12))
-    assert result.cleared["statutory_overdue"] == 1
+    assert ("statutory_overdue", "village") in open_flags(case)  # extended too late
+    agreement = {"form": "oral", "terms": "x"}
+    act(world.township_officer, case, Action.resolve, at(3, 11, month=12), agreement=agreement)
+    assert ("statutory_overdue", "village") not in open_flags(case)  # it concluded
 
 
 def test_a_major_case_must_be_reported_to_the_county(world, make):
@@ -142,8 +150,7 @@ def test_a_major_case_must_be_reported_to_the_county(world, make):
     assert sweep(at(4, 8)).raised["major_not_reported"] == 1
     act(world.mediator, major, Action.escalate, at(4, 9), note="重大纠纷上报")
     act(world.township_officer, major, Action.escalate, at(4, 10), note="上报县矛调中心")
-    result = sweep(at(4, 11))
-    assert result.cleared["major_not_reported"] == 1
+    assert ("major_not_reported", "village", False) in all_flags(major)  # at the county
 
 
 def test_big_left_township_is_a_fact_of_record(world, make):
@@ -184,7 +191,7 @@ def test_follow_up_overdue_until_the_visit(world, case):
         satisfied=True,
         relapse_risk=False,
     )
-    assert sweep(at(19, 10)).cleared["follow_up_overdue"] == 1
+    assert ("follow_up_overdue", "village", False) in all_flags(case)  # the visit cleared it
 
 
 def test_a_paused_case_raises_nothing_new(world, case):
@@ -199,8 +206,10 @@ def test_new_flags_reach_who_can_act(world, case):
     sweep(at(10, 8))  # breached and escalated to the township
     db.session.expire_all()
     inbox = {(n.user_id, n.flag.kind.value) for n in db.session.scalars(select(Notification))}
-    assert (world.mediator.id, "settle_breached") in inbox
+    # the breach cleared by the escalation it caused tells nobody; the escalation does
+    assert (world.mediator.id, "small_left_village") in inbox
     assert (world.township_officer.id, "small_left_village") in inbox
+    assert all(kind != "settle_breached" for _, kind in inbox)
     assert all(
         user_id not in (world.mediator_east.id, world.other_township_officer.id)
         for user_id, _ in inbox
@@ -255,7 +264,7 @@ def test_a_case_resolved_while_the_sweep_escalates_it_is_not_escalated(world, ca
             world.mediator,
             case,
             Action.resolve,
-            at(10, 7),
+            at(9, 23),
             agreement={"form": "oral", "terms": "拆除滴水檐"},
         )
     )
@@ -271,7 +280,8 @@ def test_a_case_acted_on_while_the_sweep_checks_it_is_checked_again(world, case,
     result = sweep(at(4, 8))
     # judged before the acceptance, then read again within the same sweep: the acceptance's
     # "look again" was not overwritten by the stale judgement
-    assert result.raised["accept_overdue"] == 1 and result.cleared["accept_overdue"] == 1
+    # the acceptance found the overdue clock itself and cleared it: one record, not two
+    assert "accept_overdue" not in result.raised
     assert all_flags(case) == [("accept_overdue", "village", False)]
     assert sweep(at(4, 8)).checked == 0
 
@@ -294,3 +304,45 @@ def test_a_sweep_that_keeps_meeting_changes_stops(world, case, monkeypatch):
     assert result.escalated == 0 and len(reads) == module.MAX_REREADS + 1
     db.session.refresh(case)
     assert case.level is Level.village and case.next_check_at is not None
+
+
+def test_a_small_case_registered_at_the_township_left_its_village_when_accepted(world, make):
+    """A hotline call registered by the township and taken up there is a small matter handled
+    above its village: 小事出村, dated at the acceptance, whether or not a sweep ever runs."""
+    small = make.case(world.township_officer, village_code="410522100202", now=RECEIVED)
+    assert all_flags(small) == []
+    act(world.township_officer, small, Action.accept, at(2, 11))
+    db.session.expire_all()
+    (flag,) = db.session.scalars(select(Flag).where(Flag.case_id == small.id)).all()
+    assert (flag.kind.value, flag.level, flag.occurred_at) == (
+        "small_left_village",
+        Level.township,
+        at(2, 11),
+    )
+    big = make.case(
+        world.township_officer, village_code="410522100202", now=RECEIVED, people_involved=6
+    )
+    act(world.township_officer, big, Action.accept, at(2, 11))
+    assert all_flags(big) == []  # a big case at the township is the rule working
+
+
+def test_an_escalation_records_its_rule_flag_at_once_dated_at_the_move(world, case):
+    """Escalated at 10:00 and handed back down at 10:02: 小事出村 is on record, at 10:00,
+    whether the sweep looked at 10:01, at 10:05 or never."""
+    act(world.mediator, case, Action.accept, at(2, 9))
+    act(world.mediator, case, Action.escalate, at(3, 10), note="双方分歧大")
+    act(
+        world.township_officer,
+        case,
+        Action.assign_down,
+        at(3, 10) + dt.timedelta(minutes=2),
+        note="请村里再调解",
+        to_unit_code="410522100201",
+    )
+    db.session.expire_all()
+    (flag,) = db.session.scalars(select(Flag).where(Flag.case_id == case.id)).all()
+    assert (flag.kind.value, flag.occurred_at, flag.cleared_at) == (
+        "small_left_village",
+        at(3, 10),
+        None,
+    )

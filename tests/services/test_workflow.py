@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from mediation.domain.calendar import WorkCalendar, add_working_days
 from mediation.domain.enums import Action, AgreementForm, CaseStatus, Clock, Level, Scale
 from mediation.domain.intake import InvalidInput
-from mediation.domain.policy import Policy
+from mediation.domain.policy import Policy, parse_policy
 from mediation.domain.workflow import Refused
 from mediation.extensions import db
 from mediation.models import Agreement, Case, CaseEvent, Deadline, FollowUp
@@ -29,12 +29,11 @@ def at(day: int, hour: int = 10, minute: int = 0, month: int = 11) -> dt.datetim
     return dt.datetime(2026, month, day, hour, minute, tzinfo=TZ)
 
 
-def act(user, case, action, when, **raw):
+def act(user, case, action, when, *, policy: Policy | None = None, **raw):
     """One action at ``when`` as ``user``, committed; returns the event."""
     db.session.refresh(case)
-    event = perform(
-        user, case, action, raw, version=case.version, ctx=Context.build(when, Policy(), TZ)
-    )
+    ctx = Context.build(when, policy or Policy(), TZ)
+    event = perform(user, case, action, raw, version=case.version, ctx=ctx)
     db.session.commit()
     return event
 
@@ -175,10 +174,45 @@ def test_escalate_is_refused_at_the_county_and_changes_nothing(world, make):
     assert snapshot(case) == before
 
 
+NO_AUTO_ESCALATION = parse_policy({"clocks": {"auto_escalate_village_breach": False}})
+
+
 def test_a_breached_settle_clock_stays_on_record_after_escalation(world, accepted):
-    act(world.mediator, accepted, Action.escalate, at(12, 9), note="超期上报")
+    act(
+        world.mediator,
+        accepted,
+        Action.escalate,
+        at(12, 9),
+        note="超期上报",
+        policy=NO_AUTO_ESCALATION,
+    )
     settle = clocks(accepted)[Clock.settle, Level.village]
     assert settle.breached_at == settle.due_at == at(10, 0) and settle.met_at is None
+
+
+def test_acting_after_the_village_deadline_finds_the_case_at_the_township(world, accepted):
+    """Before any action the case is brought up to date: the village's settle time ran out at
+    24:00 on the 9th, so the case went up then, whoever acts and whenever."""
+    before = snapshot(accepted)
+    with pytest.raises(Refused):
+        act(
+            world.mediator,
+            accepted,
+            Action.resolve,
+            at(12, 9),
+            agreement={"form": "oral", "terms": "x"},
+        )
+    db.session.rollback()
+    assert snapshot(accepted) == before  # refused: nothing kept (a sweep finds the same)
+    act(world.township_officer, accepted, Action.accept, at(12, 9))
+    history = events(accepted)
+    escalation = history[-2]
+    assert (escalation.action, escalation.actor_id) == ("escalate", None)
+    assert escalation.at == at(10, 0) and escalation.recorded_at == at(12, 9)
+    assert history[-1].action == "accept" and history[-1].at == at(12, 9)
+    running = clocks(accepted)
+    assert running[Clock.accept, Level.township].started_at == at(10, 0)
+    assert running[Clock.settle, Level.village].breached_at == at(10, 0)
 
 
 def test_assign_down_hands_the_case_to_a_unit_below(world, make):
@@ -344,9 +378,11 @@ def test_not_performed_stays_resolved_then_reopen_starts_a_new_settle_clock(worl
     db.session.refresh(accepted)
     assert accepted.status is S.in_mediation and accepted.level is Level.village
     running = clocks(accepted, running=True)
-    assert set(running) == {(Clock.settle, Level.village)}
+    assert set(running) == {(Clock.settle, Level.village), (Clock.statutory, Level.village)}
     settle = running[Clock.settle, Level.village]
     assert settle.started_at == when and settle.due_at == working_days_later(when, 5)
+    limit = running[Clock.statutory, Level.village]  # a new one-month limit from the reopening
+    assert limit.started_at == when and limit.due_at == when + dt.timedelta(days=30)
     assert (event.from_status, event.to_status, event.note) == (
         S.resolved,
         S.in_mediation,
@@ -372,7 +408,7 @@ def test_reopening_before_the_visit_drops_the_follow_up_clock_unmet(world, accep
 def test_extend_adds_thirty_calendar_days_once(world, accepted):
     before = clocks(accepted)[Clock.statutory, Level.village].due_at
     event = act(
-        world.mediator, accepted, Action.extend, at(20, 10), note="双方同意延期", consent=True
+        world.mediator, accepted, Action.extend, at(6, 10), note="双方同意延期", consent=True
     )
     db.session.refresh(accepted)
     statutory = clocks(accepted)[Clock.statutory, Level.village]
@@ -383,7 +419,7 @@ def test_extend_adds_thirty_calendar_days_once(world, accepted):
     )
     snap = snapshot(accepted)
     with pytest.raises(Refused):
-        act(world.mediator, accepted, Action.extend, at(21, 10), consent=True)
+        act(world.mediator, accepted, Action.extend, at(7, 10), consent=True)
     db.session.rollback()
     assert snapshot(accepted) == snap
 
@@ -391,7 +427,7 @@ def test_extend_adds_thirty_calendar_days_once(world, accepted):
 def test_extend_needs_consent(world, accepted):
     before = snapshot(accepted)
     with pytest.raises(InvalidInput):
-        act(world.mediator, accepted, Action.extend, at(20, 10), consent=False)
+        act(world.mediator, accepted, Action.extend, at(6, 10), consent=False)
     db.session.rollback()
     assert snapshot(accepted) == before
 
@@ -439,8 +475,9 @@ def test_a_pause_before_the_clock_counts_moves_nothing(world, case):
 
 
 def test_a_deadline_already_passed_when_paused_stays_passed(world, accepted):
-    act(world.mediator, accepted, Action.pause, at(11, 10), note="等待鉴定")  # settle due the 10th
-    act(world.mediator, accepted, Action.resume, at(13, 10), note="恢复")
+    policy = NO_AUTO_ESCALATION
+    act(world.mediator, accepted, Action.pause, at(11, 10), note="等待鉴定", policy=policy)
+    act(world.mediator, accepted, Action.resume, at(13, 10), note="恢复", policy=policy)
     assert clocks(accepted)[Clock.settle, Level.village].due_at == at(10, 0)
 
 
@@ -448,8 +485,8 @@ def test_withdrawing_a_paused_case_counts_no_breach_for_the_pause(world, accepte
     act(world.mediator, accepted, Action.pause, at(3, 10), note="当事人住院")
     act(world.mediator, accepted, Action.withdraw, at(20, 10), note="自行和解")
     settle = clocks(accepted)[Clock.settle, Level.village]
-    assert settle.stopped_at == at(20, 10)
-    assert settle.breached_at is None and settle.met_at == at(20, 10)
+    assert settle.stopped_at == at(20, 10)  # stopped by the withdrawal: neither met nor breached
+    assert settle.breached_at is None and settle.met_at is None
     assert settle.due_at > at(20, 10)
 
 
@@ -628,7 +665,7 @@ def test_the_system_escalates_without_a_user_but_not_beyond_the_county(world, ma
         Action.escalate,
         {"note": "自动上报"},
         version=None,
-        ctx=Context.build(at(10, 8), Policy(), TZ),
+        ctx=Context.build(at(9, 8), Policy(), TZ),
     )
     db.session.commit()
     assert event.actor_id is None and event.to_level is Level.township

@@ -29,7 +29,7 @@ import pytest
 from sqlalchemy import select
 
 from mediation.domain.enums import Level, Role
-from mediation.domain.incidents import parse_incident, parse_screening
+from mediation.domain.incidents import parse_incident, parse_screening, screening_due_at
 from mediation.domain.policy import Policy
 from mediation.domain.scorecard import Month
 from mediation.extensions import db
@@ -586,6 +586,7 @@ def scene(app, world, make):
             tz=TZ,
         ),
         now,
+        due_at=screening_due_at(last_month, 25, TZ),
     )
     db.session.commit()
 

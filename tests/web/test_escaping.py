@@ -23,7 +23,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from mediation.domain.enums import Level, Role
-from mediation.domain.incidents import parse_incident, parse_screening
+from mediation.domain.incidents import parse_incident, parse_screening, screening_due_at
 from mediation.domain.policy import Policy
 from mediation.domain.scorecard import Month
 from mediation.extensions import db
@@ -128,6 +128,7 @@ def hostile(app, world, make):
             tz=TZ,
         ),
         now,
+        due_at=screening_due_at(last_month, 25, TZ),
     )
     db.session.commit()
     agreement = db.session.scalar(select(Agreement).where(Agreement.case_id == case.id))

@@ -1,0 +1,136 @@
+"""Recording the facts of docs/rules.md#flags: one flag record per fact, by its key.
+
+A fact found again (by a later sweep, or by an action that brings its case up to date first)
+is the same record: it is inserted if absent and its dates are never updated afterwards.
+Clearing only sets ``cleared_at``. The action or sweep that finds a fact and the one that
+clears it both go through here, in their own transaction; the caller commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import bindparam, select, update
+
+from ..database import insert_rows
+from ..domain.flags import CLOCK_FLAGS, Fact, clock_key
+from ..extensions import db
+from ..models import Flag
+from .notify import Notice
+
+_flags = Flag.__table__
+
+
+class CaseLike(Protocol):
+    id: int
+    village_id: int
+    township_id: int
+    county_id: int
+    holder_id: int
+    level: object
+
+
+@dataclass(slots=True)
+class Found:
+    """A fact of a case, and when it was cleared if that happened in the same change."""
+
+    case: CaseLike
+    fact: Fact
+    cleared_at: dt.datetime | None = None
+
+
+def flag_keys(case_id: int, clock) -> list[str]:
+    """The keys of the flags that belong to a clock (a ``Deadline`` or the sweep's copy)."""
+    return [
+        clock_key(case_id, clock.clock, clock.level, clock.started_at, kind)
+        for kind in CLOCK_FLAGS.get(clock.clock, ())
+    ]
+
+
+def record(found: Iterable[Found], now: dt.datetime) -> tuple[list[Found], list[Notice]]:
+    """Insert the facts not on record yet (raised ``now``). Returns those, and a notice for
+    each new one still open, for the people who can act on it (a warning cleared by the same
+    change tells nobody)."""
+    unique: dict[str, Found] = {}
+    for item in found:
+        unique.setdefault(item.fact.key, item)
+    if not unique:
+        return [], []
+    known = set()
+    for chunk in _chunks(list(unique)):
+        known.update(db.session.scalars(select(_flags.c.key).where(_flags.c.key.in_(chunk))))
+    new = [item for key, item in unique.items() if key not in known]
+    insert_rows(
+        _flags,
+        [
+            {
+                "key": item.fact.key,
+                "kind": item.fact.kind,
+                "case_id": item.case.id,
+                "unit_id": item.case.village_id,
+                "township_id": item.case.township_id,
+                "county_id": item.case.county_id,
+                "level": item.fact.level,
+                "occurred_at": item.fact.occurred_at,
+                "raised_at": now,
+                "cleared_at": item.cleared_at,
+            }
+            for item in new
+        ],
+        on_conflict=("key", ()),  # found by a concurrent change meanwhile: that record stands
+    )
+    told = [item for item in new if item.cleared_at is None]
+    if not told:
+        return new, []
+    ids = {}
+    for chunk in _chunks([item.fact.key for item in told]):
+        for key, flag_id in db.session.execute(
+            select(_flags.c.key, _flags.c.id).where(_flags.c.key.in_(chunk))
+        ):
+            ids[key] = flag_id
+    return new, [
+        Notice(
+            ids[item.fact.key],
+            item.fact.kind,
+            item.fact.level,
+            item.case.village_id,
+            item.case.township_id,
+            item.case.county_id,
+            item.case.id,
+            item.case.holder_id,
+            item.case.level,
+        )
+        for item in told
+    ]
+
+
+def clear(keys: Iterable[tuple[str, dt.datetime]]) -> list[str]:
+    """Clear the open flags of these keys, each at its instant (when its clock stopped).
+    Returns the keys of the flags cleared."""
+    at = dict(keys)
+    open_keys = [
+        key
+        for chunk in _chunks(list(at))
+        for key in db.session.scalars(
+            select(_flags.c.key).where(_flags.c.key.in_(chunk), _flags.c.cleared_at.is_(None))
+        )
+    ]
+    if open_keys:
+        db.session.execute(_CLEAR, [{"b_key": key, "b_at": at[key]} for key in open_keys])
+    return open_keys
+
+
+_CLEAR = (
+    update(_flags)
+    .where(_flags.c.key == bindparam("b_key"), _flags.c.cleared_at.is_(None))
+    .values(cleared_at=bindparam("b_at", type_=_flags.c.cleared_at.type))
+)
+
+
+def _chunks(items: list, size: int = 900) -> Iterator[list]:
+    """Pieces of an IN list small enough for any database's parameter limit."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
