@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from ..domain.calendar import WorkCalendar, parse_year_entry
 from ..domain.clocks import schedule
+from ..domain.enums import CaseStatus
 from ..domain.policy import Policy
 from ..extensions import db
-from ..models import CalendarDay, CalendarYear, Deadline, User
+from ..models import CalendarDay, CalendarYear, Case, Deadline, User
 
 
 def work_calendar(policy: Policy) -> WorkCalendar:
@@ -52,15 +53,17 @@ def enter_year(
     else:
         entered.entered_at, entered.entered_by_id = now, actor.id
     db.session.flush()
-    return recompute_provisional(policy, tz)
+    return recompute_provisional(policy, tz, now=now)
 
 
-def recompute_provisional(policy: Policy, tz: ZoneInfo) -> int:
+def recompute_provisional(policy: Policy, tz: ZoneInfo, *, now: dt.datetime) -> int:
     """Recompute the running deadlines marked provisional against the calendar as it now
-    stands. A stopped clock keeps the deadline it was settled against (met or breached),
-    so its record never contradicts itself."""
+    stands, and have the sweep look at their cases at once (a warning may now come sooner).
+    A stopped clock keeps the deadline it was settled against (met or breached), so its
+    record never contradicts itself."""
     calendar = work_calendar(policy)
     changed = 0
+    moved: set[int] = set()
     for deadline in db.session.scalars(_provisional_running()):
         result = schedule(
             started_at=deadline.started_at,
@@ -77,8 +80,16 @@ def recompute_provisional(policy: Policy, tz: ZoneInfo) -> int:
             deadline.is_provisional,
         ):
             changed += 1
+            moved.add(deadline.case_id)
         deadline.due_at, deadline.warn_at = result.due.at, result.warn.at
         deadline.is_provisional = result.provisional
+    for chunk in [sorted(moved)[i : i + 900] for i in range(0, len(moved), 900)]:
+        db.session.execute(
+            update(Case)
+            .where(Case.id.in_(chunk), Case.status != CaseStatus.paused)
+            .values(next_check_at=now, updated_at=Case.updated_at)
+            .execution_options(synchronize_session=False)
+        )
     db.session.flush()
     return changed
 

@@ -10,7 +10,7 @@ from mediation.domain.enums import Action, Clock, Level
 from mediation.domain.intake import InvalidInput
 from mediation.domain.policy import Policy, parse_policy
 from mediation.extensions import db
-from mediation.models import CalendarDay, CalendarYear, Deadline
+from mediation.models import CalendarDay, CalendarYear, Case, Deadline
 from mediation.services.calendar import (
     enter_year,
     entered_years,
@@ -75,6 +75,30 @@ def test_a_deadline_in_an_unknown_year_is_provisional_until_the_year_is_entered(
     assert settle.warn_at == local(2027, 1, 5)
     assert provisional_count() == 0
     assert enter(world.admin, holidays=[dt.date(2027, 1, 1)]) == 0  # nothing left to change
+
+
+def test_entering_a_year_has_the_sweep_look_again_at_once(world, make):
+    """A warning that the entered calendar brings forward must not wait for the next check the
+    guessed one set: the sweep looks at the case again now and schedules from the new clocks."""
+    from mediation.services.notify import Notifier
+    from mediation.services.sweep import run_sweep
+
+    case = make.case(world.mediator, now=local(2026, 12, 30, 8, 0))
+    ctx = Context.build(local(2026, 12, 30, 8, 30), Policy(), TZ)
+    perform(world.mediator, case, Action.accept, {}, version=None, ctx=ctx)
+    db.session.commit()
+
+    def next_check():
+        run_sweep(NOW, policy=Policy(), tz=TZ, notifier=Notifier.from_config("inbox"))
+        db.session.expire_all()
+        return db.session.get(Case, case.id).next_check_at
+
+    # Thu 31, Fri 1 (guessed), Mon 4, Tue 5: the settle warning at 24:00 on 5 January
+    assert next_check() == local(2027, 1, 6)
+    enter(world.admin, workdays=[dt.date(2027, 1, 2)])  # a make-up Saturday: one day sooner
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).next_check_at == NOW
+    assert next_check() == local(2027, 1, 5)
 
 
 def test_a_make_up_working_day_brings_the_deadline_forward(world, late_december):
@@ -160,7 +184,7 @@ def test_the_policys_days_add_to_the_calendar_but_do_not_make_the_year_known(wor
     calendar = work_calendar(policy)
     assert calendar.day(dt.date(2027, 1, 4)) == (False, False)
     assert calendar.day(dt.date(2027, 1, 5)) == (True, True)
-    assert recompute_provisional(policy, TZ) == 1
+    assert recompute_provisional(policy, TZ, now=NOW) == 1
     settle = deadline(late_december)
     # Tue 29, Wed 30, Thu 31, Fri 1 (guessed), Tue 5 (Mon 4 off by the policy) → Wed 6.
     assert settle.due_at == local(2027, 1, 6) and settle.is_provisional
