@@ -410,3 +410,30 @@ def test_the_list_sorts_by_the_nearest_running_deadline(client, world, login, ma
     assert "2026-11-03 24:00" in row  # accept: one working day after Monday
     newest_first = client.get("/cases").get_data(as_text=True)
     assert newest_first.index(later.number) < newest_first.index(sooner.number)
+
+
+def test_an_officer_takes_a_village_case_over_from_its_page(client, world, login, make):
+    """提级: the county officer sees the action on a case held below him, needs a reason, and
+    the case arrives at the county as on escalation, with 大事出乡 on record at once."""
+    case = make.case(world.mediator)
+    login(world.county_officer)
+    page = page_of(client, case)
+    assert f'action="/cases/{case.id}/actions/take_over"' in page
+    refused = client.post(f"/cases/{case.id}/actions/take_over", data={"version": case.version})
+    assert refused.status_code == 422 and reload(case).level is Level.village
+    response = client.post(
+        f"/cases/{case.id}/actions/take_over",
+        data={"version": case.version, "note": "涉及多个部门，县级牵头"},
+    )
+    assert response.status_code == 302
+    case = reload(case)
+    assert (case.level, case.status, case.holder.code) == (
+        Level.county,
+        CaseStatus.registered,
+        "410522000000",
+    )
+    kinds = {flag.kind.value for flag in case.flags}
+    assert kinds == {"small_left_village", "big_left_township"}
+    client.post("/logout")
+    login(world.mediator)
+    assert "/actions/" not in page_of(client, case)  # no longer the village's to act on
