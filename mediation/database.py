@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +111,12 @@ def prepare(app: Flask) -> None:
                 seed_demo(echo=lambda line: log.warning("%s", line))
                 db.session.commit()
             db.session.remove()
+
+
+def chunks(items: list, size: int = 900) -> Iterator[list]:
+    """Pieces of an IN list small enough for any database's parameter limit."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def insert_rows(

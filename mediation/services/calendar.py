@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select, update
 
+from ..database import chunks
 from ..domain.calendar import WorkCalendar, parse_year_entry
 from ..domain.clocks import schedule
 from ..domain.enums import CaseStatus
@@ -83,7 +84,7 @@ def recompute_provisional(policy: Policy, tz: ZoneInfo, *, now: dt.datetime) -> 
             moved.add(deadline.case_id)
         deadline.due_at, deadline.warn_at = result.due.at, result.warn.at
         deadline.is_provisional = result.provisional
-    for chunk in [sorted(moved)[i : i + 900] for i in range(0, len(moved), 900)]:
+    for chunk in chunks(sorted(moved)):
         db.session.execute(
             update(Case)
             .where(Case.id.in_(chunk), Case.status != CaseStatus.paused)

@@ -9,14 +9,15 @@ clears it both go through here, in their own transaction; the caller commits.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import bindparam, select, update
 
-from ..database import insert_rows
-from ..domain.flags import CLOCK_FLAGS, Fact, clock_key
+from ..database import chunks, insert_rows
+from ..domain.enums import Level
+from ..domain.flags import CLOCK_FLAGS, Fact, FlagKind, clock_key, screening_key
 from ..extensions import db
 from ..models import Flag
 from .notify import Notice
@@ -42,6 +43,31 @@ class Found:
     cleared_at: dt.datetime | None = None
 
 
+def missing_screening(
+    village_id: int,
+    township_id: int | None,
+    county_id: int | None,
+    period: str,
+    *,
+    due_at: dt.datetime,
+    now: dt.datetime,
+) -> Flag:
+    """The record of a village's screening report for ``period`` missing at its deadline:
+    dated at ``due_at``, found ``now``."""
+    return Flag(
+        key=screening_key(village_id, period),
+        kind=FlagKind.screening_missing,
+        unit_id=village_id,
+        township_id=township_id,
+        county_id=county_id,
+        level=Level.village,
+        period=period,
+        occurred_at=due_at,
+        raised_at=now,
+        cleared_at=None,
+    )
+
+
 def flag_keys(case_id: int, clock) -> list[str]:
     """The keys of the flags that belong to a clock (a ``Deadline`` or the sweep's copy)."""
     return [
@@ -60,7 +86,7 @@ def record(found: Iterable[Found], now: dt.datetime) -> tuple[list[Found], list[
     if not unique:
         return [], []
     known = set()
-    for chunk in _chunks(list(unique)):
+    for chunk in chunks(list(unique)):
         known.update(db.session.scalars(select(_flags.c.key).where(_flags.c.key.in_(chunk))))
     new = [item for key, item in unique.items() if key not in known]
     insert_rows(
@@ -86,7 +112,7 @@ def record(found: Iterable[Found], now: dt.datetime) -> tuple[list[Found], list[
     if not told:
         return new, []
     ids = {}
-    for chunk in _chunks([item.fact.key for item in told]):
+    for chunk in chunks([item.fact.key for item in told]):
         for key, flag_id in db.session.execute(
             select(_flags.c.key, _flags.c.id).where(_flags.c.key.in_(chunk))
         ):
@@ -113,7 +139,7 @@ def clear(keys: Iterable[tuple[str, dt.datetime]]) -> list[str]:
     at = dict(keys)
     open_keys = [
         key
-        for chunk in _chunks(list(at))
+        for chunk in chunks(list(at))
         for key in db.session.scalars(
             select(_flags.c.key).where(_flags.c.key.in_(chunk), _flags.c.cleared_at.is_(None))
         )
@@ -128,9 +154,3 @@ _CLEAR = (
     .where(_flags.c.key == bindparam("b_key"), _flags.c.cleared_at.is_(None))
     .values(cleared_at=bindparam("b_at", type_=_flags.c.cleared_at.type))
 )
-
-
-def _chunks(items: list, size: int = 900) -> Iterator[list]:
-    """Pieces of an IN list small enough for any database's parameter limit."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

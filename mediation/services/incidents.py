@@ -23,6 +23,7 @@ from ..extensions import db
 from ..models import Case, Flag, Incident, IncidentRevision, Screening, Unit, User
 from . import access
 from .cases import NotAllowed
+from .facts import missing_screening
 from .notify import Notifier, notify_flags
 from .scorecard import in_month
 
@@ -267,16 +268,13 @@ def _record_missing(village: Unit, period: str, due_at: dt.datetime, now: dt.dat
     key = screening_key(village.id, period)
     if db.session.scalar(select(Flag.id).where(Flag.key == key)) is None:
         db.session.add(
-            Flag(
-                key=key,
-                kind=FlagKind.screening_missing,
-                unit_id=village.id,
-                township_id=village.township_id,
-                county_id=village.county_id,
-                level=Level.village,
-                period=period,
-                occurred_at=due_at,
-                raised_at=now,
+            missing_screening(
+                village.id,
+                village.township_id,
+                village.county_id,
+                period,
+                due_at=due_at,
+                now=now,
             )
         )
         db.session.flush()

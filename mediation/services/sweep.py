@@ -26,9 +26,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, exists, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..database import insert_rows
+from ..database import chunks, insert_rows
 from ..domain.enums import CaseStatus, Clock, Level, Scale
-from ..domain.flags import FlagKind, screening_key
+from ..domain.flags import FlagKind
 from ..domain.incidents import (
     last_screening_due,
     screening_due_at,
@@ -267,7 +267,7 @@ class _Batch:
         if not cases:
             return cls([])
         ids = list(cases)
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             for case_id, clock_id, clock, level, due, warn, started, breached in db.session.execute(
                 select(
                     _deadlines.c.case_id,
@@ -428,12 +428,6 @@ _NEXT_CHECK = (
 )
 
 
-def _chunks(items: list, size: int = 900) -> Iterator[list]:
-    """Pieces of an IN list small enough for any database's parameter limit."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 # --- the monthly screening reports ------------------------------------------------------------
 
 
@@ -491,21 +485,7 @@ def raise_screening_missing(month: Month, now: dt.datetime, due_at: dt.datetime)
         .where(Unit.kind == Level.village, ~filed, ~flagged)
         .order_by(Unit.id)
     ).all()
-    flags = [
-        Flag(
-            key=screening_key(unit_id, period),
-            kind=FlagKind.screening_missing,
-            unit_id=unit_id,
-            township_id=township_id,
-            county_id=county_id,
-            level=Level.village,
-            period=period,
-            occurred_at=due_at,
-            raised_at=now,
-            cleared_at=None,
-        )
-        for unit_id, township_id, county_id in rows
-    ]
+    flags = [fact_records.missing_screening(*row, period, due_at=due_at, now=now) for row in rows]
     db.session.add_all(flags)
     return flags
 
