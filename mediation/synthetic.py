@@ -2,12 +2,14 @@
 
 A province in miniature: counties of twenty townships of twenty villages, a mediator in every
 village and officers above them, and two years of disputes that lived through the same rules as
-real ones. Each case is played forward by the domain's own clock and flag rules (scale from
-:func:`assess_scale`, deadlines from :func:`schedule` on the real working-day calendar, flags
-dated by the rules of :mod:`mediation.domain.flags`, the next check from :func:`next_check`):
-received at its village, or at the township or county its scale belongs to, accepted,
-escalated by hand or automatically when the village's settle time runs out, then resolved
-(agreement, follow-up visit), referred or withdrawn, or still open at the reference instant.
+real ones. Each case is played forward through the very functions the workflow and the sweep
+use (:mod:`mediation.domain.progress`: clocks started and stopped by each action on the real
+working-day calendar, deadlines falling due, facts dated by the rules, the village case going
+up by itself), with the scale from :func:`assess_scale`: received at its village, or at the
+township or county its scale belongs to, accepted, escalated by hand or automatically when the
+village's settle time runs out (at each instant something falls due, the case is brought up to
+date as the sweep would), then resolved (agreement, follow-up visit), referred or withdrawn, or
+still open at the reference instant, where it is left exactly as a sweep then would leave it.
 Beside the cases: incidents and monthly screening reports over the same 24 months, and the
 screening_missing flags of the months whose report was missing at its deadline.
 
@@ -28,7 +30,7 @@ import sqlite3
 import time
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache
@@ -41,16 +43,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.schema import CreateIndex
 from werkzeug.security import generate_password_hash
 
+from .domain import progress
 from .domain.calendar import WorkCalendar
-from .domain.clocks import (
-    ClockSpec,
-    arrival_clocks,
-    follow_up_clock,
-    intake_clocks,
-    judicial_clock,
-    schedule,
-)
 from .domain.enums import (
+    Action,
     AgreementForm,
     CaseStatus,
     Category,
@@ -63,19 +59,13 @@ from .domain.enums import (
     Scale,
     Source,
 )
-from .domain.flags import (
-    FLAG_WHEN_DUE,
-    FlagKind,
-    clock_key,
-    facts_of_accepting,
-    facts_of_moving_up,
-    next_check,
-    screening_key,
-)
+from .domain.flags import FlagKind, fact_of_petition, screening_key
 from .domain.incidents import screening_due_at
 from .domain.policy import Policy
+from .domain.progress import CaseClock, Context, UnitRef
 from .domain.scale import assess_scale
 from .domain.scorecard import IncidentKind, Month, PetitionLevel
+from .domain.workflow import ActionInput, refusal
 from .extensions import db
 from .models import (
     Agreement,
@@ -92,7 +82,6 @@ from .models import (
     User,
 )
 from .services.sweep import SCREENING_MARK
-from .services.workflow import AUTO_ESCALATE_NOTE
 
 PASSWORD = "fengqiao-bench"
 GEN_MARK = "gen_data_now"  # the reference instant of the generated data (ISO 8601)
@@ -492,204 +481,41 @@ def _free_code_base() -> int:
 # --- one case's life ---------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class SimDeadline:
-    clock: Clock
+@dataclass(slots=True, eq=False)
+class _CaseInPlay:
+    """A case being played forward: the attributes of a case that the domain's rules read and
+    write (:class:`~mediation.domain.progress.CaseLike`), its events as the rules give them,
+    and its flag records by key."""
+
+    id: int
+    scale: Scale
+    home_level: Level
     level: Level
-    started_at: dt.datetime
-    days: int
-    working: bool
-    due_at: dt.datetime
-    warn_at: dt.datetime
-    provisional: bool
-    met_at: dt.datetime | None = None
-    breached_at: dt.datetime | None = None
-    stopped_at: dt.datetime | None = None
+    holder_id: int
+    holder: UnitRef
+    created_at: dt.datetime
+    status: CaseStatus = CaseStatus.registered
+    highest_level: Level | None = None
+    is_extended: bool = False
+    version: int = 1
+    updated_at: dt.datetime | None = None
+    last_event_at: dt.datetime | None = None
+    next_check_at: dt.datetime | None = None
+    concluded_at: dt.datetime | None = None
+    concluded_level: Level | None = None
+    concluded_action: str | None = None
+    deadlines: list[CaseClock] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+    # key → [fact, cleared_at, raised_at]: recorded once, cleared once (services.facts' rule)
+    flags: dict[str, list] = field(default_factory=dict)
+    agreement: tuple | None = None
+    follow_up: tuple | None = None
 
 
-@dataclass(slots=True)
-class SimEvent:
-    at: dt.datetime
-    actor_id: int | None
-    action: str
-    from_status: CaseStatus | None
-    to_status: CaseStatus
-    from_level: Level | None
-    to_level: Level
-    note: str = ""
-    data: str = "{}"  # the event's data as JSON text
-    recorded_at: dt.datetime | None = None  # when written, if not when it took effect
-
-
-class Clocks:
-    """The policy's clocks, with the working-day ones memoized by local start date (a working-day
-    deadline depends only on the day its clock starts)."""
-
-    def __init__(self, policy: Policy, calendar: WorkCalendar, tz: ZoneInfo):
-        self.policy, self.calendar, self.tz = policy, calendar, tz
-        self.ratio = policy.clocks.warn_ratio
-
-        @cache
-        def working(day: dt.date, days: int) -> tuple[dt.datetime, dt.datetime, bool]:
-            start = dt.datetime.combine(day, dt.time(12), tzinfo=tz)
-            result = schedule(
-                started_at=start,
-                days=days,
-                working=True,
-                shift_seconds=0,
-                warn_ratio=self.ratio,
-                calendar=calendar,
-                tz=tz,
-            )
-            return result.due.at, result.warn.at, result.provisional
-
-        self._working = working
-        self._dates: dict[int, dt.date | None] = {}
-        # The specs the domain gives each level and scale (the policy is fixed for the run).
-        clock_policy = policy.clocks
-        self.intake = {
-            (scale, level): intake_clocks(scale, level, clock_policy)
-            for scale in Scale
-            for level in Level
-        }
-        self.arrival = {level: arrival_clocks(level, clock_policy) for level in Level}
-        self.follow_up = {level: follow_up_clock(level, clock_policy) for level in Level}
-        self.judicial = {level: judicial_clock(level) for level in Level}
-
-    def local_date(self, at: dt.datetime) -> dt.date:
-        """``at``'s local date, the zone looked up once per hour of UTC (unless the local date
-        changes within that hour)."""
-        hour = int(at.timestamp()) // 3600
-        date = self._dates.get(hour, False)
-        if date is False:
-            start = dt.datetime.fromtimestamp(hour * 3600, self.tz)
-            end = dt.datetime.fromtimestamp(hour * 3600 + 3599, self.tz)
-            date = self._dates[hour] = start.date() if start.date() == end.date() else None
-        return date or at.astimezone(self.tz).date()
-
-    def start(self, spec: ClockSpec, at: dt.datetime) -> SimDeadline:
-        if spec.working:
-            due, warn, provisional = self._working(self.local_date(at), spec.days)
-        else:
-            span = dt.timedelta(days=spec.days)
-            due, warn, provisional = at + span, at + span * self.ratio, False
-        return SimDeadline(
-            spec.clock, spec.level, at, spec.days, spec.working, due, warn, provisional
-        )
-
-
-def _slot(key: str) -> str:
-    """A fact's key made for case 0, with a slot for the case's id ("c{case_id}:…")."""
-    return "c{case_id}" + key.removeprefix("c0")
-
-
-class CaseLife:
-    """A case played forward: its clocks, events and state, up to an instant."""
-
-    def __init__(
-        self,
-        clocks: Clocks,
-        texts: _JsonTexts,
-        scale: Scale,
-        level: Level,
-        received_at: dt.datetime,
-        actor_id: int,
-    ):
-        self.clocks = clocks
-        self.texts = texts
-        self.scale = scale
-        self.level = level
-        self.status = CaseStatus.registered
-        self.highest = level
-        start = clocks.start
-        self.deadlines: list[SimDeadline] = [
-            start(spec, received_at) for spec in clocks.intake[scale, level]
-        ]
-        self.events = [
-            SimEvent(
-                received_at,
-                actor_id,
-                "register",
-                None,
-                self.status,
-                None,
-                level,
-                data=texts[(("scale", scale.value),)],
-            )
-        ]
-        self.arrivals = [(level, received_at)]
-        self.agreement: tuple | None = None
-        self.follow_up: tuple | None = None
-        self.concluded: tuple[dt.datetime, Level, str] | None = None
-
-    def running(self, *clocks: Clock, level: Level | None = None) -> list[SimDeadline]:
-        return [
-            d
-            for d in self.deadlines
-            if d.stopped_at is None
-            and (not clocks or d.clock in clocks)
-            and (level is None or d.level is level)
-        ]
-
-    def stop(self, deadlines: Iterable[SimDeadline], at: dt.datetime, *, met: bool = True) -> None:
-        for d in deadlines:
-            d.stopped_at = at
-            if at >= d.due_at:  # met only strictly before the deadline
-                d.breached_at = d.breached_at or d.due_at
-            elif met:
-                d.met_at = at
-
-    def act(
-        self,
-        at: dt.datetime,
-        actor_id: int | None,
-        action: str,
-        to_status: CaseStatus,
-        note: str = "",
-        data: str = "{}",
-    ) -> None:
-        self.events.append(
-            SimEvent(
-                at, actor_id, action, self.status, to_status, self.level, self.level, note, data
-            )
-        )
-        self.status = to_status
-
-    def accept(self, at: dt.datetime, actor_id: int) -> None:
-        self.stop(self.running(Clock.accept, level=self.level), at)
-        self.act(at, actor_id, "accept", CaseStatus.in_mediation)
-
-    def escalate(self, at: dt.datetime, actor_id: int | None, unit_code: str, note: str) -> None:
-        before, up = self.level, Level.township if self.level is Level.village else Level.county
-        self.stop(self.running(Clock.accept, Clock.settle), at)
-        self.level = up
-        self.highest = up
-        for spec in self.clocks.arrival[up]:
-            self.deadlines.append(self.clocks.start(spec, at))
-        if up.rank >= self.scale.home_level.rank:
-            self.stop(self.running(Clock.major_report), at)
-        self.events.append(
-            SimEvent(
-                at,
-                actor_id,
-                "escalate",
-                self.status,
-                CaseStatus.registered,
-                before,
-                up,
-                note,
-                self.texts[(("to_unit_code", unit_code),)],
-            )
-        )
-        self.status = CaseStatus.registered
-        self.arrivals.append((up, at))
-
-    def conclude(
-        self, at: dt.datetime, actor_id: int, action: str, status: CaseStatus, data: str
-    ) -> None:
-        self.stop(self.running(), at)
-        self.act(at, actor_id, action, status, data=data)
-        self.concluded = (at, self.level, action)
+@cache
+def _input(note: str = "", performed: bool = False) -> ActionInput:
+    """An action's input as the play gives it (valid by construction)."""
+    return ActionInput(note=note, performed=performed)
 
 
 # --- the generator -----------------------------------------------------------------------------
@@ -736,14 +562,34 @@ class Generator:
         }
         self.first_case_id = first_case_id
         self.rng = random.Random(shape.seed)
-        self.clocks = Clocks(policy, calendar, tz)
+        # One context for the run: the schedules it works out are shared by every case.
+        self.ctx = Context(shape.now, policy, calendar, tz)
         self.now = shape.now
         self.categories, self.category_cum = _weights(_CATEGORY_WEIGHTS)
         self.sources, self.source_cum = _weights(_SOURCE_WEIGHTS)
         self.texts = _JsonTexts()
         self.risk_texts: dict[tuple[Risk, ...], str] = {}
-        self.township_code = {place.township_id: place.code[:9] + "000" for place in places}
-        self.county_code = {place.county_id: place.county_code for place in places}
+        townships = {
+            place.township_id: UnitRef(place.township_id, Level.township, place.code[:9] + "000")
+            for place in places
+        }
+        counties = {
+            place.county_id: UnitRef(place.county_id, Level.county, place.county_code)
+            for place in places
+        }
+        self.unit_refs = {
+            place.id: {
+                Level.village: UnitRef(place.id, Level.village, place.code),
+                Level.township: townships[place.township_id],
+                Level.county: counties[place.county_id],
+            }
+            for place in places
+        }
+        # each unit's parent: where an escalation goes
+        self.parents = {
+            **{place.id: townships[place.township_id] for place in places},
+            **{place.township_id: counties[place.county_id] for place in places},
+        }
         # Cases arrive evenly over the 24 months, each at a random moment of its own slot, so
         # case i's arrival needs no other case's. Open cases are mostly recent: a case of age A
         # days is still open with probability exp(-A / tau), so about open_share of all are.
@@ -757,6 +603,16 @@ class Generator:
         if text is None:
             text = self.risk_texts[key] = _json([risk.value for risk in risks])
         return text
+
+    def json_text(self, data: dict) -> str:
+        """An event's data as stored: the few distinct small objects made once each."""
+        if "amount_yuan" in data or "paused_at" in data:
+            return _json(data)
+        return self.texts[tuple(data.items())]
+
+    def year(self, instant: dt.datetime) -> int:
+        """The local year of ``instant``: a case is numbered in the year it is registered."""
+        return instant.astimezone(self.tz).year
 
     def pick(self, items, cumulative) -> Any:
         return items[bisect_left(cumulative, self.rng.random() * cumulative[-1])]
@@ -778,9 +634,8 @@ class Generator:
 
     def number_keys(self, index: int) -> Counter:
         """How many of chunk ``index``'s cases each county numbers in each year."""
-        local_date = self.clocks.local_date
         return Counter(
-            (place.county_id, local_date(received_at).year)
+            (place.county_id, self.year(received_at))
             for _, place, received_at in self.arrivals(index)
         )
 
@@ -810,7 +665,7 @@ class Generator:
         )
         scale = assessment.scale
         level, registrar = self._registrar(scale, place)
-        life = CaseLife(self.clocks, self.texts, scale, level, received_at, registrar)
+        case = self._register(case_id, place, scale, level, registrar, received_at)
 
         age_days = (now - received_at).total_seconds() / 86400
         is_open = rng.random() < math.exp(-age_days / self.tau)
@@ -820,21 +675,13 @@ class Generator:
             end = received_at + _duration(rng)
             if end >= now:
                 end = received_at + (now - received_at) * rng.random()
-        self._play(life, place, end, is_open)
-        rows.open += life.concluded is None
-        year = self.clocks.local_date(received_at).year
+        self._play(case, place, end, is_open)
+        self._until(case, now)  # what the sweep at ``now`` finds: nothing left after this
+        rows.open += case.concluded_at is None
+        year = self.year(received_at)
         self.numbered[place.county_id, year] += 1  # 410522-2026-000123: the county's sequence
         number = f"{place.county_code[:6]}-{year}-{self.numbered[place.county_id, year]:06d}"
-        paused = life.status is CaseStatus.paused
-        # The flags first: they mark the running clocks that are past due as breached.
-        flags = self._flags(life, life.events[-1].at if paused else now)
-        if paused or life.concluded and life.status is not CaseStatus.resolved:
-            check_at = None  # nothing left to watch, or clocks stopped until resumed
-        else:
-            check_at = next_check(life.deadlines, now)
         units = self.units[place.id]
-        concluded_at, concluded_level, concluded_action = life.concluded or (None, None, None)
-        last_at = life.events[-1].at
         received = stamp(received_at)
         rows.cases.append(
             (
@@ -843,9 +690,9 @@ class Generator:
                 place.id,
                 place.township_id,
                 place.county_id,
-                units[life.level],
-                value[life.level],
-                value[life.status],
+                case.holder_id,
+                value[case.level],
+                value[case.status],
                 value[category],
                 value[source],
                 _TITLES[category],
@@ -859,18 +706,18 @@ class Generator:
                 bools[False],
                 _HOME_LEVEL[scale],
                 bools[False],
-                value[life.highest],
-                stamp(concluded_at),
-                value[concluded_level],
-                concluded_action,
+                value[case.highest_level],
+                stamp(case.concluded_at),
+                value[case.concluded_level],
+                case.concluded_action,
                 bools[Risk.violence in risks],
                 bools[Risk.group_incident in risks],
-                stamp(check_at),
-                len(life.events),
-                life.events[0].actor_id,
+                stamp(case.next_check_at),
+                case.version,
+                registrar,
                 received,
-                stamp(last_at),
-                stamp(last_at),
+                stamp(case.updated_at),
+                stamp(case.last_event_at),
             )
         )
         address = f"{place.code[-3:]}组"
@@ -886,25 +733,25 @@ class Generator:
                 )
             )
         events = rows.events
-        for version, e in enumerate(life.events, 1):
+        for e in case.events:
             events.append(
                 (
                     case_id,
-                    stamp(e.at),
-                    stamp(e.recorded_at or e.at),
-                    e.actor_id,
-                    e.action,
-                    value[e.from_status],
-                    value[e.to_status],
-                    value[e.from_level],
-                    value[e.to_level],
-                    e.note,
-                    e.data,
-                    version,
+                    stamp(e["at"]),
+                    stamp(e["recorded_at"]),
+                    e["actor_id"],
+                    e["action"],
+                    value[e["from_status"]],
+                    value[e["to_status"]],
+                    value[e["from_level"]],
+                    value[e["to_level"]],
+                    e["note"],
+                    self.json_text(e["data"]),
+                    e["version"],
                 )
             )
         deadlines = rows.deadlines
-        for d in life.deadlines:
+        for d in case.deadlines:
             deadlines.append(
                 (
                     case_id,
@@ -912,39 +759,39 @@ class Generator:
                     value[d.level],
                     stamp(d.started_at),
                     d.days,
-                    bools[d.working],
-                    0,
+                    bools[d.is_working_days],
+                    d.shift_seconds,
                     stamp(d.due_at),
                     stamp(d.warn_at),
-                    bools[d.provisional],
+                    bools[d.is_provisional],
                     stamp(d.met_at),
                     stamp(d.breached_at),
                     stamp(d.stopped_at),
                 )
             )
-        for key, kind, level, occurred, cleared in flags:
+        for key, (fact, cleared_at, raised_at) in case.flags.items():
             rows.flags.append(
                 (
-                    key.format(case_id=case_id),
-                    value[kind],
+                    key,
+                    value[fact.kind],
                     case_id,
                     place.id,
                     place.township_id,
                     place.county_id,
-                    value[level],
+                    value[fact.level],
                     None,
-                    stamp(occurred),
-                    stamp(occurred),
-                    stamp(cleared),
+                    stamp(fact.occurred_at),
+                    stamp(raised_at),
+                    stamp(cleared_at),
                 )
             )
-        if life.agreement is not None:
-            form, terms, amount_fen, level, at, mediator = life.agreement
+        if case.agreement is not None:
+            form, terms, amount_fen, level, at, mediator = case.agreement
             rows.agreements.append(
                 (case_id, form, terms, amount_fen, value[level], units[level], mediator, stamp(at))
             )
-        if life.follow_up is not None:
-            at, actor, satisfied = life.follow_up
+        if case.follow_up is not None:
+            at, actor, satisfied = case.follow_up
             rows.follow_ups.append(
                 (
                     case_id,
@@ -970,153 +817,223 @@ class Generator:
     def _actor(self, place: Place, level: Level) -> int:
         return self.actors[place.id][level]
 
-    def _play(self, life: CaseLife, place: Place, end: dt.datetime, is_open: bool) -> None:
-        """Live the case until ``end``: accept at each level, escalate by hand (a few) or when
-        the village's settle time runs out (the sweep's rule), then conclude at ``end`` unless
-        it is still open then."""
+    # .. a case played through the domain's rules (mediation.domain.progress) ..
+
+    def _register(
+        self,
+        case_id: int,
+        place: Place,
+        scale: Scale,
+        level: Level,
+        registrar: int,
+        received_at: dt.datetime,
+    ) -> _CaseInPlay:
+        """The case as intake writes it, registered when it was received."""
+        unit = self.unit_refs[place.id][level]
+        case = _CaseInPlay(
+            case_id,
+            scale,
+            scale.home_level,
+            level,
+            unit.id,
+            unit,
+            received_at,
+            highest_level=level,
+            updated_at=received_at,
+            last_event_at=received_at,
+            next_check_at=received_at,
+        )
+        progress.start_intake_clocks(case, received_at, self.ctx.moved(received_at))
+        case.events.append(
+            dict(
+                at=received_at,
+                recorded_at=received_at,
+                actor_id=registrar,
+                action="register",
+                from_status=None,
+                to_status=case.status,
+                from_level=None,
+                to_level=level,
+                note="",
+                data={"scale": scale.value},
+                version=1,
+            )
+        )
+        return case
+
+    def _until(self, case: _CaseInPlay, instant: dt.datetime) -> None:
+        """The scheduler's part up to ``instant``: at each instant something falls due (a
+        warning, a deadline, the village's time running out), the case is brought up to date
+        as the sweep brings it, with the sweep's own function."""
+        while case.next_check_at is not None and case.next_check_at <= instant:
+            ctx = self.ctx.moved(case.next_check_at)
+            case.events += progress.catch_up(case, ctx, parent_of=self._parent_of)
+            self._record(case, ctx)
+            case.next_check_at = progress.next_check(case, ctx)
+
+    def _act(
+        self,
+        case: _CaseInPlay,
+        at: dt.datetime,
+        actor_id: int | None,
+        action: Action,
+        apply: Callable[[Context], dict | None],
+        *,
+        note: str = "",
+        performed: bool = False,
+    ) -> bool:
+        """A user's action at ``at``, as the workflow performs it: the case first brought up to
+        date, then the action's rules, then its event and facts. False if the state machine
+        refuses it now (the case moved meanwhile): nothing happens."""
+        self._until(case, at)
+        ctx = self.ctx.moved(at)
+        case.events += progress.catch_up(case, ctx, parent_of=self._parent_of)
+        self._record(case, ctx)
+        if refusal(action, progress.state_of(case), None) is not None:
+            return False
+        before = (case.status, case.level)
+        details = apply(ctx)
+        data = _input(note, performed)
+        case.events.append(progress.advance(case, action, data, before, details, ctx, actor_id))
+        self._record(case, ctx)
+        return True
+
+    def _record(self, case: _CaseInPlay, ctx: Context) -> None:
+        """The facts a change found, recorded if absent, and the flags it cleared: what
+        ``services.facts`` does with them."""
+        found, cleared = progress.collect(case.id, ctx)
+        for fact, cleared_at in found:
+            case.flags.setdefault(fact.key, [fact, cleared_at, ctx.recorded])
+        for key, at in cleared.items():
+            record = case.flags.get(key)
+            if record is not None and record[1] is None:
+                record[1] = at
+
+    def _parent_of(self, case: _CaseInPlay) -> UnitRef | None:
+        return self.parents.get(case.holder_id)
+
+    def _play(self, case: _CaseInPlay, place: Place, end: dt.datetime, is_open: bool) -> None:
+        """Live the case until ``end``: accept at each level, escalate by hand (a few), or
+        automatically when the village's settle time runs out (found as the sweep finds it),
+        then conclude at ``end`` unless it is still open then."""
         rng = self.rng
-        auto = self.policy.clocks.auto_escalate_village_breach
+        registered = case.level
+        accept = progress.accept
         while True:
-            level, arrived = life.arrivals[-1]
+            level, arrived = case.level, case.last_event_at
             accept_at = arrived + HOUR * (0.5 + rng.random() * 19)
             if accept_at < end:
-                life.accept(accept_at, self._actor(place, level))
-            settle = life.running(Clock.settle, level=level)[0]
+                self._act(
+                    case,
+                    accept_at,
+                    self._actor(place, level),
+                    Action.accept,
+                    lambda ctx: accept(case, registered, ctx),
+                )
             escalate_at = None
-            if level is not Level.county:
-                if rng.random() < _BY_HAND[level][life.scale]:
-                    quick = life.scale is Scale.major
-                    lead = (
-                        HOUR * (1 + rng.random() * 5)
-                        if quick
-                        else (settle.due_at - arrived) * (0.3 + rng.random() * 0.6)
-                    )
-                    escalate_at = max(arrived + lead, accept_at + HOUR)
-                    note = "超出本级调解能力，报请上级调处。"
-                    actor = self._actor(place, level)
-                if (
-                    level is Level.village
-                    and auto
-                    and (escalate_at is None or escalate_at > settle.due_at)
-                ):
-                    # it goes up at its deadline (E: no later event, no grace left), found
-                    # by the next sweep
-                    escalate_at = settle.due_at
-                    note, actor = AUTO_ESCALATE_NOTE, None
+            if level is not Level.county and rng.random() < _BY_HAND[level][case.scale]:
+                settle = progress.running(case, Clock.settle, level=level)
+                due = settle[0].due_at if settle else end
+                quick = case.scale is Scale.major
+                lead = HOUR * (1 + rng.random() * 5) if quick else (due - arrived) * _lead(rng)
+                escalate_at = max(arrived + lead, accept_at + HOUR)
+            horizon = min(escalate_at or end, end)
+            self._until(case, horizon)  # the village's time may run out first
+            if case.level is not level:
+                continue  # it went up by itself
             if escalate_at is None or escalate_at >= end:
                 break
-            code = (
-                self.township_code[place.township_id]
-                if level is Level.village
-                else self.county_code[place.county_id]
+            moved = self._act(
+                case,
+                escalate_at,
+                self._actor(place, level),
+                Action.escalate,
+                lambda ctx: self._escalate(case, ctx),
+                note="超出本级调解能力，报请上级调处。",
             )
-            life.escalate(escalate_at, actor, code, note)
+            if not moved:
+                break
         if is_open:
-            if life.status is CaseStatus.in_mediation and rng.random() < 0.02:
-                paused_at = max(life.events[-1].at, end - DAY * rng.random() * 3)
-                life.act(
+            if case.status is CaseStatus.in_mediation and rng.random() < 0.02:
+                paused_at = max(case.last_event_at, end - DAY * rng.random() * 3)
+                self._act(
+                    case,
                     paused_at,
-                    self._actor(place, life.level),
-                    "pause",
-                    CaseStatus.paused,
+                    self._actor(place, case.level),
+                    Action.pause,
+                    lambda ctx: {"paused_at": ctx.now.isoformat()},
                     note="当事人外出务工，暂缓调解。",
-                    data=_json({"paused_at": paused_at.isoformat()}),
                 )
             return
-        if life.status is CaseStatus.registered:  # concluded before anyone accepted: accept first
-            life.accept(max(life.events[-1].at, end - HOUR * 0.5), self._actor(place, life.level))
-        end = max(end, life.events[-1].at + dt.timedelta(minutes=30))
+        if case.status is CaseStatus.registered:  # concluded before anyone accepted: accept
+            at = max(case.last_event_at, end - HOUR * 0.5)
+            self._act(
+                case,
+                at,
+                self._actor(place, case.level),
+                Action.accept,
+                lambda ctx: accept(case, registered, ctx),
+            )
+        end = max(end, case.last_event_at + dt.timedelta(minutes=30))
         if end >= self.now:
             return  # no time left to conclude: stays open
-        actor = self._actor(place, life.level)
+        self._conclude(case, place, end)
+
+    def _escalate(self, case: _CaseInPlay, ctx: Context) -> dict:
+        parent = self._parent_of(case)
+        progress.arrive(case, parent, ctx)
+        return {"to_unit_code": parent.code}
+
+    def _conclude(self, case: _CaseInPlay, place: Place, end: dt.datetime) -> None:
+        """Resolved with an agreement (then visited), referred, or withdrawn at ``end``."""
+        rng = self.rng
+        actor = self._actor(place, case.level)
         roll = rng.random()
         if roll < 0.85:
             form = AgreementForm.written if rng.random() < 0.6 else AgreementForm.oral
             amount_fen = int(rng.random() * 2_000_000) if rng.random() < 0.5 else 0
-            life.conclude(
-                end,
-                actor,
-                "resolve",
-                CaseStatus.resolved,
-                _json({"form": form.value, "amount_yuan": f"{amount_fen / 100:.2f}"}),
-            )
-            life.agreement = (
-                form.value,
-                "双方自愿达成如下协议：……",
-                amount_fen,
-                life.level,
-                end,
-                actor,
-            )
-            life.deadlines.append(self.clocks.start(self.clocks.follow_up[life.level], end))
-            if form is AgreementForm.written:
-                life.deadlines.append(self.clocks.start(self.clocks.judicial[life.level], end))
+
+            def resolve(ctx: Context) -> dict:
+                progress.resolve(case, written=form is AgreementForm.written, ctx=ctx)
+                case.agreement = (form.value, _TERMS, amount_fen, case.level, ctx.now, actor)
+                return {"form": form.value, "amount_yuan": f"{amount_fen / 100:.2f}"}
+
+            if not self._act(case, end, actor, Action.resolve, resolve):
+                return
             visit = end + DAY * (2 + rng.random() * 12) if rng.random() < 0.97 else None
             if visit is not None and visit < self.now:
                 satisfied = rng.random() < 0.95
-                life.stop(life.running(Clock.follow_up), visit)
-                life.act(
+
+                def follow_up(ctx: Context) -> dict:
+                    progress.follow_up(case, ctx)
+                    case.follow_up = (ctx.now, actor, satisfied)
+                    return {"performed": True, "satisfied": satisfied, "relapse_risk": False}
+
+                self._act(
+                    case,
                     visit,
                     actor,
-                    "follow_up",
-                    CaseStatus.closed,
+                    Action.follow_up,
+                    follow_up,
                     note="回访：协议已履行。",
-                    data=self.texts[
-                        (("performed", True), ("satisfied", satisfied), ("relapse_risk", False))
-                    ],
+                    performed=True,
                 )
-                life.follow_up = (visit, actor, satisfied)
         elif roll < 0.93:
             target = rng.choice(list(ReferralTarget))
-            life.conclude(
-                end, actor, "refer", CaseStatus.referred, self.texts[(("to", target.value),)]
-            )
-            life.events[-1].note = "依法引导当事人通过诉讼途径解决。"
-        else:
-            life.conclude(end, actor, "withdraw", CaseStatus.withdrawn, "{}")
-            life.events[-1].note = "申请人撤回调解申请。"
 
-    def _flags(
-        self, life: CaseLife, now: dt.datetime
-    ) -> list[tuple[str, FlagKind, Level, dt.datetime, dt.datetime | None]]:
-        """The facts of the case's life, as (key with a ``{case_id}`` slot, kind, level, when
-        it happened, when cleared): each clock's warning and breach at their instants, cleared
-        when the clock stopped; each move up that broke the rule, at the move (never cleared).
-        The judicial-confirmation window that ended stops, never breached."""
-        flags = []
-        for d in life.deadlines:
-            end = d.stopped_at or now
-            if d.clock is Clock.judicial_confirmation:
-                if d.stopped_at is None and d.due_at <= now:
-                    d.stopped_at = d.due_at
-                continue
-            kind = FLAG_WHEN_DUE.get(d.clock)
-            if kind is None:
-                continue
-            if d.clock is Clock.settle and d.warn_at <= end:
-                warning = FlagKind.settle_warning
-                key = clock_key(0, d.clock, d.level, d.started_at, warning)
-                flags.append((_slot(key), warning, d.level, d.warn_at, d.stopped_at))
-            if d.due_at <= end:
-                if d.stopped_at is None:
-                    d.breached_at = d.due_at  # the sweep marks a running clock breached
-                key = clock_key(0, d.clock, d.level, d.started_at, kind)
-                flags.append((_slot(key), kind, d.level, d.due_at, d.stopped_at))
-        recorded = set()  # a rule fact is recorded the first time only
-        registered = life.events[0].to_level
-        moves = [
-            (e.at, facts_of_accepting(0, life.scale, e.to_level, registered, e.at))
-            if e.action == "accept"
-            else (e.at, facts_of_moving_up(0, life.scale, e.to_level, e.at))
-            for e in life.events
-            if e.action in ("accept", "escalate")
-        ]
-        for at, facts in moves:
-            for fact in facts:
-                if fact.key not in recorded:
-                    recorded.add(fact.key)
-                    flags.append((_slot(fact.key), fact.kind, fact.level, at, None))
-        return flags
+            def refer(ctx: Context) -> dict:
+                progress.conclude(case, referred=True, paused_at=None, ctx=ctx)
+                return {"to": target.value}
+
+            self._act(
+                case, end, actor, Action.refer, refer, note="依法引导当事人通过诉讼途径解决。"
+            )
+        else:
+
+            def withdraw(ctx: Context) -> None:
+                progress.conclude(case, referred=False, paused_at=None, ctx=ctx)
+
+            self._act(case, end, actor, Action.withdraw, withdraw, note="申请人撤回调解申请。")
 
     # .. incidents and screenings ..
 
@@ -1132,6 +1049,7 @@ class Generator:
         months.reverse()
         due_day = self.policy.scorecard.screening_due_day
         checked = None
+        incident_id = writer.next_id(Incident)
         for month in months:
             start, end = month.bounds(tz)
             due = screening_due_at(month, due_day, tz)
@@ -1143,29 +1061,52 @@ class Generator:
                     occurred = start + (end - start) * rng.random()
                     if occurred >= self.now:
                         continue
-                    level = None
+                    level, collective = None, False
                     if kind is IncidentKind.petition:
-                        level = rng.choices(list(PetitionLevel), (60, 30, 7, 2, 1))[0].value
+                        level = rng.choices(list(PetitionLevel), (60, 30, 7, 2, 1))[0]
+                        collective = rng.random() < 0.1
+                    reported = occurred + HOUR
                     incidents.append(
                         (
+                            incident_id,
                             place.id,
                             place.township_id,
                             place.county_id,
                             kind,
                             stamp(occurred),
                             "群众反映情况，已登记处置。",
-                            level,
-                            rng.random() < 0.1,
-                            rng.randrange(1, 8),
+                            level.value if level else None,
+                            collective,
+                            rng.randrange(2 if collective else 1, 8),
                             rng.randrange(0, 3) if kind is IncidentKind.accident else 0,
                             0,
                             None,
                             place.township_officer_id,
-                            stamp(occurred + HOUR),
-                            stamp(occurred + HOUR),
+                            stamp(reported),
+                            stamp(reported),
                             1,
                         )
                     )
+                    fact = level and fact_of_petition(
+                        incident_id, above_county=level.is_above_county, occurred_at=occurred
+                    )
+                    if fact:  # 矛盾上交, on record from when it was registered
+                        flags.append(
+                            (
+                                fact.key,
+                                fact.kind,
+                                None,
+                                place.id,
+                                place.township_id,
+                                place.county_id,
+                                fact.level,
+                                None,
+                                stamp(fact.occurred_at),
+                                stamp(reported),
+                                None,
+                            )
+                        )
+                    incident_id += 1
                 visited = start + (due - start) * rng.random()
                 filed_at = visited + DAY * rng.random() * 4  # some after the deadline: late
                 files = rng.random() < _SCREENING_FILED and filed_at < self.now
@@ -1317,6 +1258,7 @@ _FOLLOW_UP_COLUMNS = (
     "note",
 )
 _INCIDENT_COLUMNS = (
+    "id",
     "village_id",
     "township_id",
     "county_id",
@@ -1419,10 +1361,16 @@ _VALUE: dict = {
 _HOME_LEVEL = {scale: scale.home_level.value for scale in Scale}
 _PARTY_ROLES = (PartyRole.applicant.value, PartyRole.respondent.value)
 # How likely a level hands a case up by hand, by scale (before the village's time runs out).
+_TERMS = "双方自愿达成如下协议：……"
 _BY_HAND = {
     Level.village: {Scale.small: 0.04, Scale.big: 0.5, Scale.major: 1.0},
     Level.township: {Scale.small: 0.01, Scale.big: 0.04, Scale.major: 1.0},
 }
+
+
+def _lead(rng: random.Random) -> float:
+    """How far into its settle time a level hands a case up by hand."""
+    return 0.3 + rng.random() * 0.6
 
 
 def _weights(table: dict) -> tuple[list, list[float]]:

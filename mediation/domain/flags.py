@@ -100,6 +100,14 @@ def screening_key(village_id: int, period: str) -> str:
     return f"u{village_id}:{FlagKind.screening_missing.value}:{period}"
 
 
+def flag_keys(case_id: int, clock) -> list[str]:
+    """The keys of the flags that belong to a clock of a case: they clear when it stops."""
+    return [
+        clock_key(case_id, clock.clock, clock.level, clock.started_at, kind)
+        for kind in CLOCK_FLAGS.get(clock.clock, ())
+    ]
+
+
 @dataclass(frozen=True)
 class Fact:
     """A flag to record: what, at which level, when it happened by the rules, and its key."""
@@ -174,6 +182,17 @@ def facts_of_accepting(
         kind = FlagKind.big_left_township
         facts.append(Fact(kind, level, at, case_key(case_id, kind)))
     return facts
+
+
+def fact_of_petition(
+    incident_id: int, *, above_county: bool, occurred_at: dt.datetime
+) -> Fact | None:
+    """矛盾上交: a petition lodged above the county is a fact at county level, dated when the
+    petition happened, one per petition; None for any other incident."""
+    if not above_county:
+        return None
+    kind = FlagKind.pushed_up
+    return Fact(kind, Level.county, occurred_at, incident_key(incident_id))
 
 
 def escalation_instant(

@@ -9,9 +9,9 @@ from sqlalchemy import delete, func, select, update
 
 from ..database import chunks
 from ..domain.calendar import WorkCalendar, parse_year_entry
-from ..domain.clocks import schedule
 from ..domain.enums import CaseStatus
 from ..domain.policy import Policy
+from ..domain.progress import Context, reschedule
 from ..extensions import db
 from ..models import CalendarDay, CalendarYear, Case, Deadline, User
 
@@ -62,28 +62,15 @@ def recompute_provisional(policy: Policy, tz: ZoneInfo, *, now: dt.datetime) -> 
     stands, and have the sweep look at their cases at once (a warning may now come sooner).
     A stopped clock keeps the deadline it was settled against (met or breached), so its
     record never contradicts itself."""
-    calendar = work_calendar(policy)
+    ctx = Context(now, policy, work_calendar(policy), tz)
     changed = 0
     moved: set[int] = set()
     for deadline in db.session.scalars(_provisional_running()):
-        result = schedule(
-            started_at=deadline.started_at,
-            days=deadline.days,
-            working=deadline.is_working_days,
-            shift_seconds=deadline.shift_seconds,
-            warn_ratio=policy.clocks.warn_ratio,
-            calendar=calendar,
-            tz=tz,
-        )
-        if (result.due.at, result.warn.at, result.provisional) != (
-            deadline.due_at,
-            deadline.warn_at,
-            deadline.is_provisional,
-        ):
+        before = (deadline.due_at, deadline.warn_at, deadline.is_provisional)
+        reschedule(deadline, ctx)
+        if (deadline.due_at, deadline.warn_at, deadline.is_provisional) != before:
             changed += 1
             moved.add(deadline.case_id)
-        deadline.due_at, deadline.warn_at = result.due.at, result.warn.at
-        deadline.is_provisional = result.provisional
     for chunk in chunks(sorted(moved)):
         db.session.execute(
             update(Case)

@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, select, update
 
 from ..database import chunks, insert_rows
 from ..domain.enums import Level
-from ..domain.flags import CLOCK_FLAGS, Fact, FlagKind, clock_key, screening_key
+from ..domain.flags import Fact, FlagKind, screening_key
 from ..extensions import db
 from ..models import Flag
 from .notify import Notice
@@ -66,14 +66,6 @@ def missing_screening(
         raised_at=now,
         cleared_at=None,
     )
-
-
-def flag_keys(case_id: int, clock) -> list[str]:
-    """The keys of the flags that belong to a clock (a ``Deadline`` or the sweep's copy)."""
-    return [
-        clock_key(case_id, clock.clock, clock.level, clock.started_at, kind)
-        for kind in CLOCK_FLAGS.get(clock.clock, ())
-    ]
 
 
 def record(found: Iterable[Found], now: dt.datetime) -> tuple[list[Found], list[Notice]]:

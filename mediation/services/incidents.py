@@ -14,7 +14,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.enums import Level
-from ..domain.flags import FlagKind, incident_key, screening_key
+from ..domain.flags import FlagKind, fact_of_petition, screening_key
 from ..domain.i18n import N_, Message
 from ..domain.incidents import NOTE_MAX, IncidentDraft, ScreeningDraft
 from ..domain.intake import InvalidInput
@@ -174,22 +174,24 @@ def raise_pushed_up(
     the county's) are told. Returns the new flag, or None."""
     if incident.kind is not IncidentKind.petition or incident.petition_level is None:
         return None
-    if not incident.petition_level.is_above_county:
-        return None
     db.session.flush()  # the incident's id names the fact
-    key = incident_key(incident.id)
-    if db.session.scalar(select(Flag.id).where(Flag.key == key)) is not None:
+    fact = fact_of_petition(
+        incident.id,
+        above_county=incident.petition_level.is_above_county,
+        occurred_at=incident.occurred_at,
+    )
+    if fact is None or db.session.scalar(select(Flag.id).where(Flag.key == fact.key)):
         return None
     flag = Flag(
-        key=key,
-        kind=FlagKind.pushed_up,
+        key=fact.key,
+        kind=fact.kind,
         case=case,
         case_id=case.id if case is not None else None,
         unit_id=incident.village_id,
         township_id=incident.township_id,
         county_id=incident.county_id,
-        level=Level.county,
-        occurred_at=incident.occurred_at,
+        level=fact.level,
+        occurred_at=fact.occurred_at,
         raised_at=now,
     )
     db.session.add(flag)

@@ -27,7 +27,7 @@ from sqlalchemy import bindparam, exists, func, insert, or_, select, text, updat
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..database import chunks, insert_rows
-from ..domain.enums import CaseStatus, Clock, Level, Scale
+from ..domain.enums import CaseStatus, Level, Scale
 from ..domain.flags import FlagKind
 from ..domain.incidents import (
     last_screening_due,
@@ -35,13 +35,15 @@ from ..domain.incidents import (
     screening_months_to_check,
 )
 from ..domain.policy import Policy
+from ..domain.progress import CaseClock, Context, UnitRef, catch_up, next_check
 from ..domain.scorecard import Month
 from ..extensions import db
 from ..models import Case, CaseEvent, Deadline, Flag, Lease, Mark, Screening, Unit
 from . import facts as fact_records
+from .calendar import work_calendar
 from .facts import Found
 from .notify import Notice, Notifier, notify, notify_flags
-from .workflow import Context, catch_up, collected, next_check
+from .workflow import collected
 
 LEASE_NAME = "sweep"
 SCREENING_MARK = "screening_checked"  # the last month checked for missing screening reports
@@ -97,7 +99,7 @@ def run_sweep(
         raise SweepBusy
     result = SweepResult()
     try:
-        ctx = Context.build(now, policy, tz)
+        ctx = Context(now, policy, work_calendar(policy), tz)  # plain clocks, not rows
         batches = rereads = 0
         while max_batches is None or batches < max_batches:
             if not _advisory_lock():
@@ -138,44 +140,10 @@ _holders, _parents = Unit.__table__.alias("holder"), Unit.__table__.alias("paren
 
 
 @dataclass(slots=True, eq=False)
-class _Clock:
-    """A running clock (a row of ``deadlines``) as the sweep reads and writes it; also what
-    :func:`services.workflow.start_clock` builds for a case escalated here. A stopped clock
-    never matters to the sweep, so none is read."""
-
-    clock: Clock
-    level: Level
-    due_at: dt.datetime
-    warn_at: dt.datetime
-    started_at: dt.datetime
-    breached_at: dt.datetime | None = None
-    met_at: dt.datetime | None = None
-    stopped_at: dt.datetime | None = None
-    # Only for a clock started here: the rest of its row.
-    days: int = 0
-    is_working_days: bool = False
-    shift_seconds: int = 0
-    is_provisional: bool = False
-    id: int | None = None
-    read: tuple = ()  # (breached_at, met_at, stopped_at) as read
-
-    @property
-    def settled(self) -> tuple:
-        return (self.breached_at, self.met_at, self.stopped_at)
-
-
-@dataclass(frozen=True, slots=True)
-class _Unit:
-    id: int
-    kind: Level
-    code: str
-
-
-@dataclass(slots=True, eq=False)
 class _Case:
     """The columns of a case the rules read, and those an escalation writes: the same names
-    as :class:`~mediation.models.Case`, so :func:`~mediation.services.workflow.catch_up` reads
-    either."""
+    as :class:`~mediation.models.Case` (:class:`~mediation.domain.progress.CaseLike`). Only
+    its running clocks are read: a stopped clock never matters to the sweep."""
 
     id: int
     status: CaseStatus
@@ -191,10 +159,10 @@ class _Case:
     version: int
     created_at: dt.datetime
     last_event_at: dt.datetime
-    parent: _Unit | None  # the holder's parent unit: where an escalation goes
-    deadlines: list[_Clock] = field(default_factory=list)
+    parent: UnitRef | None  # the holder's parent unit: where an escalation goes
+    deadlines: list[CaseClock] = field(default_factory=list)
     read_version: int = 0
-    holder: _Unit | None = None
+    holder: UnitRef | None = None
     updated_at: dt.datetime | None = None
     next_check_at: dt.datetime | None = None
     concluded_at: dt.datetime | None = None
@@ -206,22 +174,22 @@ class _Case:
 _CLOCK_COLUMNS = (
     "clock",
     "level",
-    "due_at",
-    "warn_at",
-    "breached_at",
-    "met_at",
-    "stopped_at",
     "started_at",
     "days",
     "is_working_days",
     "shift_seconds",
+    "due_at",
+    "warn_at",
     "is_provisional",
 )
+_STARTED_COLUMNS = (*_CLOCK_COLUMNS, "breached_at", "met_at", "stopped_at")
 
 
 class _Batch:
     def __init__(self, cases: list[_Case]):
         self.cases = cases
+        # each running clock's breach as read (by id): what the write compares against
+        self.read = {c.id: c.breached_at for case in cases for c in case.deadlines}
         self.found: list[Found] = []
         self.cleared: list[tuple[str, dt.datetime]] = []
         self.cleared_keys: list[str] = []
@@ -259,7 +227,7 @@ class _Batch:
         cases = {
             row[0]: _Case(
                 *row[:14],
-                parent=_Unit(*row[14:]) if row[14] is not None else None,
+                parent=UnitRef(*row[14:]) if row[14] is not None else None,
                 read_version=row[11],
             )
             for row in rows
@@ -267,40 +235,22 @@ class _Batch:
         if not cases:
             return cls([])
         ids = list(cases)
+        columns = [getattr(_deadlines.c, name) for name in _CLOCK_COLUMNS]
         for chunk in chunks(ids):
-            for case_id, clock_id, clock, level, due, warn, started, breached in db.session.execute(
-                select(
-                    _deadlines.c.case_id,
-                    _deadlines.c.id,
-                    _deadlines.c.clock,
-                    _deadlines.c.level,
-                    _deadlines.c.due_at,
-                    _deadlines.c.warn_at,
-                    _deadlines.c.started_at,
-                    _deadlines.c.breached_at,
-                )
+            for case_id, clock_id, breached, *values in db.session.execute(
+                select(_deadlines.c.case_id, _deadlines.c.id, _deadlines.c.breached_at, *columns)
                 .where(_deadlines.c.case_id.in_(chunk), _deadlines.c.stopped_at.is_(None))
                 .order_by(_deadlines.c.id)
             ):
-                cases[case_id].deadlines.append(
-                    _Clock(
-                        clock,
-                        level,
-                        due,
-                        warn,
-                        started,
-                        breached,
-                        id=clock_id,
-                        read=(breached, None, None),
-                    )
-                )
+                clock = CaseClock(*values, breached_at=breached, id=clock_id)
+                cases[case_id].deadlines.append(clock)
         return cls(list(cases.values()))
 
     # .. the rules: the workflow's own, case by case ..
 
     def check(self, ctx: Context) -> None:
         for case in self.cases:
-            events = catch_up(case, ctx, parent_of=_parent, make=_Clock)
+            events = catch_up(case, ctx, parent_of=_parent)
             case.event = events[0] if events else None
             case.next_check_at = next_check(case, ctx)
             found, cleared = collected(case, ctx)
@@ -362,13 +312,14 @@ class _Batch:
             {"b_id": clock.id, "b_breached": b, "b_met": m, "b_stopped": st}
             for case in self.cases
             for clock in case.deadlines
-            if clock.id is not None and clock.settled != clock.read
-            for b, m, st in [clock.settled]
+            if clock.id is not None
+            and (clock.stopped_at is not None or clock.breached_at != self.read[clock.id])
+            for b, m, st in [(clock.breached_at, clock.met_at, clock.stopped_at)]
         ]
         if changed:
             db.session.execute(_SETTLED, changed)
         started = [
-            {"case_id": c.id, **{name: getattr(d, name) for name in _CLOCK_COLUMNS}}
+            {"case_id": c.id, **{name: getattr(d, name) for name in _STARTED_COLUMNS}}
             for c in escalated
             for d in c.deadlines
             if d.id is None
@@ -382,7 +333,7 @@ class _Batch:
         result.cleared.update(key.rsplit(":", 1)[-1] for key in self.cleared_keys)
 
 
-def _parent(case: _Case) -> _Unit | None:
+def _parent(case: _Case) -> UnitRef | None:
     return case.parent
 
 

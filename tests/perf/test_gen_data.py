@@ -124,6 +124,39 @@ def test_the_sweep_finds_the_state_it_would_have_left(runner, generated):
     assert later["checked"] == generated["due_within_day"] > 0
 
 
+def test_a_sweep_looking_at_every_case_finds_nothing_new(runner, generated):
+    """gen-data plays each case through the rules the sweep applies: a sweep made to look at
+    every case at the data's "now" raises, dates, clears and escalates nothing."""
+    flags_before = _flag_rows()
+    clocks_before = _clock_rows()
+    db.session.execute(text("UPDATE cases SET next_check_at = :now"), {"now": _instant(NOW)})
+    db.session.commit()
+    result = sweep(runner, NOW)
+    assert result["checked"] == db.session.scalar(select(func.count()).select_from(Case))
+    assert (result["raised"], result["cleared"], result["escalated"]) == ({}, {}, 0)
+    db.session.expire_all()
+    assert _flag_rows() == flags_before
+    assert _clock_rows() == clocks_before
+
+
+def _instant(text_: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text_).astimezone(dt.UTC)
+
+
+def _flag_rows() -> list[tuple]:
+    return db.session.execute(
+        select(Flag.key, Flag.occurred_at, Flag.raised_at, Flag.cleared_at).order_by(Flag.key)
+    ).all()
+
+
+def _clock_rows() -> list[tuple]:
+    return db.session.execute(
+        select(
+            Deadline.id, Deadline.due_at, Deadline.met_at, Deadline.breached_at, Deadline.stopped_at
+        ).order_by(Deadline.id)
+    ).all()
+
+
 def test_flags_match_what_the_sweep_would_raise(generated):
     breached = db.session.scalar(
         select(func.count())
