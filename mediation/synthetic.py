@@ -915,7 +915,8 @@ class Generator:
     def _play(self, case: _CaseInPlay, place: Place, end: dt.datetime, is_open: bool) -> None:
         """Live the case until ``end``: accept at each level, escalate by hand (a few), or
         automatically when the village's settle time runs out (found as the sweep finds it),
-        then conclude at ``end`` unless it is still open then."""
+        then conclude at ``end`` unless it is still open then. Time only moves forward: each
+        step brings the case up to its own instant, never past the next step's."""
         rng = self.rng
         registered = case.level
         accept = progress.accept
@@ -938,9 +939,12 @@ class Generator:
                 lead = HOUR * (1 + rng.random() * 5) if quick else (due - arrived) * _lead(rng)
                 escalate_at = max(arrived + lead, accept_at + HOUR)
             horizon = min(escalate_at or end, end)
-            self._until(case, horizon)  # the village's time may run out first
-            if case.level is not level:
-                continue  # it went up by itself
+            goes_up_at = progress.escalation_at(case, self.ctx)
+            if goes_up_at is not None and goes_up_at <= horizon:
+                # the village's time runs out first: the sweep finds it gone up at E
+                self._until(case, goes_up_at)
+                if case.level is not level:
+                    continue
             if escalate_at is None or escalate_at >= end:
                 break
             moved = self._act(

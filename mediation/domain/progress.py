@@ -493,8 +493,17 @@ def _fall_due(case: CaseLike, ctx: Context, horizon: dt.datetime) -> None:
 
 
 def _escalation_at(case: CaseLike, ctx: Context) -> dt.datetime | None:
-    """E, when the case is a village case whose settle time has run out by ``ctx.now`` and the
-    policy escalates it; else None."""
+    """E, once the village's settle time has run out by ``ctx.now``; else None."""
+    settle = running(case, Clock.settle, level=Level.village)
+    if not settle or settle[0].due_at > ctx.now:
+        return None
+    return escalation_at(case, ctx)
+
+
+def escalation_at(case: CaseLike, ctx: Context) -> dt.datetime | None:
+    """E, when the case is an active village case whose settle clock runs and the policy
+    escalates such cases: the instant it goes up by itself unless something happens first.
+    None otherwise."""
     if (
         not ctx.policy.clocks.auto_escalate_village_breach
         or case.level is not Level.village
@@ -502,7 +511,7 @@ def _escalation_at(case: CaseLike, ctx: Context) -> dt.datetime | None:
     ):
         return None
     settle = running(case, Clock.settle, level=Level.village)
-    if not settle or settle[0].due_at > ctx.now:
+    if not settle:
         return None
     return escalation_instant(
         settle_due_at=settle[0].due_at,

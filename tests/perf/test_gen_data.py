@@ -93,6 +93,9 @@ def test_cases_are_consistent_with_the_rules(generated):
     for case in cases:
         assert case.events[0].action == "register" and case.events[0].at == case.received_at
         assert [event.version for event in case.events] == list(range(1, len(case.events) + 1))
+        instants = [event.at for event in case.events]
+        assert instants == sorted(instants), f"{case.number}: its history goes back in time"
+        assert not any(d.met_at and d.breached_at for d in case.deadlines), case.number
         assert case.highest_level.rank >= case.level.rank
         if case.status in OPEN:
             assert case.concluded_at is None

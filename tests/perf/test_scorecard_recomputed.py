@@ -211,28 +211,15 @@ class Clock(NamedTuple):
     recorded_due_at: dt.datetime
     stopped_at: dt.datetime | None
 
-    def due_at(self, is_extended: bool, as_generated: bool = False) -> dt.datetime:
-        """The deadline by the rules, from its start (a paused clock's as recorded);
-        ``as_generated``: with MIDNIGHT_FLAW left in."""
-        if self.shifted or as_generated and self.is_counted_from_its_midnight:
+    def due_at(self, is_extended: bool) -> dt.datetime:
+        """The deadline by the rules, from its start (a paused clock's as recorded)."""
+        if self.shifted:
             return self.recorded_due_at
         if self.clock in CALENDAR_DAYS:
             days = CALENDAR_DAYS[self.clock]
             days += EXTENSION_DAYS if self.clock == "statutory" and is_extended else 0
             return self.started_at + dt.timedelta(days=days)
         return working_days_after(self.started_at, WORKING_DAYS[self.clock, self.level])
-
-    @property
-    def is_counted_from_its_midnight(self) -> bool:
-        """Started at local 00:00 and due as if counted from that day (MIDNIGHT_FLAW)."""
-        return (
-            self.started_at.astimezone(TZ).time() == dt.time(0)
-            and self.clock in WORKING_DAYS_CLOCKS
-            and self.recorded_due_at
-            == working_days_after(
-                self.started_at + dt.timedelta(hours=1), WORKING_DAYS[self.clock, self.level]
-            )
-        )
 
 
 @dataclass
@@ -285,12 +272,12 @@ class CaseFacts:
     def is_extended(self) -> bool:
         return any(event.action == "extend" for event in self.events)
 
-    def due(self, deadline: Clock, as_generated: bool = False) -> dt.datetime:
-        return deadline.due_at(self.is_extended, as_generated)
+    def due(self, deadline: Clock) -> dt.datetime:
+        return deadline.due_at(self.is_extended)
 
-    def breached(self, deadline: Clock, as_generated: bool = False) -> bool:
+    def breached(self, deadline: Clock) -> bool:
         """Stopped at or after its deadline, or still running (not paused) at it."""
-        due = self.due(deadline, as_generated)
+        due = self.due(deadline)
         if deadline.stopped_at is not None:
             return deadline.stopped_at >= due
         paused = self.paused_since
@@ -434,11 +421,8 @@ COUNTS = (
 )
 
 
-def month_counts(
-    records: Records, month: str, *, as_generated: bool = False
-) -> dict[int, dict[str, int]]:
-    """Each village's counts for the month, straight from the records (``as_generated``: with
-    the flaws of gen-data left in, see PUSHED_UP_FLAW and MIDNIGHT_FLAW)."""
+def month_counts(records: Records, month: str) -> dict[int, dict[str, int]]:
+    """Each village's counts for the month, straight from the records."""
     start, end = month_window(month)
 
     def within(instant) -> bool:
@@ -452,17 +436,15 @@ def month_counts(
             if event.action == "escalate" and event.from_level == "village" and within(event.at):
                 mine["escalations"] += 1
         for deadline in case.deadlines:
-            if deadline.clock in BREACH_CLOCKS and within(case.due(deadline, as_generated)):
-                mine["breaches"] += case.breached(deadline, as_generated)
+            if deadline.clock in BREACH_CLOCKS and within(case.due(deadline)):
+                mine["breaches"] += case.breached(deadline)
         mine["rule_violations"] += sum(within(at) for _, at in case.rule_moves())
         conclusion = case.conclusion
         if conclusion is None or not within(conclusion.at):
             continue
         scale = case.scale_at(conclusion.at)
         agreed = conclusion.to_status == "resolved"  # resolve, or an intake already settled
-        settle_breached = any(
-            case.breached(d, as_generated) for d in case.deadlines if d.clock == "settle"
-        )
+        settle_breached = any(case.breached(d) for d in case.deadlines if d.clock == "settle")
         mine["concluded"] += 1
         mine["agreements"] += agreed
         mine["concluded_on_time"] += not settle_breached
@@ -494,7 +476,7 @@ def month_counts(
             where = "above_county" if level in ABOVE_COUNTY else level
             mine[f"petitions_{where}"] += 1
             mine["collective_petitions"] += bool(collective)
-            mine["rule_violations"] += not as_generated and level in ABOVE_COUNTY  # 矛盾上交
+            mine["rule_violations"] += level in ABOVE_COUNTY  # 矛盾上交
         elif kind == "accident":
             mine["accidents"] += 1
             mine["injured"] += injured
@@ -548,9 +530,9 @@ def deductions(counts: dict[str, int]) -> dict[str, int]:
     return {kind: n for kind, n in number.items() if n}
 
 
-def village_cards(records: Records, month: str, **variant) -> dict[str, dict]:
+def village_cards(records: Records, month: str) -> dict[str, dict]:
     cards = {}
-    for village, counts in month_counts(records, month, **variant).items():
+    for village, counts in month_counts(records, month).items():
         code, name, township = records.villages[village]
         items = deductions(counts)
         card = figures(counts)
@@ -631,11 +613,11 @@ def differences(where: str, expected: dict, shown: dict) -> list[str]:
     return found
 
 
-def month_differences(app, records: Records, month: str, **variant) -> list[str]:
+def month_differences(app, records: Records, month: str) -> list[str]:
     """Every figure of the county's card (its villages, townships and the county), and of one
     township's and one village's own card, that differs from the recomputation."""
     shown = scorecard(app, month)
-    cards = village_cards(records, month, **variant)
+    cards = village_cards(records, month)
     assert not shown["frozen"] and shown["unit_code"] == records.county[0]
     assert [v["code"] for v in shown["villages"]] == sorted(cards)
     assert sum(card["received"] for card in cards.values()) > 0
@@ -660,24 +642,6 @@ def month_differences(app, records: Records, month: str, **variant) -> list[str]
     return found
 
 
-# What gen-data writes that the app's rules would not, until the generator is fixed. Each is
-# recognised narrowly (any other difference fails the test); remove it, and the test's branch
-# for it, once gen-data is corrected.
-PUSHED_UP_FLAW = (
-    "gen-data records petitions above the county (incidents of kind petition, petition_level "
-    "city, province or national) but no pushed_up flag for them, which recording a petition "
-    "raises at its occurred_at (矛盾上交, a rule violation): those villages' rule_violations, "
-    "deductions, score, rank and light, and their townships' and the county's "
-    "rule_violations, come out short"
-)
-MIDNIGHT_FLAW = (
-    "gen-data counts the working days of a clock started at exactly 00:00 local (the "
-    "township's accept and settle clocks after an automatic escalation at the village's "
-    "24:00 deadline) from that day instead of from the day before, so their due_at is a "
-    "working day late (more over a weekend)"
-)
-
-
 def test_the_scorecard_equals_its_recomputation(province, records):
     """One test for all months, so that a parallel run builds the province once."""
     starts = {month_window(month)[0] for month in MONTHS}
@@ -686,40 +650,12 @@ def test_the_scorecard_equals_its_recomputation(province, records):
     ]
     assert at_midnight, "the months compared hold no deadline at 24:00 before their first day"
     misplaced = [
-        (case_id, d)
+        f"case {case_id} {d.clock} at {d.level} from {d.started_at}: due_at recorded "
+        f"{d.recorded_due_at}, by the rules {case.due(d)}"
         for case_id, case in records.cases.items()
         for d in case.deadlines
         if d.recorded_due_at != case.due(d)
     ]
-    lines = [
-        f"case {case_id} {d.clock} at {d.level} from {d.started_at}: due_at recorded "
-        f"{d.recorded_due_at}, by the rules {records.cases[case_id].due(d)}"
-        for case_id, d in misplaced
-    ]
-    unexplained = [
-        line for line, (_, d) in zip(lines, misplaced) if not d.is_counted_from_its_midnight
-    ]
-    assert not unexplained, f"{len(unexplained)} deadlines misplaced:\n" + "\n".join(
-        unexplained[:20]
-    )
-
+    assert not misplaced, f"{len(misplaced)} deadlines misplaced:\n" + "\n".join(misplaced[:20])
     found = [line for month in MONTHS for line in month_differences(province, records, month)]
-    unexplained = [
-        line
-        for month in MONTHS
-        for line in month_differences(province, records, month, as_generated=True)
-    ]
-    assert not unexplained, (
-        f"{len(found)} figures differ from the rules, {len(unexplained)} of them even with "
-        "gen-data's known flaws left in:\n" + "\n".join(unexplained[:60])
-    )
-    flaws = [PUSHED_UP_FLAW] if any(line for line in found if "rule_violations" in line) else []
-    flaws += [MIDNIGHT_FLAW] if misplaced else []
-    if flaws:
-        pytest.xfail(
-            ".\n".join(flaws)
-            + f".\n{len(misplaced)} deadlines misplaced, e.g.\n"
-            + "\n".join(lines[:5])
-            + f"\n{len(found)} figures differ:\n"
-            + "\n".join(found)
-        )
+    assert not found, f"{len(found)} figures differ from the rules:\n" + "\n".join(found[:60])
