@@ -254,12 +254,15 @@ def new_screening():
     form = ScreeningForm()
     form.fill_choices(villages, months)
     if request.method == "GET":
+        # This month's report, due on the policy's day of this month; last month's only if
+        # this one is in and that one is still owed (filed late, it still counts as filed).
+        form.month.data = str(months[0])
         if len(villages) == 1:
             form.village_code.data = villages[0].code
-            filed = screening_status(villages, months[1])
-            form.month.data = str(months[0] if filed else months[1])
-        else:
-            form.month.data = str(months[1])
+            if screening_status(villages, months[0]) and not screening_status(
+                villages, months[1]
+            ):
+                form.month.data = str(months[1])
     if form.validate_on_submit():
         now = runtime.utcnow()
         try:
@@ -294,9 +297,10 @@ def _screening_page(form: ScreeningForm, status: int):
 @bp.route("/screenings")
 @login_required
 def screenings():
-    """Which villages filed their screening report for a month and which have not."""
+    """Which villages filed their screening report for a month (this month's by default: it
+    is due this month) and which have not."""
     tz, now = runtime.tz(), runtime.utcnow()
-    month = Month.of(now, tz).previous()
+    month = Month.of(now, tz)
     error = None
     value = request.args.get("month", "").strip()
     if value:

@@ -200,21 +200,26 @@ def test_a_mediator_files_the_monthly_report_from_the_menu(client, world, login,
     login(world.mediator)
     home = client.get("/").get_data(as_text=True)
     assert 'href="/screenings/new"' in home
-    page = client.get("/screenings/new").get_data(as_text=True)
-    month = str(Month.of(now, TZ).previous())
-    assert f'<option selected value="{month}">' in page or f'value="{month}" selected' in page
-    response = client.post("/screenings/new", data=screening_form(now))
-    assert response.status_code == 302
-    assert response.headers["Location"] == f"/screenings?month={month}"
-    report = db.session.scalar(select(Screening))
-    assert (report.households, report.filed_by_id) == (64, world.mediator.id)
-    # filed: the form now offers the current month first
+    # this month's report first: it is due on the 25th of this month
     page = client.get("/screenings/new").get_data(as_text=True)
     current = str(Month.of(now, TZ))
     assert f'<option selected value="{current}">' in page or f'value="{current}" selected' in page
+    today = str(now.astimezone(TZ).date())
+    response = client.post(
+        "/screenings/new", data=screening_form(now, month=current, visited_at=today)
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/screenings?month={current}"
+    report = db.session.scalar(select(Screening))
+    assert (report.households, report.filed_by_id) == (64, world.mediator.id)
+    # this month's in: the form offers last month's, still owed (filed late, it counts)
+    page = client.get("/screenings/new").get_data(as_text=True)
+    month = str(Month.of(now, TZ).previous())
+    assert f'<option selected value="{month}">' in page or f'value="{month}" selected' in page
+    assert client.post("/screenings/new", data=screening_form(now)).status_code == 302
     again = client.post("/screenings/new", data=screening_form(now, households="5"))
     assert again.status_code == 409 and 'role="alert"' in again.get_data(as_text=True)
-    assert count(Screening) == 1
+    assert count(Screening) == 2
 
 
 def test_a_zero_report_and_bad_fields(client, world, login, now):
