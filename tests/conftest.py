@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import functools
 import itertools
 import os
 import shutil
@@ -20,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 from mediation import create_app
 from mediation.extensions import db
+from mediation.models import users as user_models
 
 from .factories import Factory
 
@@ -33,6 +35,17 @@ class IsolatedClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _hash_each_password_once():
+    """A salted scrypt hash costs about 70 ms, and most tests make the same eight users with
+    the same password: each distinct password is hashed once per run. The hashes are real,
+    and signing in still checks them with scrypt."""
+    cached = functools.cache(user_models.generate_password_hash)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(user_models, "generate_password_hash", cached)
+        yield
 
 
 def pytest_addoption(parser):
