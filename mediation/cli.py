@@ -363,7 +363,7 @@ def scorecard(
     from .domain.scorecard import MAX_YEAR, MIN_YEAR, Month
     from .scorecards import exports
     from .services import scorecard as service
-    from .services.sweep import LEASE_SECONDS, SweepBusy, holding_lease
+    from .services.lease import LEASE_SECONDS, SweepBusy, holding_lease
 
     try:
         month = Month.parse(month_text.strip())

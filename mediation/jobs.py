@@ -17,8 +17,9 @@ from flask import Flask
 
 from . import runtime
 from .extensions import db
+from .services.lease import LEASE_SECONDS, SweepBusy, holding_lease
 from .services.notify import Notifier
-from .services.sweep import LEASE_SECONDS, SweepBusy, SweepResult, holding_lease, run_sweep
+from .services.sweep import SweepResult, run_sweep
 
 log = logging.getLogger("mediation.jobs")
 

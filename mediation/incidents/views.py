@@ -259,9 +259,7 @@ def new_screening():
         form.month.data = str(months[0])
         if len(villages) == 1:
             form.village_code.data = villages[0].code
-            if screening_status(villages, months[0]) and not screening_status(
-                villages, months[1]
-            ):
+            if screening_status(villages, months[0]) and not screening_status(villages, months[1]):
                 form.month.data = str(months[1])
     if form.validate_on_submit():
         now = runtime.utcnow()

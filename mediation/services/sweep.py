@@ -1,30 +1,23 @@
 """The sweep: at one instant, apply to every case what has fallen due (docs/rules.md#flags).
 
 What falls due and when it happened is decided by the workflow's own
-:func:`~mediation.services.workflow.catch_up`, the very function every action runs first: the
+:func:`~mediation.domain.progress.catch_up`, the very function every action runs first: the
 sweep finds facts, dates nothing itself, and tells people. It reads only the cases whose
 ``next_check_at`` has come (an indexed column every action sets to "now" and every sweep sets
 to the next warning or deadline), in batches, each committed whole: killed in the middle, the
 next run finds the rest. Run twice at the same instant, the second run finds nothing to do. One
-sweep at a time: a lease row in the database, plus a transaction-level advisory lock on
-PostgreSQL.
+sweep at a time: the lease of :mod:`.lease`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
-import socket
-import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, exists, func, insert, or_, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, exists, func, insert, select, update
 
 from ..database import chunks, insert_rows
 from ..domain.enums import CaseStatus, Level, Scale
@@ -38,22 +31,16 @@ from ..domain.policy import Policy
 from ..domain.progress import CaseClock, Context, UnitRef, catch_up, next_check
 from ..domain.scorecard import Month
 from ..extensions import db
-from ..models import Case, CaseEvent, Deadline, Flag, Lease, Mark, Screening, Unit
+from ..models import Case, CaseEvent, Deadline, Flag, Mark, Screening, Unit
 from . import facts as fact_records
 from .calendar import work_calendar
 from .facts import Found
+from .lease import SweepBusy, acquire_lease, advisory_lock, lease_holder, release_lease, renew_lease
 from .notify import Notice, Notifier, notify, notify_flags
 from .workflow import collected
 
-LEASE_NAME = "sweep"
 SCREENING_MARK = "screening_checked"  # the last month checked for missing screening reports
-LEASE_SECONDS = 300
-ADVISORY_KEY = 4242002
 MAX_REREADS = 5  # batches read again in one sweep because users changed their cases meanwhile
-
-
-class SweepBusy(Exception):
-    """Another sweep holds the lease."""
 
 
 @dataclass
@@ -72,12 +59,6 @@ class SweepResult:
             "escalated": self.escalated,
             "seconds": round(self.seconds, 3),
         }
-
-
-def lease_holder() -> str:
-    """Who holds the lease: the machine, the process and the thread (the demo's scheduler
-    runs the sweep and the freeze in threads of one process, which must not share it)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
 def run_sweep(
@@ -102,7 +83,7 @@ def run_sweep(
         ctx = Context(now, policy, work_calendar(policy), tz)  # plain clocks, not rows
         batches = rereads = 0
         while max_batches is None or batches < max_batches:
-            if not _advisory_lock():
+            if not advisory_lock():
                 break  # another machine's sweep is in this very moment (PostgreSQL only)
             batch = _Batch.load(now, batch_size)
             if not batch.cases:
@@ -408,7 +389,7 @@ def _check_screenings(
             mark.value = str(start)
         db.session.commit()
     for month in months:
-        if not _advisory_lock():
+        if not advisory_lock():
             db.session.rollback()
             return
         flags = raise_screening_missing(month, now, screening_due_at(month, due_day, tz))
@@ -454,77 +435,3 @@ def _parse_month(value: str | None) -> Month | None:
         return Month.parse(value) if value else None
     except ValueError:
         return None
-
-
-# --- one sweep at a time ---------------------------------------------------------------------
-
-
-def _wall_clock() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def acquire_lease(holder: str, seconds: int = LEASE_SECONDS) -> bool:
-    """Take the sweep lease if it is free, expired, or already ours. Commits."""
-    now = _wall_clock()
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(
-        insert(Lease)
-        .values(name=LEASE_NAME, holder="", expires_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
-        .on_conflict_do_nothing(index_elements=["name"])
-    )
-    taken = db.session.execute(
-        update(Lease)
-        .where(Lease.name == LEASE_NAME, or_(Lease.expires_at < now, Lease.holder == holder))
-        .values(holder=holder, expires_at=now + dt.timedelta(seconds=seconds))
-    ).rowcount
-    db.session.commit()
-    return taken == 1
-
-
-def renew_lease(holder: str, seconds: int = LEASE_SECONDS, *, commit: bool = True) -> None:
-    db.session.execute(
-        update(Lease)
-        .where(Lease.name == LEASE_NAME, Lease.holder == holder)
-        .values(expires_at=_wall_clock() + dt.timedelta(seconds=seconds))
-    )
-    if commit:
-        db.session.commit()
-
-
-@contextlib.contextmanager
-def holding_lease(*, wait_seconds: float = 0.0) -> Iterator[str]:
-    """Hold the sweep's lease for work that must not run beside a sweep or a second copy of
-    itself (the month freeze), waiting up to ``wait_seconds`` for it; raises SweepBusy if it
-    stays taken. Yields the holder's name."""
-    holder = lease_holder()
-    deadline = time.monotonic() + wait_seconds
-    while not acquire_lease(holder):
-        if time.monotonic() >= deadline:
-            raise SweepBusy
-        time.sleep(1)
-    try:
-        yield holder
-    finally:
-        release_lease(holder)
-
-
-def release_lease(holder: str) -> None:
-    db.session.rollback()
-    db.session.execute(
-        update(Lease)
-        .where(Lease.name == LEASE_NAME, Lease.holder == holder)
-        .values(expires_at=_wall_clock() - dt.timedelta(seconds=1))
-    )
-    db.session.commit()
-
-
-def _advisory_lock() -> bool:
-    """On PostgreSQL, also hold a transaction-level advisory lock for each batch."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        return True
-    return bool(
-        db.session.execute(
-            text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": ADVISORY_KEY}
-        ).scalar()
-    )

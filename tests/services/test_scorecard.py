@@ -16,7 +16,7 @@ from mediation.extensions import db
 from mediation.models import ScorecardSnapshot
 from mediation.services import scorecard
 from mediation.services.cases import parse_filters, search_cases
-from mediation.services.sweep import acquire_lease, release_lease
+from mediation.services.lease import acquire_lease, release_lease
 
 from ..factories import TZ
 from ..scorecard_month import (
