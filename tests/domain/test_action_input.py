@@ -153,7 +153,9 @@ def test_follow_up_needs_every_answer():
 
 @pytest.mark.parametrize("consent", [True, "true", "1", "on", "yes"])
 def test_extend_with_consent(consent):
-    parse_action_input(Action.extend, {"consent": consent})
+    """The form's checkbox and the API's boolean both count as consent; the note goes along."""
+    data = parse_action_input(Action.extend, {"consent": consent, "note": "双方书面同意延长"})
+    assert data.note == "双方书面同意延长"
 
 
 @pytest.mark.parametrize("consent", [None, False, "false", "", "no", 0])
