@@ -29,7 +29,7 @@ from ..services.cases import (
     register_case,
     search_cases,
 )
-from ..services.workflow import Conflict, Context, allowed_actions, perform
+from ..services.workflow import Conflict, Context, allowed_actions, paused_since, perform
 from ..web import error_response, page_number
 from . import bp
 from .agreements import confirmation_deadline, date_parts, document_number, split_terms
@@ -145,8 +145,9 @@ def list_cases():
     )
     args = {key: value for key, value in request.args.items() if key != "page" and value}
     now, tz = runtime.utcnow(), runtime.tz()
+    paused = {case.id for case in page.items if case.status is CaseStatus.paused}
     nearest = {
-        case_id: brief_view(deadline, now, tz)
+        case_id: brief_view(deadline, now, tz, is_case_paused=case_id in paused)
         for case_id, deadline in nearest_deadlines([case.id for case in page.items]).items()
     }
     return render_template(
@@ -311,7 +312,7 @@ def _case_page(
         "cases/detail.html",
         case=case,
         history=case_history(case),
-        clocks=clock_views(case.deadlines, ctx.now, ctx.calendar, ctx.tz),
+        clocks=clock_views(case.deadlines, ctx.now, ctx.calendar, ctx.tz, paused_since(case)),
         forms=forms,
         open_action=failed.action if failed is not None else None,
         refusal=refusal,

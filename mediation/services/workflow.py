@@ -543,6 +543,13 @@ def _paused_seconds(deadline: Deadline, paused_at: dt.datetime, ctx: Context) ->
     return max(0, int((ctx.now - counting_from).total_seconds()))
 
 
+def paused_since(case: Case) -> dt.datetime | None:
+    """When a paused case was paused (its clocks stand still from then); None if not paused."""
+    if case.status is not CaseStatus.paused:
+        return None
+    return _last_pause(case)
+
+
 def _last_pause(case: Case) -> dt.datetime:
     return db.session.scalar(
         select(CaseEvent.at)
