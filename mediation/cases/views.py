@@ -275,10 +275,15 @@ def print_agreement(case_id: int, agreement_id: int):
         abort(404)
     tz = runtime.tz()
     written = [a.id for a in case.agreements if a.form is AgreementForm.written]
+    full_numbers = identity.reveal_for_print(
+        current_user, case, now=runtime.utcnow(), ip=request.remote_addr
+    )
+    db.session.commit()  # the views are logged before the numbers are sent
     return render_template(
         "cases/agreement_print.html",
         case=case,
         agreement=agreement,
+        full_numbers=full_numbers,
         number=document_number(case.number, agreement.id, written),
         sections=split_terms(agreement.terms),
         agreed_on=date_parts(agreement.agreed_at.astimezone(tz).date()),

@@ -564,6 +564,8 @@ def _resolve(case: Case, data: ActionInput, ctx: Context, user) -> dict:
         case_id=case.id,
         form=data.agreement_form,
         terms=data.agreement_terms,
+        points_in_dispute=data.agreement_points or None,
+        responsibilities=data.agreement_responsibilities or None,
         amount_fen=int(data.agreement_amount_yuan * 100),
         level=case.level,
         unit_id=case.holder_id,
