@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -10,9 +11,11 @@ from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..crypto import id_cipher
 from ..domain.enums import Action, CaseStatus, Category, Level, Scale
 from ..domain.flags import OVERDUE, kinds_for_filter
 from ..domain.i18n import N_, Message
+from ..domain.identity import normalize_id_number
 from ..domain.intake import CaseDraft, InvalidInput
 from ..domain.policy import Policy
 from ..domain.scale import assess_scale
@@ -182,6 +185,8 @@ class CaseFilters:
     flag_kinds: frozenset | None = None
     flag: str = ""
     overdue: bool = False
+    # The other disputes of a party's person (same ID number): that party, by id.
+    person: Party | None = None
     errors: dict[str, Message] = field(default_factory=dict)
 
 
@@ -230,6 +235,11 @@ def parse_filters(user: User, args, tz: ZoneInfo) -> CaseFilters:
         filters.errors["overdue"] = Message(N_("Not a valid choice."))
     filters.overdue = overdue == "1"
     filters.q = args.get("q", "").strip()[:100]
+    person = args.get("person", "").strip()
+    if person:
+        filters.person = find_party(user, person)
+        if filters.person is None:
+            filters.errors["person"] = Message(N_("No such party in your area."))
     sort = args.get("sort", "")
     if sort:
         if sort in SORTS:
@@ -237,6 +247,19 @@ def parse_filters(user: User, args, tz: ZoneInfo) -> CaseFilters:
         else:
             filters.errors["sort"] = Message(N_("Not a valid choice."))
     return filters
+
+
+def find_party(user: User, party_id: str) -> Party | None:
+    """A party with an ID number, of a case in the user's area; else None."""
+    if not party_id.isdigit() or len(party_id) > 18:
+        return None
+    party = db.session.get(Party, int(party_id))
+    if party is None or not party.id_number_hash or access.find_case(user, party.case_id) is None:
+        return None
+    return party
+
+
+ID_NUMBER_SHAPE = re.compile(r"\d{17}[\dX]")
 
 
 def _parse_metric(filters: CaseFilters, args) -> None:
@@ -292,15 +315,24 @@ def search_cases(user: User, filters: CaseFilters, tz: ZoneInfo) -> Select[tuple
         pattern = (
             "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         )
-        party_match = exists().where(
-            Party.case_id == Case.id, Party.name.like(pattern, escape="\\")
-        )
+        named = Party.name.like(pattern, escape="\\")
+        number = normalize_id_number(filters.q)
+        if ID_NUMBER_SHAPE.fullmatch(number):  # a full ID number: its keyed hash, never the text
+            named = or_(named, Party.id_number_hash == id_cipher().lookup_hash(number))
+        party_match = exists().where(Party.case_id == Case.id, named)
         query = query.where(
             or_(
                 Case.title.like(pattern, escape="\\"),
                 Case.number.like(pattern, escape="\\"),
                 party_match,
             )
+        )
+    if filters.person is not None:
+        query = query.where(
+            Case.id != filters.person.case_id,
+            exists().where(
+                Party.case_id == Case.id, Party.id_number_hash == filters.person.id_number_hash
+            ),
         )
     return query.order_by(*SORTS[filters.sort])
 

@@ -100,3 +100,147 @@ def test_mediators_and_officers_name_screening_reports_alike(client, world, logi
         nav = re.search(r"<nav.*?</nav>", client.get("/").get_data(as_text=True), re.S).group(0)
         assert "排查报告" in nav and "月度排查<" not in nav
         client.post("/logout")
+
+
+# --- the written agreement --------------------------------------------------------------------
+
+ID = "410522198503121233"  # the factory's applicant 张三
+
+
+def version_of(case) -> int:
+    db.session.expire_all()
+    return db.session.get(Case, case.id).version
+
+
+def resolve_in_writing(client, case, **fields):
+    client.post(f"/cases/{case.id}/actions/accept", data={"version": version_of(case)})
+    data = {
+        "version": version_of(case),
+        "agreement_form": "written",
+        "agreement_points": "房檐滴水是否侵害张三宅基地",
+        "agreement_responsibilities": "李四建房未留滴水距离，负全部责任。",
+        "agreement_terms": "李四于十日内改建房檐。",
+    }
+    return client.post(f"/cases/{case.id}/actions/resolve", data=data | fields)
+
+
+def print_of(client, case) -> str:
+    db.session.expire_all()
+    [agreement] = db.session.get(Case, case.id).agreements
+    response = client.get(f"/cases/{case.id}/agreements/{agreement.id}/print")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def section(doc: str, heading: str) -> str:
+    return doc.split(f"<h2>{heading}</h2>")[1].split("</section>")[0]
+
+
+def test_the_resolve_form_records_points_and_responsibilities_for_the_print(
+    client, world, login, make
+):
+    case = make.case(world.mediator)
+    login(world.mediator)
+    assert resolve_in_writing(client, case).status_code == 302
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "李四建房未留滴水距离，负全部责任。" in page
+    doc = print_of(client, case)
+    assert "李四建房未留滴水距离，负全部责任。" in section(doc, "各方当事人的责任")
+    assert "未单独列明" not in section(doc, "各方当事人的责任")
+    points = section(doc, "争议事项")
+    assert "房檐滴水是否侵害张三宅基地" in points and case.title not in points
+    assert 'class="print-button' in doc and "print.js" in doc
+
+
+def test_too_long_responsibilities_are_refused_by_their_field(client, world, login, make):
+    case = make.case(world.mediator)
+    login(world.mediator)
+    response = resolve_in_writing(client, case, agreement_responsibilities="责" * 5001)
+    assert response.status_code == 422
+    assert 'name="agreement_responsibilities"' in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert 'data-field="agreement_responsibilities"' in page
+    assert db.session.get(Case, case.id).status is CaseStatus.in_mediation
+
+
+def test_the_print_shows_full_id_numbers_to_officers_and_logs_each(client, world, login, make):
+    from mediation.models.cases import IdAccessLog
+
+    case = make.case(world.mediator)
+    login(world.mediator)
+    resolve_in_writing(client, case)
+    doc = print_of(client, case)
+    assert "4105**********1233" in doc and ID not in doc  # a mediator: the mask
+    assert db.session.scalar(db.select(db.func.count()).select_from(IdAccessLog)) == 0
+
+    client.post("/logout")
+    login(world.township_officer)
+    doc = print_of(client, case)
+    assert ID in section(doc, "当事人")
+    [entry] = db.session.scalars(db.select(IdAccessLog)).all()
+    assert (entry.user_id, entry.case_id, entry.party_id) == (
+        world.township_officer.id,
+        case.id,
+        case.parties[0].id,
+    )
+
+
+def test_the_api_takes_and_gives_responsibilities(client, world, login, make):
+    case = make.case(world.mediator)
+    login(world.mediator)
+    accept = {"action": "accept", "version": version_of(case)}
+    assert client.post(f"/api/v1/cases/{case.id}/actions", json=accept).status_code == 200
+    version = version_of(case)
+    body = {
+        "action": "resolve",
+        "version": version,
+        "agreement": {"form": "written", "terms": "改建房檐", "responsibilities": "李四负责"},
+    }
+    assert client.post(f"/api/v1/cases/{case.id}/actions", json=body).status_code == 200
+    [agreement] = client.get(f"/api/v1/cases/{case.id}").get_json()["agreements"]
+    assert agreement["responsibilities"] == "李四负责"
+
+
+# --- search and history -----------------------------------------------------------------------
+
+
+def test_search_by_id_number_finds_the_person_within_the_area(client, world, login, make):
+    person = [{"name": "张三", "role": "applicant", "id_number": ID}]
+    west = make.case(world.mediator, parties=person, title="西裴村的纠纷")
+    north = make.case(world.mediator_other_township, parties=person, title="北关村的纠纷")
+    make.case(world.mediator, parties=[{"name": "王五", "role": "applicant"}], title="别人")
+    login(world.township_officer)
+    page = client.get(f"/cases?q={ID[:6]}%20{ID[6:]}").get_data(as_text=True)
+    assert f'href="/cases/{west.id}"' in page
+    assert f'href="/cases/{north.id}"' not in page and "别人" not in page
+    client.post("/logout")
+    login(world.county_officer)
+    page = client.get(f"/cases?q={ID}").get_data(as_text=True)
+    assert f'href="/cases/{west.id}"' in page and f'href="/cases/{north.id}"' in page
+
+
+def test_other_disputes_link_to_those_cases_within_the_area(client, world, login, make):
+    person = [{"name": "张三", "role": "applicant", "id_number": ID}]
+    west = make.case(world.mediator, parties=person, title="西裴村的纠纷")
+    east = make.case(world.mediator_east, parties=person, title="东裴村的纠纷")
+    north = make.case(world.mediator_other_township, parties=person, title="北关村的纠纷")
+    login(world.township_officer)
+    page = client.get(f"/cases/{west.id}").get_data(as_text=True)
+    party = db.session.get(Case, west.id).parties[0]
+    link = re.search(r'<small class="other-disputes"><a href="([^"]+)">', page).group(1)
+    assert link == f"/cases?person={party.id}"
+    listed = client.get(link).get_data(as_text=True)
+    assert f'href="/cases/{east.id}"' in listed
+    assert f'href="/cases/{west.id}"' not in listed  # the case itself
+    assert f'href="/cases/{north.id}"' not in listed  # outside the township
+
+
+def test_the_person_filter_of_another_area_is_refused_by_name(client, world, login, make):
+    person = [{"name": "张三", "role": "applicant", "id_number": ID}]
+    north = make.case(world.mediator_other_township, parties=person)
+    party = db.session.get(Case, north.id).parties[0]
+    login(world.township_officer)
+    response = client.get(f"/cases?person={party.id}")
+    page = response.get_data(as_text=True)
+    assert response.status_code in (200, 422)
+    assert 'data-field="person"' in page and f'href="/cases/{north.id}"' not in page
