@@ -244,3 +244,4 @@ def test_the_person_filter_of_another_area_is_refused_by_name(client, world, log
     page = response.get_data(as_text=True)
     assert response.status_code in (200, 422)
     assert 'data-field="person"' in page and f'href="/cases/{north.id}"' not in page
+    assert "person：您的辖区内没有该当事人。" in page
