@@ -61,6 +61,16 @@ def test_a_concluded_case_page_shows_the_window_ended_not_overdue(client, world,
     assert "逾期" not in window.group(0) and "已届满" in window.group(0)
 
 
+def test_the_list_shows_a_paused_case_s_next_deadline_as_paused(client, world, login, make):
+    case = make.case(world.mediator, title="暂停的纠纷")
+    now = dt.datetime.now(dt.UTC)
+    act(world.mediator, case, Action.accept, now=now)
+    act(world.mediator, case, Action.pause, {"note": "等待鉴定"}, now=now)
+    login(world.mediator)
+    row = row_of(client.get("/cases").get_data(as_text=True), case)
+    assert "tone-paused" in row and '<span class="paused-mark">已暂停</span>' in row
+
+
 def test_the_list_labels_the_received_column_as_a_time(client, world, login, make):
     make.case(world.mediator)
     login(world.mediator)
