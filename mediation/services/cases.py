@@ -15,7 +15,6 @@ from ..crypto import id_cipher
 from ..domain.enums import Action, CaseStatus, Category, Level, Scale
 from ..domain.flags import OVERDUE, kinds_for_filter
 from ..domain.i18n import N_, Message
-from ..domain.identity import normalize_id_number
 from ..domain.intake import CaseDraft, InvalidInput
 from ..domain.policy import Policy
 from ..domain.scale import assess_scale
@@ -187,6 +186,8 @@ class CaseFilters:
     overdue: bool = False
     # The other disputes of a party's person (same ID number): that party, by id.
     person: Party | None = None
+    # The cases of a person by ID number: the number's keyed hash (see person_key).
+    person_key: str = ""
     errors: dict[str, Message] = field(default_factory=dict)
 
 
@@ -235,6 +236,12 @@ def parse_filters(user: User, args, tz: ZoneInfo) -> CaseFilters:
         filters.errors["overdue"] = Message(N_("Not a valid choice."))
     filters.overdue = overdue == "1"
     filters.q = args.get("q", "").strip()[:100]
+    key = args.get("person_key", "").strip()
+    if key:
+        if ID_HASH_SHAPE.fullmatch(key):
+            filters.person_key = key
+        else:
+            filters.errors["person_key"] = Message(N_("Not a valid choice."))
     person = args.get("person", "").strip()
     if person:
         filters.person = find_party(user, person)
@@ -259,7 +266,13 @@ def find_party(user: User, party_id: str) -> Party | None:
     return party
 
 
-ID_NUMBER_SHAPE = re.compile(r"\d{17}[\dX]")
+ID_HASH_SHAPE = re.compile(r"[0-9a-f]{64}")
+
+
+def person_key(id_number: str) -> str:
+    """What the case list filters a person by: the keyed hash of the (valid, normalised) ID
+    number, so that the number itself never appears in a URL."""
+    return id_cipher().lookup_hash(id_number)
 
 
 def _parse_metric(filters: CaseFilters, args) -> None:
@@ -315,17 +328,19 @@ def search_cases(user: User, filters: CaseFilters, tz: ZoneInfo) -> Select[tuple
         pattern = (
             "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         )
-        named = Party.name.like(pattern, escape="\\")
-        number = normalize_id_number(filters.q)
-        if ID_NUMBER_SHAPE.fullmatch(number):  # a full ID number: its keyed hash, never the text
-            named = or_(named, Party.id_number_hash == id_cipher().lookup_hash(number))
-        party_match = exists().where(Party.case_id == Case.id, named)
+        party_match = exists().where(
+            Party.case_id == Case.id, Party.name.like(pattern, escape="\\")
+        )
         query = query.where(
             or_(
                 Case.title.like(pattern, escape="\\"),
                 Case.number.like(pattern, escape="\\"),
                 party_match,
             )
+        )
+    if filters.person_key:
+        query = query.where(
+            exists().where(Party.case_id == Case.id, Party.id_number_hash == filters.person_key)
         )
     if filters.person is not None:
         query = query.where(

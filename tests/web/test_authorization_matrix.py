@@ -315,6 +315,13 @@ ROUTES = [
     Route("POST", "/inbox/read-all", "/inbox/read-all", only(ROLES, ok=302)),
     Route(
         "POST",
+        "/cases/find-person",
+        "/cases/find-person",
+        only(ROLES, ok=302),
+        body={"id_number": "410522198503121233"},
+    ),
+    Route(
+        "POST",
         "/admin/users/<int:user_id>/edit",
         "/admin/users/{mediator}/edit",
         only(ADMIN, ok=302),

@@ -214,19 +214,49 @@ def test_the_api_takes_and_gives_responsibilities(client, world, login, make):
 # --- search and history -----------------------------------------------------------------------
 
 
+def find(client, number):
+    """The list page's ID number search: a POST, answered by the list filtered by a key."""
+    response = client.post("/cases/find-person", data={"id_number": number})
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert ID not in location  # the number never appears in a URL
+    return client.get(location).get_data(as_text=True)
+
+
 def test_search_by_id_number_finds_the_person_within_the_area(client, world, login, make):
     person = [{"name": "张三", "role": "applicant", "id_number": ID}]
     west = make.case(world.mediator, parties=person, title="西裴村的纠纷")
     north = make.case(world.mediator_other_township, parties=person, title="北关村的纠纷")
     make.case(world.mediator, parties=[{"name": "王五", "role": "applicant"}], title="别人")
     login(world.township_officer)
-    page = client.get(f"/cases?q={ID[:6]}%20{ID[6:]}").get_data(as_text=True)
+    assert 'action="/cases/find-person"' in client.get("/cases").get_data(as_text=True)
+    page = find(client, f"{ID[:6]} {ID[6:]}")
     assert f'href="/cases/{west.id}"' in page
     assert f'href="/cases/{north.id}"' not in page and "别人" not in page
     client.post("/logout")
     login(world.county_officer)
-    page = client.get(f"/cases?q={ID}").get_data(as_text=True)
+    page = find(client, ID)
     assert f'href="/cases/{west.id}"' in page and f'href="/cases/{north.id}"' in page
+
+
+def test_a_bad_id_number_search_says_so_and_lists_nothing_new(client, world, login, make):
+    login(world.township_officer)
+    response = client.post("/cases/find-person", data={"id_number": "410522198503121234"})
+    assert response.status_code == 302 and "person_key" not in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "身份证号" in page and "18位" in page
+    assert (
+        client.get("/cases?person_key=zzz").get_data(as_text=True).count('data-field="person_key"')
+    )
+
+
+def test_the_intake_notice_links_to_the_earlier_disputes(client, world, login, make):
+    person = [{"name": "张三", "role": "applicant", "id_number": ID}]
+    earlier = make.case(world.mediator, parties=person, title="以往的纠纷")
+    login(world.mediator)
+    answer = client.post("/cases/earlier-disputes", data={"id_number": ID}).get_json()
+    assert answer["count"] == 1 and ID not in answer["url"]
+    assert f'href="/cases/{earlier.id}"' in client.get(answer["url"]).get_data(as_text=True)
 
 
 def test_other_disputes_link_to_those_cases_within_the_area(client, world, login, make):
