@@ -423,7 +423,7 @@ def scorecard(
         elif output_format == "csv":
             body = exports.csv_bytes(shown)
         elif output_format == "xlsx":
-            body = exports.xlsx_bytes(shown, policy.scorecard.weights)
+            body = exports.xlsx_bytes(shown, policy.scorecard.weights, tz)
         else:
             body = exports.table_text(shown)
             if pending is not None:

@@ -37,7 +37,9 @@ def _domain_check(problem):
 class UnitForm(PageForm):
     submit = SubmitField(_l("Add unit"))
     code = StringField(_l("Code"), validators=[DataRequired(), _domain_check(unit_code_problem)])
-    name = StringField(_l("Name"), validators=[DataRequired(), _domain_check(unit_name_problem)])
+    name = StringField(
+        _l("Unit name"), validators=[DataRequired(), _domain_check(unit_name_problem)]
+    )
     kind = SelectField(_l("Kind"), validate_choice=False)
     parent_code = SelectField(_l("Parent unit"), validate_choice=False)
 
@@ -48,6 +50,17 @@ class UserForm(FlaskForm):
     role = SelectField(_l("Role"), validate_choice=False)
     unit_code = SelectField(_l("Unit"), validate_choice=False)
     password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(max=200)])
+
+
+class EditUserForm(FlaskForm):
+    """An admin's change to a user; the rules are services.users.update_user's."""
+
+    display_name = StringField(_l("Full name"), validators=[Length(max=100)])
+    role = SelectField(_l("Role"), validate_choice=False)
+    unit_code = SelectField(_l("Unit"), validate_choice=False)
+    new_password = PasswordField(
+        _l("New password (leave empty to keep the current one)"), validators=[Length(max=200)]
+    )
 
 
 class ConfirmForm(FlaskForm):

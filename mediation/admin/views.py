@@ -21,9 +21,17 @@ from ..models import Unit, User
 from ..services import access
 from ..services import calendar as calendar_service
 from ..services.units import UnitImportError, decode_units_file, import_units, read_units_csv
-from ..services.users import create_user
+from ..services.users import create_user, update_user
 from . import bp
-from .forms import CalendarYearForm, ConfirmForm, UnitForm, UnitImportForm, UserForm
+from .forms import (
+    CalendarYearForm,
+    ConfirmForm,
+    EditUserForm,
+    UnitForm,
+    UnitImportForm,
+    UserForm,
+)
+from .policy_view import policy_sections
 
 
 @bp.before_request
@@ -146,6 +154,11 @@ def users():
     form = UserForm()
     form.role.choices = [(role.value, _(role.label)) for role in Role]
     form.unit_code.choices = [(unit.code, unit.full_name) for unit in units]
+    if not form.is_submitted():  # a valid pair to start from: a village's mediator
+        form.role.data = Role.mediator.value
+        form.unit_code.data = next(
+            (unit.code for unit in units if unit.kind in Role.mediator.unit_levels), None
+        )
     status = 200
     if form.validate_on_submit():
         if access.find_unit(current_user, form.unit_code.data or "") is None:
@@ -189,6 +202,47 @@ def users():
     ), status
 
 
+@bp.route("/users/<id:user_id>/edit", methods=["GET", "POST"])
+def edit_user(user_id: int):
+    """Change a user's role, unit, full name, or set a new password."""
+    user = access.find_user(current_user, user_id) or abort(404)
+    units = _units()
+    form = EditUserForm(obj=None if request.method == "POST" else user)
+    form.role.choices = [(role.value, _(role.label)) for role in Role]
+    form.unit_code.choices = [(unit.code, unit.full_name) for unit in units]
+    if request.method == "GET":
+        form.role.data, form.unit_code.data = user.role.value, user.unit.code
+    status = 200
+    if form.validate_on_submit():
+        role = Role.parse(form.role.data or "")
+        if role is None:
+            form.role.errors.append(_("Not a valid choice."))
+            status = 422
+        else:
+            try:
+                update_user(
+                    user,
+                    role=role,
+                    unit=access.find_unit(current_user, form.unit_code.data or ""),
+                    display_name=form.display_name.data or "",
+                    new_password=form.new_password.data or "",
+                    is_self=user.id == current_user.id,
+                )
+            except InvalidInput as error:
+                db.session.rollback()
+                targets = {"unit": form.unit_code, "new_password": form.new_password}
+                for name, message in render_fields(error.fields).items():
+                    targets.get(name, form.role).errors.append(message)
+                status = 422
+            else:
+                db.session.commit()
+                flash(_("User %(name)s updated.", name=user.username), "success")
+                return redirect(url_for("admin.users"))
+    elif form.errors:
+        status = 422
+    return render_template("admin/user_edit.html", form=form, person=user), status
+
+
 @bp.route("/users/<id:user_id>/toggle", methods=["POST"])
 def toggle_user(user_id: int):
     """Disable or re-enable a user of the admin's area (never oneself)."""
@@ -208,7 +262,9 @@ def toggle_user(user_id: int):
 
 @bp.route("/policy")
 def policy():
-    return render_template("admin/policy.html", policy=runtime.policy().as_dict())
+    return render_template(
+        "admin/policy.html", sections=policy_sections(runtime.policy().as_dict())
+    )
 
 
 FIRST_PROBED_YEAR = 2000

@@ -266,6 +266,8 @@ SCHEMAS = {
         "properties": {
             "form": {"type": "string", "enum": _values(AgreementForm)},
             "terms": {"type": "string"},
+            "points_in_dispute": {"type": "string", "description": "Empty when not stated."},
+            "responsibilities": {"type": "string", "description": "Empty when not stated."},
             "amount_yuan": MONEY,
             "agreed_at": INSTANT,
             "level": {"type": "string", "enum": _values(Level)},
@@ -279,6 +281,17 @@ SCHEMAS = {
         "properties": {
             "form": {"type": "string", "enum": _values(AgreementForm)},
             "terms": {"type": "string", "maxLength": TERMS_MAX},
+            "points_in_dispute": {
+                "type": "string",
+                "maxLength": TERMS_MAX,
+                "description": "争议事项, printed on the written agreement. Optional.",
+            },
+            "responsibilities": {
+                "type": "string",
+                "maxLength": TERMS_MAX,
+                "description": "Each party's responsibilities (责任), printed on the written "
+                "agreement. Optional.",
+            },
             "amount_yuan": MONEY_INPUT,
         },
     },

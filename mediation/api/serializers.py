@@ -74,6 +74,8 @@ def agreement_json(agreement: Agreement) -> dict:
     return {
         "form": agreement.form.value,
         "terms": agreement.terms,
+        "points_in_dispute": agreement.points_in_dispute or "",
+        "responsibilities": agreement.responsibilities or "",
         "amount_yuan": money(agreement.amount_yuan),
         "agreed_at": instant(agreement.agreed_at),
         "level": agreement.level.value,

@@ -9,16 +9,10 @@ from dataclasses import dataclass
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from ..domain.calendar import DAY_SECONDS, WorkCalendar, working_days_left
-from ..domain.enums import LabelledEnum
+from ..domain.calendar import DAY_SECONDS, WorkCalendar, anchor_after, working_days_left
+from ..domain.clocks import ClockState, clock_state
+from ..domain.enums import Clock, LabelledEnum
 from ..domain.i18n import N_
-
-
-class ClockState(LabelledEnum):
-    running = "running", N_("Running")
-    met = "met", N_("Met")
-    breached = "breached", N_("Breached")
-    stopped = "stopped", N_("Stopped")
 
 
 class Tone(LabelledEnum):
@@ -27,10 +21,13 @@ class Tone(LabelledEnum):
     plenty = "plenty", N_("Plenty of time left")
     warning = "warning", N_("Past the warning time")
     overdue = "overdue", N_("Overdue")
+    paused = "paused", N_("Paused")
     settled = "settled", N_("Settled")
 
 
 class DeadlineLike(Protocol):
+    clock: Clock
+    started_at: dt.datetime
     due_at: dt.datetime
     warn_at: dt.datetime
     met_at: dt.datetime | None
@@ -39,40 +36,55 @@ class DeadlineLike(Protocol):
     is_working_days: bool
 
 
-def clock_state(deadline: DeadlineLike) -> ClockState:
-    """Breached once its deadline passed unmet (even if still running), met if stopped in time,
-    stopped if settled otherwise (e.g. a follow-up clock ended by a reopening)."""
-    if deadline.breached_at is not None:
-        return ClockState.breached
-    if deadline.met_at is not None:
-        return ClockState.met
-    if deadline.stopped_at is not None:
-        return ClockState.stopped
-    return ClockState.running
+def state_of(deadline: DeadlineLike, now: dt.datetime, paused_at: dt.datetime | None) -> ClockState:
+    """The state the API gives (domain ``clock_state``): ``paused_at`` is when the case was
+    paused, None when it is not paused."""
+    return clock_state(
+        clock=deadline.clock,
+        due_at=deadline.due_at,
+        met_at=deadline.met_at,
+        breached_at=deadline.breached_at,
+        stopped_at=deadline.stopped_at,
+        is_case_paused=paused_at is not None,
+        now=now,
+    )
 
 
-def clock_tone(deadline: DeadlineLike, now: dt.datetime) -> Tone:
-    """Red when overdue or breached, grey when settled in time, amber past the warning
-    instant (80 % of the span by default), green otherwise."""
-    state = clock_state(deadline)
+def clock_tone(state: ClockState, deadline: DeadlineLike, now: dt.datetime) -> Tone:
+    """Red when breached, blue-grey while the case is paused, grey when settled (met,
+    stopped, or an informational window that has ended), amber past the warning instant (80 %
+    of the span by default), green otherwise."""
     if state is ClockState.breached:
         return Tone.overdue
+    if state is ClockState.paused:
+        return Tone.paused
     if state is not ClockState.running:
         return Tone.settled
-    if now >= deadline.due_at:
-        return Tone.overdue
     if now >= deadline.warn_at:
         return Tone.warning
     return Tone.plenty
 
 
 def days_left(
-    deadline: DeadlineLike, now: dt.datetime, calendar: WorkCalendar, tz: ZoneInfo
+    deadline: DeadlineLike,
+    now: dt.datetime,
+    calendar: WorkCalendar,
+    tz: ZoneInfo,
+    paused_at: dt.datetime | None = None,
 ) -> float | None:
     """Working days left for a working-day clock, calendar days for a calendar-day one;
-    negative once overdue; None once the clock is settled."""
+    negative once overdue; None once the clock is settled or an informational window has
+    ended. While the case is paused the count is frozen at the pause: the time left then
+    (counted from the clock's start if it started during the pause)."""
     if deadline.stopped_at is not None:
         return None
+    if deadline.clock is Clock.judicial_confirmation and deadline.due_at <= now:
+        return None  # informational: it ends, it is never overdue
+    if paused_at is not None and deadline.due_at > paused_at:
+        if deadline.is_working_days:
+            now = max(paused_at, anchor_after(deadline.started_at, tz))
+        else:
+            now = max(paused_at, deadline.started_at)
     if deadline.is_working_days:
         return working_days_left(now, deadline.due_at, calendar, tz)
     return (deadline.due_at - now).total_seconds() / DAY_SECONDS
@@ -103,20 +115,27 @@ class ClockView:
 
 
 def clock_views(
-    deadlines: Iterable[DeadlineLike], now: dt.datetime, calendar: WorkCalendar, tz: ZoneInfo
+    deadlines: Iterable[DeadlineLike],
+    now: dt.datetime,
+    calendar: WorkCalendar,
+    tz: ZoneInfo,
+    paused_at: dt.datetime | None = None,
 ) -> list[ClockView]:
-    """Running clocks first, nearest deadline first; then the settled ones, latest first."""
-    views = [
-        ClockView(
-            deadline=deadline,
-            state=clock_state(deadline),
-            tone=clock_tone(deadline, now),
-            days_left=days_left(deadline, now, calendar, tz),
-            due_local=local_deadline(deadline.due_at, tz),
-            warn_local=local_deadline(deadline.warn_at, tz),
+    """Running clocks first, nearest deadline first; then the settled ones, latest first.
+    ``paused_at``: when the case was paused, if it is paused now."""
+    views = []
+    for deadline in deadlines:
+        state = state_of(deadline, now, paused_at)
+        views.append(
+            ClockView(
+                deadline=deadline,
+                state=state,
+                tone=clock_tone(state, deadline, now),
+                days_left=days_left(deadline, now, calendar, tz, paused_at),
+                due_local=local_deadline(deadline.due_at, tz),
+                warn_local=local_deadline(deadline.warn_at, tz),
+            )
         )
-        for deadline in deadlines
-    ]
     running = sorted(
         (v for v in views if v.deadline.stopped_at is None), key=lambda v: v.deadline.due_at
     )
@@ -128,12 +147,15 @@ def clock_views(
     return running + settled
 
 
-def brief_view(deadline: DeadlineLike, now: dt.datetime, tz: ZoneInfo) -> ClockView:
+def brief_view(
+    deadline: DeadlineLike, now: dt.datetime, tz: ZoneInfo, *, is_case_paused: bool = False
+) -> ClockView:
     """A clock for a list row: its colour and due time, without the working-day count."""
+    state = state_of(deadline, now, now if is_case_paused else None)
     return ClockView(
         deadline=deadline,
-        state=clock_state(deadline),
-        tone=clock_tone(deadline, now),
+        state=state,
+        tone=clock_tone(state, deadline, now),
         days_left=None,
         due_local=local_deadline(deadline.due_at, tz),
         warn_local=local_deadline(deadline.warn_at, tz),

@@ -188,6 +188,8 @@ _ERROR_FIELDS = {
     "agreement": "agreement_terms",
     "agreement.form": "agreement_form",
     "agreement.terms": "agreement_terms",
+    "agreement.points_in_dispute": "agreement_points",
+    "agreement.responsibilities": "agreement_responsibilities",
     "agreement.amount_yuan": "agreement_amount_yuan",
     "to": "refer_to",
 }
@@ -234,6 +236,8 @@ class ActionForm(Form):
             data["agreement"] = {
                 "form": self.agreement_form.data or "",
                 "terms": self.agreement_terms.data or "",
+                "points_in_dispute": self.agreement_points.data or "",
+                "responsibilities": self.agreement_responsibilities.data or "",
                 "amount_yuan": (self.agreement_amount_yuan.data or "").strip(),
             }
         elif self.action is Action.assign_down:
@@ -295,6 +299,12 @@ def _form_class(action: Action) -> type[ActionForm]:
     if action is Action.resolve:
         Fields.agreement_form = SelectField(
             _l("Form of the agreement"), default=AgreementForm.written.value, validate_choice=False
+        )
+        Fields.agreement_points = TextAreaField(
+            _l("Points in dispute"), render_kw={"rows": 2, "maxlength": TERMS_MAX}
+        )
+        Fields.agreement_responsibilities = TextAreaField(
+            _l("Responsibilities of the parties"), render_kw={"rows": 3, "maxlength": TERMS_MAX}
         )
         Fields.agreement_terms = TextAreaField(
             _l("Agreed terms, and how and when they are performed"),

@@ -6,6 +6,7 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -26,10 +27,11 @@ from ..services.cases import (
     nearest_deadlines,
     page_of_cases,
     parse_filters,
+    person_key,
     register_case,
     search_cases,
 )
-from ..services.workflow import Conflict, Context, allowed_actions, perform
+from ..services.workflow import Conflict, Context, allowed_actions, paused_since, perform
 from ..web import error_response, page_number
 from . import bp
 from .agreements import confirmation_deadline, date_parts, document_number, split_terms
@@ -145,8 +147,9 @@ def list_cases():
     )
     args = {key: value for key, value in request.args.items() if key != "page" and value}
     now, tz = runtime.utcnow(), runtime.tz()
+    paused = {case.id for case in page.items if case.status is CaseStatus.paused}
     nearest = {
-        case_id: brief_view(deadline, now, tz)
+        case_id: brief_view(deadline, now, tz, is_case_paused=case_id in paused)
         for case_id, deadline in nearest_deadlines([case.id for case in page.items]).items()
     }
     return render_template(
@@ -274,10 +277,15 @@ def print_agreement(case_id: int, agreement_id: int):
         abort(404)
     tz = runtime.tz()
     written = [a.id for a in case.agreements if a.form is AgreementForm.written]
+    full_numbers = identity.reveal_for_print(
+        current_user, case, now=runtime.utcnow(), ip=request.remote_addr
+    )
+    db.session.commit()  # the views are logged before the numbers are sent
     return render_template(
         "cases/agreement_print.html",
         case=case,
         agreement=agreement,
+        full_numbers=full_numbers,
         number=document_number(case.number, agreement.id, written),
         sections=split_terms(agreement.terms),
         agreed_on=date_parts(agreement.agreed_at.astimezone(tz).date()),
@@ -311,7 +319,7 @@ def _case_page(
         "cases/detail.html",
         case=case,
         history=case_history(case),
-        clocks=clock_views(case.deadlines, ctx.now, ctx.calendar, ctx.tz),
+        clocks=clock_views(case.deadlines, ctx.now, ctx.calendar, ctx.tz, paused_since(case)),
         forms=forms,
         open_action=failed.action if failed is not None else None,
         refusal=refusal,
@@ -342,6 +350,26 @@ def reveal_id_number(case_id: int, party_id: int):
     return response
 
 
+@bp.route("/cases/find-person", methods=["POST"])
+@login_required
+def find_person():
+    """The case list narrowed to a person's cases in the user's area, by ID number. A POST, so
+    that the number stays out of URLs and access logs: the list is filtered by its keyed hash.
+    Each search counts as an ID number lookup (the same hourly limit as on intake)."""
+    number = _valid_id_number(request.form.get("id_number"))
+    if number is None:
+        flash(_("ID number: enter a valid 18-digit ID number."), "error")
+        return redirect(url_for("cases.list_cases"))
+    try:
+        identity.look_up_person(current_user, number, now=runtime.utcnow())
+    except identity.TooManyLookups:
+        db.session.rollback()
+        flash(_too_many_lookups(), "error")
+        return redirect(url_for("cases.list_cases"))
+    db.session.commit()
+    return redirect(url_for("cases.list_cases", person_key=person_key(number)))
+
+
 @bp.route("/cases/earlier-disputes", methods=["POST"])
 @login_required
 def earlier_disputes():
@@ -361,7 +389,8 @@ def earlier_disputes():
         db.session.rollback()
         return jsonify(error={"code": "too_many_requests", "message": _too_many_lookups()}), 429
     db.session.commit()
-    return jsonify(count=count, message=_earlier_disputes_notice(count))
+    url = url_for("cases.list_cases", person_key=person_key(number)) if count else None
+    return jsonify(count=count, message=_earlier_disputes_notice(count), url=url)
 
 
 @bp.app_template_global()
@@ -379,7 +408,12 @@ def earlier_disputes_notice(raw_id_number: str | None) -> str:
     # The form is being sent back: new_case has rolled back what it tried, so this commit keeps
     # only the lookup, which must count like the script's.
     db.session.commit()
-    return _earlier_disputes_notice(count)
+    if not count:
+        return _earlier_disputes_notice(count)
+    url = url_for("cases.list_cases", person_key=person_key(number))
+    return Markup('<a href="{}" target="_blank" rel="noopener">{}</a>').format(
+        url, _earlier_disputes_notice(count)
+    )
 
 
 def _too_many_lookups() -> str:

@@ -178,6 +178,8 @@ class ActionInput:
     note: str = ""
     agreement_form: AgreementForm | None = None
     agreement_terms: str = ""
+    agreement_points: str = ""
+    agreement_responsibilities: str = ""
     agreement_amount_yuan: Decimal = Decimal("0")
     to_unit_code: str = ""
     refer_to: ReferralTarget | None = None
@@ -207,6 +209,12 @@ def parse_action_input(action: Action, raw: Mapping[str, Any]) -> ActionInput:
             inner = FieldReader(agreement, errors, "agreement.")
             values["agreement_form"] = inner.choice("form", AgreementForm)
             values["agreement_terms"] = inner.text("terms", max_length=TERMS_MAX)
+            values["agreement_points"] = inner.text(
+                "points_in_dispute", max_length=TERMS_MAX, required=False
+            )
+            values["agreement_responsibilities"] = inner.text(
+                "responsibilities", max_length=TERMS_MAX, required=False
+            )
             values["agreement_amount_yuan"] = inner.amount("amount_yuan")
     elif action is Action.assign_down:
         values["to_unit_code"] = get.text("to_unit_code", max_length=32)

@@ -54,6 +54,10 @@ class Agreement(db.Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     form: Mapped[AgreementForm] = mapped_column(enum_column(AgreementForm))
     terms: Mapped[str] = mapped_column(Text)
+    # 争议事项 and 责任 of the written agreement (People's Mediation Law art. 29); empty for
+    # agreements recorded before they were asked for.
+    points_in_dispute: Mapped[str | None] = mapped_column(Text)
+    responsibilities: Mapped[str | None] = mapped_column(Text)
     amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     level: Mapped[Level] = mapped_column(enum_column(Level))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))

@@ -8,10 +8,12 @@ for the translations, never the database.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 import unicodedata
 from collections.abc import Mapping
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
@@ -20,6 +22,7 @@ from .layout import (
     ROLLUP_COLUMNS,
     VILLAGE_COLUMNS,
     WEIGHT_LABELS,
+    WORKBOOK_VILLAGE_COLUMNS,
     Column,
     number,
     text,
@@ -90,9 +93,10 @@ def csv_bytes(data: dict) -> bytes:
     return (BOM + out.getvalue()).encode("utf-8")
 
 
-def xlsx_bytes(data: dict, weights: Mapping[str, int]) -> bytes:
-    """A workbook: the villages, the rollups, and what the figures are (month, unit, revision,
-    weights). Header rows frozen; counts, shares and amounts stored as numbers."""
+def xlsx_bytes(data: dict, weights: Mapping[str, int], tz: ZoneInfo) -> bytes:
+    """A workbook: the villages (each with its township), the rollups, and what the figures
+    are (month, unit, revision and when it was frozen, local time to the minute, weights).
+    Header rows frozen; counts, shares and amounts stored as numbers."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
@@ -101,8 +105,13 @@ def xlsx_bytes(data: dict, weights: Mapping[str, int]) -> bytes:
     villages = book.active
     villages.title = _("Villages")[:31]
     rollups = book.create_sheet(_("Rollup")[:31])
+    townships = {row["code"]: row.get("name", "") for row in data.get("townships") or []}
+    village_rows = [
+        {**row, "township_name": townships.get(row.get("township_code"), "")}
+        for row in data.get("villages") or []
+    ]
     for sheet, columns, rows in (
-        (villages, VILLAGE_COLUMNS, data.get("villages") or []),
+        (villages, WORKBOOK_VILLAGE_COLUMNS, village_rows),
         (rollups, ROLLUP_COLUMNS, rollup_rows(data)),
     ):
         _sheet(sheet, columns, rows, Font, Alignment, get_column_letter)
@@ -114,7 +123,7 @@ def xlsx_bytes(data: dict, weights: Mapping[str, int]) -> bytes:
         (_("Status"), status_line(data)),
     ]
     if data.get("frozen_at"):
-        lines.append((_("Frozen at"), data["frozen_at"]))
+        lines.append((_("Frozen at"), local_minute(data["frozen_at"], tz)))
     lines.append((_("Score"), _("100 minus the weighted deductions below, never below 0")))
     lines += [(str(WEIGHT_LABELS.get(kind, kind)), weight) for kind, weight in weights.items()]
     for line in lines:
@@ -126,6 +135,11 @@ def xlsx_bytes(data: dict, weights: Mapping[str, int]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def local_minute(instant: str, tz: ZoneInfo) -> str:
+    """An ISO instant as local time to the minute: "2026-12-05 00:10"."""
+    return dt.datetime.fromisoformat(instant).astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
 def _storable(value):
@@ -154,7 +168,8 @@ def _sheet(
             for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
                 cell.number_format = number_format
         sheet.column_dimensions[letter].width = 14 if column.kind != "deductions" else 36
-    sheet.freeze_panes = "C2"  # the header row, and each row's code and name
+    names = sum(1 for column in columns if column.group == "unit")
+    sheet.freeze_panes = sheet.cell(row=2, column=names + 1)  # the header row and the names
 
 
 def table_text(data: dict) -> str:

@@ -205,6 +205,7 @@ VILLAGE_COLUMNS: list[Column] = [
     Column("light", _l("Rating"), LIGHT, "result"),
 ]
 
+
 ROLLUP_COLUMNS: list[Column] = [
     Column("code", _l("Code"), TEXT, "unit"),
     Column("name", _l("Unit"), TEXT, "unit", brief=True),
@@ -239,6 +240,32 @@ ROLLUP_COLUMNS: list[Column] = [
             ("county", _l("Settled at the county")),
         )
     ],
+]
+
+
+def result_first(columns: list[Column]) -> list[Column]:
+    """The page's order: the unit, then its result (三零, score, rank, rating), then the
+    detail, so the result is on screen without scrolling sideways."""
+    unit = [column for column in columns if column.group == "unit"]
+    result = [column for column in columns if column.group == "result"]
+    return unit + result + [column for column in columns if column not in unit + result]
+
+
+def result_columns(columns: list[Column]) -> list[Column]:
+    """The unit's name and its result, without the deductions' detail: the first table a
+    reader sees."""
+    return [
+        column
+        for column in columns
+        if column.key == "name" or (column.group == "result" and column.kind != DEDUCTIONS)
+    ]
+
+
+# The workbook's villages also name their township (the page groups them under it).
+WORKBOOK_VILLAGE_COLUMNS: list[Column] = [
+    *VILLAGE_COLUMNS[:2],
+    Column("township_name", _l("Township"), TEXT, "unit"),
+    *VILLAGE_COLUMNS[2:],
 ]
 
 # Figures that are not columns but appear as a rate's parts or in a pending revision.

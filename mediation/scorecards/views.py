@@ -112,7 +112,7 @@ def export_csv(month: str):
 @login_required
 def export_xlsx(month: str):
     shown = _load(month)
-    body = exports.xlsx_bytes(shown.data, runtime.policy().scorecard.weights)
+    body = exports.xlsx_bytes(shown.data, runtime.policy().scorecard.weights, runtime.tz())
     return _download(
         body, shown, "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
@@ -185,8 +185,10 @@ def _tables(shown: Shown) -> dict:
         "unit": shown.unit,
         "village_groups": groups,
         "rollups": exports.rollup_rows(data),
-        "village_columns": layout.VILLAGE_COLUMNS,
-        "rollup_columns": layout.ROLLUP_COLUMNS,
+        "village_columns": layout.result_first(layout.VILLAGE_COLUMNS),
+        "rollup_columns": layout.result_first(layout.ROLLUP_COLUMNS),
+        "village_results": layout.result_columns(layout.VILLAGE_COLUMNS),
+        "rollup_results": layout.result_columns(layout.ROLLUP_COLUMNS),
         "groups": layout.GROUPS,
         "layout": layout,
         "target_mix": TARGET_LEVEL_MIX,

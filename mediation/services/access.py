@@ -130,6 +130,15 @@ def find_case(user: User, case_id: int) -> Case | None:
     return db.session.scalars(visible_cases(user).where(Case.id == case_id)).one_or_none()
 
 
+def find_user(admin: User, user_id: int) -> User | None:
+    """A user bound to a unit in the admin's subtree, else None (the caller answers 404)."""
+    return db.session.scalar(
+        select(User)
+        .join(Unit, User.unit_id == Unit.id)
+        .where(User.id == user_id, unit_scope(admin))
+    )
+
+
 def find_unit(user: User, code: str) -> Unit | None:
     """The unit with this code if it lies in the user's subtree, else None."""
     return db.session.scalars(visible_units(user).where(Unit.code == code)).one_or_none()

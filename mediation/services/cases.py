@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -10,6 +11,7 @@ from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..crypto import id_cipher
 from ..domain.enums import Action, CaseStatus, Category, Level, Scale
 from ..domain.flags import OVERDUE, kinds_for_filter
 from ..domain.i18n import N_, Message
@@ -182,6 +184,10 @@ class CaseFilters:
     flag_kinds: frozenset | None = None
     flag: str = ""
     overdue: bool = False
+    # The other disputes of a party's person (same ID number): that party, by id.
+    person: Party | None = None
+    # The cases of a person by ID number: the number's keyed hash (see person_key).
+    person_key: str = ""
     errors: dict[str, Message] = field(default_factory=dict)
 
 
@@ -230,6 +236,17 @@ def parse_filters(user: User, args, tz: ZoneInfo) -> CaseFilters:
         filters.errors["overdue"] = Message(N_("Not a valid choice."))
     filters.overdue = overdue == "1"
     filters.q = args.get("q", "").strip()[:100]
+    key = args.get("person_key", "").strip()
+    if key:
+        if ID_HASH_SHAPE.fullmatch(key):
+            filters.person_key = key
+        else:
+            filters.errors["person_key"] = Message(N_("Not a valid choice."))
+    person = args.get("person", "").strip()
+    if person:
+        filters.person = find_party(user, person)
+        if filters.person is None:
+            filters.errors["person"] = Message(N_("No such party in your area."))
     sort = args.get("sort", "")
     if sort:
         if sort in SORTS:
@@ -237,6 +254,25 @@ def parse_filters(user: User, args, tz: ZoneInfo) -> CaseFilters:
         else:
             filters.errors["sort"] = Message(N_("Not a valid choice."))
     return filters
+
+
+def find_party(user: User, party_id: str) -> Party | None:
+    """A party with an ID number, of a case in the user's area; else None."""
+    if not party_id.isdigit() or len(party_id) > 18:
+        return None
+    party = db.session.get(Party, int(party_id))
+    if party is None or not party.id_number_hash or access.find_case(user, party.case_id) is None:
+        return None
+    return party
+
+
+ID_HASH_SHAPE = re.compile(r"[0-9a-f]{64}")
+
+
+def person_key(id_number: str) -> str:
+    """What the case list filters a person by: the keyed hash of the (valid, normalised) ID
+    number, so that the number itself never appears in a URL."""
+    return id_cipher().lookup_hash(id_number)
 
 
 def _parse_metric(filters: CaseFilters, args) -> None:
@@ -301,6 +337,17 @@ def search_cases(user: User, filters: CaseFilters, tz: ZoneInfo) -> Select[tuple
                 Case.number.like(pattern, escape="\\"),
                 party_match,
             )
+        )
+    if filters.person_key:
+        query = query.where(
+            exists().where(Party.case_id == Case.id, Party.id_number_hash == filters.person_key)
+        )
+    if filters.person is not None:
+        query = query.where(
+            Case.id != filters.person.case_id,
+            exists().where(
+                Party.case_id == Case.id, Party.id_number_hash == filters.person.id_number_hash
+            ),
         )
     return query.order_by(*SORTS[filters.sort])
 

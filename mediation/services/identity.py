@@ -54,6 +54,25 @@ def reveal_id_number(
     return party, number
 
 
+def reveal_for_print(user: User, case: Case, *, now: dt.datetime, ip: str | None) -> dict[int, str]:
+    """The parties' full ID numbers for the printed agreement (party id → number), for a user
+    allowed to see them; each number printed is logged as a view (who, case, party, UTC
+    instant, address). Anyone else gets none: the print shows the mask. Flushes; the caller
+    commits before the page is sent."""
+    if not access.can_reveal_id_numbers(user):
+        return {}
+    ip = ip[:45] if ip else None
+    numbers = {}
+    for party in case.parties:
+        if party.has_id_number:
+            numbers[party.id] = party.id_number
+            db.session.add(
+                IdAccessLog(user_id=user.id, case_id=case.id, party_id=party.id, at=now, ip=ip)
+            )
+    db.session.flush()
+    return numbers
+
+
 def disputes_of_person(user: User, id_number: str) -> int:
     """How many cases in the user's area have a party with this (valid, normalised) ID number."""
     return (

@@ -40,12 +40,9 @@ def create_user(
     elif db.session.scalar(select(User.id).where(User.username == username)) is not None:
         errors["username"] = Message(N_("This user name is taken."))
     unit = db.session.scalar(select(Unit).where(Unit.code == unit_code.strip()))
-    if unit is None:
-        errors["unit"] = Message(N_("No unit has this code."))
-    elif unit.kind not in role.unit_levels:
-        errors["unit"] = Message(
-            N_("A %(role_label)s belongs to a unit of another kind."), {"role_label": role.label}
-        )
+    problem = unit_problem(role, unit)
+    if problem is not None:
+        errors["unit"] = problem
     problem = password_problem(username, password)
     if problem is not None:
         errors["password"] = problem
@@ -56,6 +53,65 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def unit_problem(role: Role, unit: Unit | None) -> Message | None:
+    """Why ``unit`` cannot hold a user of ``role`` (naming the kinds it needs), or None."""
+    if unit is None:
+        return Message(N_("No unit has this code."))
+    if unit.kind in role.unit_levels:
+        return None
+    levels = role.unit_levels
+    if len(levels) == 1:
+        return Message(
+            N_("A %(role_label)s belongs to a unit of the %(level_label)s level."),
+            {"role_label": role.label, "level_label": levels[0].label},
+        )
+    return Message(
+        N_("A %(role_label)s belongs to a unit of the %(level_label)s or %(other_label)s level."),
+        {"role_label": role.label, "level_label": levels[0].label, "other_label": levels[1].label},
+    )
+
+
+def update_user(
+    user: User,
+    *,
+    role: Role,
+    unit: Unit | None,
+    display_name: str,
+    new_password: str = "",
+    is_self: bool = False,
+) -> None:
+    """An admin's change to a user: role, unit, full name and, when given, a new password.
+    Raises InvalidInput naming the field (role, unit, new_password) and changes nothing then.
+    A new password ends the user's other sessions and API tokens, as the user's own change
+    does. An admin cannot change his own role or unit (he would lock himself out). Flushes."""
+    errors: dict[str, Message] = {}
+    if is_self and (role is not user.role or unit is not user.unit):
+        errors["role"] = Message(N_("You cannot change your own role or unit."))
+    problem = unit_problem(role, unit)
+    if problem is not None:
+        errors["unit"] = problem
+    if new_password:
+        problem = password_problem(user.username, new_password)
+        if problem is not None:
+            errors["new_password"] = problem
+    if errors:
+        raise InvalidInput(errors)
+    user.role, user.unit, user.display_name = role, unit, display_name.strip()[:100]
+    if new_password:
+        user.set_password(new_password)
+        user.failed_logins = 0
+        user.auth_version = User.auth_version + 1
+        db.session.execute(
+            delete(ApiToken)
+            .where(ApiToken.user_id == user.id)
+            .execution_options(synchronize_session=False)
+        )
+        log.info("password set by an admin: %r", user.username)
+    db.session.flush()
+    if new_password:
+        db.session.refresh(user, ["auth_version"])
 
 
 def issue_token(user: User) -> str:

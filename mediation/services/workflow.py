@@ -200,6 +200,13 @@ def _resume(case: Case, data: ActionInput, ctx: Context, user) -> dict:
     return {"paused_at": paused_at.isoformat(), "shifted": progress.resume(case, paused_at, ctx)}
 
 
+def paused_since(case: Case) -> dt.datetime | None:
+    """When a paused case was paused (its clocks stand still from then); None if not paused."""
+    if case.status is not CaseStatus.paused:
+        return None
+    return _last_pause(case)
+
+
 def _last_pause(case: Case) -> dt.datetime:
     return db.session.scalar(
         select(CaseEvent.at)
@@ -218,6 +225,8 @@ def _resolve(case: Case, data: ActionInput, ctx: Context, user) -> dict:
         case_id=case.id,
         form=data.agreement_form,
         terms=data.agreement_terms,
+        points_in_dispute=data.agreement_points or None,
+        responsibilities=data.agreement_responsibilities or None,
         amount_fen=int(data.agreement_amount_yuan * 100),
         level=case.level,
         unit_id=case.holder_id,

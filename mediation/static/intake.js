@@ -59,6 +59,15 @@
     }).then(function (answer) {
       if (asked[input.name] !== number) { return; }  // the field changed meanwhile
       notice.textContent = answer.message || (answer.error && answer.error.message) || "";
+      if (answer.url) {  // the earlier disputes themselves, in a new tab: the form stays
+        var link = document.createElement("a");
+        link.href = answer.url;
+        link.target = "_blank";
+        link.rel = "noopener";
+        link.textContent = notice.textContent;
+        notice.textContent = "";
+        notice.appendChild(link);
+      }
     }).catch(function () { notice.textContent = ""; });
   }
   parties.addEventListener("input", function (event) {

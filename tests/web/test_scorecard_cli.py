@@ -63,7 +63,7 @@ def test_csv_to_stdout_and_xlsx_to_a_file(runner, month, tmp_path):
     result = run(runner, "2026-11", "--format", "xlsx", "--out", str(out))
     assert result.exit_code == 0, result.output
     book = openpyxl.load_workbook(out)
-    assert book.worksheets[0].freeze_panes == "C2"
+    assert book.worksheets[0].freeze_panes == "D2"
     codes = [row[0].value for row in book.worksheets[0].iter_rows(min_row=2)]
     assert codes == [B, A, C, D]
 

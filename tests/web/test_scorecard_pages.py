@@ -352,12 +352,13 @@ def test_the_xlsx_export(client, world, login, month):
     assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
     book = openpyxl.load_workbook(io.BytesIO(response.data))
     villages, rollups, about = book.worksheets
-    assert villages.freeze_panes == "C2" and rollups.freeze_panes == "C2"
+    assert villages.freeze_panes == "D2" and rollups.freeze_panes == "C2"
     header = [cell.value for cell in villages[1]]
-    assert header == titles(layout.VILLAGE_COLUMNS)
+    assert header == titles(layout.WORKBOOK_VILLAGE_COLUMNS)
+    assert header[:3] == ["代码", "村", "乡镇"]
     column = {
         key: header.index(title) + 1
-        for key, title in zip([c.key for c in layout.VILLAGE_COLUMNS], header)
+        for key, title in zip([c.key for c in layout.WORKBOOK_VILLAGE_COLUMNS], header)
     }
     c_row = next(row for row in villages.iter_rows(min_row=2) if row[0].value == C)
     score = c_row[column["score"] - 1]
@@ -377,6 +378,35 @@ def test_the_xlsx_export(client, world, login, month):
     assert three_zero.value == pytest.approx(0.75)
     assert about["B1"].value == "2026-11"
     assert 30 in [row[1].value for row in about.iter_rows()]  # the weights
+
+
+def test_the_xlsx_names_each_village_s_township_and_the_local_freeze_time(
+    client, world, login, month
+):
+    freeze_november()
+    login(world.county_officer)
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/scorecards/2026-11/export.xlsx").data))
+    villages, _, about = book.worksheets
+    township = {row[0].value: row[2].value for row in villages.iter_rows(min_row=2)}
+    assert township == {A: "白壁镇", B: "白壁镇", C: "水冶镇", D: "水冶镇"}
+    lines = {row[0].value: row[1].value for row in about.iter_rows()}
+    assert lines["锁定时间"] == "2026-12-05 01:00"  # Asia/Shanghai, to the minute
+
+
+def test_the_result_comes_first_and_the_detail_opens_on_demand(client, world, login, month):
+    login(world.county_officer)
+    page = get(client, "/scorecards/2026-11")
+    results_at = page.index('class="scorecard-table results village-results"')
+    detail_at = page.index('<details class="scorecard-detail" id="village-detail">')
+    assert results_at < detail_at
+    results = page[results_at:detail_at]
+    headers = re.findall(r'<th scope="col" data-key="(\w+)"', results)
+    assert headers == ["name", "three_zero", "score", "rank", "light"]
+    detail = page[detail_at : page.index("</details>", detail_at)]
+    keys = re.findall(r'<th scope="col" data-key="([\w.]+)"', detail)
+    assert keys[:7] == ["code", "name", "three_zero", "deductions", "score", "rank", "light"]
+    assert "received" in keys and 'href="/cases?' in detail  # every figure still links
+    assert '<details class="scorecard-detail" id="rollup-detail">' in page
 
 
 def test_the_print_page(client, world, login, month):

@@ -12,8 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from mediation.cases.agreements import split_terms
-from mediation.cases.clocks import ClockState, Tone, clock_state, clock_tone, local_deadline
-from mediation.domain.enums import Action, CaseStatus, Level, Role
+from mediation.cases.clocks import Tone, clock_tone, days_left, local_deadline, state_of
+from mediation.domain.calendar import WorkCalendar
+from mediation.domain.clocks import ClockState
+from mediation.domain.enums import Action, CaseStatus, Clock, Level, Role
 from mediation.domain.policy import Policy
 from mediation.extensions import db
 from mediation.models import Agreement, Case, CaseEvent
@@ -344,8 +346,13 @@ def test_clocks_show_working_days_left_and_a_provisional_2027(
     assert "28.0 calendar days" in statutory.group(0)
 
 
+CALENDAR = WorkCalendar(holidays=set(), workdays=set(), entered_years=[])
+
+
 def _deadline(**fields):
     base = {
+        "clock": Clock.settle,
+        "started_at": local(2026, 12, 1),
         "due_at": local(2026, 12, 10),
         "warn_at": local(2026, 12, 8),
         "met_at": None,
@@ -361,7 +368,7 @@ def _deadline(**fields):
     [
         ({}, local(2026, 12, 1), Tone.plenty, ClockState.running),
         ({}, local(2026, 12, 9), Tone.warning, ClockState.running),
-        ({}, local(2026, 12, 11), Tone.overdue, ClockState.running),
+        ({}, local(2026, 12, 11), Tone.overdue, ClockState.breached),
         (
             {"stopped_at": local(2026, 12, 5), "met_at": local(2026, 12, 5)},
             local(2026, 12, 11),
@@ -375,11 +382,34 @@ def _deadline(**fields):
             ClockState.breached,
         ),
         ({"stopped_at": local(2026, 12, 5)}, local(2026, 12, 6), Tone.settled, ClockState.stopped),
+        (
+            {"clock": Clock.judicial_confirmation, "is_working_days": False},
+            local(2027, 2, 20),
+            Tone.settled,
+            ClockState.stopped,
+        ),
     ],
 )
 def test_the_colour_of_a_clock(fields, now, tone, state):
     deadline = _deadline(**fields)
-    assert clock_tone(deadline, now) is tone and clock_state(deadline) is state
+    shown = state_of(deadline, now, None)
+    assert clock_tone(shown, deadline, now) is tone and shown is state
+
+
+def test_a_paused_clock_is_grey_blue_and_its_time_left_stands_still():
+    deadline = _deadline()
+    paused_at = local(2026, 12, 3, 12, 0)
+    for now in (local(2026, 12, 4), local(2026, 12, 20)):
+        state = state_of(deadline, now, paused_at)
+        assert state is ClockState.paused and clock_tone(state, deadline, now) is Tone.paused
+        left = days_left(deadline, now, CALENDAR, TZ, paused_at)
+        assert left == days_left(deadline, paused_at, CALENDAR, TZ)
+        assert left > 0
+
+
+def test_an_informational_window_that_ended_shows_no_time_left():
+    window = _deadline(clock=Clock.judicial_confirmation, is_working_days=False)
+    assert days_left(window, local(2027, 2, 20), CALENDAR, TZ) is None
 
 
 def test_a_deadline_at_midnight_reads_as_24_00():
