@@ -1,0 +1,64 @@
+"""The inbox: what each user was told (flags and news of big and major cases), read and
+unread. Scoped by :func:`access.inbox`: an entry about something that left the user's area is
+gone for him."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_sqlalchemy.pagination import SelectPagination
+from sqlalchemy import Select, and_, func, not_, update
+
+from ..domain.enums import CaseNews
+from ..domain.flags import FlagKind
+from ..extensions import db
+from ..models import Flag, Notification, User
+from . import access
+
+
+def inbox_query(user: User, *, unread_only: bool = False) -> Select[tuple[Notification]]:
+    """The user's entries, newest first. A warning already cleared is left out: the case
+    concluded or left that level, or its breach was told in its own entry, so it asks
+    nothing of anyone (a warning raised and cleared within a minute would otherwise fill the
+    inbox)."""
+    query = access.inbox(user).where(
+        not_(and_(Flag.kind == FlagKind.settle_warning, Flag.cleared_at.is_not(None)))
+    )
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return query.order_by(Notification.created_at.desc(), Notification.id.desc())
+
+
+def inbox_page(user: User, *, unread_only: bool, page: int, per_page: int) -> SelectPagination:
+    return db.paginate(
+        inbox_query(user, unread_only=unread_only), page=page, per_page=per_page, error_out=False
+    )
+
+
+def unread_count(user: User) -> int:
+    """The number in the header: one indexed COUNT."""
+    query = inbox_query(user, unread_only=True).order_by(None)
+    return db.session.scalar(query.with_only_columns(func.count(Notification.id))) or 0
+
+
+def find_notification(user: User, notification_id: int) -> Notification | None:
+    """The user's own entry with this id, else None (the caller answers 404)."""
+    return db.session.scalar(access.inbox(user).where(Notification.id == notification_id))
+
+
+def mark_read(notification: Notification, now: dt.datetime) -> None:
+    """Read stays read: the first reading's instant is kept."""
+    notification.read_at = notification.read_at or now
+
+
+def mark_all_read(user: User, now: dt.datetime) -> None:
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=now)
+    )
+
+
+def kind_of(notification: Notification) -> FlagKind | CaseNews:
+    """What the entry is about: a flag's kind or a case's news."""
+    return FlagKind.parse(notification.kind) or CaseNews(notification.kind)
