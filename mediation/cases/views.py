@@ -20,6 +20,7 @@ from ..extensions import db
 from ..i18n import label, render_message
 from ..models import Case, Flag, Unit, User
 from ..services import access, identity
+from ..services import home as lists
 from ..services.cases import (
     SORTS,
     NotAllowed,
@@ -48,21 +49,35 @@ def home():
     user = current_user
     if user.role is Role.admin:
         return render_template("home/admin.html", **_admin_summary(user))
+    tz, now = runtime.tz(), runtime.utcnow()
+    ctx = Context.build(now, runtime.policy(), tz)
     if user.role is Role.mediator:
-        open_cases = db.session.scalars(
-            access.visible_cases(user)
-            .where(Case.status.in_(OPEN_STATES))
-            .order_by(Case.received_at.asc())
-            .limit(50)
-        ).all()
-        waiting = [case for case in open_cases if case.status is CaseStatus.registered]
         return render_template(
             "home/mediator.html",
-            open_cases=open_cases,
-            waiting=waiting,
+            at_my_level=_with_clocks(lists.cases_at_my_level(user), ctx),
+            follow_ups=_with_clocks(lists.follow_ups_due(user), ctx),
+            screening=lists.screening_due(
+                user.unit_id, now, ctx.policy.scorecard.screening_due_day, tz
+            ),
+            now=now,
             open_flags=_open_flags(user),
         )
-    return render_template("home/overview.html", **_overview(user), open_flags=_open_flags(user))
+    return render_template(
+        "home/overview.html",
+        **_overview(user),
+        big_cases=_with_clocks(lists.big_cases_open(user), ctx),
+        open_flags=_open_flags(user),
+    )
+
+
+def _with_clocks(rows: list[lists.CaseDue], ctx: Context) -> list[tuple]:
+    """Each case with the view of its nearest clock (days left), for a home page's list."""
+    return [
+        (row.case, clock_views([row.deadline], ctx.now, ctx.calendar, ctx.tz)[0])
+        if row.deadline is not None
+        else (row.case, None)
+        for row in rows
+    ]
 
 
 def _open_flags(user: User) -> list[tuple[FlagKind, int]]:

@@ -1,0 +1,87 @@
+"""Home pages answer "what must I do today": the mediator's cases at her village by nearest
+deadline, her follow-up visits and screening report; the officers' big and major cases open in
+their area wherever they are handled; the inbox names its case or its village and month."""
+
+import datetime as dt
+import re
+
+from mediation.domain.policy import Policy
+from mediation.services.notify import Notifier
+from mediation.services.sweep import run_sweep
+
+from ..factories import TZ
+
+BIG = {"category": "land_acquisition", "people_involved": 8, "title": "征地补偿分配纠纷"}
+MAJOR = {"category": "labor", "people_involved": 35, "title": "工地欠薪纠纷"}
+
+
+def section(page: str, heading: str) -> str:
+    """The HTML from a heading to the next h2."""
+    start = page.index(heading)
+    end = page.find("<h2", start + 1)
+    return page[start : end if end > 0 else len(page)]
+
+
+def test_the_mediators_day(client, world, login, make):
+    here = make.case(world.mediator, title="院墙倒塌赔偿纠纷")
+    above = make.case(world.township_officer, village_code="410522100201", title="乡镇接报纠纷")
+    received = dt.datetime.now(dt.UTC) - dt.timedelta(days=3)
+    settled = make.case(
+        world.mediator,
+        title="耕牛走失赔偿纠纷",
+        received_at=received.isoformat(),
+        resolved_at=(received + dt.timedelta(hours=2)).isoformat(),
+        agreement={"form": "oral", "terms": "赔偿八百元。"},
+    )
+    login(world.mediator)
+    page = client.get("/").get_data(as_text=True)
+    todo = section(page, "本村待办")
+    assert here.title in todo and "工作日" in todo  # days left, in working days
+    assert "受理" in todo  # the nearest clock: accept
+    # A case held at the township is not hers to accept; each case is listed once.
+    assert above.title not in page
+    assert page.count(f'/cases/{here.id}"') == 2  # number and title of one row
+    follow = section(page, "待回访")
+    assert settled.title in follow and "回访" in follow and "天" in follow
+    assert settled.title not in todo
+    assert "月度排查报告" in page and "还剩" in page and "/screenings/new" in page
+
+
+def test_the_township_sees_big_and_major_cases_held_at_the_village(client, world, login, make):
+    big = make.case(world.mediator, **BIG)
+    major = make.case(world.mediator, **MAJOR)
+    small = make.case(world.mediator, title="鸡鸭毁苗纠纷")
+    elsewhere = make.case(world.mediator_other_township, **{**BIG, "title": "水冶征地纠纷"})
+    login(world.township_officer)
+    page = client.get("/").get_data(as_text=True)
+    listed = section(page, "辖区内在办的较大、重大纠纷")
+    assert big.title in listed and major.title in listed
+    assert small.title not in listed and elsewhere.title not in page
+    assert "工作日" in listed
+    client.post("/logout")
+    login(world.county_officer)
+    listed = section(client.get("/").get_data(as_text=True), "辖区内在办的较大、重大纠纷")
+    assert big.title in listed and major.title in listed and elsewhere.title in listed
+
+
+def test_the_screening_flag_leads_to_the_screening_reports(client, world, login, make):
+    received = dt.datetime(2026, 10, 12, 9, 0, tzinfo=TZ)
+    make.case(world.mediator, now=received, received_at=received.isoformat())
+    run_sweep(
+        dt.datetime(2026, 12, 1, 8, tzinfo=TZ),
+        policy=Policy(),
+        tz=TZ,
+        notifier=Notifier.from_config("inbox"),
+    )
+    login(world.mediator)
+    page = client.get("/").get_data(as_text=True)
+    link = re.search(r'<a href="([^"]*)"><span class="badge flag-screening_missing"', page)
+    assert link and link.group(1).startswith("/screenings")
+    inbox = client.get("/inbox").get_data(as_text=True)
+    assert "白壁镇西裴村 · 2026年10月" in inbox and "白壁镇西裴村 · 2026年11月" in inbox
+    note_id = re.search(
+        r'/inbox/(\d+)/read"[^<]*<input[^>]*>\s*<button[^>]*>\s*<span class="badge flag-screening',
+        inbox,
+    ).group(1)
+    response = client.post(f"/inbox/{note_id}/read")
+    assert response.headers["Location"].startswith("/screenings?month=2026-1")
