@@ -36,7 +36,7 @@ from ..services.workflow import Conflict, Context, allowed_actions, paused_since
 from ..web import error_response, page_number
 from . import bp
 from .agreements import confirmation_deadline, date_parts, document_number, split_terms
-from .clocks import brief_view, clock_views
+from .clocks import brief_view, clock_views, local_deadline
 from .forms import ActionForm, CaseForm, action_form
 
 OPEN_STATES = [status for status in CaseStatus if status.is_open]
@@ -52,14 +52,14 @@ def home():
     tz, now = runtime.tz(), runtime.utcnow()
     ctx = Context.build(now, runtime.policy(), tz)
     if user.role is Role.mediator:
+        due_day = ctx.policy.scorecard.screening_due_day
+        screening = lists.screening_due(user.unit_id, now, due_day, tz)
         return render_template(
             "home/mediator.html",
             at_my_level=_with_clocks(lists.cases_at_my_level(user), ctx),
             follow_ups=_with_clocks(lists.follow_ups_due(user), ctx),
-            screening=lists.screening_due(
-                user.unit_id, now, ctx.policy.scorecard.screening_due_day, tz
-            ),
-            now=now,
+            screening=screening,
+            screening_due_local=local_deadline(screening.due_at, tz),
             open_flags=_open_flags(user),
         )
     return render_template(

@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import Select, and_, func, not_, update
+from sqlalchemy import Select, and_, exists, func, not_, or_, update
+from sqlalchemy.orm import aliased
 
 from ..domain.enums import CaseNews
 from ..domain.flags import FlagKind
@@ -17,12 +18,24 @@ from . import access
 
 
 def inbox_query(user: User, *, unread_only: bool = False) -> Select[tuple[Notification]]:
-    """The user's entries, newest first. A warning already cleared is left out: the case
-    concluded or left that level, or its breach was told in its own entry, so it asks
-    nothing of anyone (a warning raised and cleared within a minute would otherwise fill the
-    inbox)."""
+    """The user's entries, newest first. A settle warning already cleared, or followed by the
+    breach of the same level's clock, is left out: the case concluded or left that level, or
+    its breach is told in its own entry, so it asks nothing more of anyone (a warning raised
+    and cleared within a minute would otherwise fill the inbox)."""
+    breach = aliased(Flag)
+    superseded = exists().where(
+        breach.case_id == Flag.case_id,
+        breach.level == Flag.level,
+        breach.kind == FlagKind.settle_breached,
+        breach.occurred_at >= Flag.occurred_at,
+    )
     query = access.inbox(user).where(
-        not_(and_(Flag.kind == FlagKind.settle_warning, Flag.cleared_at.is_not(None)))
+        not_(
+            and_(
+                Flag.kind == FlagKind.settle_warning,
+                or_(Flag.cleared_at.is_not(None), superseded),
+            )
+        )
     )
     if unread_only:
         query = query.where(Notification.read_at.is_(None))

@@ -85,3 +85,25 @@ def test_the_screening_flag_leads_to_the_screening_reports(client, world, login,
     ).group(1)
     response = client.post(f"/inbox/{note_id}/read")
     assert response.headers["Location"].startswith("/screenings?month=2026-1")
+
+
+def test_a_warning_followed_by_its_breach_is_not_told_twice(client, world, login, make):
+    received = dt.datetime(2026, 11, 2, 9, 0, tzinfo=TZ)
+    case = make.case(
+        world.township_officer,
+        now=received,
+        received_at=received.isoformat(),
+        village_code="410522100201",
+        **BIG,
+    )
+    for day in (13, 20):  # past the warning, then past the township's deadline
+        run_sweep(
+            dt.datetime(2026, 11, day, 8, tzinfo=TZ),
+            policy=Policy(),
+            tz=TZ,
+            notifier=Notifier.from_config("inbox"),
+        )
+    login(world.township_officer)
+    inbox = client.get("/inbox?show=all").get_data(as_text=True)
+    assert case.title in inbox
+    assert "flag-settle_breached" in inbox and "flag-settle_warning" not in inbox
