@@ -15,10 +15,12 @@ from ..domain.enums import Action, AgreementForm, CaseStatus, Category, Level, R
 from ..domain.flags import FlagKind
 from ..domain.identity import id_number_problem, normalize_id_number
 from ..domain.intake import InvalidInput, parse_case
+from ..domain.scorecard import TARGET_LEVEL_MIX, Month
 from ..domain.workflow import USER_ACTIONS, Refused
 from ..extensions import db
 from ..i18n import label, render_message
 from ..models import Case, Flag, Unit, User
+from ..scorecards.charts import score_chart, volume_chart
 from ..services import access, identity
 from ..services import home as lists
 from ..services.cases import (
@@ -32,6 +34,7 @@ from ..services.cases import (
     register_case,
     search_cases,
 )
+from ..services.scorecard import history as score_history
 from ..services.workflow import Conflict, Context, allowed_actions, paused_since, perform
 from ..web import error_response, page_number
 from . import bp
@@ -66,8 +69,32 @@ def home():
         "home/overview.html",
         **_overview(user),
         big_cases=_with_clocks(lists.big_cases_open(user), ctx),
+        trend=_trend(user, ctx) if user.unit.kind is Level.county else None,
         open_flags=_open_flags(user),
     )
+
+
+TREND_MONTHS = 6
+
+
+def _trend(user: User, ctx: Context) -> dict:
+    """The county at a glance: the last months' score, three-zero rate and cases, and this
+    month's level mix against the Fengqiao shape."""
+    points = score_history(
+        user.unit, Month.of(ctx.now, ctx.tz), count=TREND_MONTHS, policy=ctx.policy, tz=ctx.tz
+    )
+    this_month = points[-1]
+    mix = [
+        (Level(level), this_month.level_mix.get(level), TARGET_LEVEL_MIX[level])
+        for level in ("village", "township", "county")
+    ]
+    return {
+        "month": this_month.month,
+        "score": score_chart(points),
+        "volume": volume_chart(points),
+        "mix": mix,
+        "has_mix": any(share is not None for _, share, _ in mix),
+    }
 
 
 def _with_clocks(rows: list[lists.CaseDue], ctx: Context) -> list[tuple]:

@@ -107,3 +107,41 @@ def test_a_warning_followed_by_its_breach_is_not_told_twice(client, world, login
     inbox = client.get("/inbox?show=all").get_data(as_text=True)
     assert case.title in inbox
     assert "flag-settle_breached" in inbox and "flag-settle_warning" not in inbox
+
+
+def test_the_county_leader_sees_the_trend_and_level_mix(client, world, login, make):
+    received = dt.datetime.now(dt.UTC) - dt.timedelta(hours=6)
+    for title in ("甲纠纷", "乙纠纷"):
+        make.case(
+            world.mediator,
+            title=title,
+            received_at=received.isoformat(),
+            resolved_at=(received + dt.timedelta(hours=1)).isoformat(),
+            agreement={"form": "oral", "terms": "双方和解。"},
+        )
+    login(world.viewer)
+    page = client.get("/").get_data(as_text=True)
+    trend = section(page, "全县概览")
+    assert trend.count('<svg class="chart"') == 2 and "化解层级分布" in page
+    mix = page[page.index('id="level-mix"') :]
+    assert "村 100%" in mix and "村: <strong>100%" in mix and "目标 70%" in mix
+    client.post("/logout")
+    login(world.township_officer)
+    assert "全县概览" not in client.get("/").get_data(as_text=True)
+
+
+def test_months_without_data_draw_no_score(app, world, make):
+    from mediation.domain.scorecard import Month
+    from mediation.models import Unit
+    from mediation.services.scorecard import history
+
+    make.case(
+        world.mediator,
+        now=dt.datetime(2026, 11, 3, 2, tzinfo=dt.UTC),
+        received_at="2026-11-03T10:00:00+08:00",
+    )
+    county = Unit.query.filter_by(code="410522000000").one()
+    points = history(county, Month(2026, 11), count=4, policy=Policy(), tz=TZ)
+    assert [p.score for p in points[:3]] == [None, None, None]
+    assert [p.three_zero_rate for p in points[:3]] == [None, None, None]
+    assert points[3].score is not None and points[3].received == 1
