@@ -128,3 +128,13 @@ def test_flags_name_their_case_or_their_village_and_month(api, make, world):
     assert missing and all(item["case_id"] is None for item in missing)
     assert "西裴村 · 2026年11月" in missing[0]["text"]
     assert len({item["text"] for item in missing}) == len(missing)  # each names its month
+
+
+def test_the_officers_above_may_take_over_and_report_a_major_village_case(api, make, world):
+    case = make.case(world.mediator, **MAJOR)
+    for officer in (world.township_officer, world.county_officer):
+        allowed = api.get(officer, f"/cases/{case.id}").get_json()["allowed_actions"]
+        assert {"take_over", "report"} <= set(allowed), (officer.username, allowed)
+    big = make.case(world.mediator, **BIG)
+    allowed = api.get(world.township_officer, f"/cases/{big.id}").get_json()["allowed_actions"]
+    assert "take_over" in allowed and "report" not in allowed
