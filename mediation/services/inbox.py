@@ -32,6 +32,7 @@ def inbox_query(user: User, *, unread_only: bool = False) -> Select[tuple[Notifi
     query = access.inbox(user).where(
         not_(
             and_(
+                Notification.flag_id.is_not(None),  # case news has no flag: never left out
                 Flag.kind == FlagKind.settle_warning,
                 or_(Flag.cleared_at.is_not(None), superseded),
             )
