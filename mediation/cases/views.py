@@ -69,6 +69,7 @@ def home():
         "home/overview.html",
         **_overview(user),
         big_cases=_with_clocks(lists.big_cases_open(user), ctx),
+        held_here=_with_clocks(lists.cases_at_my_level(user), ctx),
         trend=_trend(user, ctx) if user.unit.kind is Level.county else None,
         open_flags=_open_flags(user),
     )
@@ -145,12 +146,6 @@ def _overview(user: User) -> dict:
     per_unit = {unit.id: {} for unit in children}
     for unit_id, status, count in per_unit_rows:
         per_unit.setdefault(unit_id, {})[status] = count
-    held_here = db.session.scalars(
-        access.visible_cases(user)
-        .where(Case.holder_id == user.unit_id, Case.status.in_(OPEN_STATES))
-        .order_by(Case.received_at.asc())
-        .limit(20)
-    ).all()
     return {
         "levels": list(Level),
         "statuses": list(CaseStatus),
@@ -159,7 +154,6 @@ def _overview(user: User) -> dict:
         "by_scale": by_scale,
         "children": children,
         "per_unit": per_unit,
-        "held_here": held_here,
     }
 
 

@@ -145,3 +145,19 @@ def test_months_without_data_draw_no_score(app, world, make):
     assert [p.score for p in points[:3]] == [None, None, None]
     assert [p.three_zero_rate for p in points[:3]] == [None, None, None]
     assert points[3].score is not None and points[3].received == 1
+
+
+def test_the_officers_own_cases_come_nearest_deadline_first(client, world, login, make):
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
+    later = make.case(world.township_officer, village_code="410522100201", title="后到纠纷")
+    earlier = make.case(
+        world.township_officer,
+        village_code="410522100202",
+        title="先到纠纷",
+        now=old,
+        received_at=old.isoformat(),
+    )
+    login(world.township_officer)
+    held = section(client.get("/").get_data(as_text=True), "本级在办案件")
+    assert held.index(earlier.title) < held.index(later.title)
+    assert "工作日" in held
