@@ -23,11 +23,14 @@ from sqlalchemy import select
 from . import runtime
 from .domain.enums import Action, CaseStatus, Level, Role, Scale
 from .domain.identity import id_check_char
+from .domain.incidents import parse_incident, parse_screening, screening_due_at
 from .domain.intake import parse_case
+from .domain.scorecard import Month
 from .domain.workflow import refusal
 from .extensions import db
 from .models import Case, Unit, User
 from .services.cases import register_case
+from .services.incidents import file_screening, record_incident
 from .services.units import UnitRow, import_units
 from .services.users import create_user
 from .services.workflow import (
@@ -184,6 +187,9 @@ def seed_demo(
     plans = _plan_cases(rng, now, cases)
     for plan in sorted(plans, key=lambda plan: plan.received_at):
         _register_and_progress(rng, world, plan, now)
+    _cases_above_the_village(world, now)
+    _screenings(rng, world, now)
+    _incidents(rng, world, now)
     db.session.flush()
 
     logins = demo_logins()
@@ -995,3 +1001,177 @@ def _act(case: Case, world: _World, action: str, at: dt.datetime, note: str, dat
     if refusal(Action(action), state_of(case), actor_for(actor)) is not None:
         return  # the step no longer fits the case (an escalation already happened by itself)
     perform(actor, case, Action(action), {**data, "note": note}, version=None, ctx=ctx)
+
+
+# ---------------------------------------------------------------------------------------------
+# The rest of a real month: the big cases the levels above act on, the screening reports (some
+# late, some missing) and the incidents that break 三零. Each through its real service at the
+# instant it happened.
+
+
+def _cases_above_the_village(world: _World, now: dt.datetime) -> None:
+    """A big case a village registered and its township took over (提级) the next morning, and
+    a major wage case the village keeps but reported to the county within hours."""
+    tz, policy = runtime.tz(), runtime.policy()
+    for code, days_ago, raw, steps in (
+        (
+            "410522100204",
+            6,
+            {
+                "category": "land_forest",
+                "title": "南田村与东岗村山林界址纠纷",
+                "description": "两村村民对一片百余亩山林的界址各执一词，十二户群众多次到林地对峙。",
+                "people_involved": 12,
+                "amount_yuan": "30000",
+                "risks": ["multi_village"],
+            },
+            (
+                ("take_over", 18, "涉及两村十二户，由镇综治中心直接调处", "410522100000"),
+                ("accept", 20, "镇综治中心已受理，约两村村委会共同勘界", "410522100000"),
+            ),
+        ),
+        (
+            "410522101203",
+            2,
+            {
+                "category": "labor",
+                "title": "东蒋村建筑工地拖欠三十五名农民工工资纠纷",
+                "description": "某建筑公司拖欠本村三十五名农民工工资共计四十余万元，工人情绪激动。",
+                "people_involved": 35,
+                "amount_yuan": "420000",
+                "risks": ["group_incident"],
+            },
+            (
+                ("report", 3, "已电话报告县矛调中心，村调委会继续稳控调处", "410522101203"),
+                ("accept", 4, "村调委会已受理，约施工方负责人面谈", "410522101203"),
+            ),
+        ),
+    ):
+        actor = world.users_by_unit[code]
+        received_at = _office_hours(
+            random.Random(days_ago), now - dt.timedelta(days=days_ago), now, tz
+        )
+        body = {
+            "village_code": code,
+            "source": "party_application",
+            "received_at": received_at.isoformat(),
+            "parties": [{"name": "群众代表", "role": "applicant"}],
+            **raw,
+        }
+        draft = parse_case(body, now=received_at, tz=tz, policy=policy.intake)
+        case = register_case(actor, draft, now=received_at, policy=policy, tz=tz)
+        for action, hours, note, unit_code in steps:
+            at = min(received_at + dt.timedelta(hours=hours), now - dt.timedelta(minutes=5))
+            ctx = Context.build(at, policy, tz)
+            perform(
+                world.users_by_unit[unit_code],
+                case,
+                Action(action),
+                {"note": note},
+                version=None,
+                ctx=ctx,
+            )
+
+
+def _screenings(rng: random.Random, world: _World, now: dt.datetime) -> None:
+    """Each village's monthly screening report (排查) for every month of the demo: most filed
+    before the 25th, a few late, a few never; this month's by those who already did."""
+    tz, due_day = runtime.tz(), runtime.policy().scorecard.screening_due_day
+    current = Month.of(now, tz)
+    month = Month.of(now - dt.timedelta(days=DEMO_DAYS), tz)
+    villages = [v[0] for t in TOWNSHIPS for v in t[4]]
+    # Fixed misses, so the last months always show some: (months back, village index).
+    late = {(1, 2), (1, 9), (2, 13)}
+    missing = {(1, 7), (2, 11), (3, 4)}
+    while True:
+        back = (current.year - month.year) * 12 + current.month - month.month
+        due_at = screening_due_at(month, due_day, tz)
+        for index, code in enumerate(villages):
+            if (back, index) in missing or (back > 3 and rng.random() < 0.05):
+                continue
+            day = rng.randint(12, due_day - 1)
+            moment = month.end_of_day(day, tz) - dt.timedelta(hours=12)  # noon of that day
+            if (back, index) in late:
+                moment = due_at + dt.timedelta(days=rng.randint(1, 4), hours=12)
+            if moment >= now - dt.timedelta(hours=1) or (back == 0 and index % 3 == 0):
+                continue  # not yet: still to do this month
+            filed_at = _office_hours(rng, moment, now, tz)
+            found = rng.random() < 0.3
+            raw = {
+                "village_code": code,
+                "month": str(month),
+                "visited_at": filed_at.astimezone(tz).date().isoformat(),
+                "households": rng.randint(20, 90),
+                "risks_found": int(found) * rng.randint(1, 2),
+                "disputes_found": int(found),
+                "zero_report": not found,
+                "note": "逐户走访，重点排查邻里、婚姻家庭矛盾。"
+                if found
+                else "本月未发现矛盾纠纷。",
+            }
+            draft = parse_screening(raw, now=filed_at, tz=tz)
+            file_screening(world.users_by_unit[code], draft, filed_at, due_at=due_at)
+        if month == current:
+            break
+        month = month.next()
+
+
+FOUND_NOTE = "逐户走访，重点排查邻里、婚姻家庭矛盾。"
+ZERO_NOTE = "本月未发现矛盾纠纷。"
+
+INCIDENTS = (  # (days ago, village, kind, fields, summary)
+    (
+        3,
+        "410522100202",
+        "petition",
+        {"petition_level": "township"},
+        "村民因宅基地审批问题到镇政府上访。",
+    ),
+    (
+        12,
+        "410522101205",
+        "accident",
+        {"injured": 2},
+        "村内砖厂传送带伤人，两名工人受伤送医。",
+    ),
+    (
+        20,
+        "410522102203",
+        "petition",
+        {"petition_level": "county", "collective": True, "people": 6},
+        "六名村民就土地流转租金问题到县信访局集体上访。",
+    ),
+    (
+        40,
+        "410522100203",
+        "petition",
+        {"petition_level": "city"},
+        "村民因征地补偿问题到市信访局上访。",
+    ),
+    (47, "410522102204", "criminal", {}, "村民酒后斗殴致人轻伤，已由公安机关立案。"),
+    (70, "410522101202", "accident", {"injured": 1, "dead": 0}, "农用三轮车侧翻，一人受伤。"),
+    (85, "410522102201", "public_order", {}, "两家族在婚宴上聚众斗殴，派出所已处置。"),
+)
+
+
+def _incidents(rng: random.Random, world: _World, now: dt.datetime) -> None:
+    """Petitions, accidents and criminal cases recorded by the township's officer the day
+    after they happened: the villages they touch are not 三零 that month."""
+    tz = runtime.tz()
+    for days_ago, code, kind, fields, summary in INCIDENTS:
+        occurred_at = _office_hours(rng, now - dt.timedelta(days=days_ago), now, tz)
+        recorded_at = min(occurred_at + dt.timedelta(hours=20), now - dt.timedelta(minutes=5))
+        township = world.units[code].parent_code
+        officer = world.users_by_unit[
+            COUNTY_CODE
+            if kind == "petition" and fields.get("petition_level") == "city"
+            else township
+        ]
+        raw = {
+            "village_code": code,
+            "kind": kind,
+            "occurred_at": occurred_at.isoformat(),
+            "summary": summary,
+            **fields,
+        }
+        record_incident(officer, parse_incident(raw, now=recorded_at, tz=tz), recorded_at)

@@ -11,6 +11,7 @@ from copy import deepcopy
 from ..domain.clocks import ClockState
 from ..domain.enums import (
     AgreementForm,
+    CaseNews,
     CaseStatus,
     Category,
     Clock,
@@ -1052,6 +1053,70 @@ PATHS["/flags"] = {
             "401": _response("Unauthorized"),
             "404": _json(_ref("Error"), "No such unit in the caller's area."),
             "422": _response("Invalid"),
+        },
+    }
+}
+
+
+SCHEMAS["Notification"] = {
+    "type": "object",
+    "required": ["id", "kind", "case_id", "unit_code", "created_at", "read_at", "text"],
+    "properties": {
+        "id": {"type": "integer"},
+        "kind": {
+            "type": "string",
+            "enum": _values(FlagKind) + _values(CaseNews),
+            "description": "A flag's kind, or news of a case: a big or major case registered, "
+            "a major case reported to the county.",
+        },
+        "case_id": {"type": "integer", "nullable": True},
+        "unit_code": {
+            "type": "string",
+            "description": "The village of the case, or the unit flagged.",
+        },
+        "created_at": {**INSTANT, "description": "When the user was told."},
+        "read_at": NULLABLE_INSTANT,
+        "text": {
+            "type": "string",
+            "description": "One line in the caller's language: what happened, to which case "
+            "or to which village and month.",
+        },
+    },
+}
+SCHEMAS["NotificationList"] = {
+    "type": "object",
+    "required": ["items", "total", "unread"],
+    "properties": {
+        "items": {"type": "array", "items": _ref("Notification")},
+        "total": {"type": "integer", "description": "Entries the filter keeps."},
+        "unread": {"type": "integer", "description": "The caller's unread entries."},
+    },
+}
+PATHS["/notifications"] = {
+    "get": {
+        "operationId": "listNotifications",
+        "summary": "The caller's inbox, newest first, 20 a page.",
+        "parameters": [
+            _filter("unread", "1: only unread entries.", {"type": "string", "enum": ["0", "1"]}),
+            _filter("page", "Page, from 1.", {"type": "integer", "minimum": 1, "default": 1}),
+        ],
+        "responses": {
+            "200": _json(_ref("NotificationList"), "The entries."),
+            "401": _response("Unauthorized"),
+            "422": _response("Invalid"),
+        },
+    }
+}
+PATHS["/notifications/{notification_id}/read"] = {
+    "post": {
+        "operationId": "readNotification",
+        "summary": "Mark one of the caller's entries as read (read stays read).",
+        "parameters": [_path_id("notification_id")],
+        "responses": {
+            "200": _json(_ref("Notification"), "The entry, read."),
+            "400": _response("BadRequest"),
+            "401": _response("Unauthorized"),
+            "404": _json(_ref("Error"), "No such entry in the caller's inbox."),
         },
     }
 }

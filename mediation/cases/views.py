@@ -15,11 +15,14 @@ from ..domain.enums import Action, AgreementForm, CaseStatus, Category, Level, R
 from ..domain.flags import FlagKind
 from ..domain.identity import id_number_problem, normalize_id_number
 from ..domain.intake import InvalidInput, parse_case
+from ..domain.scorecard import TARGET_LEVEL_MIX, Month
 from ..domain.workflow import USER_ACTIONS, Refused
 from ..extensions import db
 from ..i18n import label, render_message
 from ..models import Case, Flag, Unit, User
+from ..scorecards.charts import score_chart, volume_chart
 from ..services import access, identity
+from ..services import home as lists
 from ..services.cases import (
     SORTS,
     NotAllowed,
@@ -31,11 +34,12 @@ from ..services.cases import (
     register_case,
     search_cases,
 )
+from ..services.scorecard import history as score_history
 from ..services.workflow import Conflict, Context, allowed_actions, paused_since, perform
 from ..web import error_response, page_number
 from . import bp
 from .agreements import confirmation_deadline, date_parts, document_number, split_terms
-from .clocks import brief_view, clock_views
+from .clocks import brief_view, clock_views, local_deadline
 from .forms import ActionForm, CaseForm, action_form
 
 OPEN_STATES = [status for status in CaseStatus if status.is_open]
@@ -48,21 +52,60 @@ def home():
     user = current_user
     if user.role is Role.admin:
         return render_template("home/admin.html", **_admin_summary(user))
+    tz, now = runtime.tz(), runtime.utcnow()
+    ctx = Context.build(now, runtime.policy(), tz)
     if user.role is Role.mediator:
-        open_cases = db.session.scalars(
-            access.visible_cases(user)
-            .where(Case.status.in_(OPEN_STATES))
-            .order_by(Case.received_at.asc())
-            .limit(50)
-        ).all()
-        waiting = [case for case in open_cases if case.status is CaseStatus.registered]
+        due_day = ctx.policy.scorecard.screening_due_day
+        screening = lists.screening_due(user.unit_id, now, due_day, tz)
         return render_template(
             "home/mediator.html",
-            open_cases=open_cases,
-            waiting=waiting,
+            at_my_level=_with_clocks(lists.cases_at_my_level(user), ctx),
+            follow_ups=_with_clocks(lists.follow_ups_due(user), ctx),
+            screening=screening,
+            screening_due_local=local_deadline(screening.due_at, tz),
             open_flags=_open_flags(user),
         )
-    return render_template("home/overview.html", **_overview(user), open_flags=_open_flags(user))
+    return render_template(
+        "home/overview.html",
+        **_overview(user),
+        big_cases=_with_clocks(lists.big_cases_open(user), ctx),
+        held_here=_with_clocks(lists.cases_at_my_level(user), ctx),
+        trend=_trend(user, ctx) if user.unit.kind is Level.county else None,
+        open_flags=_open_flags(user),
+    )
+
+
+TREND_MONTHS = 6
+
+
+def _trend(user: User, ctx: Context) -> dict:
+    """The county at a glance: the last months' score, three-zero rate and cases, and this
+    month's level mix against the Fengqiao shape."""
+    points = score_history(
+        user.unit, Month.of(ctx.now, ctx.tz), count=TREND_MONTHS, policy=ctx.policy, tz=ctx.tz
+    )
+    this_month = points[-1]
+    mix = [
+        (Level(level), this_month.level_mix.get(level), TARGET_LEVEL_MIX[level])
+        for level in ("village", "township", "county")
+    ]
+    return {
+        "month": this_month.month,
+        "score": score_chart(points),
+        "volume": volume_chart(points),
+        "mix": mix,
+        "has_mix": any(share is not None for _, share, _ in mix),
+    }
+
+
+def _with_clocks(rows: list[lists.CaseDue], ctx: Context) -> list[tuple]:
+    """Each case with the view of its nearest clock (days left), for a home page's list."""
+    return [
+        (row.case, clock_views([row.deadline], ctx.now, ctx.calendar, ctx.tz)[0])
+        if row.deadline is not None
+        else (row.case, None)
+        for row in rows
+    ]
 
 
 def _open_flags(user: User) -> list[tuple[FlagKind, int]]:
@@ -103,12 +146,6 @@ def _overview(user: User) -> dict:
     per_unit = {unit.id: {} for unit in children}
     for unit_id, status, count in per_unit_rows:
         per_unit.setdefault(unit_id, {})[status] = count
-    held_here = db.session.scalars(
-        access.visible_cases(user)
-        .where(Case.holder_id == user.unit_id, Case.status.in_(OPEN_STATES))
-        .order_by(Case.received_at.asc())
-        .limit(20)
-    ).all()
     return {
         "levels": list(Level),
         "statuses": list(CaseStatus),
@@ -117,7 +154,6 @@ def _overview(user: User) -> dict:
         "by_scale": by_scale,
         "children": children,
         "per_unit": per_unit,
-        "held_here": held_here,
     }
 
 

@@ -194,3 +194,12 @@ class ReferralTarget(LabelledEnum):
     police = "police", N_("Police")
     arbitration = "arbitration", N_("Arbitration")
     administrative = "administrative", N_("Administrative body")
+
+
+class CaseNews(LabelledEnum):
+    """What the officers above a case are told of it besides its flags: a big or major case
+    is everyone's business above the village from the moment it is registered (docs/rules.md)."""
+
+    big_case_registered = "big_case_registered", N_("Big case registered")
+    major_case_registered = "major_case_registered", N_("Major case registered")
+    major_case_reported = "major_case_reported", N_("Major case reported")

@@ -48,17 +48,22 @@ class Flag(db.Model):
 
 
 class Notification(db.Model):
-    """An inbox entry: a flag told to a user who can act on it."""
+    """An inbox entry: a flag told to a user who can act on it, or news of a case (a big or
+    major case registered, a major case reported) told to the officers above it. ``kind`` is
+    the flag's kind or a :class:`~mediation.domain.enums.CaseNews` value."""
 
     __tablename__ = "notifications"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    flag_id: Mapped[int] = mapped_column(ForeignKey("flags.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    flag_id: Mapped[int | None] = mapped_column(ForeignKey("flags.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     flag = relationship("Flag", lazy="joined")
+    case = relationship("Case", lazy="joined")
 
     __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at"),)
 

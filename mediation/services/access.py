@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -109,11 +109,18 @@ def visible_flags(user: User) -> Select[tuple[Flag]]:
 
 
 def inbox(user: User) -> Select[tuple[Notification]]:
-    """The user's own notifications about flags still in their area."""
+    """The user's own notifications about flags and cases still in their area."""
     return (
         select(Notification)
-        .join(Flag, Notification.flag_id == Flag.id)
-        .where(Notification.user_id == user.id, flag_scope(user))
+        .outerjoin(Flag, Notification.flag_id == Flag.id)
+        .outerjoin(Case, Notification.case_id == Case.id)
+        .where(
+            Notification.user_id == user.id,
+            or_(
+                and_(Notification.flag_id.is_not(None), flag_scope(user)),
+                and_(Notification.flag_id.is_(None), case_scope(user)),
+            ),
+        )
     )
 
 

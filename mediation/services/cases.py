@@ -22,6 +22,7 @@ from ..domain.scorecard import Month
 from ..extensions import db
 from ..models import Case, CaseCounter, CaseEvent, Deadline, Flag, Party, Unit, User
 from . import access
+from .notify import registration_news, tell_case_news
 from .scorecard import METRIC_NAMES, case_metric_filter
 from .workflow import Context, perform, start_intake_clocks
 
@@ -113,6 +114,8 @@ def register_case(
     db.session.flush()
     if draft.resolved_at is not None:
         _settled_on_the_spot(actor, case, draft, ctx)
+    elif (news := registration_news(case)) is not None:
+        tell_case_news(case, news, now, actor)
     return case
 
 

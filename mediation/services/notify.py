@@ -16,14 +16,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
+from sqlalchemy import or_ as sa_or
 
 from ..database import insert_rows
-from ..domain.enums import Level, Role
+from ..domain.enums import CaseNews, Level, Role, Scale
 from ..domain.flags import FlagKind
 from ..domain.workflow import HANDLER
 from ..extensions import db
-from ..models import Flag, Notification, User
+from ..models import Case, Flag, Notification, User
 
 log = logging.getLogger("mediation.notify")
 
@@ -78,7 +79,13 @@ class InboxChannel:
 
     def send(self, batch: Batch, now: dt.datetime) -> None:
         rows = [
-            {"user_id": user.id, "flag_id": notice.flag_id, "created_at": now}
+            {
+                "user_id": user.id,
+                "kind": notice.kind.value,
+                "flag_id": notice.flag_id,
+                "case_id": notice.case_id,
+                "created_at": now,
+            }
             for notice, users in batch
             for user in users
         ]
@@ -177,6 +184,50 @@ def _handlers(notice: Notice) -> list[tuple[int, Role]]:
         if above is not None:
             handlers.append((above, HANDLER[notice.level]))
     return handlers
+
+
+def tell_case_news(case: Case, news: CaseNews, now: dt.datetime, actor: User | None = None) -> int:
+    """Tell the officers above a case what they must know of it at once, in their inbox:
+    a big case registered tells its township's officers, a major case also its county's; a
+    major case reported tells the county's. The actor is not told his own deed. Returns how
+    many were told."""
+    if news is CaseNews.major_case_reported:
+        units = [(case.county_id, Role.county_officer)]
+    else:
+        units = [(case.township_id, Role.township_officer)]
+        if news is CaseNews.major_case_registered:
+            units.append((case.county_id, Role.county_officer))
+    people = db.session.scalars(
+        select(User.id)
+        .where(
+            sa_or(*(and_(User.unit_id == unit_id, User.role == role) for unit_id, role in units)),
+            User.is_enabled.is_(True),
+        )
+        .order_by(User.id)
+    ).all()
+    rows = [
+        {
+            "user_id": user_id,
+            "kind": news.value,
+            "flag_id": None,
+            "case_id": case.id,
+            "created_at": now,
+        }
+        for user_id in people
+        if actor is None or user_id != actor.id
+    ]
+    insert_rows(Notification.__table__, rows)
+    log.info("%s %s: %d people told", news.value, case.number, len(rows))
+    return len(rows)
+
+
+def registration_news(case: Case) -> CaseNews | None:
+    """What registering this case tells the levels above: nothing for a small case."""
+    if case.scale is Scale.major:
+        return CaseNews.major_case_registered
+    if case.scale is Scale.big:
+        return CaseNews.big_case_registered
+    return None
 
 
 def _channel(name: str) -> Channel:

@@ -647,6 +647,25 @@ class MonthPoint:
     concluded: int
     score: Decimal | None  # a village's score; the mean of its villages' for a township or county
     three_zero_rate: Decimal | None  # 1 or 0 for a village
+    # Share of the month's concluded cases settled at each level (None: nothing concluded).
+    level_mix: dict[str, Decimal | None] = field(default_factory=dict)
+
+
+# A month in which none of these happened has no data: no score is drawn for it (a unit that
+# did not use the system yet is not a unit that met every rule).
+ACTIVITY = (
+    "received",
+    "concluded",
+    "petitions",
+    "accidents",
+    "criminal",
+    "public_order",
+    "screening_filed",
+    "screening_missing",
+    "breaches",
+    "rule_violations",
+    "follow_up_overdue",
+)
 
 
 def history(
@@ -674,8 +693,9 @@ def history(
             else as_dict(compute(unit, each, policy=policy, tz=tz))
         )
         rollup = data["rollup"] or {}
-        scores = [village["score"] for village in data["villages"]]
-        rate = rollup.get("three_zero_rate")
+        has_data = any(int(rollup.get(name) or 0) for name in ACTIVITY)
+        scores = [village["score"] for village in data["villages"]] if has_data else []
+        rate = rollup.get("three_zero_rate") if has_data else None
         points.append(
             MonthPoint(
                 month=each,
@@ -686,6 +706,10 @@ def history(
                 if scores
                 else None,
                 three_zero_rate=Decimal(rate) if rate is not None else None,
+                level_mix={
+                    level: Decimal(share) if share is not None else None
+                    for level, share in (rollup.get("level_mix") or {}).items()
+                },
             )
         )
     return points

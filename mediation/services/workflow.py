@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from ..domain import progress
 from ..domain.clocks import ClockState, clock_state
-from ..domain.enums import Action, AgreementForm, CaseStatus, Level
+from ..domain.enums import Action, AgreementForm, CaseNews, CaseStatus, Level
 from ..domain.i18n import N_, Message
 from ..domain.intake import InvalidInput
 from ..domain.policy import Policy
@@ -39,7 +39,7 @@ from ..models import Agreement, Case, CaseEvent, Deadline, FollowUp, Unit, User
 from . import access
 from . import facts as fact_records
 from .calendar import work_calendar
-from .notify import Notice, Notifier, notify
+from .notify import Notice, Notifier, notify, tell_case_news
 
 __all__ = [
     "AUTO_ESCALATE_NOTE",
@@ -135,6 +135,8 @@ def perform(
     notices = record_changes(case, ctx)
     if notifier is not None:
         notify(notices, notifier, ctx.recorded)
+    if action is Action.report:  # the county is told and sees it
+        tell_case_news(case, CaseNews.major_case_reported, ctx.recorded, user)
     if flush:
         db.session.flush()
     return event

@@ -404,6 +404,14 @@ ROUTES = [
         "filter",
         shows=(VILLAGE_CODE,),
     ),
+    Route("GET", "/api/v1/notifications", "/api/v1/notifications", only(ROLES)),
+    Route(
+        "POST",
+        "/api/v1/notifications/<int:notification_id>/read",
+        "/api/v1/notifications/{notification}/read",
+        {**only((), refused=404), "mediator": 200},
+        "notification",
+    ),
     Route("GET", "/api/v1/incidents", "/api/v1/incidents", only(ROLES), shows=(INCIDENT_SUMMARY,)),
     Route(
         "GET",

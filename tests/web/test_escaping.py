@@ -202,7 +202,8 @@ PAGES = [
     ("township_officer", "/scorecards/{month}?unit=" + SCRIPT_VILLAGE, (SCRIPT,)),
     ("county_officer", "/", ()),
     ("county_officer", "/scorecards/{month}", ()),
-    ("mediator", "/", (BREAKOUT + SCRIPT,)),
+    ("mediator", "/", ()),  # the flagged case went up to the township: not hers to do
+    ("mediator", "/inbox?show=all", (BREAKOUT + SCRIPT,)),
     ("mediator", "/cases", (SCRIPT + BREAKOUT,)),
     ("mediator", "/screenings/new", (SCRIPT,)),
     ("admin", "/", ()),
