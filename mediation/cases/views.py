@@ -99,9 +99,11 @@ def _trend(user: User, ctx: Context) -> dict:
 
 
 def _with_clocks(rows: list[lists.CaseDue], ctx: Context) -> list[tuple]:
-    """Each case with the view of its nearest clock (days left), for a home page's list."""
+    """Each case with the view of its nearest clock (days left, frozen while the case is
+    paused), for a home page's list."""
+    clock_args = (ctx.now, ctx.calendar, ctx.tz)
     return [
-        (row.case, clock_views([row.deadline], ctx.now, ctx.calendar, ctx.tz)[0])
+        (row.case, clock_views([row.deadline], *clock_args, paused_since(row.case))[0])
         if row.deadline is not None
         else (row.case, None)
         for row in rows

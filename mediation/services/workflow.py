@@ -218,10 +218,6 @@ def _last_pause(case: Case) -> dt.datetime:
     )
 
 
-def _paused_since(case: Case) -> dt.datetime | None:
-    return _last_pause(case) if case.status is CaseStatus.paused else None
-
-
 def _resolve(case: Case, data: ActionInput, ctx: Context, user) -> dict:
     agreement = Agreement(
         case_id=case.id,
@@ -269,7 +265,7 @@ def _below(unit: Unit, holder: Unit) -> bool:
 
 def _conclude(case: Case, data: ActionInput, ctx: Context, user) -> dict:
     referred = data.refer_to is not None
-    progress.conclude(case, referred=referred, paused_at=_paused_since(case), ctx=ctx)
+    progress.conclude(case, referred=referred, paused_at=paused_since(case), ctx=ctx)
     return {"to": data.refer_to.value} if referred else {}
 
 
@@ -312,7 +308,7 @@ def _report(case: Case, data: ActionInput, ctx: Context, user) -> None:
 
 
 def _take_over(case: Case, data: ActionInput, ctx: Context, user) -> dict:
-    progress.take_over(case, user.unit, paused_at=_paused_since(case), ctx=ctx)
+    progress.take_over(case, user.unit, paused_at=paused_since(case), ctx=ctx)
     return {"to_unit_code": user.unit.code}
 
 

@@ -161,3 +161,16 @@ def test_the_officers_own_cases_come_nearest_deadline_first(client, world, login
     held = section(client.get("/").get_data(as_text=True), "本级在办案件")
     assert held.index(earlier.title) < held.index(later.title)
     assert "工作日" in held
+
+
+def test_a_paused_case_on_the_home_page_shows_its_time_left_frozen(client, world, login, make):
+    from ..api.casework import act
+
+    case = make.case(world.mediator, **BIG)
+    act(world.mediator, case, "accept")
+    act(world.mediator, case, "pause", note="当事人外出务工")
+    login(world.township_officer)
+    listed = section(client.get("/").get_data(as_text=True), "辖区内在办的较大、重大纠纷")
+    row = listed[listed.index(f'data-case="{case.id}"') :]
+    row = row[: row.index("</tr>")]
+    assert "暂停" in row and "不计时" in row and "tone-paused" in listed
