@@ -36,7 +36,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import configure_mappers
 
 from .domain.enums import Category, Level, Role
-from .domain.scorecard import Month
+from .domain.months import Month
 from .extensions import db
 from .models import ApiToken, Case, Mark, Unit, User
 from .synthetic import GEN_MARK, PASSWORD

@@ -292,7 +292,7 @@ def scheduler() -> None:
 def _instant_option(now_text: str | None) -> dt.datetime:
     """``--now``: an ISO 8601 instant with its offset, in the years the system counts in."""
     from . import runtime
-    from .domain.scorecard import MAX_YEAR, MIN_YEAR, is_supported_instant
+    from .domain.months import MAX_YEAR, MIN_YEAR, is_supported_instant
 
     if not now_text:
         return runtime.utcnow()
@@ -360,7 +360,7 @@ def scorecard(
     from flask_babel import force_locale
 
     from . import runtime
-    from .domain.scorecard import MAX_YEAR, MIN_YEAR, Month
+    from .domain.months import MAX_YEAR, MIN_YEAR, Month
     from .scorecards import exports
     from .services import scorecard as service
     from .services.lease import LEASE_SECONDS, SweepBusy, holding_lease

@@ -25,7 +25,7 @@ from .domain.enums import Action, CaseStatus, Level, Role, Scale
 from .domain.identity import id_check_char
 from .domain.incidents import parse_incident, parse_screening, screening_due_at
 from .domain.intake import parse_case
-from .domain.scorecard import Month
+from .domain.months import Month
 from .domain.workflow import refusal
 from .extensions import db
 from .models import Case, Unit, User

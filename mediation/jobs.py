@@ -68,7 +68,7 @@ def freeze_month(
     and left for the next run; the others go on. Idempotent: a frozen month is left alone
     (revisions are published by people, with a reason).
     """
-    from .domain.scorecard import Month
+    from .domain.months import Month
     from .models import Unit
     from .services import scorecard
 

@@ -51,8 +51,10 @@ from .domain.enums import (
     CaseStatus,
     Category,
     Clock,
+    IncidentKind,
     Level,
     PartyRole,
+    PetitionLevel,
     ReferralTarget,
     Risk,
     Role,
@@ -61,10 +63,10 @@ from .domain.enums import (
 )
 from .domain.flags import FlagKind, fact_of_petition, screening_key
 from .domain.incidents import screening_due_at
+from .domain.months import Month
 from .domain.policy import Policy
 from .domain.progress import CaseClock, Context, UnitRef
 from .domain.scale import assess_scale
-from .domain.scorecard import IncidentKind, Month, PetitionLevel
 from .domain.workflow import ActionInput, refusal
 from .extensions import db
 from .models import (

@@ -22,10 +22,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from mediation.domain.enums import Action
+from mediation.domain.enums import Action, IncidentKind, PetitionLevel
 from mediation.domain.incidents import screening_due_at
+from mediation.domain.months import Month
 from mediation.domain.policy import Policy
-from mediation.domain.scorecard import IncidentKind, Month, PetitionLevel
 from mediation.extensions import db
 from mediation.models import Case, Incident, Screening, Unit
 from mediation.services.notify import Notifier

@@ -8,7 +8,7 @@ from flask_login import current_user
 from .. import runtime
 from ..domain.flags import FlagKind
 from ..domain.i18n import N_, Message
-from ..domain.scorecard import Month
+from ..domain.months import Month
 from ..extensions import db
 from ..models import Flag
 from ..services import access

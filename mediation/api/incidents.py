@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import runtime
 from ..domain.i18n import N_, Message
 from ..domain.incidents import parse_incident, parse_screening, screening_due_at
-from ..domain.scorecard import Month
+from ..domain.months import Month
 from ..extensions import db
 from ..i18n import render_message
 from ..models import Incident, Screening, Unit

@@ -15,8 +15,10 @@ from ..domain.enums import (
     CaseStatus,
     Category,
     Clock,
+    IncidentKind,
     Level,
     PartyRole,
+    PetitionLevel,
     ReferralTarget,
     Risk,
     Scale,
@@ -33,7 +35,6 @@ from ..domain.intake import (
     NAME_MAX,
     TITLE_MAX,
 )
-from ..domain.scorecard import IncidentKind, PetitionLevel
 from ..domain.workflow import NEEDS_REASON, NOTE_MAX, TERMS_MAX, USER_ACTIONS
 from ..services.scorecard import METRIC_NAMES
 

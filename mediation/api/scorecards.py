@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from .. import runtime
 from ..domain.i18n import N_, Message
-from ..domain.scorecard import Month
+from ..domain.months import Month
 from ..services import access
 from ..services import scorecard as service
 from . import bp

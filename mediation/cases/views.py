@@ -15,7 +15,8 @@ from ..domain.enums import Action, AgreementForm, CaseStatus, Category, Level, R
 from ..domain.flags import FlagKind
 from ..domain.identity import id_number_problem, normalize_id_number
 from ..domain.intake import InvalidInput, parse_case
-from ..domain.scorecard import TARGET_LEVEL_MIX, Month
+from ..domain.months import Month
+from ..domain.scorecard import TARGET_LEVEL_MIX
 from ..domain.workflow import USER_ACTIONS, Refused
 from ..extensions import db
 from ..i18n import label, render_message

@@ -203,3 +203,24 @@ class CaseNews(LabelledEnum):
     big_case_registered = "big_case_registered", N_("Big case registered")
     major_case_registered = "major_case_registered", N_("Major case registered")
     major_case_reported = "major_case_reported", N_("Major case reported")
+
+
+class PetitionLevel(LabelledEnum):
+    """Where a petition (上访) was lodged; above the county it is 矛盾上交."""
+
+    township = "township", N_("Township")
+    county = "county", N_("County")
+    city = "city", N_("City")
+    province = "province", N_("Province")
+    national = "national", N_("National")
+
+    @property
+    def is_above_county(self) -> bool:
+        return self in (PetitionLevel.city, PetitionLevel.province, PetitionLevel.national)
+
+
+class IncidentKind(LabelledEnum):
+    petition = "petition", N_("Petition")
+    accident = "accident", N_("Accident")
+    criminal = "criminal", N_("Criminal case")
+    public_order = "public_order", N_("Major public-order case")

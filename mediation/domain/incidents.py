@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .enums import IncidentKind, PetitionLevel
 from .i18n import N_, Message
 from .intake import MAX_PEOPLE, FieldReader, InvalidInput, _parse_instant, _present
-from .scorecard import IncidentKind, Month, PetitionLevel
+from .months import Month
 
 SUMMARY_MAX = 2000
 NOTE_MAX = 2000

@@ -8,9 +8,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 
+from ..domain.enums import IncidentKind, PetitionLevel
 from ..domain.i18n import Message
 from ..domain.incidents import NOTE_MAX, SUMMARY_MAX
-from ..domain.scorecard import IncidentKind, Month, PetitionLevel
+from ..domain.months import Month
 
 NUMBER = {"inputmode": "numeric", "size": 6}
 

@@ -12,12 +12,12 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import runtime
-from ..domain.enums import Level
+from ..domain.enums import IncidentKind, Level, PetitionLevel
 from ..domain.flags import FlagKind
 from ..domain.i18n import N_, Message
 from ..domain.incidents import parse_incident, parse_screening, screening_due_at
 from ..domain.intake import InvalidInput
-from ..domain.scorecard import IncidentKind, Month, PetitionLevel
+from ..domain.months import Month
 from ..extensions import db
 from ..i18n import label, local_time, render_message
 from ..models import Flag, Unit

@@ -5,7 +5,7 @@ import datetime as dt
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..domain.scorecard import IncidentKind, PetitionLevel
+from ..domain.enums import IncidentKind, PetitionLevel
 from ..extensions import db
 from .types import UTCDateTime, enum_column, utcnow
 

@@ -16,7 +16,8 @@ from flask_login import current_user, login_required
 
 from .. import runtime
 from ..domain.enums import Level
-from ..domain.scorecard import TARGET_LEVEL_MIX, Month
+from ..domain.months import Month
+from ..domain.scorecard import TARGET_LEVEL_MIX
 from ..extensions import db
 from ..models import ScorecardSnapshot, Unit
 from ..services import access

@@ -16,9 +16,9 @@ from ..domain.enums import Action, CaseStatus, Category, Level, Scale
 from ..domain.flags import OVERDUE, kinds_for_filter
 from ..domain.i18n import N_, Message
 from ..domain.intake import CaseDraft, InvalidInput
+from ..domain.months import Month
 from ..domain.policy import Policy
 from ..domain.scale import assess_scale
-from ..domain.scorecard import Month
 from ..extensions import db
 from ..models import Case, CaseCounter, CaseEvent, Deadline, Flag, Party, Unit, User
 from . import access

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ..domain.enums import CaseStatus, Clock, Scale
 from ..domain.incidents import screening_due_at
-from ..domain.scorecard import Month
+from ..domain.months import Month
 from ..extensions import db
 from ..models import Case, Deadline, Screening, User
 from . import access

@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..domain.enums import Level
+from ..domain.enums import IncidentKind, Level
 from ..domain.flags import FlagKind, fact_of_petition, screening_key
 from ..domain.i18n import N_, Message
 from ..domain.incidents import NOTE_MAX, IncidentDraft, ScreeningDraft
 from ..domain.intake import InvalidInput
-from ..domain.scorecard import IncidentKind, Month
+from ..domain.months import Month
 from ..extensions import db
 from ..models import Case, Flag, Incident, IncidentRevision, Screening, Unit, User
 from . import access

@@ -19,16 +19,14 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy import case as when
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..domain.enums import Clock, Level, Scale
+from ..domain.enums import Clock, IncidentKind, Level, PetitionLevel, Scale
 from ..domain.flags import RULE_VIOLATIONS, FlagKind
 from ..domain.incidents import screening_due_at
+from ..domain.months import Month
 from ..domain.policy import Policy
 from ..domain.scorecard import (
     TARGET_LEVEL_MIX,
     Counts,
-    IncidentKind,
-    Month,
-    PetitionLevel,
     Rollup,
     VillageCard,
     rank_within_townships,

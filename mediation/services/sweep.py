@@ -27,9 +27,9 @@ from ..domain.incidents import (
     screening_due_at,
     screening_months_to_check,
 )
+from ..domain.months import Month
 from ..domain.policy import Policy
 from ..domain.progress import CaseClock, Context, UnitRef, catch_up, next_check
-from ..domain.scorecard import Month
 from ..extensions import db
 from ..models import Case, CaseEvent, Deadline, Flag, Mark, Screening, Unit
 from . import facts as fact_records

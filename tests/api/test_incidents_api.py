@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from mediation.domain.scorecard import Month
+from mediation.domain.months import Month
 from mediation.extensions import db
 from mediation.models import Flag, Incident, Screening
 

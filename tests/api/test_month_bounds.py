@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mediation.domain.scorecard import MAX_YEAR, MIN_YEAR, Month
+from mediation.domain.months import MAX_YEAR, MIN_YEAR, Month
 
 FAR = f"{MAX_YEAR + 1}-01"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from mediation.domain.enums import IncidentKind
 from mediation.domain.policy import Policy
-from mediation.domain.scorecard import IncidentKind
 from mediation.extensions import db
 from mediation.services import scorecard
 

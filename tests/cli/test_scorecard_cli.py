@@ -10,7 +10,7 @@ import json
 import openpyxl
 import pytest
 
-from mediation.domain.scorecard import IncidentKind
+from mediation.domain.enums import IncidentKind
 from mediation.extensions import db
 from mediation.models import ScorecardSnapshot
 

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from mediation.domain.enums import IncidentKind, PetitionLevel
 from mediation.domain.incidents import (
     last_screening_due,
     parse_incident,
@@ -13,7 +14,7 @@ from mediation.domain.incidents import (
     screening_months_to_check,
 )
 from mediation.domain.intake import InvalidInput
-from mediation.domain.scorecard import IncidentKind, Month, PetitionLevel
+from mediation.domain.months import Month
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 26, 4, 0, tzinfo=dt.UTC)  # 12:00 in Shanghai

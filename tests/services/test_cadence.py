@@ -25,7 +25,7 @@ from mediation import create_app, jobs, runtime
 from mediation.domain.enums import Action, Level
 from mediation.domain.incidents import parse_incident, parse_screening, screening_due_at
 from mediation.domain.intake import InvalidInput, parse_case
-from mediation.domain.scorecard import Month
+from mediation.domain.months import Month
 from mediation.domain.workflow import Refused
 from mediation.extensions import db
 from mediation.models import Case, ScorecardSnapshot, Unit, User

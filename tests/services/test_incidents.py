@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from mediation.domain.enums import Level
 from mediation.domain.incidents import parse_incident, parse_screening, screening_due_at
 from mediation.domain.intake import InvalidInput
+from mediation.domain.months import Month
 from mediation.domain.policy import Policy
-from mediation.domain.scorecard import Month
 from mediation.extensions import db
 from mediation.models import Flag, Incident, IncidentRevision, Mark, Notification, Screening
 from mediation.services import access

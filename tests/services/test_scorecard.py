@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import pytest
 
 from mediation import jobs
+from mediation.domain.enums import IncidentKind
 from mediation.domain.policy import Policy, parse_policy
-from mediation.domain.scorecard import IncidentKind
 from mediation.extensions import db
 from mediation.models import ScorecardSnapshot
 from mediation.services import scorecard

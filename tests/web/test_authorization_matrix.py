@@ -30,8 +30,8 @@ from sqlalchemy import select
 
 from mediation.domain.enums import Level, Role
 from mediation.domain.incidents import parse_incident, parse_screening, screening_due_at
+from mediation.domain.months import Month
 from mediation.domain.policy import Policy
-from mediation.domain.scorecard import Month
 from mediation.extensions import db
 from mediation.models import Agreement, Case, Notification
 from mediation.services.incidents import file_screening, record_incident

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from mediation import demo
 from mediation.domain.enums import CaseStatus, Level, Scale
 from mediation.domain.flags import FlagKind
+from mediation.domain.months import Month
 from mediation.domain.policy import Policy
-from mediation.domain.scorecard import Month
 from mediation.extensions import db
 from mediation.models import Case, CaseEvent, Flag, Incident, Screening
 from mediation.services.notify import Notifier

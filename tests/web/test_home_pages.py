@@ -131,7 +131,7 @@ def test_the_county_leader_sees_the_trend_and_level_mix(client, world, login, ma
 
 
 def test_months_without_data_draw_no_score(app, world, make):
-    from mediation.domain.scorecard import Month
+    from mediation.domain.months import Month
     from mediation.models import Unit
     from mediation.services.scorecard import history
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from mediation.domain.incidents import parse_incident
-from mediation.domain.scorecard import Month
+from mediation.domain.months import Month
 from mediation.extensions import db
 from mediation.models import Incident, IncidentRevision, Screening
 from mediation.services.incidents import record_incident

@@ -14,8 +14,8 @@ import pytest
 from flask_babel import force_locale
 from flask_wtf.csrf import generate_csrf
 
+from mediation.domain.enums import IncidentKind
 from mediation.domain.policy import Policy
-from mediation.domain.scorecard import IncidentKind
 from mediation.extensions import db
 from mediation.models import ScorecardSnapshot
 from mediation.scorecards import layout
