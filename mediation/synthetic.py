@@ -887,10 +887,8 @@ class Generator:
         """A user's action at ``at``, as the workflow performs it: the case first brought up to
         date, then the action's rules, then its event and facts. False if the state machine
         refuses it now (the case moved meanwhile): nothing happens."""
-        self._until(case, at)
+        self._until(case, at)  # what catch_up at ``at`` would do, step by step
         ctx = self.ctx.moved(at)
-        case.events += progress.catch_up(case, ctx, parent_of=self._parent_of)
-        self._record(case, ctx)
         if refusal(action, progress.state_of(case), None) is not None:
             return False
         before = (case.status, case.level)

@@ -150,7 +150,8 @@ class Context:
     tz: ZoneInfo
     recorded_at: dt.datetime | None = None
     new_clock: Callable[..., Any] = CaseClock
-    _schedules: dict[tuple, Schedule] = field(default_factory=dict, compare=False, repr=False)
+    # what it works out, by its inputs: clock schedules, grace ends
+    _schedules: dict[tuple, Any] = field(default_factory=dict, compare=False, repr=False)
     found: list[Fact] = field(default_factory=list, compare=False, repr=False)
     stopped: list = field(default_factory=list, compare=False, repr=False)
 
@@ -525,8 +526,14 @@ def escalation_at(case: CaseLike, ctx: Context) -> dt.datetime | None:
 
 def grace_end(registered_at: dt.datetime, ctx: Context) -> dt.datetime:
     """The end of the 1-working-day grace after a case's registration, before which it never
-    goes up by itself (the mediator typing in yesterday's paper acts on it first)."""
-    return add_working_days(registered_at, 1, ctx.calendar, ctx.tz).at
+    goes up by itself (the mediator typing in yesterday's paper acts on it first). It depends
+    only on the day of registration, so the context remembers it by that day's end."""
+    day_end = anchor_after(registered_at, ctx.tz)
+    key = ("grace", day_end)
+    found = ctx._schedules.get(key)
+    if found is None:
+        found = ctx._schedules[key] = add_working_days(registered_at, 1, ctx.calendar, ctx.tz).at
+    return found
 
 
 def next_check(case: CaseLike, ctx: Context) -> dt.datetime | None:
