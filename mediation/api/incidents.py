@@ -29,7 +29,6 @@ from ..services.notify import Notifier
 from ..web import error_response
 from . import bp
 from .bodies import invalid, json_object, read_body
-from .openapi import ID_MAX
 from .serializers import instant
 
 
@@ -221,7 +220,7 @@ def _under(village: Unit, unit: Unit) -> bool:
 
 
 def _find_incident_or_404(incident_id: int) -> Incident:
-    incident = access.find_incident(current_user, incident_id) if incident_id <= ID_MAX else None
+    incident = access.find_incident(current_user, incident_id)  # <id:…> bounds it
     if incident is None:
         abort(404)
     return incident

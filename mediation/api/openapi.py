@@ -37,6 +37,7 @@ from ..domain.intake import (
 )
 from ..domain.workflow import NEEDS_REASON, NOTE_MAX, TERMS_MAX, USER_ACTIONS
 from ..services.scorecard import METRIC_NAMES
+from ..web import ID_MAX
 
 
 def _values(enum_type) -> list[str]:
@@ -81,7 +82,6 @@ MONEY_INPUT = {
 
 MONTH = {"type": "string", "pattern": r"^2\d{3}-(0[1-9]|1[0-2])$", "example": "2026-11"}
 # Row ids are 32-bit integers: a larger one in a path is simply not found (404).
-ID_MAX = 2**31 - 1
 # The examples name units of the demo county (安阳县).
 VILLAGE_CODE = {
     "type": "string",

@@ -91,7 +91,13 @@ class CaseStatus(LabelledEnum):
 
     @property
     def is_open(self) -> bool:
-        return self in (CaseStatus.registered, CaseStatus.in_mediation, CaseStatus.paused)
+        return self in OPEN_STATUSES
+
+
+# A case is open until it is concluded: resolved (then closed after the follow-up visit),
+# referred or withdrawn.
+OPEN_STATUSES = frozenset({CaseStatus.registered, CaseStatus.in_mediation, CaseStatus.paused})
+CONCLUDED_STATUSES = frozenset(CaseStatus) - OPEN_STATUSES
 
 
 class Scale(LabelledEnum):

@@ -35,7 +35,7 @@ from .clocks import (
     major_report_clock,
     schedule,
 )
-from .enums import Action, CaseStatus, Clock, Level, Scale
+from .enums import CONCLUDED_STATUSES, Action, CaseStatus, Clock, Level, Scale
 from .flags import (
     FLAG_WHEN_DUE,
     Fact,
@@ -49,10 +49,6 @@ from .flags import next_check as next_flag_check
 from .i18n import N_, Message
 from .policy import Policy
 from .workflow import ACTIVE, ActionInput, CaseState, next_status, parse_action_input, refusal
-
-CONCLUDED = frozenset(
-    {CaseStatus.resolved, CaseStatus.closed, CaseStatus.referred, CaseStatus.withdrawn}
-)
 
 AUTO_ESCALATE_NOTE = N_("Escalated automatically: the village's settle time was exceeded.")
 
@@ -433,13 +429,13 @@ def _record_progress(case: CaseLike, action: Action, was: CaseStatus, ctx: Conte
     (agreement, referral or withdrawal: when, at which level)."""
     if case.highest_level is None or case.level.rank > case.highest_level.rank:
         case.highest_level = case.level
-    if case.status in CONCLUDED and was not in CONCLUDED:
+    if case.status in CONCLUDED_STATUSES and was not in CONCLUDED_STATUSES:
         case.concluded_at, case.concluded_level, case.concluded_action = (
             ctx.now,
             case.level,
             action.value,
         )
-    elif case.status not in CONCLUDED and was in CONCLUDED:
+    elif case.status not in CONCLUDED_STATUSES and was in CONCLUDED_STATUSES:
         case.concluded_at = case.concluded_level = case.concluded_action = None  # reopened
 
 

@@ -15,7 +15,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .enums import Action, AgreementForm, CaseStatus, Level, ReferralTarget, Role, Scale
+from .enums import (
+    OPEN_STATUSES,
+    Action,
+    AgreementForm,
+    CaseStatus,
+    Level,
+    ReferralTarget,
+    Role,
+    Scale,
+)
 from .i18n import N_, Message
 from .intake import REQUIRED, FieldReader, InvalidInput
 
@@ -25,7 +34,6 @@ HANDLER = {
     Level.county: Role.county_officer,
 }
 
-OPEN = frozenset({CaseStatus.registered, CaseStatus.in_mediation, CaseStatus.paused})
 ACTIVE = frozenset({CaseStatus.registered, CaseStatus.in_mediation})
 
 # action → (states it may start from, the state it leads to; None: decided by the action)
@@ -36,14 +44,17 @@ TRANSITIONS: dict[Action, tuple[frozenset[CaseStatus], CaseStatus | None]] = {
     Action.resolve: (frozenset({CaseStatus.in_mediation}), CaseStatus.resolved),
     Action.escalate: (ACTIVE, CaseStatus.registered),
     Action.assign_down: (ACTIVE, CaseStatus.registered),
-    Action.refer: (OPEN, CaseStatus.referred),
-    Action.withdraw: (OPEN, CaseStatus.withdrawn),
+    Action.refer: (OPEN_STATUSES, CaseStatus.referred),
+    Action.withdraw: (OPEN_STATUSES, CaseStatus.withdrawn),
     Action.follow_up: (frozenset({CaseStatus.resolved}), None),  # closed if performed
     Action.reopen: (frozenset({CaseStatus.resolved, CaseStatus.closed}), CaseStatus.in_mediation),
-    Action.extend: (OPEN, None),  # the state stays
-    Action.reclassify: (OPEN, None),
-    Action.report: (OPEN | {CaseStatus.resolved, CaseStatus.closed}, None),  # the state stays
-    Action.take_over: (OPEN, CaseStatus.registered),
+    Action.extend: (OPEN_STATUSES, None),  # the state stays
+    Action.reclassify: (OPEN_STATUSES, None),
+    Action.report: (
+        OPEN_STATUSES | {CaseStatus.resolved, CaseStatus.closed},
+        None,
+    ),  # the state stays
+    Action.take_over: (OPEN_STATUSES, CaseStatus.registered),
 }
 
 # The actions that need a written reason (the note).

@@ -18,57 +18,46 @@ from ..models import Case, Flag, Incident, Notification, Screening, Unit, User
 from ..models.units import village_full_name
 
 
-def _subtree(user: User, *, unit_id, township_id, county_id, village_id) -> ColumnElement[bool]:
-    kind = user.unit.kind
-    if kind is Level.county:
-        return county_id == user.unit_id
-    if kind is Level.township:
-        return township_id == user.unit_id
-    return village_id == user.unit_id
+def in_subtree(unit: Unit, *, village_id, township_id, county_id) -> ColumnElement[bool]:
+    """A WHERE clause: rows whose village, township or county column (the one of ``unit``'s
+    kind) is ``unit``. The one mapping from a unit's level to the column that scopes by it."""
+    column = {Level.village: village_id, Level.township: township_id, Level.county: county_id}
+    return column[unit.kind] == unit.id
+
+
+def within(unit: Unit, model) -> ColumnElement[bool]:
+    """Rows of ``model`` (a table with village_id, township_id and county_id: cases,
+    incidents, screenings) in ``unit``'s subtree."""
+    return in_subtree(
+        unit,
+        village_id=model.village_id,
+        township_id=model.township_id,
+        county_id=model.county_id,
+    )
 
 
 def unit_scope(user: User) -> ColumnElement[bool]:
     """A WHERE clause on Unit: the units in the user's subtree (their own unit included)."""
-    return _subtree(
-        user,
-        unit_id=Unit.id,
-        township_id=Unit.township_id,
-        county_id=Unit.county_id,
-        village_id=Unit.id,
+    return in_subtree(
+        user.unit, village_id=Unit.id, township_id=Unit.township_id, county_id=Unit.county_id
     )
 
 
 def case_scope(user: User) -> ColumnElement[bool]:
     """A WHERE clause on Case: the cases arising in the user's subtree."""
-    return _subtree(
-        user,
-        unit_id=Case.village_id,
-        township_id=Case.township_id,
-        county_id=Case.county_id,
-        village_id=Case.village_id,
-    )
+    return within(user.unit, Case)
 
 
 def flag_scope(user: User) -> ColumnElement[bool]:
     """A WHERE clause on Flag: the flags of cases and units in the user's subtree."""
-    return _subtree(
-        user,
-        unit_id=Flag.unit_id,
-        township_id=Flag.township_id,
-        county_id=Flag.county_id,
-        village_id=Flag.unit_id,
+    return in_subtree(
+        user.unit, village_id=Flag.unit_id, township_id=Flag.township_id, county_id=Flag.county_id
     )
 
 
 def incident_scope(user: User) -> ColumnElement[bool]:
     """A WHERE clause on Incident: the incidents of villages in the user's subtree."""
-    return _subtree(
-        user,
-        unit_id=Incident.village_id,
-        township_id=Incident.township_id,
-        county_id=Incident.county_id,
-        village_id=Incident.village_id,
-    )
+    return within(user.unit, Incident)
 
 
 def visible_incidents(user: User) -> Select[tuple[Incident]]:
@@ -83,15 +72,7 @@ def find_incident(user: User, incident_id: int) -> Incident | None:
 
 
 def visible_screenings(user: User) -> Select[tuple[Screening]]:
-    return select(Screening).where(
-        _subtree(
-            user,
-            unit_id=Screening.village_id,
-            township_id=Screening.township_id,
-            county_id=Screening.county_id,
-            village_id=Screening.village_id,
-        )
-    )
+    return select(Screening).where(within(user.unit, Screening))
 
 
 def can_record_incidents(user: User) -> bool:

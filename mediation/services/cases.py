@@ -307,12 +307,7 @@ def search_cases(user: User, filters: CaseFilters, tz: ZoneInfo) -> Select[tuple
     if filters.category:
         query = query.where(Case.category == filters.category)
     if filters.unit is not None:
-        column = {
-            Level.village: Case.village_id,
-            Level.township: Case.township_id,
-            Level.county: Case.county_id,
-        }[filters.unit.kind]
-        query = query.where(column == filters.unit.id)
+        query = query.where(access.within(filters.unit, Case))
     if filters.metric and filters.month is not None:
         query = query.where(case_metric_filter(filters.metric, filters.month, tz))
     for kinds in (filters.flag_kinds, OVERDUE if filters.overdue else None):

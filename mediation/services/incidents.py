@@ -335,12 +335,7 @@ def search_incidents(user: User, filters: IncidentFilters, tz: ZoneInfo) -> Sele
     """The user's visible incidents narrowed by ``filters``, latest first."""
     query = access.visible_incidents(user)
     if filters.unit is not None:
-        column = {
-            Level.village: Incident.village_id,
-            Level.township: Incident.township_id,
-            Level.county: Incident.county_id,
-        }[filters.unit.kind]
-        query = query.where(column == filters.unit.id)
+        query = query.where(access.within(filters.unit, Incident))
     if filters.month is not None:
         query = query.where(in_month(Incident.occurred_at, filters.month, tz))
     if filters.kind is not None:

@@ -47,16 +47,12 @@ from ..models import (
     Screening,
     Unit,
 )
+from . import access
 
 
 def _scope(model, unit: Unit) -> ColumnElement[bool]:
     """Rows of ``model`` (Case, Incident, Screening) within ``unit``'s subtree."""
-    column = {
-        Level.village: model.village_id,
-        Level.township: model.township_id,
-        Level.county: model.county_id,
-    }[unit.kind]
-    return column == unit.id
+    return access.within(unit, model)
 
 
 def _trailing(unit: Unit, start: dt.datetime) -> ColumnElement[bool]:
@@ -399,9 +395,9 @@ def compute(unit: Unit, month: Month, *, policy: Policy, tz: ZoneInfo) -> Scorec
 
 
 def _unit_scope(unit: Unit) -> ColumnElement[bool]:
-    return {Level.village: Unit.id, Level.township: Unit.township_id, Level.county: Unit.county_id}[
-        unit.kind
-    ] == unit.id
+    return access.in_subtree(
+        unit, village_id=Unit.id, township_id=Unit.township_id, county_id=Unit.county_id
+    )
 
 
 # --- as data: the API, the exports, the snapshots -----------------------------------------

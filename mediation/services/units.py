@@ -12,6 +12,7 @@ from ..domain.enums import Level
 from ..domain.units import unit_code_problem, unit_name_problem
 from ..extensions import db
 from ..models import Case, Unit
+from . import access
 
 KIND_ALIASES = {
     "county": Level.county,
@@ -156,9 +157,4 @@ def import_units(rows: list[UnitRow]) -> ImportResult:
 
 
 def _has_cases(unit: Unit) -> bool:
-    column = {
-        Level.village: Case.village_id,
-        Level.township: Case.township_id,
-        Level.county: Case.county_id,
-    }[unit.kind]
-    return db.session.scalar(select(Case.id).where(column == unit.id).limit(1)) is not None
+    return db.session.scalar(select(Case.id).where(access.within(unit, Case)).limit(1)) is not None

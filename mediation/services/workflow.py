@@ -23,15 +23,7 @@ from ..domain.enums import Action, AgreementForm, CaseNews, CaseStatus, Level
 from ..domain.i18n import N_, Message
 from ..domain.intake import InvalidInput
 from ..domain.policy import Policy
-from ..domain.progress import (
-    AUTO_ESCALATE_NOTE,
-    CONCLUDED,
-    catch_up,
-    next_check,
-    running,
-    start_clock,
-    state_of,
-)
+from ..domain.progress import catch_up, state_of
 from ..domain.workflow import ActionInput, Actor, parse_action_input, refusal
 from ..domain.workflow import allowed_actions as domain_allowed_actions
 from ..extensions import db
@@ -40,18 +32,6 @@ from . import access
 from . import facts as fact_records
 from .calendar import work_calendar
 from .notify import Notice, Notifier, notify, tell_case_news
-
-__all__ = [
-    "AUTO_ESCALATE_NOTE",
-    "CONCLUDED",
-    "Conflict",
-    "Context",
-    "catch_up",
-    "next_check",
-    "perform",
-    "running",
-    "start_clock",
-]
 
 
 class Conflict(Exception):
