@@ -959,6 +959,16 @@ def _script(rng: random.Random, plan: _Plan, case: Case) -> list[list]:
                 else "双方互谅互让，被申请人一周内恢复原状，今后和睦相处。"
             ),
             "amount_yuan": str(settled),
+            "points_in_dispute": (
+                "双方对损失数额及赔偿责任存在争议。"
+                if settled
+                else "双方对相邻通行、排水及恢复原状存在争议。"
+            ),
+            "responsibilities": (
+                "被申请人承担主要责任，申请人承担次要责任。"
+                if settled
+                else "双方各自承担相应责任，被申请人负责恢复原状。"
+            ),
         }
         steps.append(
             [
