@@ -68,8 +68,10 @@ def test_gunicorn_stops_with_the_line_instead_of_a_traceback_per_worker(tmp_path
         timeout=120,
     )
     assert result.returncode != 0
-    assert "Traceback" not in result.stderr and shown in result.stderr
-    assert "App failed to load" in result.stderr
+    assert shown in result.stderr and "App failed to load" in result.stderr
+    # No worker prints the app's traceback. (On a loaded machine gunicorn's own arbiter may
+    # log a traceback of its main loop as both workers exit at once: not the app's.)
+    assert "/mediation/" not in result.stderr and "sqlalchemy" not in result.stderr
 
 
 def _load_keys(instance: str, start) -> tuple[str, str]:
