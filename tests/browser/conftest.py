@@ -3,41 +3,26 @@
 from __future__ import annotations
 
 import os
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
-from mediation import create_app
 from mediation.extensions import db
 
 from ..factories import Factory
+from .server import browser_app, serving
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 
 @pytest.fixture
 def live_server(database_url, tmp_path):
-    """The app on 127.0.0.1 with CSRF on, as users get it, over a fresh database."""
-    app = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "MEDIATION_DEMO": False,
-            "AUTO_SETUP": False,
-            "SECRET_KEY": "browser-test",
-        },
-        instance_path=str(tmp_path / "instance"),
-    )
+    """The app on 127.0.0.1 over the test world (units and users, no cases)."""
+    app = browser_app(database_url, tmp_path)
     with app.app_context():
         world = Factory().world()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", world
-    server.shutdown()
-    with app.app_context():
-        db.engine.dispose()
+    with serving(app) as base:
+        yield base, world
 
 
 @pytest.fixture(scope="session")

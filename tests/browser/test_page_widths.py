@@ -8,18 +8,17 @@ from __future__ import annotations
 import datetime as dt
 import os
 import pathlib
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
-from mediation import create_app, demo
+from mediation import demo
 from mediation.domain.policy import Policy
 from mediation.extensions import db
 from mediation.services.notify import Notifier
 from mediation.services.sweep import run_sweep
 
 from ..factories import TZ
+from .server import browser_app, serving
 
 pytestmark = pytest.mark.browser
 
@@ -38,28 +37,15 @@ OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
 @pytest.fixture
 def demo_server(database_url, tmp_path):
     """The app on 127.0.0.1 over the demo county (swept once, as at first start)."""
-    app = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "MEDIATION_DEMO": False,
-            "AUTO_SETUP": False,
-            "SECRET_KEY": "browser-test",
-        },
-        instance_path=str(tmp_path / "instance"),
-    )
+    app = browser_app(database_url, tmp_path)
     now = dt.datetime.now(dt.UTC)
     with app.app_context():
         demo.seed_demo(echo=lambda line: None, now=now)
         db.session.commit()
         run_sweep(now, policy=Policy(), tz=TZ, notifier=Notifier.from_config("inbox"))
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    with app.app_context():
-        db.engine.dispose()
+    with serving(app) as base:
+        yield base
 
 
 def test_no_page_scrolls_sideways(demo_server, browser, tmp_path):
