@@ -217,7 +217,7 @@ def new_case():
     if request.method == "POST" and "add_party" in request.form:
         form.add_party()
         form.fill_choices(villages)
-        return render_template("cases/new.html", form=form)
+        return _intake_page(form)
     form.fill_choices(villages)
     if not request.form and len(villages) == 1:
         form.village_code.data = villages[0].code
@@ -252,8 +252,8 @@ def new_case():
                     "info",
                 )
             return redirect(url_for("cases.show_case", case_id=case.id))
-        return render_template("cases/new.html", form=form), 422
-    return render_template("cases/new.html", form=form), (422 if form.errors else 200)
+        return _intake_page(form, 422)
+    return _intake_page(form, 422 if form.errors else 200)
 
 
 @bp.route("/cases/<id:case_id>")
@@ -432,21 +432,25 @@ def earlier_disputes():
     return jsonify(count=count, message=_earlier_disputes_notice(count), url=url)
 
 
-@bp.app_template_global()
-def earlier_disputes_notice(raw_id_number: str | None) -> str:
-    """On the intake form sent back: the earlier disputes of the person with this ID number in
-    the user's area, or "" when the number is not valid yet or there are none."""
+def _intake_page(form: CaseForm, status: int = 200):
+    """The intake form, with each party's earlier disputes in the user's area worked out here
+    (not while the page renders) and the lookups committed once: they count like the intake
+    script's. A form sent back after a failed save was rolled back first, so only they stay."""
+    notices = [_earlier_disputes_of(entry.form.id_number.data) for entry in form.parties]
+    db.session.commit()
+    return render_template("cases/new.html", form=form, earlier_disputes=notices), status
+
+
+def _earlier_disputes_of(raw_id_number: str | None) -> str:
+    """The notice of the earlier disputes of the person with this ID number in the user's
+    area, or "" when the number is not valid yet or there are none."""
     number = _valid_id_number(raw_id_number)
-    if number is None or not access.can_register_case(current_user):
+    if number is None:
         return ""
     try:
         count = identity.look_up_person(current_user, number, now=runtime.utcnow())
     except identity.TooManyLookups:
-        db.session.rollback()
         return _too_many_lookups()
-    # The form is being sent back: new_case has rolled back what it tried, so this commit keeps
-    # only the lookup, which must count like the script's.
-    db.session.commit()
     if not count:
         return _earlier_disputes_notice(count)
     url = url_for("cases.list_cases", person_key=person_key(number))
