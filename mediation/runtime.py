@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_request_context
 
 from .config import StartupError
 from .domain.policy import Policy, PolicyError, load_policy
@@ -30,5 +30,11 @@ def tz() -> ZoneInfo:
 
 
 def utcnow() -> dt.datetime:
-    """The one reading of the clock for a request, command or job; rules get it as an argument."""
-    return dt.datetime.now(dt.UTC)
+    """The one reading of the clock for a request (the first call reads it, the later ones of
+    the same request get the same instant), or a reading for a command or job; rules get it
+    as an argument."""
+    if not has_request_context():
+        return dt.datetime.now(dt.UTC)
+    if "utcnow" not in g:
+        g.utcnow = dt.datetime.now(dt.UTC)
+    return g.utcnow

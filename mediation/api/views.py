@@ -144,7 +144,7 @@ def case_action(case_id: int):
     action, version, errors = _action_and_version(raw)
     if errors:
         raise InvalidInput(errors)
-    ctx = Context.build(runtime.utcnow(), runtime.policy(), runtime.tz())
+    ctx = Context.current()
     try:
         perform(current_user, case, action, raw, version=version, ctx=ctx)
         db.session.commit()

@@ -277,7 +277,7 @@ def act(case_id: int, action_name: str):
     form = action_form(
         action, version=version, units=_units_below(case, action), formdata=request.form
     )
-    ctx = Context.build(runtime.utcnow(), runtime.policy(), runtime.tz())
+    ctx = Context.current()
     try:
         perform(current_user, case, action, form.raw(), version=version, ctx=ctx)
         db.session.commit()
@@ -344,7 +344,7 @@ def _case_page(
     """The case page: facts, clocks, the actions this user may take now (each with a fresh
     version), agreements, follow-ups and the history. ``failed`` is the form just sent back
     with its errors (its section opens); ``changes`` the events another user made meanwhile."""
-    ctx = Context.build(runtime.utcnow(), runtime.policy(), runtime.tz())
+    ctx = Context.current()
     forms = {}
     for action in allowed_actions(current_user, case):
         if failed is not None and failed.action is action:

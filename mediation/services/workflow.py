@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from .. import runtime
 from ..domain import progress
 from ..domain.clocks import ClockState, clock_state
 from ..domain.enums import Action, AgreementForm, CaseNews, CaseStatus, Level
@@ -56,6 +57,12 @@ class Context(progress.Context):
     @classmethod
     def build(cls, now: dt.datetime, policy: Policy, tz: ZoneInfo) -> Context:
         return cls(now, policy, work_calendar(policy), tz, new_clock=Deadline)
+
+    @classmethod
+    def current(cls) -> Context:
+        """The context of the request or command under way: its one reading of the clock,
+        the policy in force and the local zone."""
+        return cls.build(runtime.utcnow(), runtime.policy(), runtime.tz())
 
 
 def deadline_state(deadline: Deadline, now: dt.datetime) -> ClockState:
