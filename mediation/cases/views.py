@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import runtime
@@ -20,7 +19,7 @@ from ..domain.scorecard import TARGET_LEVEL_MIX
 from ..domain.workflow import USER_ACTIONS, Refused
 from ..extensions import db
 from ..i18n import label, render_message
-from ..models import Case, Flag, Unit, User
+from ..models import Case, Unit, User
 from ..scorecards.charts import score_chart, volume_chart
 from ..services import access, identity
 from ..services import home as lists
@@ -52,9 +51,9 @@ def home():
     """Each role's starting page."""
     user = current_user
     if user.role is Role.admin:
-        return render_template("home/admin.html", **_admin_summary(user))
-    tz, now = runtime.tz(), runtime.utcnow()
-    ctx = Context.build(now, runtime.policy(), tz)
+        return render_template("home/admin.html", **lists.admin_summary(user))
+    ctx = Context.current()
+    tz, now = ctx.tz, ctx.now
     if user.role is Role.mediator:
         due_day = ctx.policy.scorecard.screening_due_day
         screening = lists.screening_due(user.unit_id, now, due_day, tz)
@@ -64,15 +63,15 @@ def home():
             follow_ups=_with_clocks(lists.follow_ups_due(user), ctx),
             screening=screening,
             screening_due_local=local_deadline(screening.due_at, tz),
-            open_flags=_open_flags(user),
+            open_flags=lists.open_flags(user),
         )
     return render_template(
         "home/overview.html",
-        **_overview(user),
+        **lists.overview(user),
         big_cases=_with_clocks(lists.big_cases_open(user), ctx),
         held_here=_with_clocks(lists.cases_at_my_level(user), ctx),
         trend=_trend(user, ctx) if user.unit.kind is Level.county else None,
-        open_flags=_open_flags(user),
+        open_flags=lists.open_flags(user),
     )
 
 
@@ -109,70 +108,6 @@ def _with_clocks(rows: list[lists.CaseDue], ctx: Context) -> list[tuple]:
         else (row.case, None)
         for row in rows
     ]
-
-
-def _open_flags(user: User) -> list[tuple[FlagKind, int]]:
-    """Open flags in the user's area by kind, one GROUP BY."""
-    rows = db.session.execute(
-        access.visible_flags(user)
-        .where(Flag.cleared_at.is_(None))
-        .with_only_columns(Flag.kind, func.count())
-        .group_by(Flag.kind)
-    ).all()
-    counts = dict(rows)
-    return [(kind, counts[kind]) for kind in FlagKind if counts.get(kind)]
-
-
-def _overview(user: User) -> dict:
-    """Counts by level × state, by scale, and by unit below the user's, all in SQL."""
-    scope = access.case_scope(user)
-    by_level_state = {
-        (level, status): count
-        for level, status, count in db.session.execute(
-            select(Case.level, Case.status, func.count())
-            .where(scope)
-            .group_by(Case.level, Case.status)
-        )
-    }
-    by_scale = dict(
-        db.session.execute(select(Case.scale, func.count()).where(scope).group_by(Case.scale)).all()
-    )
-    child_column = Case.township_id if user.unit.kind is Level.county else Case.village_id
-    per_unit_rows = db.session.execute(
-        select(child_column, Case.status, func.count())
-        .where(scope)
-        .group_by(child_column, Case.status)
-    ).all()
-    children = db.session.scalars(
-        select(Unit).where(Unit.parent_id == user.unit_id).order_by(Unit.code)
-    ).all()
-    per_unit = {unit.id: {} for unit in children}
-    for unit_id, status, count in per_unit_rows:
-        per_unit.setdefault(unit_id, {})[status] = count
-    return {
-        "levels": list(Level),
-        "statuses": list(CaseStatus),
-        "scales": list(Scale),
-        "by_level_state": by_level_state,
-        "by_scale": by_scale,
-        "children": children,
-        "per_unit": per_unit,
-    }
-
-
-def _admin_summary(user: User) -> dict:
-    units = dict(
-        db.session.execute(
-            select(Unit.kind, func.count()).where(access.unit_scope(user)).group_by(Unit.kind)
-        ).all()
-    )
-    users = db.session.scalar(
-        select(func.count())
-        .select_from(User)
-        .join(Unit, User.unit_id == Unit.id)
-        .where(access.unit_scope(user))
-    )
-    return {"unit_counts": units, "user_count": users, "levels": list(Level)}
 
 
 @bp.route("/cases")

@@ -1,6 +1,7 @@
-"""What each home page lists: the mediator's day (her village's cases by nearest deadline, the
-follow-up visits due, the month's screening report) and the officers' big and major cases open
-in their area, wherever they are handled."""
+"""What each home page lists and counts: the mediator's day (her village's cases by nearest
+deadline, the follow-up visits due, the month's screening report), the officers' big and major
+cases open in their area wherever they are handled, and the counts at the top of each page (open
+flags by kind; cases by level, state, scale and unit; the admin's units and users)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from ..domain.enums import CaseStatus, Clock, Scale
+from ..domain.enums import CaseStatus, Clock, Level, Scale
+from ..domain.flags import FlagKind
 from ..domain.incidents import screening_due_at
 from ..domain.months import Month
 from ..extensions import db
-from ..models import Case, Deadline, Screening, User
+from ..models import Case, Deadline, Flag, Screening, Unit, User
 from . import access
 
 OPEN_STATES = [status for status in CaseStatus if status.is_open]
@@ -117,3 +119,71 @@ def screening_due(village_id: int, now: dt.datetime, due_day: int, tz: ZoneInfo)
     )
     due_at = screening_due_at(month, due_day, tz)
     return ScreeningDue(month, due_at, report, (due_at - now).total_seconds() / 86400)
+
+
+# --- the counts at the top of the home pages ---------------------------------------------
+
+
+def open_flags(user: User) -> list[tuple[FlagKind, int]]:
+    """Open flags in the user's area by kind, one GROUP BY."""
+    rows = db.session.execute(
+        access.visible_flags(user)
+        .where(Flag.cleared_at.is_(None))
+        .with_only_columns(Flag.kind, func.count())
+        .group_by(Flag.kind)
+    ).all()
+    counts = dict(rows)
+    return [(kind, counts[kind]) for kind in FlagKind if counts.get(kind)]
+
+
+def overview(user: User) -> dict:
+    """Counts by level × state, by scale, and by unit below the user's, all in SQL."""
+    scope = access.case_scope(user)
+    by_level_state = {
+        (level, status): count
+        for level, status, count in db.session.execute(
+            select(Case.level, Case.status, func.count())
+            .where(scope)
+            .group_by(Case.level, Case.status)
+        )
+    }
+    by_scale = dict(
+        db.session.execute(select(Case.scale, func.count()).where(scope).group_by(Case.scale)).all()
+    )
+    child_column = Case.township_id if user.unit.kind is Level.county else Case.village_id
+    per_unit_rows = db.session.execute(
+        select(child_column, Case.status, func.count())
+        .where(scope)
+        .group_by(child_column, Case.status)
+    ).all()
+    children = db.session.scalars(
+        select(Unit).where(Unit.parent_id == user.unit_id).order_by(Unit.code)
+    ).all()
+    per_unit = {unit.id: {} for unit in children}
+    for unit_id, status, count in per_unit_rows:
+        per_unit.setdefault(unit_id, {})[status] = count
+    return {
+        "levels": list(Level),
+        "statuses": list(CaseStatus),
+        "scales": list(Scale),
+        "by_level_state": by_level_state,
+        "by_scale": by_scale,
+        "children": children,
+        "per_unit": per_unit,
+    }
+
+
+def admin_summary(user: User) -> dict:
+    """What the admin's home counts: units by kind and users, in the admin's area."""
+    units = dict(
+        db.session.execute(
+            select(Unit.kind, func.count()).where(access.unit_scope(user)).group_by(Unit.kind)
+        ).all()
+    )
+    users = db.session.scalar(
+        select(func.count())
+        .select_from(User)
+        .join(Unit, User.unit_id == Unit.id)
+        .where(access.unit_scope(user))
+    )
+    return {"unit_counts": units, "user_count": users, "levels": list(Level)}
