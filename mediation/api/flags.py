@@ -49,8 +49,7 @@ def list_flags():
         unit = access.find_unit(current_user, code)
         if unit is None:
             abort(404)
-        column = {"village": Flag.unit_id, "township": Flag.township_id, "county": Flag.county_id}
-        query = query.where(column[unit.kind.value] == unit.id)
+        query = query.where(access.flags_within(unit))
     if errors:
         return invalid(errors)
     flags = db.session.scalars(

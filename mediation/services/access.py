@@ -48,11 +48,17 @@ def case_scope(user: User) -> ColumnElement[bool]:
     return within(user.unit, Case)
 
 
+def flags_within(unit: Unit) -> ColumnElement[bool]:
+    """A WHERE clause on Flag: the flags of cases and units in ``unit``'s subtree (a flag
+    names its village as ``unit_id``)."""
+    return in_subtree(
+        unit, village_id=Flag.unit_id, township_id=Flag.township_id, county_id=Flag.county_id
+    )
+
+
 def flag_scope(user: User) -> ColumnElement[bool]:
     """A WHERE clause on Flag: the flags of cases and units in the user's subtree."""
-    return in_subtree(
-        user.unit, village_id=Flag.unit_id, township_id=Flag.township_id, county_id=Flag.county_id
-    )
+    return flags_within(user.unit)
 
 
 def incident_scope(user: User) -> ColumnElement[bool]:
