@@ -295,15 +295,10 @@ def compute(unit: Unit, month: Month, *, policy: Policy, tz: ZoneInfo) -> Scorec
         "amount_settled_fen",
     )
 
-    flag_scope = {
-        Level.village: Flag.unit_id,
-        Level.township: Flag.township_id,
-        Level.county: Flag.county_id,
-    }[unit.kind] == unit.id
     for village_id, kind, number in db.session.execute(
         select(Flag.unit_id, Flag.kind, func.count())
         .where(
-            flag_scope,
+            access.flags_within(unit),
             _in(Flag.occurred_at, start, end),
             Flag.kind.in_(list(RULE_VIOLATIONS) + [FlagKind.follow_up_overdue]),
         )
@@ -363,7 +358,7 @@ def compute(unit: Unit, month: Month, *, policy: Policy, tz: ZoneInfo) -> Scorec
         db.session.execute(
             select(Flag.unit_id, func.count())
             .where(
-                flag_scope,
+                access.flags_within(unit),
                 Flag.kind == FlagKind.screening_missing,
                 Flag.period == str(month),
             )
