@@ -10,9 +10,10 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from ..domain.calendar import DAY_SECONDS, WorkCalendar, anchor_after, working_days_left
-from ..domain.clocks import ClockState, clock_state
+from ..domain.clocks import ClockState
 from ..domain.enums import Clock, LabelledEnum
 from ..domain.i18n import N_
+from ..services.workflow import deadline_state
 
 
 class Tone(LabelledEnum):
@@ -37,17 +38,9 @@ class DeadlineLike(Protocol):
 
 
 def state_of(deadline: DeadlineLike, now: dt.datetime, paused_at: dt.datetime | None) -> ClockState:
-    """The state the API gives (domain ``clock_state``): ``paused_at`` is when the case was
-    paused, None when it is not paused."""
-    return clock_state(
-        clock=deadline.clock,
-        due_at=deadline.due_at,
-        met_at=deadline.met_at,
-        breached_at=deadline.breached_at,
-        stopped_at=deadline.stopped_at,
-        is_case_paused=paused_at is not None,
-        now=now,
-    )
+    """The state the API gives: ``paused_at`` is when the case was paused, None when it is
+    not paused."""
+    return deadline_state(deadline, now, is_case_paused=paused_at is not None)
 
 
 def clock_tone(state: ClockState, deadline: DeadlineLike, now: dt.datetime) -> Tone:

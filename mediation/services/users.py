@@ -100,14 +100,7 @@ def update_user(
         raise InvalidInput(errors)
     user.role, user.unit, user.display_name = role, unit, display_name.strip()[:100]
     if new_password:
-        user.set_password(new_password)
-        user.failed_logins = 0
-        user.auth_version = User.auth_version + 1
-        db.session.execute(
-            delete(ApiToken)
-            .where(ApiToken.user_id == user.id)
-            .execution_options(synchronize_session=False)
-        )
+        _set_new_password(user, new_password)
         log.info("password set by an admin: %r", user.username)
     db.session.flush()
     if new_password:
@@ -304,6 +297,19 @@ def _clear_failures(user: User, username: str, client_ip: str) -> None:
     db.session.flush()
 
 
+def _set_new_password(user: User, password: str) -> None:
+    """A new password: the lock count starts again, and every other session, remember cookie
+    and API token of the user ends (one of them might be what leaked)."""
+    user.set_password(password)
+    user.failed_logins = 0
+    user.auth_version = User.auth_version + 1
+    db.session.execute(
+        delete(ApiToken)
+        .where(ApiToken.user_id == user.id)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def change_password(
     user: User, *, current: str, new: str, confirm: str, now: dt.datetime, limits: LoginLimits
 ) -> None:
@@ -332,15 +338,7 @@ def change_password(
         errors["confirm_password"] = Message(N_("The two new passwords are not the same."))
     if errors:
         raise InvalidInput(errors)
-    user.set_password(new)
-    user.failed_logins = 0
-    user.auth_version = User.auth_version + 1
-    # A password change ends the user's API tokens too: one might be what leaked.
-    db.session.execute(
-        delete(ApiToken)
-        .where(ApiToken.user_id == user.id)
-        .execution_options(synchronize_session=False)
-    )
+    _set_new_password(user, new)
     db.session.flush()
     db.session.refresh(user, ["auth_version"])
     log.info("password changed: %r", user.username)

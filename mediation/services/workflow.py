@@ -65,15 +65,20 @@ class Context(progress.Context):
         return cls.build(runtime.utcnow(), runtime.policy(), runtime.tz())
 
 
-def deadline_state(deadline: Deadline, now: dt.datetime) -> ClockState:
-    """Where a clock of a case stands at ``now`` (paused with its case)."""
+def deadline_state(
+    deadline: Deadline, now: dt.datetime, *, is_case_paused: bool | None = None
+) -> ClockState:
+    """Where a clock of a case stands at ``now``: paused with its case (by default, read from
+    the case), the same for the pages and the API."""
+    if is_case_paused is None:
+        is_case_paused = deadline.case.status is CaseStatus.paused
     return clock_state(
         clock=deadline.clock,
         due_at=deadline.due_at,
         met_at=deadline.met_at,
         breached_at=deadline.breached_at,
         stopped_at=deadline.stopped_at,
-        is_case_paused=deadline.case.status is CaseStatus.paused,
+        is_case_paused=is_case_paused,
         now=now,
     )
 
