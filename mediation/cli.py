@@ -47,13 +47,11 @@ def register_commands(app: Flask) -> None:
         scorecard,
         backup,
         restore,
-        gen_data,
-        bench,
     ):
         app.cli.add_command(command)
 
 
-def _emit(as_json: bool, data: dict[str, Any], text: str) -> None:
+def emit(as_json: bool, data: dict[str, Any], text: str) -> None:
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
@@ -80,7 +78,7 @@ def init_db(as_json: bool) -> None:
         text = f"The database schema is up to date (revision {after})."
     else:
         text = f"The database schema is now at revision {after} (was {before or 'empty'})."
-    _emit(as_json, {"revision": after, "previous": before, "upgraded": before != after}, text)
+    emit(as_json, {"revision": after, "previous": before, "upgraded": before != after}, text)
 
 
 def _revision() -> str | None:
@@ -96,7 +94,7 @@ def seed_demo(as_json: bool) -> None:
     """Load the demo county (安阳县) into an empty database and print its logins once."""
     if db.session.scalar(select(Unit.id).limit(1)) is not None:
         if demo.is_loaded():
-            _emit(
+            emit(
                 as_json,
                 {"loaded": False, "already_loaded": True},
                 "The demo county is already loaded; nothing to do.",
@@ -119,7 +117,7 @@ def seed_demo(as_json: bool) -> None:
         "cases": db.session.scalar(select(func.count()).select_from(Case)),
         "logins": [login._asdict() for login in logins],
     }
-    _emit(as_json, data, "\n".join(lines))
+    emit(as_json, data, "\n".join(lines))
 
 
 @click.command("import-units")
@@ -150,7 +148,7 @@ def import_units(csv_file: Path, as_json: bool) -> None:
         text = f"{csv_file}: nothing changed ({result.unchanged} units unchanged)."
     if encoding != "utf-8":
         text += " (read as GB 18030: the file is not UTF-8)"
-    _emit(as_json, {"file": str(csv_file), "encoding": encoding, **counts}, text)
+    emit(as_json, {"file": str(csv_file), "encoding": encoding, **counts}, text)
 
 
 _USER_FIELDS = {"username": "NAME", "unit": "--unit", "password": "password"}
@@ -204,7 +202,7 @@ def create_user(
         ]
         raise _fail(f"Cannot create user {username!r}:", problems) from None
     db.session.commit()
-    _emit(
+    emit(
         as_json,
         {
             "id": user.id,
@@ -231,7 +229,7 @@ def create_token(username: str, as_json: bool) -> None:
     token = user_service.issue_token(user)
     db.session.commit()
     if as_json:
-        _emit(True, {"username": user.username, "token": token}, "")
+        emit(True, {"username": user.username, "token": token}, "")
     else:
         click.echo(f"API token for {user.username} (shown once, keep it safe):", err=True)
         click.echo(token)
@@ -252,7 +250,7 @@ def sweep(now_text: str | None, as_json: bool) -> None:
 
     from . import jobs
 
-    now = _instant_option(now_text)
+    now = parse_instant(now_text)
     jobs.settle_after_start()
     result = jobs.sweep(current_app._get_current_object(), now)
     if result is None:
@@ -260,7 +258,7 @@ def sweep(now_text: str | None, as_json: bool) -> None:
     data = result.as_dict()
     raised = sum(data["raised"].values())
     cleared = sum(data["cleared"].values())
-    _emit(
+    emit(
         as_json,
         data,
         f"Checked {data['checked']} cases: {raised} flags raised, "
@@ -289,7 +287,7 @@ def scheduler() -> None:
         click.echo("Scheduler stopped.")
 
 
-def _instant_option(now_text: str | None) -> dt.datetime:
+def parse_instant(now_text: str | None) -> dt.datetime:
     """``--now``: an ISO 8601 instant with its offset, in the years the system counts in."""
     from . import runtime
     from .domain.months import MAX_YEAR, MIN_YEAR, is_supported_instant
@@ -375,7 +373,7 @@ def scorecard(
     if output_format == "xlsx" and out_path is None:
         raise click.ClickException("--format xlsx writes a workbook: give --out FILE.xlsx")
     unit = _scorecard_unit(unit_code)
-    now, policy, tz = _instant_option(now_text), runtime.policy(), runtime.tz()
+    now, policy, tz = parse_instant(now_text), runtime.policy(), runtime.tz()
 
     if do_freeze:
         county = service.county_of(unit)
@@ -477,7 +475,7 @@ def backup(file: Path, force: bool, as_json: bool) -> None:
         raise click.ClickException(f"backup: {error}") from None
     cases = result.rows
     key = _id_number_key_source()
-    _emit(
+    emit(
         as_json,
         {**result.as_dict(), "cases": cases, "id_number_key": key},
         f"Backed up the {result.backend} database to {result.path} "
@@ -521,150 +519,9 @@ def restore(file: Path, yes: bool, as_json: bool) -> None:
     database.upgrade_schema()
     cases = db.session.scalar(select(func.count()).select_from(Case))
     revision = _revision()
-    _emit(
+    emit(
         as_json,
         {**result.as_dict(), "cases": cases, "revision": revision},
         f"Restored the {result.backend} database from {result.path} "
         f"({cases} cases, schema at revision {revision}, {result.seconds:.1f} s).",
     )
-
-
-@click.command("gen-data")
-@click.option(
-    "--cases",
-    "case_count",
-    type=click.IntRange(min=0),
-    required=True,
-    help="How many cases, received over the last 24 months.",
-)
-@click.option(
-    "--villages",
-    type=click.IntRange(min=1),
-    required=True,
-    help="How many villages (20 to a township, 20 townships to a county).",
-)
-@click.option(
-    "--open-share",
-    type=click.FloatRange(0, 1),
-    default=0.05,
-    show_default=True,
-    help="About this share of the cases is still open at the reference instant.",
-)
-@click.option(
-    "--seed", type=int, default=1, show_default=True, help="The same seed, the same data."
-)
-@click.option(
-    "--now",
-    "now_text",
-    metavar="ISO8601",
-    help="The reference instant (default: the start of the current hour).",
-)
-@click.option(
-    "--processes",
-    type=click.IntRange(min=1),
-    help="Worker processes making the cases (default: one per core).",
-)
-@json_option
-@with_appcontext
-def gen_data(
-    case_count: int,
-    villages: int,
-    open_share: float,
-    seed: int,
-    now_text: str | None,
-    processes: int | None,
-    as_json: bool,
-) -> None:
-    """Add a synthetic province for benchmarks: units, users, cases with their clocks, flags
-    and history, incidents and screening reports (bulk inserts)."""
-    from . import runtime, synthetic
-    from .services.calendar import work_calendar
-
-    now = (
-        _instant_option(now_text)
-        if now_text
-        else runtime.utcnow().replace(minute=0, second=0, microsecond=0)
-    )
-    shape = synthetic.Shape(case_count, villages, open_share, seed, now)
-    policy = runtime.policy()
-    progress = None if as_json else (lambda text: click.echo(f"  {text}", err=True))
-    result = synthetic.generate(
-        shape,
-        policy=policy,
-        calendar=work_calendar(policy),
-        tz=runtime.tz(),
-        processes=processes,
-        progress=progress,
-    )
-    data = {**result.as_dict(), "now": now.isoformat(), "password": synthetic.PASSWORD}
-    _emit(
-        as_json,
-        data,
-        f"Generated {result.villages} villages in {result.townships} townships and "
-        f"{result.counties} counties, {result.users} users (password {synthetic.PASSWORD!r}), "
-        f"{result.rows['cases']:,} cases ({result.open_cases:,} open; "
-        f"{result.due_within_day:,} due for a check within a day of {now.isoformat()}), "
-        f"{sum(result.rows.values()):,} rows in {result.seconds:.1f} s.",
-    )
-
-
-@click.command("bench")
-@click.option(
-    "--runs",
-    type=click.IntRange(min=1),
-    default=5,
-    show_default=True,
-    help="Timed runs of each scenario (the median is reported).",
-)
-@click.option(
-    "--due",
-    type=click.IntRange(min=1),
-    help="Sweep at the instant this many cases are due (default: a day after the data's now).",
-)
-@click.option("--only", metavar="NAME[,NAME]", help="Only these scenarios.")
-@click.option("--explain", is_flag=True, help="Also print the query plan of each SELECT run.")
-@json_option
-@with_appcontext
-def bench(runs: int, due: int | None, only: str | None, explain: bool, as_json: bool) -> None:
-    """Time the sweep, the scorecards, the case pages and an intake on the current database."""
-    from flask import current_app
-
-    from . import bench as benchmark
-
-    try:
-        report = benchmark.run(
-            current_app._get_current_object(),
-            runs=runs,
-            due=due,
-            only=set(only.split(",")) if only else None,
-            explain=explain,
-        )
-    except benchmark.BenchError as error:
-        raise click.ClickException(str(error)) from None
-    if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
-        return
-    info = report["machine"]
-    click.echo(
-        f"{report['database']}: {report['cases']:,} cases, {report['villages']:,} villages; "
-        f"{info['cpus']} × {info['cpu'] or '?'}; commit {info['commit']}"
-    )
-    click.echo(
-        f"{'scenario':<20}{'median ms':>11}{'peak MB':>9}{'SQL ms':>9}{'ratio':>7}"
-        f"{'target':>8}  ok   note"
-    )
-    for figure in report["figures"]:
-        ok = {True: "yes", False: "NO", None: "-"}[figure["ok"]]
-        click.echo(
-            f"{figure['name']:<20}{figure['median_ms']:>11.1f}{figure['peak_mb']:>9.0f}"
-            f"{_maybe(figure['baseline_ms'], '.2f'):>9}{_maybe(figure['ratio'], '.0f'):>7}"
-            f"{_maybe(figure['target_ms'], '.0f'):>8}  {ok:<4} {figure['note']}"
-        )
-        for plan in figure.get("plans", []):
-            click.echo("    " + " ".join(plan["sql"].split())[:400])
-            for line in plan["plan"]:
-                click.echo(f"      {line}")
-
-
-def _maybe(value, spec: str) -> str:
-    return "-" if value is None else format(value, spec)

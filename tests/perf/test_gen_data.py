@@ -10,7 +10,9 @@ from sqlalchemy import func, inspect, select, text
 from mediation.domain.enums import CaseStatus, Clock, Level
 from mediation.extensions import db
 from mediation.models import Case, Deadline, Flag, Incident, Screening, Unit, User
-from mediation.synthetic import BULK_TABLES, PASSWORD
+from mediation_perf.synthetic import BULK_TABLES, PASSWORD
+
+from .runner import command_runner
 
 NOW = "2026-11-27T04:00:00+00:00"
 OPEN = (CaseStatus.registered, CaseStatus.in_mediation, CaseStatus.paused)
@@ -239,7 +241,7 @@ def test_the_same_seed_gives_the_same_data_whatever_the_processes(app, runner, d
     )
     try:
         with other.app_context():
-            result = other.test_cli_runner().invoke(
+            result = command_runner(other).invoke(
                 args=[
                     "gen-data",
                     "--cases",

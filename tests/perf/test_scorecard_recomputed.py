@@ -38,6 +38,8 @@ from sqlalchemy import select
 from mediation import create_app
 from mediation.extensions import db
 
+from .runner import command_runner
+
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 27, 4, 0, tzinfo=dt.UTC)  # Friday 12:00 local
 CASES, VILLAGES, SEED = 20_000, 150, 11
@@ -104,7 +106,7 @@ def province(databases, tmp_path_factory):
     assert not app.config.get("MEDIATION_POLICY"), "the weights below are the defaults"
     with app.app_context():
         started = time.perf_counter()
-        result = app.test_cli_runner().invoke(
+        result = command_runner(app).invoke(
             args=[
                 "gen-data",
                 "--cases",
@@ -135,7 +137,7 @@ def scorecard(app, month: str, unit_code: str | None = None) -> dict:
     args = ["scorecard", month, "--format", "json"]
     if unit_code:
         args += ["--unit", unit_code]
-    result = app.test_cli_runner().invoke(args=args)
+    result = command_runner(app).invoke(args=args)
     assert result.exit_code == 0, result.output
     return json.loads(result.output)
 

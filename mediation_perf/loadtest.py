@@ -3,10 +3,10 @@
 gunicorn this script starts itself.
 
     # one command: gunicorn (2 workers) on an instance folder, a load user, the run, the check
-    python scripts/loadtest.py --serve /tmp/load-instance --duration 60
+    python -m mediation_perf.loadtest --serve /tmp/load-instance --duration 60
 
     # against a server already running
-    python scripts/loadtest.py --url http://127.0.0.1:8000 --token TOKEN \
+    python -m mediation_perf.loadtest --url http://127.0.0.1:8000 --token TOKEN \
         [--user NAME --password PASSWORD] --duration 60
 
 Phases, one after the other, each for ``--duration`` seconds:

@@ -35,10 +35,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import configure_mappers
 
-from .domain.enums import Category, Level, Role
-from .domain.months import Month
-from .extensions import db
-from .models import ApiToken, Case, Mark, Unit, User
+from mediation.domain.enums import Category, Level, Role
+from mediation.domain.months import Month
+from mediation.extensions import db
+from mediation.models import ApiToken, Case, Mark, Unit, User
+
 from .synthetic import GEN_MARK, PASSWORD
 
 # The targets of docs/performance.md, in ms and MB, at 1,000,000 cases on SQLite (PostgreSQL: 2x).
@@ -203,7 +204,7 @@ def _explain(statement: str, parameters) -> list[str]:
 
 def _as_the_scheduler() -> None:
     """The process set up as the scheduler's is once started (its start-up objects frozen)."""
-    from .jobs import settle_after_start
+    from mediation.jobs import settle_after_start
 
     settle_after_start()
 
@@ -212,9 +213,9 @@ def _sweep(at: dt.datetime) -> dict:
     """One sweep as the scheduler runs it (its notification channels included)."""
     from flask import current_app
 
-    from . import runtime
-    from .services.notify import Notifier
-    from .services.sweep import run_sweep
+    from mediation import runtime
+    from mediation.services.notify import Notifier
+    from mediation.services.sweep import run_sweep
 
     notifier = Notifier.from_config(current_app.config["NOTIFY_CHANNELS"])
     return run_sweep(
@@ -248,7 +249,7 @@ def _get(client, url: str) -> None:
 def find_setting(due: int | None) -> Setting:
     from flask import current_app
 
-    from . import runtime
+    from mediation import runtime
 
     mark = db.session.get(Mark, GEN_MARK)
     if mark is None:
@@ -438,8 +439,8 @@ class Bench:
         s = self.s
 
         def work() -> dict:
-            from . import runtime
-            from .services import scorecard as service
+            from mediation import runtime
+            from mediation.services import scorecard as service
 
             unit = db.session.get(Unit, unit_id)
 
@@ -585,7 +586,7 @@ def _param(setting: Setting, instant: dt.datetime):
 @contextmanager
 def _database_copy(app: Flask, setting: Setting) -> Iterator[Flask]:
     """A fresh copy of the database, and an app on it, for a scenario that writes."""
-    from . import create_app
+    from mediation import create_app
 
     with app.app_context():
         db.session.remove()

@@ -43,9 +43,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.schema import CreateIndex
 from werkzeug.security import generate_password_hash
 
-from .domain import progress
-from .domain.calendar import WorkCalendar
-from .domain.enums import (
+from mediation.domain import progress
+from mediation.domain.calendar import WorkCalendar
+from mediation.domain.enums import (
     Action,
     AgreementForm,
     CaseStatus,
@@ -61,15 +61,15 @@ from .domain.enums import (
     Scale,
     Source,
 )
-from .domain.flags import FlagKind, fact_of_petition, screening_key
-from .domain.incidents import screening_due_at
-from .domain.months import Month
-from .domain.policy import Policy
-from .domain.progress import CaseClock, Context, UnitRef
-from .domain.scale import assess_scale
-from .domain.workflow import ActionInput, refusal
-from .extensions import db
-from .models import (
+from mediation.domain.flags import FlagKind, fact_of_petition, screening_key
+from mediation.domain.incidents import screening_due_at
+from mediation.domain.months import Month
+from mediation.domain.policy import Policy
+from mediation.domain.progress import CaseClock, Context, UnitRef
+from mediation.domain.scale import assess_scale
+from mediation.domain.workflow import ActionInput, refusal
+from mediation.extensions import db
+from mediation.models import (
     Agreement,
     Case,
     CaseCounter,
@@ -83,7 +83,7 @@ from .models import (
     Unit,
     User,
 )
-from .services.sweep import SCREENING_MARK
+from mediation.services.sweep import SCREENING_MARK
 
 PASSWORD = "fengqiao-bench"
 GEN_MARK = "gen_data_now"  # the reference instant of the generated data (ISO 8601)

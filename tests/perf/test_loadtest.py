@@ -1,6 +1,6 @@
-"""scripts/loadtest.py, run briefly the way an operator runs it: it starts gunicorn (2 workers)
-on an instance whose database holds a few cases, reads case pages, registers cases, and
-reports zero errors and every intake present, which the database confirms."""
+"""`python -m mediation_perf.loadtest`, run briefly the way an operator runs it: it starts
+gunicorn (2 workers) on an instance whose database holds a few cases, reads case pages,
+registers cases, and reports zero errors and every intake present, which the database confirms."""
 
 from __future__ import annotations
 
@@ -15,13 +15,14 @@ from sqlalchemy import func, select
 from mediation.extensions import db
 from mediation.models import Case
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "loadtest.py"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_script(*args: str, database_url: str, timeout: float = 240) -> subprocess.CompletedProcess:
     env = dict(os.environ, DATABASE_URL=database_url, MEDIATION_DEMO="0")
     return subprocess.run(
-        [sys.executable, str(SCRIPT), *args],
+        [sys.executable, "-m", "mediation_perf.loadtest", *args],
+        cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
