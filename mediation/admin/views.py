@@ -9,7 +9,6 @@ import io
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from .. import runtime
 from ..domain.calendar import bundled_years, parse_year_entry
@@ -17,7 +16,7 @@ from ..domain.enums import Level, Role
 from ..domain.intake import InvalidInput
 from ..extensions import db
 from ..i18n import render_fields
-from ..models import Unit, User
+from ..models import Unit
 from ..services import access
 from ..services import calendar as calendar_service
 from ..services.units import UnitImportError, decode_units_file, import_units, read_units_csv
@@ -41,14 +40,6 @@ def require_admin():
         abort(403)
 
 
-def _units():
-    return db.session.scalars(
-        access.visible_units(current_user).order_by(
-            Unit.county_id, Unit.township_id, Unit.kind.desc(), Unit.code
-        )
-    ).all()
-
-
 def _tree(units):
     """Townships with their villages, in code order, for the page."""
     villages: dict[int, list[Unit]] = {}
@@ -62,7 +53,7 @@ def _tree(units):
 
 @bp.route("/units", methods=["GET", "POST"])
 def units():
-    units = _units()
+    units = access.units(current_user)
     import_form = UnitImportForm(prefix="import")
     unit_form = UnitForm(prefix="unit")
     unit_form.kind.choices = [
@@ -150,7 +141,7 @@ def _import(text: str, field) -> int:
 
 @bp.route("/users", methods=["GET", "POST"])
 def users():
-    units = _units()
+    units = access.units(current_user)
     form = UserForm()
     form.role.choices = [(role.value, _(role.label)) for role in Role]
     form.unit_code.choices = [(unit.code, unit.full_name) for unit in units]
@@ -191,12 +182,7 @@ def users():
                 return redirect(url_for("admin.users"))
     elif form.errors:
         status = 422
-    people = db.session.scalars(
-        select(User)
-        .join(Unit, User.unit_id == Unit.id)
-        .where(access.unit_scope(current_user))
-        .order_by(User.username)
-    ).all()
+    people = access.users(current_user)
     return render_template(
         "admin/users.html", form=form, people=people, toggle=ConfirmForm()
     ), status
@@ -206,7 +192,7 @@ def users():
 def edit_user(user_id: int):
     """Change a user's role, unit, full name, or set a new password."""
     user = access.find_user(current_user, user_id) or abort(404)
-    units = _units()
+    units = access.units(current_user)
     form = EditUserForm(obj=None if request.method == "POST" else user)
     form.role.choices = [(role.value, _(role.label)) for role in Role]
     form.unit_code.choices = [(unit.code, unit.full_name) for unit in units]
@@ -247,11 +233,7 @@ def edit_user(user_id: int):
 def toggle_user(user_id: int):
     """Disable or re-enable a user of the admin's area (never oneself)."""
     form = ConfirmForm()
-    user = db.session.scalar(
-        select(User)
-        .join(Unit, User.unit_id == Unit.id)
-        .where(User.id == user_id, access.unit_scope(current_user))
-    ) or abort(404)
+    user = access.find_user(current_user, user_id) or abort(404)
     if not form.validate_on_submit() or user.id == current_user.id:
         abort(400)
     user.is_enabled = not user.is_enabled

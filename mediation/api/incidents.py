@@ -23,6 +23,7 @@ from ..services.incidents import (
     file_screening,
     parse_incident_filters,
     record_incident,
+    screening_status,
     search_incidents,
 )
 from ..services.notify import Notifier
@@ -179,15 +180,7 @@ def list_screenings():
     if errors:
         return invalid(errors)
     villages = [village for village in access.villages(current_user) if _under(village, unit)]
-    reports = {
-        report.village_id: report
-        for report in db.session.scalars(
-            access.visible_screenings(current_user).where(
-                Screening.month == str(month),
-                Screening.village_id.in_([village.id for village in villages]),
-            )
-        )
-    }
+    reports = screening_status(villages, month)
     return jsonify(
         {
             "month": str(month),

@@ -438,10 +438,4 @@ def _units_below(case: Case, action: Action) -> list[Unit]:
     if action is not Action.assign_down:
         return []
     lower = [level for level in Level if level.rank < case.level.rank]
-    return list(
-        db.session.scalars(
-            access.visible_units(current_user)
-            .where(Unit.id.in_([case.township_id, case.village_id]), Unit.kind.in_(lower))
-            .order_by(Unit.code)
-        )
-    )
+    return access.units(current_user, *lower, ids=(case.township_id, case.village_id))

@@ -13,14 +13,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import runtime
 from ..domain.enums import IncidentKind, Level, PetitionLevel
-from ..domain.flags import FlagKind
 from ..domain.i18n import N_, Message
 from ..domain.incidents import parse_incident, parse_screening, screening_due_at
 from ..domain.intake import InvalidInput
 from ..domain.months import Month
 from ..extensions import db
 from ..i18n import label, local_time, render_message
-from ..models import Flag, Unit
 from ..services import access
 from ..services.incidents import (
     Conflict,
@@ -28,6 +26,7 @@ from ..services.incidents import (
     edit_incident,
     file_screening,
     find_case_by_number,
+    flagged_missing,
     incident_values,
     parse_incident_filters,
     record_incident,
@@ -79,9 +78,7 @@ def list_incidents():
         error_out=False,
     )
     args = {key: value for key, value in request.args.items() if key != "page" and value}
-    units = db.session.scalars(
-        access.visible_units(current_user).where(Unit.kind != Level.county).order_by(Unit.code)
-    ).all()
+    units = access.units(current_user, Level.township, Level.village)
     return render_template(
         "incidents/list.html",
         page=page,
@@ -316,21 +313,9 @@ def screenings():
         if unit.id in (village.id, village.township_id, village.county_id)
     ]
     reports = screening_status(villages, month)
-    flagged = set(
-        db.session.scalars(
-            access.visible_flags(current_user)
-            .with_only_columns(Flag.unit_id)
-            .where(
-                Flag.kind == FlagKind.screening_missing,
-                Flag.period == str(month),
-                Flag.unit_id.in_([village.id for village in villages]),
-            )
-        )
-    )
+    flagged = flagged_missing(villages, month)
     due_at = screening_due_at(month, runtime.policy().scorecard.screening_due_day, tz)
-    townships = db.session.scalars(
-        access.visible_units(current_user).where(Unit.kind == Level.township).order_by(Unit.code)
-    ).all()
+    townships = access.units(current_user, Level.township)
     return render_template(
         "screenings/month.html",
         month=month,

@@ -206,7 +206,7 @@ def _weights() -> list[tuple[str, int]]:
 def _page(shown: Shown, form: PublishForm) -> dict:
     now, tz, policy = runtime.utcnow(), runtime.tz(), runtime.policy()
     following = shown.month.next()
-    units = db.session.scalars(access.visible_units(current_user).order_by(Unit.code)).all()
+    units = access.units(current_user)
     charts = None
     if shown.unit.kind in (Level.village, Level.township):
         points = service.history(shown.unit, shown.month, count=12, policy=policy, tz=tz)

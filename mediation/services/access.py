@@ -6,6 +6,7 @@ export, API call and autocomplete asks here. Out-of-scope data is simply not fou
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from sqlalchemy import Select, and_, or_, select
@@ -136,6 +137,29 @@ def find_user(admin: User, user_id: int) -> User | None:
 def find_unit(user: User, code: str) -> Unit | None:
     """The unit with this code if it lies in the user's subtree, else None."""
     return db.session.scalars(visible_units(user).where(Unit.code == code)).one_or_none()
+
+
+def units(user: User, *kinds: Level, ids: Iterable[int] | None = None) -> list[Unit]:
+    """The units of the user's subtree in code order (tree order), only of ``kinds`` when
+    given, only these ``ids`` when given."""
+    query = visible_units(user)
+    if kinds:
+        query = query.where(Unit.kind.in_(kinds))
+    if ids is not None:
+        query = query.where(Unit.id.in_(list(ids)))
+    return list(db.session.scalars(query.order_by(Unit.code)))
+
+
+def users(admin: User) -> list[User]:
+    """The users bound to units of the admin's subtree, by user name."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Unit, User.unit_id == Unit.id)
+            .where(unit_scope(admin))
+            .order_by(User.username)
+        )
+    )
 
 
 def villages(user: User) -> list[Unit]:

@@ -9,18 +9,24 @@ clears it both go through here, in their own transaction; the caller commits.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select, update
+from werkzeug.exceptions import NotFound
 
 from ..database import chunks, insert_rows
 from ..domain.enums import Level
 from ..domain.flags import Fact, FlagKind, screening_key
+from ..domain.i18n import N_, Message
+from ..domain.months import Month
 from ..extensions import db
-from ..models import Flag
+from ..models import Flag, User
+from . import access
 from .notify import Notice
+from .scorecard import in_month
 
 _flags = Flag.__table__
 
@@ -146,3 +152,37 @@ _CLEAR = (
     .where(_flags.c.key == bindparam("b_key"), _flags.c.cleared_at.is_(None))
     .values(cleared_at=bindparam("b_at", type_=_flags.c.cleared_at.type))
 )
+
+
+def search_flags(
+    user: User, args: Mapping[str, str], tz: ZoneInfo, *, limit: int
+) -> tuple[list[Flag], dict[str, Message]]:
+    """The user's flags narrowed by query parameters, the latest to happen first: ``open=1``,
+    ``kind``, ``unit`` (a unit of the user's area: 404 outside it), ``month`` (they happened
+    in it). A bad parameter is named in the errors and nothing is read."""
+    errors: dict[str, Message] = {}
+    query = access.visible_flags(user)
+    if args.get("open", "") not in ("", "0", "1"):
+        errors["open"] = Message(N_("Not a valid choice."))
+    elif args.get("open") == "1":
+        query = query.where(Flag.cleared_at.is_(None))
+    if kind := args.get("kind", ""):
+        member = FlagKind.parse(kind)
+        if member is None:
+            errors["kind"] = Message(N_("Not a valid choice."))
+        else:
+            query = query.where(Flag.kind == member)
+    if month := args.get("month", ""):
+        try:
+            query = query.where(in_month(Flag.occurred_at, Month.parse(month), tz))
+        except ValueError:
+            errors["month"] = Message(N_("Enter a month such as 2026-11."))
+    if code := args.get("unit", ""):
+        unit = access.find_unit(user, code)
+        if unit is None:
+            raise NotFound()
+        query = query.where(access.flags_within(unit))
+    if errors:
+        return [], errors
+    flags = db.session.scalars(query.order_by(Flag.occurred_at.desc(), Flag.id.desc()).limit(limit))
+    return list(flags), errors

@@ -295,6 +295,22 @@ def screening_status(villages: list[Unit], month: Month) -> dict[int, Screening]
     return {report.village_id: report for report in reports}
 
 
+def flagged_missing(villages: list[Unit], month: Month) -> set[int]:
+    """The ids of these villages whose ``month`` report was flagged missing (filed late or
+    not at all); the villages come from the user's area."""
+    if not villages:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Flag.unit_id).where(
+                Flag.kind == FlagKind.screening_missing,
+                Flag.period == str(month),
+                Flag.unit_id.in_([village.id for village in villages]),
+            )
+        )
+    )
+
+
 @dataclass
 class IncidentFilters:
     """What an incident list is narrowed to: a unit of the user's area (its subtree), a local
