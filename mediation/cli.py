@@ -359,9 +359,7 @@ def scorecard(
 
     from . import runtime
     from .domain.months import MAX_YEAR, MIN_YEAR, Month
-    from .scorecards import exports
     from .services import scorecard as service
-    from .services.lease import LEASE_SECONDS, SweepBusy, holding_lease
 
     try:
         month = Month.parse(month_text.strip())
@@ -374,61 +372,11 @@ def scorecard(
         raise click.ClickException("--format xlsx writes a workbook: give --out FILE.xlsx")
     unit = _scorecard_unit(unit_code)
     now, policy, tz = parse_instant(now_text), runtime.policy(), runtime.tz()
-
     if do_freeze:
-        county = service.county_of(unit)
-        if not month.has_ended(now, tz):
-            raise click.ClickException(
-                f"{month} is not over yet: it can be frozen from {month.next()}-01."
-            )
-        try:
-            with holding_lease(wait_seconds=LEASE_SECONDS):  # never beside a sweep or freeze
-                before = service.snapshots(county, month)
-                snapshot = service.freeze(
-                    county,
-                    month,
-                    now=now,
-                    policy=policy,
-                    tz=tz,
-                    reason=reason.strip() or ("" if not before else "flask scorecard --freeze"),
-                )
-                db.session.commit()
-        except SweepBusy:
-            raise click.ClickException("a sweep held the lease throughout; try again") from None
-        if snapshot is None:
-            message = (
-                f"{month} of {county.name} ({county.code}) is unchanged since revision "
-                f"{before[-1].revision}; nothing published."
-            )
-        elif snapshot.revision == 1:
-            message = f"Froze {month} of {county.name} ({county.code}): revision 1."
-        else:
-            message = (
-                f"Published revision {snapshot.revision} of {month}"
-                f" of {county.name} ({county.code})."
-            )
-        click.echo(message, err=True)
-
-    shown, pending, kept = service.view(unit, month, policy=policy, tz=tz)
+        click.echo(_freeze(service.county_of(unit), month, now, reason), err=True)
+    shown, pending, _kept = service.view(unit, month, policy=policy, tz=tz)
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        if output_format == "json":
-            body: str | bytes = (
-                json.dumps(
-                    {**shown, "pending_revision": pending is not None}, ensure_ascii=False, indent=2
-                )
-                + "\n"
-            )
-        elif output_format == "csv":
-            body = exports.csv_bytes(shown)
-        elif output_format == "xlsx":
-            body = exports.xlsx_bytes(shown, policy.scorecard.weights, tz)
-        else:
-            body = exports.table_text(shown)
-            if pending is not None:
-                body += (
-                    "A revision is pending: the case records changed after"
-                    f" revision {shown['revision']}.\n"
-                )
+        body = _scorecard_body(shown, pending is not None, output_format)
     if out_path is not None:
         try:
             out_path.write_bytes(body if isinstance(body, bytes) else body.encode("utf-8"))
@@ -439,6 +387,62 @@ def scorecard(
         click.echo(f"Wrote {out_path}.", err=True)
     else:
         click.echo(body, nl=False)  # bytes go to the binary stream
+
+
+def _freeze(county: Unit, month, now: dt.datetime, reason: str) -> str:
+    """Freeze ``month`` of ``county``, or publish a revision when its cases changed since;
+    what happened, in a sentence."""
+    from . import runtime
+    from .services import scorecard as service
+    from .services.lease import LEASE_SECONDS, SweepBusy, holding_lease
+
+    tz = runtime.tz()
+    if not month.has_ended(now, tz):
+        raise click.ClickException(
+            f"{month} is not over yet: it can be frozen from {month.next()}-01."
+        )
+    try:
+        with holding_lease(wait_seconds=LEASE_SECONDS):  # never beside a sweep or freeze
+            before = service.snapshots(county, month)
+            snapshot = service.freeze(
+                county,
+                month,
+                now=now,
+                policy=runtime.policy(),
+                tz=tz,
+                reason=reason.strip() or ("" if not before else "flask scorecard --freeze"),
+            )
+            db.session.commit()
+    except SweepBusy:
+        raise click.ClickException("a sweep held the lease throughout; try again") from None
+    if snapshot is None:
+        return (
+            f"{month} of {county.name} ({county.code}) is unchanged since revision "
+            f"{before[-1].revision}; nothing published."
+        )
+    if snapshot.revision == 1:
+        return f"Froze {month} of {county.name} ({county.code}): revision 1."
+    return f"Published revision {snapshot.revision} of {month} of {county.name} ({county.code})."
+
+
+def _scorecard_body(shown: dict, pending: bool, output_format: str) -> str | bytes:
+    """The scorecard ``shown`` as the command prints or writes it."""
+    from . import runtime
+    from .scorecards import exports
+
+    if output_format == "json":
+        document = {**shown, "pending_revision": pending}
+        return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    if output_format == "csv":
+        return exports.csv_bytes(shown)
+    if output_format == "xlsx":
+        return exports.xlsx_bytes(shown, runtime.policy().scorecard.weights, runtime.tz())
+    body = exports.table_text(shown)
+    if pending:
+        body += (
+            f"A revision is pending: the case records changed after revision {shown['revision']}.\n"
+        )
+    return body
 
 
 def _scorecard_unit(code: str | None) -> Unit:

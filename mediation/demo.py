@@ -896,23 +896,57 @@ def _party(
     return party
 
 
+def _climbs(rng: random.Random, plan: _Plan, case: Case) -> list[Level]:
+    """The levels a case is escalated to, in order: a major case goes to the county at once,
+    a big village case often to its township, a few further."""
+    level = case.level
+    if plan.final is CaseStatus.withdrawn:
+        return []
+    if case.scale is Scale.major:
+        return [lv for lv in (Level.township, Level.county) if lv.rank > level.rank]
+    if level is Level.village:
+        if rng.random() < (0.55 if case.scale is Scale.big else 0.07):
+            climbs = [Level.township]
+            if rng.random() < (0.1 if case.scale is Scale.big else 0.2):
+                climbs.append(Level.county)
+            return climbs
+    elif level is Level.township and case.scale is Scale.big and rng.random() < 0.1:
+        return [Level.county]
+    return []
+
+
+def _agreement(rng: random.Random, case: Case) -> dict:
+    """A written agreement paying part of the amount in dispute, or an oral or written one
+    restoring things when nothing is paid."""
+    settled = (case.amount_yuan * Decimal(rng.choice((50, 60, 70, 80, 100))) / 100).quantize(
+        Decimal(1)
+    )
+    return {
+        "form": "written" if settled or rng.random() < 0.6 else "oral",
+        "terms": (
+            f"被申请人于协议签订后十日内支付{settled}元，双方不再追究。"
+            if settled
+            else "双方互谅互让，被申请人一周内恢复原状，今后和睦相处。"
+        ),
+        "amount_yuan": str(settled),
+        "points_in_dispute": (
+            "双方对损失数额及赔偿责任存在争议。"
+            if settled
+            else "双方对相邻通行、排水及恢复原状存在争议。"
+        ),
+        "responsibilities": (
+            "被申请人承担主要责任，申请人承担次要责任。"
+            if settled
+            else "双方各自承担相应责任，被申请人负责恢复原状。"
+        ),
+    }
+
+
 def _script(rng: random.Random, plan: _Plan, case: Case) -> list[list]:
     """The actions that bring a just-registered case to its planned state, as
     [action, delay in hours, note, data] (the delays are fitted into the time available later)."""
     final = plan.final
-    level = case.level
-    climbs = []  # the levels the case is escalated to, in order
-    if final not in (CaseStatus.withdrawn,):
-        if case.scale is Scale.major:
-            climbs = [lv for lv in (Level.township, Level.county) if lv.rank > level.rank]
-        elif level is Level.village:
-            chance = 0.55 if case.scale is Scale.big else 0.07
-            if rng.random() < chance:
-                climbs = [Level.township]
-                if rng.random() < (0.1 if case.scale is Scale.big else 0.2):
-                    climbs.append(Level.county)
-        elif level is Level.township and case.scale is Scale.big and rng.random() < 0.1:
-            climbs = [Level.county]
+    climbs = _climbs(rng, plan, case)
     quick = case.scale is Scale.major  # a major case is reported up within hours
 
     def accept(at_level: Level) -> list:
@@ -923,11 +957,11 @@ def _script(rng: random.Random, plan: _Plan, case: Case) -> list[list]:
         return steps
     if final is CaseStatus.withdrawn:
         if rng.random() < 0.6:
-            steps.append(accept(level))
+            steps.append(accept(case.level))
         steps.append(["withdraw", rng.uniform(4, 100), rng.choice(NOTES["withdraw"]), {}])
         return steps
 
-    steps.append(accept(level))
+    steps.append(accept(case.level))
     for target in climbs:
         if quick:
             steps.append(["escalate", rng.uniform(1, 8), NOTES["escalate_major"][0], {}])
@@ -948,36 +982,9 @@ def _script(rng: random.Random, plan: _Plan, case: Case) -> list[list]:
         to, note = REFERRALS.get(case.category.value, DEFAULT_REFERRAL)
         steps.append(["refer", rng.uniform(24, 150), note, {"to": to}])
     if final in (CaseStatus.resolved, CaseStatus.closed):
-        settled = (case.amount_yuan * Decimal(rng.choice((50, 60, 70, 80, 100))) / 100).quantize(
-            Decimal(1)
-        )
-        agreement = {
-            "form": "written" if settled or rng.random() < 0.6 else "oral",
-            "terms": (
-                f"被申请人于协议签订后十日内支付{settled}元，双方不再追究。"
-                if settled
-                else "双方互谅互让，被申请人一周内恢复原状，今后和睦相处。"
-            ),
-            "amount_yuan": str(settled),
-            "points_in_dispute": (
-                "双方对损失数额及赔偿责任存在争议。"
-                if settled
-                else "双方对相邻通行、排水及恢复原状存在争议。"
-            ),
-            "responsibilities": (
-                "被申请人承担主要责任，申请人承担次要责任。"
-                if settled
-                else "双方各自承担相应责任，被申请人负责恢复原状。"
-            ),
-        }
-        steps.append(
-            [
-                "resolve",
-                rng.uniform(24, 200),
-                rng.choice(NOTES["resolve"]),
-                {"agreement": agreement},
-            ]
-        )
+        agreement = _agreement(rng, case)
+        delay, note = rng.uniform(24, 200), rng.choice(NOTES["resolve"])
+        steps.append(["resolve", delay, note, {"agreement": agreement}])
     if final is CaseStatus.closed:
         follow_up = {
             "performed": True,

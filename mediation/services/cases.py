@@ -196,27 +196,44 @@ class CaseFilters:
 
 def parse_filters(user: User, args, tz: ZoneInfo) -> CaseFilters:
     """Filters from query parameters; a bad value is reported by name and ignored."""
-    filters = CaseFilters()
+    filters = CaseFilters(q=args.get("q", "").strip()[:100])
+    _parse_choices(filters, args)
+    code = args.get("unit", "") or args.get("village", "")
+    if code:
+        filters.unit = access.find_unit(user, code)
+        if filters.unit is None:
+            filters.errors["unit"] = Message(N_("No such unit in your area."))
+    _parse_dates(filters, args)
+    _parse_metric(filters, args)
+    _parse_flags(filters, args)
+    _parse_person(filters, user, args)
+    return filters
+
+
+def _parse_choices(filters: CaseFilters, args) -> None:
+    """``status``, ``level``, ``scale``, ``category`` (enum values) and ``sort``."""
     for key, enum_type in (
         ("status", CaseStatus),
         ("level", Level),
         ("scale", Scale),
         ("category", Category),
     ):
-        value = args.get(key, "")
-        if value:
+        if value := args.get(key, ""):
             member = enum_type.parse(value)
             if member is None:
                 filters.errors[key] = Message(N_("Not a valid choice."))
             setattr(filters, key, member)
-    code = args.get("unit", "") or args.get("village", "")
-    if code:
-        filters.unit = access.find_unit(user, code)
-        if filters.unit is None:
-            filters.errors["unit"] = Message(N_("No such unit in your area."))
+    if sort := args.get("sort", ""):
+        if sort in SORTS:
+            filters.sort = sort
+        else:
+            filters.errors["sort"] = Message(N_("Not a valid choice."))
+
+
+def _parse_dates(filters: CaseFilters, args) -> None:
+    """``received_from`` and ``received_to``: local days, both ends included."""
     for key in ("received_from", "received_to"):
-        value = args.get(key, "")
-        if value:
+        if value := args.get(key, ""):
             try:
                 day = dt.date.fromisoformat(value)
             except ValueError:
@@ -226,9 +243,11 @@ def parse_filters(user: User, args, tz: ZoneInfo) -> CaseFilters:
                 filters.errors[key] = Message(N_("Enter a date such as 2026-11-26."))
             else:
                 setattr(filters, key, day)
-    _parse_metric(filters, args)
-    flag = args.get("flag", "").strip()
-    if flag:
+
+
+def _parse_flags(filters: CaseFilters, args) -> None:
+    """``flag`` (a kind, or a group of kinds) and ``overdue=1``: open flags of the case."""
+    if flag := args.get("flag", "").strip():
         filters.flag_kinds = kinds_for_filter(flag)
         if filters.flag_kinds is None:
             filters.errors["flag"] = Message(N_("Not a valid choice."))
@@ -238,25 +257,19 @@ def parse_filters(user: User, args, tz: ZoneInfo) -> CaseFilters:
     if overdue not in ("", "0", "1"):
         filters.errors["overdue"] = Message(N_("Not a valid choice."))
     filters.overdue = overdue == "1"
-    filters.q = args.get("q", "").strip()[:100]
-    key = args.get("person_key", "").strip()
-    if key:
+
+
+def _parse_person(filters: CaseFilters, user: User, args) -> None:
+    """``person_key`` (an ID number's keyed hash) or ``person`` (a party of the user's area)."""
+    if key := args.get("person_key", "").strip():
         if ID_HASH_SHAPE.fullmatch(key):
             filters.person_key = key
         else:
             filters.errors["person_key"] = Message(N_("Not a valid choice."))
-    person = args.get("person", "").strip()
-    if person:
+    if person := args.get("person", "").strip():
         filters.person = find_party(user, person)
         if filters.person is None:
             filters.errors["person"] = Message(N_("No such party in your area."))
-    sort = args.get("sort", "")
-    if sort:
-        if sort in SORTS:
-            filters.sort = sort
-        else:
-            filters.errors["sort"] = Message(N_("Not a valid choice."))
-    return filters
 
 
 def find_party(user: User, party_id: str) -> Party | None:
