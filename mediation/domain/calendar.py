@@ -99,7 +99,7 @@ class Instant:
     """A computed moment and whether it rests on a provisional (Monday-Friday) guess."""
 
     at: dt.datetime  # aware, UTC
-    provisional: bool = False
+    is_provisional: bool = False
 
 
 def _aware(t: dt.datetime) -> dt.datetime:

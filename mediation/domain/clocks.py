@@ -23,7 +23,7 @@ class ClockSpec:
     clock: Clock
     level: Level
     days: int
-    working: bool  # working days, else calendar days
+    is_working_days: bool  # else calendar days
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,8 @@ class Schedule:
     warn: Instant
 
     @property
-    def provisional(self) -> bool:
-        return self.due.provisional or self.warn.provisional
+    def is_provisional(self) -> bool:
+        return self.due.is_provisional or self.warn.is_provisional
 
 
 def arrival_clocks(level: Level, policy: ClockPolicy) -> list[ClockSpec]:
@@ -73,7 +73,7 @@ def schedule(
     *,
     started_at: dt.datetime,
     days: int,
-    working: bool,
+    is_working_days: bool,
     shift_seconds: int,
     warn_ratio: float,
     calendar: WorkCalendar,
@@ -85,7 +85,7 @@ def schedule(
     working day after it), plus the paused working time. Calendar days: start + N × 24 h plus
     the paused time.
     """
-    if working:
+    if is_working_days:
         anchor = anchor_after(started_at, tz)
         span = days * DAY_SECONDS
         due = after_working_seconds(anchor, span + shift_seconds, calendar, tz)

@@ -171,14 +171,14 @@ class Context:
     def schedule_from(self, spec: ClockSpec, started_at: dt.datetime) -> Schedule:
         """The deadline and warning of a clock ``spec`` started at ``started_at``."""
         # A working-day clock counts from the end of its start's local day.
-        start = anchor_after(started_at, self.tz) if spec.working else started_at
-        key = (spec.days, spec.working, start)
+        start = anchor_after(started_at, self.tz) if spec.is_working_days else started_at
+        key = (spec.days, spec.is_working_days, start)
         found = self._schedules.get(key)
         if found is None:
             found = self._schedules[key] = schedule(
                 started_at=started_at,
                 days=spec.days,
-                working=spec.working,
+                is_working_days=spec.is_working_days,
                 shift_seconds=0,
                 warn_ratio=self.policy.clocks.warn_ratio,
                 calendar=self.calendar,
@@ -220,11 +220,11 @@ def start_clock(case: CaseLike, spec: ClockSpec, started_at: dt.datetime, ctx: C
         level=spec.level,
         started_at=started_at,
         days=spec.days,
-        is_working_days=spec.working,
+        is_working_days=spec.is_working_days,
         shift_seconds=0,
         due_at=result.due.at,
         warn_at=result.warn.at,
-        is_provisional=result.provisional,
+        is_provisional=result.is_provisional,
     )
     case.deadlines.append(deadline)
     return deadline
@@ -242,14 +242,14 @@ def reschedule(deadline: ClockLike, ctx: Context) -> None:
     result = schedule(
         started_at=deadline.started_at,
         days=deadline.days,
-        working=deadline.is_working_days,
+        is_working_days=deadline.is_working_days,
         shift_seconds=deadline.shift_seconds,
         warn_ratio=ctx.policy.clocks.warn_ratio,
         calendar=ctx.calendar,
         tz=ctx.tz,
     )
     deadline.due_at, deadline.warn_at = result.due.at, result.warn.at
-    deadline.is_provisional = result.provisional
+    deadline.is_provisional = result.is_provisional
 
 
 # --- what each action does to the clocks ----------------------------------------------------

@@ -94,7 +94,7 @@ def test_a_deadline_is_midnight_after_the_nth_working_day(case, days):
     assert calendar.is_workday(last_day)
     counted = list(local_days(day_of(start) + dt.timedelta(days=1), last_day))
     assert sum(calendar.is_workday(day) for day in counted) == days
-    assert result.provisional == any(calendar.is_provisional(day) for day in counted)
+    assert result.is_provisional == any(calendar.is_provisional(day) for day in counted)
 
 
 def day_of(instant: dt.datetime) -> dt.date:
@@ -150,7 +150,7 @@ def test_a_shift_of_k_working_days_is_k_more_working_days(case, days, k):
     result = schedule(
         started_at=start,
         days=days,
-        working=True,
+        is_working_days=True,
         shift_seconds=k * DAY_SECONDS,
         warn_ratio=0.8,
         calendar=calendar,
@@ -177,7 +177,7 @@ def test_pausing_at_midnight_for_k_working_days(case, days, k, where):
     moved = schedule(
         started_at=start,
         days=days,
-        working=True,
+        is_working_days=True,
         shift_seconds=paused_seconds,
         warn_ratio=0.8,
         calendar=calendar,
@@ -201,7 +201,7 @@ def test_the_warning_moves_with_the_deadline(case, days, k):
     plain = schedule(
         started_at=start,
         days=days,
-        working=True,
+        is_working_days=True,
         shift_seconds=0,
         warn_ratio=0.8,
         calendar=calendar,
@@ -210,7 +210,7 @@ def test_the_warning_moves_with_the_deadline(case, days, k):
     moved = schedule(
         started_at=start,
         days=days,
-        working=True,
+        is_working_days=True,
         shift_seconds=k * DAY_SECONDS,
         warn_ratio=0.8,
         calendar=calendar,
@@ -249,7 +249,7 @@ def _computations() -> list:
                     schedule(
                         started_at=start,
                         days=days,
-                        working=True,
+                        is_working_days=True,
                         shift_seconds=rng.randint(0, 5 * DAY_SECONDS),
                         warn_ratio=0.8,
                         calendar=calendar,
@@ -258,7 +258,7 @@ def _computations() -> list:
                     schedule(
                         started_at=start,
                         days=30,
-                        working=False,
+                        is_working_days=False,
                         shift_seconds=3600,
                         warn_ratio=0.8,
                         calendar=calendar,
@@ -345,7 +345,7 @@ def test_a_guessed_day_off_makes_the_result_provisional():
     )
     start = dt.datetime(2027, 1, 7, 10, tzinfo=TZ)  # Thursday
     result = add_working_days(start, 2, calendar, TZ)
-    assert result.at == dt.datetime(2027, 1, 12, tzinfo=TZ) and result.provisional
+    assert result.at == dt.datetime(2027, 1, 12, tzinfo=TZ) and result.is_provisional
 
 
 def test_a_calendar_without_working_days_fails_clearly():

@@ -99,7 +99,7 @@ def run(started_at, days, working, shift=0, ratio=0.8, calendar=WEEKDAYS):
     return schedule(
         started_at=started_at,
         days=days,
-        working=working,
+        is_working_days=working,
         shift_seconds=shift,
         warn_ratio=ratio,
         calendar=calendar,
@@ -112,7 +112,7 @@ def test_a_calendar_day_clock_is_n_times_24_hours():
     result = run(start, 30, False)
     assert result.due.at == start + dt.timedelta(days=30)
     assert result.warn.at == start + dt.timedelta(days=24)
-    assert not result.provisional
+    assert not result.is_provisional
     shifted = run(start, 30, False, shift=3600)
     assert shifted.due.at == start + dt.timedelta(days=30, hours=1)
 
@@ -136,6 +136,6 @@ def test_a_warning_inside_a_day():
 def test_a_provisional_year_marks_the_schedule():
     unknown = WorkCalendar(bundled=lambda day: None)
     result = run(dt.datetime(2030, 3, 1, 10, tzinfo=TZ), 3, True, calendar=unknown)
-    assert result.provisional and result.due.provisional
+    assert result.is_provisional and result.due.is_provisional
     entered = WorkCalendar(bundled=lambda day: None, entered_years=[2030])
-    assert not run(dt.datetime(2030, 3, 1, 10, tzinfo=TZ), 3, True, calendar=entered).provisional
+    assert not run(dt.datetime(2030, 3, 1, 10, tzinfo=TZ), 3, True, calendar=entered).is_provisional

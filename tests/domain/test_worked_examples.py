@@ -26,7 +26,7 @@ def clock(started_at, days, *, working=True, calendar=REAL, shift=0):
     return schedule(
         started_at=started_at,
         days=days,
-        working=working,
+        is_working_days=working,
         shift_seconds=shift,
         warn_ratio=0.8,
         calendar=calendar,
@@ -47,7 +47,7 @@ def clock(started_at, days, *, working=True, calendar=REAL, shift=0):
 def test_received_on_the_eve_of_national_day_is_accepted_by_the_end_of_october_8(received_at):
     due = add_working_days(received_at, 1, REAL, TZ)
     assert due.at == dt.datetime.fromisoformat("2026-10-09T00:00:00+08:00")
-    assert not due.provisional
+    assert not due.is_provisional
 
 
 @pytest.mark.parametrize(
@@ -121,9 +121,9 @@ def test_a_deadline_reaching_into_an_unknown_year_is_provisional_then_exact():
     January 00:00, provisional. Once 2027 is entered with 1 January off: Tue 5 → Wed 6."""
     started_at = local(2026, 12, 28, 10, 0)
     guessed = clock(started_at, 5)
-    assert guessed.due.at == local(2027, 1, 5) and guessed.provisional
+    assert guessed.due.at == local(2027, 1, 5) and guessed.is_provisional
     entered = WorkCalendar(holidays={dt.date(2027, 1, 1)}, entered_years=[2027])
     exact = clock(started_at, 5, calendar=entered)
-    assert exact.due.at == local(2027, 1, 6) and not exact.provisional
+    assert exact.due.at == local(2027, 1, 6) and not exact.is_provisional
     # A deadline wholly inside 2026 is never provisional.
-    assert not clock(local(2026, 12, 21, 10, 0), 5).provisional
+    assert not clock(local(2026, 12, 21, 10, 0), 5).is_provisional
