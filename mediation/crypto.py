@@ -18,6 +18,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
+from .domain.identity import mask_id_number
+
 # The stored form: "v1:" + base64(nonce ‖ ciphertext ‖ tag). The prefix leaves room for a
 # later key or algorithm without guessing what a row holds.
 _VERSION = "v1:"
@@ -84,6 +86,19 @@ def id_cipher() -> IdCipher:
         cipher.decrypt(sample)  # IdNumberKeyError names the key
         current_app.extensions["id_cipher"] = (secret, cipher)
     return cipher
+
+
+def sealed_id_number(number: str | None) -> dict[str, str | None]:
+    """A party's stored columns for an ID number: encrypted, its keyed hash (to recognise the
+    person across cases) and its mask (to show); all None without a number."""
+    if not number:
+        return {"id_number_enc": None, "id_number_hash": None, "id_number_masked": None}
+    cipher = id_cipher()
+    return {
+        "id_number_enc": cipher.encrypt(number),
+        "id_number_hash": cipher.lookup_hash(number),
+        "id_number_masked": mask_id_number(number),
+    }
 
 
 def _stored_sample() -> str | None:

@@ -6,10 +6,8 @@ from decimal import Decimal
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..crypto import id_cipher
 from ..domain.enums import CaseStatus, Category, Level, PartyRole, Risk, Scale, Source
 from ..domain.i18n import Message
-from ..domain.identity import mask_id_number
 from ..extensions import db
 from .types import UTCDateTime, enum_column, utcnow
 from .units import Unit
@@ -142,23 +140,6 @@ class Party(db.Model):
     address: Mapped[str | None] = mapped_column(String(200))
 
     case: Mapped[Case] = relationship(back_populates="parties")
-
-    @property
-    def id_number(self) -> str | None:
-        """The full number, decrypted: only for the reveal that writes the access log."""
-        if self.id_number_enc is None:
-            return None
-        return id_cipher().decrypt(self.id_number_enc)
-
-    @id_number.setter
-    def id_number(self, number: str | None) -> None:
-        if not number:
-            self.id_number_enc = self.id_number_hash = self.id_number_masked = None
-            return
-        cipher = id_cipher()
-        self.id_number_enc = cipher.encrypt(number)
-        self.id_number_hash = cipher.lookup_hash(number)
-        self.id_number_masked = mask_id_number(number)
 
     @property
     def has_id_number(self) -> bool:

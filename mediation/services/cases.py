@@ -11,7 +11,7 @@ from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..crypto import id_cipher
+from ..crypto import id_cipher, sealed_id_number
 from ..domain.enums import Action, CaseStatus, Category, Level, Scale
 from ..domain.flags import OVERDUE, kinds_for_filter
 from ..domain.i18n import N_, Message
@@ -86,7 +86,7 @@ def register_case(
             position=index,
             name=party.name,
             role=party.role,
-            id_number=party.id_number,
+            **sealed_id_number(party.id_number),
             phone=party.phone,
             address=party.address,
         )

@@ -47,7 +47,7 @@ def reveal_id_number(
     party = next((p for p in case.parties if p.id == party_id), None)
     if party is None or not party.has_id_number:
         raise NotFound
-    number = party.id_number
+    number = id_cipher().decrypt(party.id_number_enc)
     ip = ip[:45] if ip else None  # the longest IPv6 text
     db.session.add(IdAccessLog(user_id=user.id, case_id=case.id, party_id=party.id, at=now, ip=ip))
     db.session.flush()
@@ -65,7 +65,7 @@ def reveal_for_print(user: User, case: Case, *, now: dt.datetime, ip: str | None
     numbers = {}
     for party in case.parties:
         if party.has_id_number:
-            numbers[party.id] = party.id_number
+            numbers[party.id] = id_cipher().decrypt(party.id_number_enc)
             db.session.add(
                 IdAccessLog(user_id=user.id, case_id=case.id, party_id=party.id, at=now, ip=ip)
             )
