@@ -231,27 +231,109 @@ class ActionForm(Form):
 
     def raw(self) -> dict:
         """The action's fields in the shape parse_action_input (and the API) reads."""
-        data: dict = {"note": self.note.data or ""}
-        if self.action is Action.resolve:
-            data["agreement"] = {
+        return {"note": self.note.data or "", **self.carried()}
+
+    def carried(self) -> dict:
+        """What the action carries besides its note (none for most)."""
+        return {}
+
+    def set_choices(self, units) -> None:
+        """Fill the options of the action's select fields (``units``: for assign_down)."""
+
+
+# --- what each action carries besides its note: its fields, their options, their values -----
+
+
+class _ResolveForm(ActionForm):
+    agreement_form = SelectField(
+        _l("Form of the agreement"), default=AgreementForm.written.value, validate_choice=False
+    )
+    agreement_points = TextAreaField(
+        _l("Points in dispute"), render_kw={"rows": 2, "maxlength": TERMS_MAX}
+    )
+    agreement_responsibilities = TextAreaField(
+        _l("Responsibilities of the parties"), render_kw={"rows": 3, "maxlength": TERMS_MAX}
+    )
+    agreement_terms = TextAreaField(
+        _l("Agreed terms, and how and when they are performed"),
+        render_kw={"rows": 5, "maxlength": TERMS_MAX, "required": True},
+    )
+    agreement_amount_yuan = StringField(
+        _l("Amount agreed (yuan)"), render_kw={"inputmode": "decimal", "size": 12}
+    )
+
+    def set_choices(self, units) -> None:
+        self.agreement_form.choices = _choices(AgreementForm, blank=False)
+
+    def carried(self) -> dict:
+        return {
+            "agreement": {
                 "form": self.agreement_form.data or "",
                 "terms": self.agreement_terms.data or "",
                 "points_in_dispute": self.agreement_points.data or "",
                 "responsibilities": self.agreement_responsibilities.data or "",
                 "amount_yuan": (self.agreement_amount_yuan.data or "").strip(),
             }
-        elif self.action is Action.assign_down:
-            data["to_unit_code"] = self.to_unit_code.data or ""
-        elif self.action is Action.refer:
-            data["to"] = self.refer_to.data or ""
-        elif self.action is Action.follow_up:
-            for key in ("performed", "satisfied", "relapse_risk"):
-                data[key] = "true" if self[key].data else "false"
-        elif self.action is Action.extend:
-            data["consent"] = "true" if self.consent.data else ""
-        elif self.action is Action.reclassify:
-            data["scale"] = self.scale.data or ""
-        return data
+        }
+
+
+class _AssignDownForm(ActionForm):
+    to_unit_code = SelectField(_l("Unit"), validate_choice=False)
+
+    def set_choices(self, units) -> None:
+        self.to_unit_code.choices = [("", "—")] + [(unit.code, unit.full_name) for unit in units]
+
+    def carried(self) -> dict:
+        return {"to_unit_code": self.to_unit_code.data or ""}
+
+
+class _ReferForm(ActionForm):
+    refer_to = SelectField(_l("Referred to"), validate_choice=False)
+
+    def set_choices(self, units) -> None:
+        self.refer_to.choices = _choices(ReferralTarget)
+
+    def carried(self) -> dict:
+        return {"to": self.refer_to.data or ""}
+
+
+class _FollowUpForm(ActionForm):
+    performed = BooleanField(_l("The agreement was performed"))
+    satisfied = BooleanField(_l("The parties are satisfied"))
+    relapse_risk = BooleanField(_l("Signs the dispute may flare up again"))
+
+    def carried(self) -> dict:
+        return {
+            key: "true" if self[key].data else "false"
+            for key in ("performed", "satisfied", "relapse_risk")
+        }
+
+
+class _ExtendForm(ActionForm):
+    consent = BooleanField(_l("Both parties consent to the extension"))
+
+    def carried(self) -> dict:
+        return {"consent": "true" if self.consent.data else ""}
+
+
+class _ReclassifyForm(ActionForm):
+    scale = SelectField(_l("New scale"), validate_choice=False)
+
+    def set_choices(self, units) -> None:
+        self.scale.choices = _choices(Scale)
+
+    def carried(self) -> dict:
+        return {"scale": self.scale.data or ""}
+
+
+_FORMS: dict[Action, type[ActionForm]] = {
+    Action.resolve: _ResolveForm,
+    Action.assign_down: _AssignDownForm,
+    Action.refer: _ReferForm,
+    Action.follow_up: _FollowUpForm,
+    Action.extend: _ExtendForm,
+    Action.reclassify: _ReclassifyForm,
+}
 
 
 def _note_label(action: Action):
@@ -267,62 +349,22 @@ def _note_label(action: Action):
 def action_form(action: Action, *, version: int, units=(), formdata=None) -> ActionForm:
     """The form for ``action``: always a note (the reason where one is required), plus what
     the action carries. ``units``: the units below the holder, for assign_down."""
-    choices: dict[str, list] = {}  # set on the bound fields (tuples at definition are deprecated)
-    if action is Action.resolve:
-        choices["agreement_form"] = _choices(AgreementForm, blank=False)
-    elif action is Action.assign_down:
-        choices["to_unit_code"] = [("", "—")] + [(unit.code, unit.full_name) for unit in units]
-    elif action is Action.refer:
-        choices["refer_to"] = _choices(ReferralTarget)
-    elif action is Action.reclassify:
-        choices["scale"] = _choices(Scale)
     form = _form_class(action)(action, formdata=formdata)
-    for name, options in choices.items():
-        form[name].choices = options
+    form.set_choices(units)  # on the bound fields (tuples at definition are deprecated)
     form.version.data = str(version)
     return form
 
 
 @functools.cache
 def _form_class(action: Action) -> type[ActionForm]:
-    """The form class of ``action``, made once: a case page shows several action forms, and
-    defining a WTForms class is far dearer than filling one in. Its labels are lazy, so one
-    class serves every language."""
-
-    class Fields(ActionForm):
-        pass
-
+    """The form class of ``action`` with its note, made once: a case page shows several action
+    forms, and defining a WTForms class is far dearer than filling one in. Its labels are
+    lazy, so one class serves every language."""
     note_kw = {"rows": 3, "maxlength": NOTE_MAX}
     if action in NEEDS_REASON:
         note_kw["required"] = True
-    Fields.note = TextAreaField(_note_label(action), render_kw=note_kw)
-    if action is Action.resolve:
-        Fields.agreement_form = SelectField(
-            _l("Form of the agreement"), default=AgreementForm.written.value, validate_choice=False
-        )
-        Fields.agreement_points = TextAreaField(
-            _l("Points in dispute"), render_kw={"rows": 2, "maxlength": TERMS_MAX}
-        )
-        Fields.agreement_responsibilities = TextAreaField(
-            _l("Responsibilities of the parties"), render_kw={"rows": 3, "maxlength": TERMS_MAX}
-        )
-        Fields.agreement_terms = TextAreaField(
-            _l("Agreed terms, and how and when they are performed"),
-            render_kw={"rows": 5, "maxlength": TERMS_MAX, "required": True},
-        )
-        Fields.agreement_amount_yuan = StringField(
-            _l("Amount agreed (yuan)"), render_kw={"inputmode": "decimal", "size": 12}
-        )
-    elif action is Action.assign_down:
-        Fields.to_unit_code = SelectField(_l("Unit"), validate_choice=False)
-    elif action is Action.refer:
-        Fields.refer_to = SelectField(_l("Referred to"), validate_choice=False)
-    elif action is Action.follow_up:
-        Fields.performed = BooleanField(_l("The agreement was performed"))
-        Fields.satisfied = BooleanField(_l("The parties are satisfied"))
-        Fields.relapse_risk = BooleanField(_l("Signs the dispute may flare up again"))
-    elif action is Action.extend:
-        Fields.consent = BooleanField(_l("Both parties consent to the extension"))
-    elif action is Action.reclassify:
-        Fields.scale = SelectField(_l("New scale"), validate_choice=False)
+
+    class Fields(_FORMS.get(action, ActionForm)):
+        note = TextAreaField(_note_label(action), render_kw=note_kw)
+
     return Fields
