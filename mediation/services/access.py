@@ -14,7 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ..domain.enums import Level, Role
 from ..extensions import db
-from ..models import Case, Flag, Incident, Notification, Screening, Unit, User
+from ..models import Case, Delivery, Flag, Incident, Notification, Screening, Unit, User
 from ..models.units import village_full_name
 
 
@@ -130,6 +130,16 @@ def find_user(admin: User, user_id: int) -> User | None:
         select(User)
         .join(Unit, User.unit_id == Unit.id)
         .where(User.id == user_id, unit_scope(admin))
+    )
+
+
+def deliveries(admin: User) -> Select[tuple[Delivery]]:
+    """The outbox rows of the users in the admin's subtree."""
+    return (
+        select(Delivery)
+        .join(User, Delivery.user_id == User.id)
+        .join(Unit, User.unit_id == Unit.id)
+        .where(unit_scope(admin))
     )
 
 
