@@ -380,3 +380,27 @@ def test_enqueue_follows_the_config_not_only_the_choice(app, make, world):
         select(func.count(Notification.id)).where(Notification.user_id == world.county_officer.id)
     )
     assert Role.county_officer is world.county_officer.role
+
+
+def test_a_flag_the_sweep_raises_is_delivered_with_its_date(runner, make, world, webhook, smtp):
+    """The sweep's notices go through the outbox too: the village mediator, told of a case not
+    accepted in time, gets it by webhook and e-mail, dated when the fact happened."""
+    choose(world.mediator, "webhook,email", email="xipei@example.cn")
+    received = dt.datetime(2026, 11, 2, 9, 0, tzinfo=TZ)
+    case = make.case(world.mediator, now=received)  # small case: nobody above is told
+    assert db.session.scalar(select(func.count(Delivery.id))) == 0
+    swept = runner.invoke(args=["sweep", "--now", "2026-11-04T08:00:00+08:00", "--json"])
+    assert json.loads(swept.output)["raised"] == {"accept_overdue": 1}
+    queued = db.session.scalars(select(Delivery)).all()
+    assert sorted(d.channel for d in queued) == ["email", "webhook"]
+    assert all(d.notification.kind == "accept_overdue" for d in queued)
+    # 08:00 on a Wednesday is working time: both go at once.
+    result = deliver(runner, dt.datetime(2026, 11, 4, 8, 1, tzinfo=TZ))
+    assert result == {"sent": 2, "failed": 0, "waiting": 0}
+    (item,) = webhook.received
+    assert item.body["kind"] == "accept_overdue" and item.body["case_number"] == case.number
+    flag_at = queued[0].notification.flag.occurred_at
+    assert dt.datetime.fromisoformat(item.body["occurred_at"]) == flag_at
+    (message,) = smtp.messages
+    assert message["To"] == "xipei@example.cn"
+    assert case.number in message.get_payload(decode=True).decode("utf-8")
