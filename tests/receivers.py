@@ -60,7 +60,7 @@ class WebhookReceiver:
                     status = receiver.status
                 if receiver.hold_on is not None and count == receiver.hold_on and status == 200:
                     receiver.got_held.set()
-                    receiver.release.wait(30)
+                    receiver.release.wait(120)
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(receiver.answer)))
