@@ -38,13 +38,14 @@ class QuietHours:
 
 
 def parse_quiet_hours(text: str) -> QuietHours | None:
-    """``HH:MM-HH:MM`` (24-hour, local) or an empty string for none. Raises ValueError."""
+    """``HH:MM-HH:MM`` (24-hour, local), or ``none`` (or an empty string) for no quiet
+    hours. Raises ValueError."""
     text = (text or "").strip()
-    if not text:
+    if not text or text.lower() == "none":
         return None
     match = re.fullmatch(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})", text)
     if not match:
-        raise ValueError(f"expected HH:MM-HH:MM, got {text!r}")
+        raise ValueError(f"expected HH:MM-HH:MM or none, got {text!r}")
     h1, m1, h2, m2 = (int(part) for part in match.groups())
     if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
         raise ValueError(f"expected HH:MM-HH:MM with hours 0-23 and minutes 0-59, got {text!r}")

@@ -404,3 +404,49 @@ def test_a_flag_the_sweep_raises_is_delivered_with_its_date(runner, make, world,
     (message,) = smtp.messages
     assert message["To"] == "xipei@example.cn"
     assert case.number in message.get_payload(decode=True).decode("utf-8")
+
+
+def test_the_scheduler_delivers_every_minute(app):
+    from mediation import jobs
+
+    scheduler = jobs.build_scheduler(app, background=True)
+    job = scheduler.get_job("deliver")
+    assert job is not None and job.trigger.interval == dt.timedelta(minutes=1)
+    assert {j.id for j in scheduler.get_jobs()} == {"sweep", "deliver", "freeze_month"}
+
+
+@pytest.mark.parametrize(
+    "setting, named",
+    [
+        ({"NOTIFY_QUIET_HOURS": "8pm-8am"}, "NOTIFY_QUIET_HOURS"),
+        ({"NOTIFY_QUIET_HOURS": "20:00-20:00"}, "NOTIFY_QUIET_HOURS"),
+        ({"WEBHOOK_KIND": "slack"}, "WEBHOOK_KIND"),
+        ({"NOTIFY_CHANNELS": "inbox,webhook", "WEBHOOK_URL": None}, "WEBHOOK_URL"),
+        ({"NOTIFY_CHANNELS": "inbox,webhook", "WEBHOOK_URL": "ftp://x"}, "WEBHOOK_URL"),
+        ({"MAIL_PORT": "0"}, "MAIL_PORT"),
+        ({"MAIL_USE_TLS": "maybe"}, "MAIL_USE_TLS"),
+    ],
+)
+def test_a_bad_notification_setting_stops_start_up_naming_it(tmp_path, setting, named):
+    from mediation import create_app
+    from mediation.config import ConfigError
+
+    config = {"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "MEDIATION_DEMO": False}
+    with pytest.raises(ConfigError) as raised:
+        create_app({**config, **setting}, instance_path=str(tmp_path / "instance"))
+    assert str(raised.value).startswith(named)
+
+
+def test_settings_from_the_environment(tmp_path, monkeypatch):
+    from mediation import config
+
+    monkeypatch.setenv("NOTIFY_CHANNELS", "inbox,webhook")
+    monkeypatch.setenv("WEBHOOK_URL", "https://oapi.dingtalk.com/robot/send?access_token=x")
+    monkeypatch.setenv("WEBHOOK_KIND", "dingtalk")
+    monkeypatch.setenv("MAIL_PORT", "587")
+    monkeypatch.setenv("MAIL_USE_TLS", "1")
+    monkeypatch.setenv("NOTIFY_QUIET_HOURS", "")
+    loaded = config.load(str(tmp_path))
+    assert loaded["NOTIFY_CHANNELS"] == "inbox,webhook" and loaded["WEBHOOK_KIND"] == "dingtalk"
+    assert loaded["MAIL_PORT"] == 587 and loaded["MAIL_USE_TLS"] is True
+    assert loaded["NOTIFY_QUIET_HOURS"] == "20:00-08:00"  # empty in the environment: not set

@@ -155,6 +155,7 @@ def test_bad_quiet_hours(text):
 
 def test_empty_quiet_hours_mean_none():
     assert parse_quiet_hours("") is None and parse_quiet_hours("  ") is None
+    assert parse_quiet_hours("none") is None and parse_quiet_hours("None") is None
 
 
 @given(st.integers(1, 60))
