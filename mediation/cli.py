@@ -43,6 +43,7 @@ def register_commands(app: Flask) -> None:
         create_user,
         create_token,
         sweep,
+        deliver,
         scheduler,
         scorecard,
         backup,
@@ -263,6 +264,32 @@ def sweep(now_text: str | None, as_json: bool) -> None:
         data,
         f"Checked {data['checked']} cases: {raised} flags raised, "
         f"{cleared} cleared, {data['escalated']} escalated ({data['seconds']} s).",
+    )
+
+
+@click.command("deliver")
+@click.option(
+    "--now",
+    "now_text",
+    metavar="ISO8601",
+    help="The instant to deliver at, with its offset (default: now).",
+)
+@json_option
+@with_appcontext
+def deliver(now_text: str | None, as_json: bool) -> None:
+    """Send what the notification outbox holds now (e-mail, webhook, custom channels)."""
+    from flask import current_app
+
+    from . import jobs
+
+    now = parse_instant(now_text)
+    result = jobs.deliver(current_app._get_current_object(), now)
+    if result is None:
+        raise click.ClickException("the delivery run failed; see the log")
+    emit(
+        as_json,
+        result.as_dict(),
+        f"{result.sent} notices sent, {result.failed} attempts failed, {result.waiting} waiting.",
     )
 
 

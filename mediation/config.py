@@ -41,8 +41,23 @@ DEFAULTS: dict[str, Any] = {
     "MEDIATION_DEMO": True,
     "MEDIATION_POLICY": None,
     "SWEEP_INTERVAL_MINUTES": 5,
-    # Channels told of new flags: "inbox", "log", or "package.module:Class".
+    # Channels told of new flags and case news: "inbox", "log", "email", "webhook", a
+    # "package.module:Class" told of each batch, or a "package.module.Class" outbox channel
+    # (docs/configuration.md#notification-channels).
     "NOTIFY_CHANNELS": "inbox,log",
+    # Non-urgent notices wait for the next working morning outside these local hours ("" none).
+    "NOTIFY_QUIET_HOURS": "20:00-08:00",
+    # The "email" channel: an SMTP server.
+    "MAIL_SERVER": "localhost",
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_FROM": "fengqiao@localhost",
+    # The "webhook" channel: a URL POSTed to in the generic JSON, WeCom or DingTalk form.
+    "WEBHOOK_URL": None,
+    "WEBHOOK_KIND": "generic",
+    "WEBHOOK_SECRET": None,  # DingTalk's signing secret (SEC…)
     # `flask run` (the single-process demo) also runs the scheduler in its main process.
     "SCHEDULER_IN_WEB": True,
     # Create or upgrade the schema (and load the demo when asked) as the app starts.
@@ -79,7 +94,20 @@ ENVIRONMENT: dict[str, Any] = {
     "LOGIN_MAX_FAILURES": lambda value: _parse_positive_int("LOGIN_MAX_FAILURES", value),
     "LOGIN_LOCK_MINUTES": lambda value: _parse_positive_int("LOGIN_LOCK_MINUTES", value),
     "REMEMBER_COOKIE_DURATION": lambda value: _parse_remember(value),
+    "NOTIFY_CHANNELS": str,
+    "NOTIFY_QUIET_HOURS": str,
+    "MAIL_SERVER": str,
+    "MAIL_PORT": lambda value: _parse_positive_int("MAIL_PORT", value),
+    "MAIL_USE_TLS": lambda value: _parse_bool("MAIL_USE_TLS", value),
+    "MAIL_USERNAME": str,
+    "MAIL_PASSWORD": str,
+    "MAIL_FROM": str,
+    "WEBHOOK_URL": str,
+    "WEBHOOK_KIND": str,
+    "WEBHOOK_SECRET": str,
 }
+
+WEBHOOK_KINDS = ("generic", "wecom", "dingtalk")
 
 
 def load(instance_path: str, test_config: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -98,6 +126,7 @@ def load(instance_path: str, test_config: Mapping[str, Any] | None = None) -> di
         config[key] = _parse_positive_int(key, config[key])
     config["REMEMBER_COOKIE_DURATION"] = _parse_remember(config["REMEMBER_COOKIE_DURATION"])
     _check_time_zone(config["MEDIATION_TZ"])
+    _check_reach(config)
     if not config["DATABASE_URL"]:
         config["DATABASE_URL"] = f"sqlite:///{Path(instance_path) / 'mediation.db'}"
     if not config["SECRET_KEY"]:
@@ -171,6 +200,29 @@ def _check_time_zone(name: str) -> None:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"MEDIATION_TZ: unknown time zone {name!r}") from None
+
+
+def _check_reach(config: dict[str, Any]) -> None:
+    """The notification settings: quiet hours that parse, a known webhook kind, and a URL (or
+    an SMTP port) for each channel named."""
+    from .domain.reach import parse_quiet_hours
+
+    try:
+        parse_quiet_hours(str(config["NOTIFY_QUIET_HOURS"] or ""))
+    except ValueError as error:
+        raise ConfigError(f"NOTIFY_QUIET_HOURS: {error}") from None
+    config["MAIL_PORT"] = _parse_positive_int("MAIL_PORT", config["MAIL_PORT"])
+    config["MAIL_USE_TLS"] = _parse_bool("MAIL_USE_TLS", config["MAIL_USE_TLS"])
+    if config["WEBHOOK_KIND"] not in WEBHOOK_KINDS:
+        raise ConfigError(
+            f"WEBHOOK_KIND: expected one of {', '.join(WEBHOOK_KINDS)}, "
+            f"got {config['WEBHOOK_KIND']!r}"
+        )
+    names = [name.strip() for name in str(config["NOTIFY_CHANNELS"]).split(",") if name.strip()]
+    if "webhook" in names and not str(config["WEBHOOK_URL"] or "").startswith(
+        ("http://", "https://")
+    ):
+        raise ConfigError("WEBHOOK_URL: the webhook channel needs an http:// or https:// URL")
 
 
 def _instance_secret(path: Path, wait_seconds: float = 10.0) -> str:

@@ -56,6 +56,27 @@ def sweep(app: Flask, now: dt.datetime | None = None) -> SweepResult | None:
         return result
 
 
+def deliver(app: Flask, now: dt.datetime | None = None):
+    """Send what the notification outbox holds at ``now`` (default: the clock). Rows are
+    claimed one by one, so two schedulers (or a ``flask deliver`` beside one) never send the
+    same row; None if the run failed (logged; the next run retries)."""
+    from .services.lease import lease_holder
+    from .services.outbox import deliver as deliver_outbox
+
+    with app.app_context():
+        try:
+            result = deliver_outbox(now or runtime.utcnow(), holder=lease_holder())
+        except Exception:
+            db.session.rollback()
+            log.exception("delivery run failed; the next run retries")
+            return None
+        finally:
+            db.session.remove()
+        if result.sent or result.failed:
+            log.info("deliver: %s", result.as_dict())
+        return result
+
+
 def freeze_month(
     app: Flask, now: dt.datetime | None = None, *, wait_seconds: float = LEASE_SECONDS
 ) -> list[tuple[str, int]]:
@@ -122,8 +143,9 @@ def freeze_month(
 
 def build_scheduler(app: Flask, *, background: bool = False):
     """APScheduler 3: the sweep at start and every SWEEP_INTERVAL_MINUTES (coalesced, one
-    instance, a misfire grace of about one interval); the month freeze on the policy's freeze
-    day at 01:00 local time, and once at start to catch up a freeze missed while stopped."""
+    instance, a misfire grace of about one interval); the outbox's delivery every minute; the
+    month freeze on the policy's freeze day at 01:00 local time, and once at start to catch
+    up a freeze missed while stopped."""
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
 
@@ -140,6 +162,15 @@ def build_scheduler(app: Flask, *, background: bool = False):
         args=[app],
         id="sweep",
         next_run_time=dt.datetime.now(dt.UTC),  # once at start
+    )
+    scheduler.add_job(
+        deliver,
+        "interval",
+        minutes=1,
+        args=[app],
+        id="deliver",
+        misfire_grace_time=60,
+        next_run_time=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=10),
     )
     scheduler.add_job(
         freeze_month,

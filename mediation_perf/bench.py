@@ -702,3 +702,139 @@ def run(
             for f in figures
         ],
     }
+
+
+def _webhook_receiver(port_pipe, log_path: str) -> None:
+    """A webhook receiver for :func:`bench_delivery`, in a process of its own (in a thread it
+    would compete with the sender for the interpreter): answers 200 at once and appends each
+    delivery id to ``log_path``."""
+    import json
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's name)
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            with open(log_path, "a", encoding="utf-8") as log:
+                log.write((body.get("id") or body["text"]["content"][-32:]) + "\n")
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    port_pipe.send(server.server_address[1])
+    server.serve_forever()
+
+
+def bench_delivery(count: int = 1000, *, kind: str = "generic") -> dict[str, Any]:
+    """Self-contained: ``count`` notices queued for one officer's webhook in a scratch SQLite
+    database, then one ``deliver`` run timed against a webhook receiver on 127.0.0.1 (a
+    ``http.server`` in a process of its own, answering 200 at once). Reports the seconds of
+    the run, notices per second, and how many the receiver got (and how many distinct ids)."""
+    from mediation import create_app
+    from mediation.database import insert_rows
+    from mediation.domain.intake import parse_case
+    from mediation.domain.policy import Policy
+    from mediation.models import Notification
+    from mediation.runtime import tz as local_tz
+    from mediation.services.cases import register_case
+    from mediation.services.lease import lease_holder
+    from mediation.services.outbox import deliver, enqueue
+    from mediation.services.units import UnitRow, import_units
+    from mediation.services.users import create_user
+
+    with tempfile.TemporaryDirectory() as folder:
+        log_path = os.path.join(folder, "received.txt")
+        parent, child = multiprocessing.Pipe()
+        receiver = multiprocessing.get_context("fork").Process(
+            target=_webhook_receiver, args=(child, log_path), daemon=True
+        )
+        receiver.start()
+        port = parent.recv()
+        app = create_app(
+            {
+                "DATABASE_URL": f"sqlite:///{folder}/bench.db",
+                "MEDIATION_DEMO": False,
+                "SECRET_KEY": "bench",
+                "NOTIFY_CHANNELS": "inbox,webhook",
+                "WEBHOOK_URL": f"http://127.0.0.1:{port}/hook",
+                "WEBHOOK_KIND": kind,
+                "NOTIFY_QUIET_HOURS": "",
+            },
+            instance_path=folder,
+        )
+        try:
+            with app.app_context():
+                import_units(
+                    [
+                        UnitRow(0, "410522000000", "安阳县", Level.county, ""),
+                        UnitRow(1, "410522100000", "白壁镇", Level.township, "410522000000"),
+                        UnitRow(2, "410522100201", "西裴村", Level.village, "410522100000"),
+                    ]
+                )
+                mediator = create_user(
+                    "bench-m", role=Role.mediator, unit_code="410522100201", password="x" * 12
+                )
+                officer = create_user(
+                    "bench-t",
+                    role=Role.township_officer,
+                    unit_code="410522100000",
+                    password="x" * 12,
+                )
+                now = dt.datetime.now(dt.UTC)
+                tz = local_tz()
+                draft = parse_case(
+                    {
+                        "village_code": "410522100201",
+                        "category": "neighbor",
+                        "source": "party_application",
+                        "title": "宅基地滴水纠纷",
+                        "description": "两户因房檐滴水发生争执。",
+                        "people_involved": 2,
+                        "risks": [],
+                        "parties": [{"name": "张三", "role": "applicant"}],
+                    },
+                    now=now,
+                    tz=tz,
+                    policy=Policy().intake,
+                )
+                case = register_case(mediator, draft, now=now, policy=Policy(), tz=tz)
+                officer.notify_channels = "webhook"
+                db.session.flush()
+                rows = [
+                    {
+                        "user_id": officer.id,
+                        "kind": "big_case_registered",
+                        "flag_id": None,
+                        "case_id": case.id,
+                        "created_at": now + dt.timedelta(microseconds=n),
+                    }
+                    for n in range(count)
+                ]
+                for row in rows:  # each notice in its own instant, as enqueue expects
+                    insert_rows(Notification.__table__, [row])
+                    enqueue([row], row["created_at"])
+                db.session.commit()
+                started = time.perf_counter()
+                result = deliver(now + dt.timedelta(seconds=1), holder=lease_holder())
+                seconds = time.perf_counter() - started
+            with open(log_path, encoding="utf-8") as log:
+                got = log.read().split()
+        finally:
+            receiver.terminate()
+            receiver.join()
+            with app.app_context():
+                db.engine.dispose()
+    return {
+        "notices": count,
+        "kind": kind,
+        "sent": result.sent,
+        "failed": result.failed,
+        "received_distinct": len(set(got)),
+        "received": len(got),
+        "seconds": round(seconds, 3),
+        "per_second": round(result.sent / seconds, 1) if seconds else None,
+    }

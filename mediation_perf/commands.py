@@ -113,10 +113,33 @@ def gen_data(
 )
 @click.option("--only", metavar="NAME[,NAME]", help="Only these scenarios.")
 @click.option("--explain", is_flag=True, help="Also print the query plan of each SELECT run.")
+@click.option(
+    "--delivery",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Instead: deliver N notices to a local webhook receiver (a scratch database).",
+)
 @json_option
 @with_appcontext
-def bench(runs: int, due: int | None, only: str | None, explain: bool, as_json: bool) -> None:
+def bench(
+    runs: int,
+    due: int | None,
+    only: str | None,
+    explain: bool,
+    delivery: int | None,
+    as_json: bool,
+) -> None:
     """Time the sweep, the scorecards, the case pages and an intake on the current database."""
+    if delivery:
+        figure = benchmark.bench_delivery(delivery)
+        emit(
+            as_json,
+            figure,
+            f"{figure['sent']} of {figure['notices']} notices delivered in {figure['seconds']} s "
+            f"({figure['per_second']}/s); the receiver got {figure['received_distinct']} ids.",
+        )
+        return
+
     try:
         report = benchmark.run(
             current_app._get_current_object(),

@@ -2,8 +2,16 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import PasswordField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..domain.units import unit_code_problem, unit_name_problem
 from ..i18n import gettext
@@ -60,6 +68,14 @@ class EditUserForm(FlaskForm):
     unit_code = SelectField(_l("Unit"), validate_choice=False)
     new_password = PasswordField(
         _l("New password (leave empty to keep the current one)"), validators=[Length(max=200)]
+    )
+    email = StringField(_l("E-mail"), validators=[Length(max=254)])
+    phone = StringField(_l("Mobile phone"), validators=[Length(max=32)])
+    channels = SelectMultipleField(
+        _l("Notify besides the inbox by"),
+        validate_choice=False,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
     )
 
 

@@ -11,16 +11,19 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import runtime
+from ..auth.views import channel_choices
 from ..domain.calendar import bundled_years, parse_year_entry
 from ..domain.enums import Level, Role
 from ..domain.intake import InvalidInput
 from ..extensions import db
 from ..i18n import render_fields
+from ..inbox.text import text as notice_text
 from ..models import Unit
-from ..services import access
+from ..services import access, outbox
 from ..services import calendar as calendar_service
+from ..services.channels import channel_label
 from ..services.units import UnitImportError, decode_units_file, import_units, read_units_csv
-from ..services.users import create_user, update_user
+from ..services.users import create_user, set_reach, update_user
 from . import bp
 from .forms import (
     CalendarYearForm,
@@ -196,8 +199,11 @@ def edit_user(user_id: int):
     form = EditUserForm(obj=None if request.method == "POST" else user)
     form.role.choices = [(role.value, _(role.label)) for role in Role]
     form.unit_code.choices = [(unit.code, unit.full_name) for unit in units]
+    form.channels.choices = channel_choices()
     if request.method == "GET":
         form.role.data, form.unit_code.data = user.role.value, user.unit.code
+        form.email.data, form.phone.data = user.email or "", user.phone or ""
+        form.channels.data = user.chosen_channels
     status = 200
     if form.validate_on_submit():
         role = Role.parse(form.role.data or "")
@@ -214,9 +220,22 @@ def edit_user(user_id: int):
                     new_password=form.new_password.data or "",
                     is_self=user.id == current_user.id,
                 )
+                set_reach(
+                    user,
+                    email=form.email.data or "",
+                    phone=form.phone.data or "",
+                    channels=form.channels.data or [],
+                    available=[name for name, _label in form.channels.choices],
+                )
             except InvalidInput as error:
                 db.session.rollback()
-                targets = {"unit": form.unit_code, "new_password": form.new_password}
+                targets = {
+                    "unit": form.unit_code,
+                    "new_password": form.new_password,
+                    "email": form.email,
+                    "phone": form.phone,
+                    "channels": form.channels,
+                }
                 for name, message in render_fields(error.fields).items():
                     targets.get(name, form.role).errors.append(message)
                 status = 422
@@ -240,6 +259,35 @@ def toggle_user(user_id: int):
     db.session.commit()
     flash(_("User %(name)s updated.", name=user.username), "success")
     return redirect(url_for("admin.users"))
+
+
+@bp.route("/deliveries")
+def deliveries():
+    """The outbox of the admin's area: deliveries that failed for good and those still
+    waiting, with their last error and attempts; a failed one can be sent again."""
+    query = access.deliveries(current_user)
+    return render_template(
+        "admin/deliveries.html",
+        rows=outbox.pending_and_failed(query),
+        counts=outbox.counts(query),
+        form=ConfirmForm(),
+        channel_label=channel_label,
+        notice_text=notice_text,
+    )
+
+
+@bp.route("/deliveries/<id:delivery_id>/retry", methods=["POST"])
+def retry_delivery(delivery_id: int):
+    """Send a delivery again at the next run (same id); one already sent is left alone."""
+    form = ConfirmForm()
+    delivery = access.find_delivery(current_user, delivery_id) or abort(404)
+    if not form.validate_on_submit():
+        abort(400)
+    if delivery.status != "sent":
+        outbox.retry(delivery, runtime.utcnow())
+        db.session.commit()
+        flash(_("The notice will be sent again within a minute."), "success")
+    return redirect(url_for("admin.deliveries"))
 
 
 @bp.route("/policy")

@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, StringField
+from wtforms import BooleanField, PasswordField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class LoginForm(FlaskForm):
@@ -17,4 +18,17 @@ class PasswordForm(FlaskForm):
     new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
     confirm_password = PasswordField(
         _l("New password again"), validators=[DataRequired(), Length(max=200)]
+    )
+
+
+class ReachForm(FlaskForm):
+    """How a person is reached off the site; the rules are services.users.set_reach's."""
+
+    email = StringField(_l("E-mail"), validators=[Length(max=254)])
+    phone = StringField(_l("Mobile phone"), validators=[Length(max=32)])
+    channels = SelectMultipleField(
+        _l("Also notify me by"),
+        validate_choice=False,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
     )

@@ -13,14 +13,16 @@ from .. import runtime
 from ..domain.intake import InvalidInput
 from ..extensions import db
 from ..i18n import LANG_COOKIE, render_fields
+from ..services.channels import channel_label, outbox_channels
 from ..services.users import (
     MIN_PASSWORD_LENGTH,
     LoginLimits,
     authenticate,
     change_password,
+    set_reach,
 )
 from . import bp
-from .forms import LoginForm, PasswordForm
+from .forms import LoginForm, PasswordForm, ReachForm
 
 
 def _limits() -> LoginLimits:
@@ -101,6 +103,49 @@ def password():
         render_template("auth/password.html", form=form, min_length=MIN_PASSWORD_LENGTH),
         status,
     )
+
+
+def reach_form_errors(form, error: InvalidInput) -> None:
+    """Put set_reach's errors below their fields (an admin's and a user's form alike)."""
+    for name, message in render_fields(error.fields).items():
+        form[name].errors.append(message)
+
+
+def channel_choices() -> list[tuple[str, str]]:
+    return [(name, _(channel_label(name))) for name in outbox_channels(current_app.config)]
+
+
+@bp.route("/account/notifications", methods=["GET", "POST"])
+@login_required
+def notifications():
+    """The signed-in user's e-mail, phone and the channels that tell him besides the inbox."""
+    user = current_user._get_current_object()
+    form = ReachForm()
+    form.channels.choices = channel_choices()
+    if request.method == "GET":
+        form.email.data, form.phone.data = user.email or "", user.phone or ""
+        form.channels.data = user.chosen_channels
+    status = 200
+    if form.validate_on_submit():
+        try:
+            set_reach(
+                user,
+                email=form.email.data or "",
+                phone=form.phone.data or "",
+                channels=form.channels.data or [],
+                available=[name for name, _label in form.channels.choices],
+            )
+        except InvalidInput as error:
+            db.session.rollback()
+            reach_form_errors(form, error)
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("Your notification settings have been saved."), "success")
+            return redirect(url_for("auth.notifications"))
+    elif form.errors:
+        status = 422
+    return render_template("auth/notifications.html", form=form), status
 
 
 @bp.route("/logout", methods=["POST"])

@@ -3,6 +3,7 @@
 from .cases import Case, CaseCounter, CaseEvent, Party
 from .flags import Flag, Lease, Notification
 from .incidents import Incident, IncidentRevision, Mark, ScorecardSnapshot, Screening
+from .outbox import Delivery, DeliveryAttempt
 from .units import Unit
 from .users import ApiToken, User
 from .workflow import Agreement, CalendarDay, CalendarYear, Deadline, FollowUp
@@ -16,6 +17,8 @@ __all__ = [
     "CaseCounter",
     "CaseEvent",
     "Deadline",
+    "Delivery",
+    "DeliveryAttempt",
     "Flag",
     "FollowUp",
     "Incident",

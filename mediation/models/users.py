@@ -34,6 +34,11 @@ class User(UserMixin, db.Model):
     # Part of the id kept in sessions and remember cookies: raising it (a new password) ends
     # every session signed in before.
     auth_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Reaching the person off the site: contact details and the channels chosen besides the
+    # inbox (comma-separated names among NOTIFY_CHANNELS: "email", "webhook", a custom one).
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(254))
+    notify_channels: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     unit: Mapped[Unit] = relationship(lazy="joined")
 
@@ -47,6 +52,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses disabled users
         return self.is_enabled
+
+    @property
+    def chosen_channels(self) -> list[str]:
+        return [name for name in (self.notify_channels or "").split(",") if name]
 
     @property
     def name(self) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ..domain.enums import Level, Role
 from ..extensions import db
-from ..models import Case, Flag, Incident, Notification, Screening, Unit, User
+from ..models import Case, Delivery, Flag, Incident, Notification, Screening, Unit, User
 from ..models.units import village_full_name
 
 
@@ -132,6 +132,21 @@ def find_user(admin: User, user_id: int) -> User | None:
         .join(Unit, User.unit_id == Unit.id)
         .where(User.id == user_id, unit_scope(admin))
     )
+
+
+def deliveries(admin: User) -> Select[tuple[Delivery]]:
+    """The outbox rows of the users in the admin's subtree."""
+    return (
+        select(Delivery)
+        .join(User, Delivery.user_id == User.id)
+        .join(Unit, User.unit_id == Unit.id)
+        .where(unit_scope(admin))
+    )
+
+
+def find_delivery(admin: User, delivery_id: int) -> Delivery | None:
+    """An outbox row of a user in the admin's subtree, else None (the caller answers 404)."""
+    return db.session.scalar(deliveries(admin).where(Delivery.id == delivery_id))
 
 
 def find_unit(user: User, code: str) -> Unit | None:

@@ -1,6 +1,8 @@
 """Telling people about new flags. Channels are chosen by configuration (NOTIFY_CHANNELS):
-``inbox`` (the in-app inbox), ``log``, or ``package.module:Class`` for one added later (SMS,
-DingTalk, WeChat Work) with the same ``send`` method — no code change needed here.
+``inbox`` (the in-app inbox), ``log``, or ``package.module:Class`` handed each batch with the
+same ``send`` method. The channels that reach people off the site (``email``, ``webhook``, a
+``package.module.Class`` outbox channel) go through the outbox: every inbox entry is queued
+for them in the same transaction (services/outbox.py), and ``deliver`` sends it.
 
 A channel is handed a whole batch at once: each new flag as a :class:`Notice` with the users
 to tell (:class:`Recipient`), plain values rather than database objects, so that the sweep can
@@ -25,6 +27,8 @@ from ..domain.flags import FlagKind
 from ..domain.workflow import HANDLER
 from ..extensions import db
 from ..models import Case, Flag, Notification, User
+from .channels import is_outbox_channel
+from .outbox import enqueue
 
 log = logging.getLogger("mediation.notify")
 
@@ -90,6 +94,7 @@ class InboxChannel:
             for user in users
         ]
         insert_rows(Notification.__table__, rows)
+        enqueue(rows, now)
 
 
 class LogChannel:
@@ -129,7 +134,8 @@ class Notifier:
     def from_config(cls, names: str | Iterable[str]) -> Notifier:
         if isinstance(names, str):
             names = [name.strip() for name in names.split(",") if name.strip()]
-        return cls(_channel(name) for name in names)
+        # Channels sending off the site go through the outbox (queued by the inbox channel).
+        return cls(_channel(name) for name in names if not is_outbox_channel(name))
 
     def notify(self, batch: Batch, now: dt.datetime) -> None:
         for channel in self.channels:
@@ -217,6 +223,7 @@ def tell_case_news(case: Case, news: CaseNews, now: dt.datetime, actor: User | N
         if actor is None or user_id != actor.id
     ]
     insert_rows(Notification.__table__, rows)
+    enqueue(rows, now)
     log.info("%s %s: %d people told", news.value, case.number, len(rows))
     return len(rows)
 

@@ -342,3 +342,25 @@ def change_password(
     db.session.flush()
     db.session.refresh(user, ["auth_version"])
     log.info("password changed: %r", user.username)
+
+
+def set_reach(
+    user: User, *, email: str, phone: str, channels: list[str], available: list[str]
+) -> None:
+    """A person's contact details and the channels chosen besides the inbox (among
+    ``available``, the outbox channels the server has). E-mail notices need an address.
+    Raises InvalidInput naming the field (email, phone, channels), changing nothing then."""
+    from ..domain.reach import check_contact
+
+    email, phone = email.strip(), phone.strip()
+    errors = check_contact(email, phone)
+    unknown = [name for name in channels if name not in available]
+    if unknown:
+        errors["channels"] = Message(N_("Not a valid choice."))
+    elif "email" in channels and not email and "email" not in errors:
+        errors["email"] = Message(N_("E-mail notices need an e-mail address."))
+    if errors:
+        raise InvalidInput(errors)
+    user.email, user.phone = email or None, phone or None
+    user.notify_channels = ",".join(dict.fromkeys(channels))
+    db.session.flush()

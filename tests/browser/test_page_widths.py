@@ -23,11 +23,26 @@ from .server import browser_app, serving
 pytestmark = pytest.mark.browser
 
 PAGES = {
-    "xipei": ["/", "/cases", "/cases/new", "/inbox", "/screenings/new", "{case}"],
+    "xipei": [
+        "/",
+        "/cases",
+        "/cases/new",
+        "/inbox",
+        "/screenings/new",
+        "{case}",
+        "/account/notifications",
+    ],
     "baibi": ["/", "/cases", "/inbox", "/scorecards", "/screenings", "/incidents", "{case}"],
     "county": ["/", "/scorecards", "/incidents"],
     "leader": ["/", "/scorecards"],
-    "admin": ["/", "/admin/users", "/admin/units", "/admin/policy", "/admin/calendar"],
+    "admin": [
+        "/",
+        "/admin/users",
+        "/admin/units",
+        "/admin/policy",
+        "/admin/calendar",
+        "/admin/deliveries",
+    ],
 }
 WIDTHS = (360, 1280)
 # What overflows the page sideways: the document wider than the window.

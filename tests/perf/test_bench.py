@@ -76,3 +76,11 @@ def test_explain_prints_the_query_plans(runner, generated):
 def test_bench_needs_generated_data(runner):
     result = runner.invoke(args=["bench"])
     assert result.exit_code == 1 and "gen-data" in result.output
+
+
+def test_bench_delivery_delivers_every_notice_once(runner):
+    result = runner.invoke(args=["bench", "--delivery", "120", "--json"])
+    assert result.exit_code == 0, result.output
+    figure = json.loads(result.stdout)
+    assert figure["sent"] == figure["received"] == figure["received_distinct"] == 120
+    assert figure["failed"] == 0 and figure["seconds"] > 0

@@ -33,7 +33,7 @@ from mediation.domain.incidents import parse_incident, parse_screening, screenin
 from mediation.domain.months import Month
 from mediation.domain.policy import Policy
 from mediation.extensions import db
-from mediation.models import Agreement, Case, Notification
+from mediation.models import Agreement, Case, Delivery, Notification
 from mediation.services.incidents import file_screening, record_incident
 from mediation.services.notify import Notifier
 from mediation.services.sweep import run_sweep
@@ -216,6 +216,8 @@ ROUTES = [
     Route("GET", "/static/<path:filename>", "/static/app.css", only(ROLES)),
     Route("GET", "/login", "/login", only(ROLES, ok=302)),  # signed in already: home
     Route("GET", "/account/password", "/account/password", only(ROLES)),
+    Route("GET", "/account/notifications", "/account/notifications", only(ROLES)),
+    Route("GET", "/admin/deliveries", "/admin/deliveries", only(ADMIN), shows=(MEDIATOR_NAME,)),
     # --- pages: changes ---
     Route(
         "POST",
@@ -327,6 +329,13 @@ ROUTES = [
         only(ADMIN, ok=302),
         "user",
         body={"display_name": "司马调解", "role": "mediator", "unit_code": VILLAGE_CODE},
+    ),
+    Route(
+        "POST",
+        "/admin/deliveries/<int:delivery_id>/retry",
+        "/admin/deliveries/{delivery}/retry",
+        only(ADMIN, ok=302),
+        "delivery",
     ),
     Route(
         "POST",
@@ -528,6 +537,7 @@ OWN_SESSION = {
     ("POST", "/logout"),
     ("POST", "/lang/<code>"),
     ("POST", "/account/password"),
+    ("POST", "/account/notifications"),
 }
 
 
@@ -626,6 +636,20 @@ def scene(app, world, make):
         select(Notification).where(Notification.user_id == mediator.id)
     )
     assert notification is not None, "the sweep told the village's mediator nothing"
+    delivery = Delivery(
+        uid="0" * 32,
+        notification_id=notification.id,
+        user_id=mediator.id,
+        channel="webhook",
+        status="failed",
+        created_at=now,
+        send_after=now,
+        next_attempt_at=now,
+        attempts=8,
+        last_error="HTTP 500 from the webhook",
+    )
+    db.session.add(delivery)
+    db.session.commit()
     ids = {
         "case": case.id,
         "party": case.parties[0].id,
@@ -634,6 +658,7 @@ def scene(app, world, make):
         "incident": incident.id,
         "incident_version": incident.version,
         "notification": notification.id,
+        "delivery": delivery.id,
         "mediator": mediator.id,
         "village": VILLAGE_CODE,
         "month": str(Month.of(now, TZ)),
