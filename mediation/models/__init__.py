@@ -3,6 +3,7 @@
 from .cases import Case, CaseCounter, CaseEvent, Party
 from .flags import Flag, Lease, Notification
 from .incidents import Incident, IncidentRevision, Mark, ScorecardSnapshot, Screening
+from .supervision import Supervision
 from .units import Unit
 from .users import ApiToken, User
 from .workflow import Agreement, CalendarDay, CalendarYear, Deadline, FollowUp
@@ -23,6 +24,7 @@ __all__ = [
     "Mark",
     "ScorecardSnapshot",
     "Screening",
+    "Supervision",
     "Lease",
     "Notification",
     "Party",
