@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, bindparam, or_, select, update
+from sqlalchemy import Select, and_, bindparam, or_, select, update
 
 from ..domain import supervision as rules
 from ..domain.enums import CaseNews, Role
@@ -193,8 +193,9 @@ def parse_list_filters(user: User, args) -> tuple[ListFilters, dict[str, Message
 
 
 def list_supervisions(user: User, filters: ListFilters, now: dt.datetime) -> list[Supervision]:
-    """The notices of the user's area, newest first: ``open`` unanswered; ``overdue`` past due
-    with no reply before it; ``unit`` on cases within that unit."""
+    """The notices of the user's area, newest first: ``open`` unanswered; ``overdue``
+    circulated, or past due with no reply before it (the sweep may not have run yet); ``unit``
+    on cases within that unit."""
     query = visible_supervisions(user)
     if filters.unit is not None:
         query = query.where(access.within(filters.unit, Supervision))
@@ -202,8 +203,16 @@ def list_supervisions(user: User, filters: ListFilters, now: dt.datetime) -> lis
         query = query.where(Supervision.replied_at.is_(None))
     if filters.overdue:
         query = query.where(
-            Supervision.due_at <= now,
-            or_(Supervision.replied_at.is_(None), Supervision.replied_at >= Supervision.due_at),
+            or_(
+                Supervision.circulated_at.is_not(None),
+                and_(
+                    Supervision.due_at <= now,
+                    or_(
+                        Supervision.replied_at.is_(None),
+                        Supervision.replied_at >= Supervision.due_at,
+                    ),
+                ),
+            )
         )
     return list(
         db.session.scalars(query.order_by(Supervision.issued_at.desc(), Supervision.id.desc()))
