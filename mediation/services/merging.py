@@ -15,7 +15,8 @@ from sqlalchemy import select, update
 
 from ..domain.enums import CaseNews, CaseStatus, Role
 from ..domain.i18n import N_, Message
-from ..domain.intake import InvalidInput
+from ..domain.incidents import MAX_CASE_ID as ID_MAX
+from ..domain.intake import CONTROL_CHARACTERS, InvalidInput, has_control_characters
 from ..domain.workflow import Refused
 from ..extensions import db
 from ..models import Case, CaseEvent, Deadline, Flag, User
@@ -33,12 +34,14 @@ def can_merge(user: User) -> bool:
 def parse_merge(raw: Any) -> tuple[int, str]:
     errors: dict[str, Message] = {}
     into = raw.get("into_case_id") if isinstance(raw, dict) else None
-    if isinstance(into, bool) or not isinstance(into, int) or into < 1:
+    if isinstance(into, bool) or not isinstance(into, int) or not 1 <= into <= ID_MAX:
         errors["into_case_id"] = Message(N_("Name the case to keep by its id."))
     note = raw.get("note") if isinstance(raw, dict) else None
     note = note.strip() if isinstance(note, str) else ""
     if not note:
         errors["note"] = Message(N_("Say why the cases are the same dispute."))
+    elif has_control_characters(note):
+        errors["note"] = CONTROL_CHARACTERS
     elif len(note) > MAX_NOTE:
         errors["note"] = Message(N_("At most %(max)s characters."), {"max": MAX_NOTE})
     if errors:

@@ -17,7 +17,7 @@ from sqlalchemy import Select, and_, bindparam, or_, select, update
 from ..domain import supervision as rules
 from ..domain.enums import CaseNews, Role
 from ..domain.i18n import N_, Message
-from ..domain.intake import InvalidInput
+from ..domain.intake import CONTROL_CHARACTERS, InvalidInput, has_control_characters
 from ..domain.months import Month
 from ..domain.workflow import HANDLER, Refused
 from ..extensions import db
@@ -35,6 +35,8 @@ def parse_issue(raw: Any) -> tuple[str, int]:
     instruction = instruction.strip() if isinstance(instruction, str) else ""
     if not instruction:
         errors["instruction"] = Message(N_("Write the instruction."))
+    elif has_control_characters(instruction):
+        errors["instruction"] = CONTROL_CHARACTERS
     elif len(instruction) > rules.MAX_INSTRUCTION:
         errors["instruction"] = Message(
             N_("At most %(max)s characters."), {"max": rules.MAX_INSTRUCTION}
@@ -61,6 +63,8 @@ def parse_progress(raw: Any) -> str:
     progress = progress.strip() if isinstance(progress, str) else ""
     if not progress:
         raise InvalidInput({"progress": Message(N_("Write the progress made."))})
+    if has_control_characters(progress):
+        raise InvalidInput({"progress": CONTROL_CHARACTERS})
     if len(progress) > rules.MAX_PROGRESS:
         raise InvalidInput(
             {"progress": Message(N_("At most %(max)s characters."), {"max": rules.MAX_PROGRESS})}

@@ -127,3 +127,22 @@ def test_the_duplicate_counts_nowhere_on_the_scorecard(api, world, make):
         .select_from(Flag)
         .where(Flag.case_id == duplicate.id, Flag.cleared_at.is_(None))
     )
+
+
+def test_bad_bodies_are_422_never_500(api, world, make):
+    kept = make.case(world.mediator)
+    duplicate = make.case(world.mediator)
+    path = f"/cases/{duplicate.id}/merge"
+    for body in (
+        {"into_case_id": 2**40, "note": "x"},
+        {"into_case_id": kept.id, "note": "a\x00b"},
+        {"into_case_id": kept.id, "note": "x", "extra": 1},
+        {"into_case_id": None, "note": None},
+    ):
+        assert api.post(world.county_officer, path, body).status_code == 422, body
+    notice = api.post(
+        world.county_officer,
+        f"/cases/{kept.id}/supervisions",
+        {"instruction": "a\x00b", "due_working_days": 3},
+    )
+    assert notice.status_code == 422 and "instruction" in notice.get_json()["error"]["fields"]
