@@ -1,4 +1,4 @@
-"""Supervision notices (督办) and their ladder, and merging duplicate cases (并单).
+"""Supervision notices (督办) and their ladder: issued, reminded (催办), circulated (通报).
 
 Who may supervise is decided by :func:`mediation.domain.supervision.may_supervise`; when the
 ladder's steps fall due and how they are dated, by the same module. Here: the writes, the
