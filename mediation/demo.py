@@ -766,6 +766,8 @@ def _plan_cases(rng: random.Random, now: dt.datetime, count: int) -> list[_Plan]
     # the youngest case of a common state, a missing concluded one to the oldest.
     ordinary = sorted(plans[len(MAJOR_TEMPLATES) :], key=lambda plan: plan.received_at)
     for status in CaseStatus:
+        if status is CaseStatus.merged:
+            continue  # only an officer's merge makes a duplicate
         counts = {s: sum(p.final is s for p in plans) for s in CaseStatus}
         if counts[status]:
             continue

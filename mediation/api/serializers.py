@@ -107,6 +107,7 @@ def case_json(case: Case, user: User) -> dict:
         "level": case.level.value,
         "holder_code": case.holder.code,
         "status": case.status.value,
+        "merged_into_id": case.merged_into_id,
         "version": case.version,
         "created_at": instant(case.created_at),
         "updated_at": instant(case.updated_at),

@@ -41,6 +41,7 @@ from . import bp
 from .agreements import confirmation_deadline, date_parts, document_number, split_terms
 from .clocks import brief_view, clock_views, local_deadline
 from .forms import ActionForm, CaseForm, action_form
+from .supervision import case_page_context
 
 OPEN_STATES = [status for status in CaseStatus if status.is_open]
 
@@ -186,6 +187,7 @@ def new_case():
                     ),
                     "info",
                 )
+            _warn_of_open_duplicates(case)
             return redirect(url_for("cases.show_case", case_id=case.id))
         return _intake_page(form, 422)
     return _intake_page(form, 422 if form.errors else 200)
@@ -301,6 +303,7 @@ def _case_page(
         other_disputes=identity.other_disputes(current_user, case),
         can_reveal_id_numbers=access.can_reveal_id_numbers(current_user),
         can_read_id_access_log=access.can_read_id_access_log(current_user),
+        **case_page_context(current_user, case),
     ), status
 
 
@@ -365,6 +368,26 @@ def earlier_disputes():
     db.session.commit()
     url = url_for("cases.list_cases", person_key=person_key(number)) if count else None
     return jsonify(count=count, message=_earlier_disputes_notice(count), url=url)
+
+
+def _warn_of_open_duplicates(case: Case) -> None:
+    """After intake: open cases of the user's area with a party of the same ID number, or of
+    the same name in the same village, may be the same dispute (并单 on the case page)."""
+    same = identity.open_duplicates(current_user, case)
+    if not same:
+        return
+    links = Markup(", ").join(
+        Markup('<a href="{}">{}</a>').format(url_for("cases.show_case", case_id=c.id), c.number)
+        for c in same
+    )
+    message = ngettext(
+        "Possible duplicate: %(num)d open case in your area has a party with the same ID "
+        "number or the same name in this village:",
+        "Possible duplicates: %(num)d open cases in your area have a party with the same ID "
+        "number or the same name in this village:",
+        len(same),
+    )
+    flash(Markup("{} {}").format(message, links), "warning")
 
 
 def _intake_page(form: CaseForm, status: int = 200):

@@ -88,6 +88,8 @@ class CaseStatus(LabelledEnum):
     closed = "closed", N_("Closed")
     referred = "referred", N_("Referred")
     withdrawn = "withdrawn", N_("Withdrawn")
+    # A duplicate merged into another case (并单): concluded, never resolved, counted nowhere.
+    merged = "merged", N_("Merged into another case")
 
     @property
     def is_open(self) -> bool:
@@ -177,6 +179,8 @@ class Action(LabelledEnum):
     reclassify = "reclassify", N_("Scale changed")
     report = "report", N_("Reported to the county")
     take_over = "take_over", N_("Taken over")
+    merge = "merge", N_("Merged as a duplicate")
+    merged_in = "merged_in", N_("Duplicate merged in")
 
 
 class Clock(LabelledEnum):
@@ -209,6 +213,10 @@ class CaseNews(LabelledEnum):
     big_case_registered = "big_case_registered", N_("Big case registered")
     major_case_registered = "major_case_registered", N_("Major case registered")
     major_case_reported = "major_case_reported", N_("Major case reported")
+    supervision = "supervision", N_("Supervision notice")
+    supervision_reminder = "supervision_reminder", N_("Supervision reminder")
+    supervision_circulated = "supervision_circulated", N_("Supervision circulated")
+    case_merged = "case_merged", N_("Duplicate case merged")
 
 
 class PetitionLevel(LabelledEnum):

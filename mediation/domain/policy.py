@@ -67,6 +67,7 @@ DEFAULT_WEIGHTS: Mapping[str, int] = {
     "breach": 2,
     "screening_missing": 10,
     "follow_up_overdue": 2,
+    "supervision_overdue": 5,
 }
 
 

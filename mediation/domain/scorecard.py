@@ -33,6 +33,7 @@ class Counts:
     breaches: int = 0
     rule_violations: int = 0
     follow_up_overdue: int = 0
+    supervision_overdue: int = 0  # supervision notices circulated (通报) in the month
     petitions_township: int = 0
     petitions_county: int = 0
     petitions_above_county: int = 0
@@ -163,6 +164,9 @@ def deductions(counts: Counts, weights: Mapping[str, int]) -> list[Deduction]:
         Deduction("breach", counts.breaches, weights["breach"]),
         Deduction("screening_missing", counts.screening_missing, weights["screening_missing"]),
         Deduction("follow_up_overdue", counts.follow_up_overdue, weights["follow_up_overdue"]),
+        Deduction(
+            "supervision_overdue", counts.supervision_overdue, weights["supervision_overdue"]
+        ),
     ]
     return [item for item in items if item.count]
 

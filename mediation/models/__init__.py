@@ -4,6 +4,7 @@ from .cases import Case, CaseCounter, CaseEvent, Party
 from .flags import Flag, Lease, Notification
 from .incidents import Incident, IncidentRevision, Mark, ScorecardSnapshot, Screening
 from .outbox import Delivery, DeliveryAttempt
+from .supervision import Supervision
 from .units import Unit
 from .users import ApiToken, User
 from .workflow import Agreement, CalendarDay, CalendarYear, Deadline, FollowUp
@@ -26,6 +27,7 @@ __all__ = [
     "Mark",
     "ScorecardSnapshot",
     "Screening",
+    "Supervision",
     "Lease",
     "Notification",
     "Party",

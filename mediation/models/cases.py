@@ -57,6 +57,8 @@ class Case(db.Model):
     # When the newest event of its history took effect (an automatic escalation waits for it).
     last_event_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
+    # A duplicate merged into another case (并单, status ``merged``): read-only, counted nowhere.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -76,6 +78,12 @@ class Case(db.Model):
     agreements = relationship("Agreement", order_by="Agreement.id")
     follow_ups = relationship("FollowUp", order_by="FollowUp.id")
     flags = relationship("Flag", back_populates="case", order_by="Flag.id")
+    supervisions = relationship(
+        "Supervision", back_populates="case", order_by="Supervision.id", lazy="select"
+    )
+    merged_into: Mapped[Case | None] = relationship(
+        remote_side=[id], foreign_keys=[merged_into_id], lazy="select"
+    )
 
     # The version moves once per action (services.workflow.perform sets it), not per flush, and
     # never for the sweep's bookkeeping: the UPDATE still checks the version it was loaded at.

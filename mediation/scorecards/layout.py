@@ -128,6 +128,12 @@ def _counts() -> list[Column]:
             "follow_up_overdue", _l("Follow-ups overdue"), group="rules", metric="follow_up_overdue"
         ),
         Column(
+            "supervision_overdue",
+            _l("Supervision circulated"),
+            group="rules",
+            metric="supervision_overdue",
+        ),
+        Column(
             "petitions_township",
             _l("Petitions to the township"),
             group="incidents",
@@ -293,6 +299,7 @@ WEIGHT_LABELS = {
     "breach": _l("Clock breach"),
     "screening_missing": _l("Screening not filed"),
     "follow_up_overdue": _l("Follow-up overdue"),
+    "supervision_overdue": _l("Supervision notice circulated"),
 }
 
 LIGHT_LABELS = {"green": _l("Green"), "amber": _l("Amber"), "red": _l("Red")}

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 
 from ..crypto import id_cipher
+from ..domain.enums import OPEN_STATUSES
 from ..extensions import db
 from ..models import Case, Party, User
 from ..models.cases import IdAccessLog, IdLookup
@@ -127,6 +128,36 @@ def earlier_disputes_of_parties(user: User, case: Case) -> list[tuple[Party, int
     user's area, with how many."""
     counts = other_disputes(user, case)
     return [(party, counts[party.id]) for party in case.parties if counts.get(party.id)]
+
+
+def open_duplicates(user: User, case: Case) -> list[Case]:
+    """Open cases of the user's area other than ``case`` that may be the same dispute: a party
+    with the same ID number, or a party of the same name in the same village. One query. Shown
+    on intake and on the case page, where an officer may merge them (并单)."""
+    hashes = {party.id_number_hash for party in case.parties if party.id_number_hash}
+    names = {party.name.strip() for party in case.parties if party.name and party.name.strip()}
+    same = []
+    if hashes:
+        same.append(Party.id_number_hash.in_(hashes))
+    if names:
+        same.append(and_(Case.village_id == case.village_id, Party.name.in_(names)))
+    if not same:
+        return []
+    ids = (
+        select(Party.case_id)
+        .join(Case, Party.case_id == Case.id)
+        .where(
+            access.case_scope(user),
+            Case.id != case.id,
+            Case.status.in_(list(OPEN_STATUSES)),
+            or_(*same),
+        )
+    )
+    return list(
+        db.session.scalars(
+            select(Case).where(Case.id.in_(ids)).order_by(Case.received_at.desc(), Case.id)
+        )
+    )
 
 
 def id_access_log(user: User):

@@ -244,3 +244,53 @@ def _channel(name: str) -> Channel:
     if not attribute:
         raise ValueError(f"NOTIFY_CHANNELS: unknown channel {name!r}")
     return getattr(importlib.import_module(module), attribute)()
+
+
+def holders_of(case_level: Level, holder_id: int) -> tuple[int, Role]:
+    """The (unit, role) of the people handling a case held by ``holder_id`` at ``case_level``:
+    the village's mediators, or the holding township's or county's officers."""
+    return holder_id, HANDLER[case_level]
+
+
+def tell_units(
+    news: CaseNews,
+    items: Iterable[tuple[int, list[tuple[int, Role]]]],
+    now: dt.datetime,
+    actor_id: int | None = None,
+) -> int:
+    """Case news for the users of each (unit, role), an inbox entry each: ``items`` pairs a
+    case id with those units. Supervision notices, their reminders and circulations and merged
+    duplicates go this way. The actor is not told his own deed. One query for all recipients,
+    one insert. Returns how many entries were written."""
+    items = list(items)
+    units = {unit for _, wanted in items for unit in wanted}
+    if not units:
+        return 0
+    people: dict[tuple[int, Role], list[int]] = {}
+    for user_id, unit_id, role in db.session.execute(
+        select(User.id, User.unit_id, User.role)
+        .where(
+            sa_or(*(and_(User.unit_id == unit_id, User.role == role) for unit_id, role in units)),
+            User.is_enabled.is_(True),
+        )
+        .order_by(User.id)
+    ):
+        people.setdefault((unit_id, role), []).append(user_id)
+    rows = []
+    for case_id, wanted in items:
+        told = dict.fromkeys(user for unit in wanted for user in people.get(unit, ()))
+        rows += [
+            {
+                "user_id": user_id,
+                "kind": news.value,
+                "flag_id": None,
+                "case_id": case_id,
+                "created_at": now,
+            }
+            for user_id in told
+            if user_id != actor_id
+        ]
+    insert_rows(Notification.__table__, rows)
+    enqueue(rows, now)
+    log.info("%s: %d people told", news.value, len(rows))
+    return len(rows)

@@ -45,14 +45,30 @@ from ..models import (
     Incident,
     ScorecardSnapshot,
     Screening,
+    Supervision,
     Unit,
 )
 from . import access
 
 
 def _scope(model, unit: Unit) -> ColumnElement[bool]:
-    """Rows of ``model`` (Case, Incident, Screening) within ``unit``'s subtree."""
+    """Rows of ``model`` (Case, Incident, Screening) within ``unit``'s subtree; for cases, only
+    those the scorecard counts (:func:`counted_cases`)."""
+    if model is Case:
+        return and_(access.within(unit, Case), counted_cases())
     return access.within(unit, model)
+
+
+def counted_cases() -> ColumnElement[bool]:
+    """The one condition leaving merged duplicates (并单) out of every figure of the scorecard:
+    the kept case counts once."""
+    return Case.merged_into_id.is_(None)
+
+
+def _counted_flags() -> ColumnElement[bool]:
+    """Flags of units, or of cases the scorecard counts (a merged duplicate's flags do not)."""
+    merged = exists().where(Case.id == Flag.case_id, Case.merged_into_id.is_not(None))
+    return or_(Flag.case_id.is_(None), ~merged)
 
 
 def _trailing(unit: Unit, start: dt.datetime) -> ColumnElement[bool]:
@@ -63,7 +79,7 @@ def _trailing(unit: Unit, start: dt.datetime) -> ColumnElement[bool]:
     township or village starts from its own cases still open or concluded since the month
     began: a few hundred, fewer than the province's month."""
     if unit.kind is Level.county:
-        return func.coalesce(Case.county_id, 0) == unit.id
+        return and_(func.coalesce(Case.county_id, 0) == unit.id, counted_cases())
     return and_(_scope(Case, unit), or_(Case.concluded_at.is_(None), Case.concluded_at >= start))
 
 
@@ -154,12 +170,17 @@ RELATED_METRICS = (
     "breaches",
     "rule_violations",
     "follow_up_overdue",
+    "supervision_overdue",
     "amount_settled",
 )
 
 
 def case_metric_filter(name: str, month: Month, tz: ZoneInfo) -> ColumnElement[bool]:
     """The WHERE clause listing the cases behind a figure (for the case list's links)."""
+    return and_(counted_cases(), _metric_filter(name, month, tz))
+
+
+def _metric_filter(name: str, month: Month, tz: ZoneInfo) -> ColumnElement[bool]:
     start, end = month.bounds(tz)
     if name in CASE_METRICS:
         metric = CASE_METRICS[name]
@@ -183,6 +204,10 @@ def case_metric_filter(name: str, month: Month, tz: ZoneInfo) -> ColumnElement[b
         kinds = list(RULE_VIOLATIONS) if name == "rule_violations" else [FlagKind.follow_up_overdue]
         return exists().where(
             Flag.case_id == Case.id, Flag.kind.in_(kinds), _in(Flag.occurred_at, start, end)
+        )
+    if name == "supervision_overdue":
+        return exists().where(
+            Supervision.case_id == Case.id, _in(Supervision.circulated_at, start, end)
         )
     if name == "amount_settled":
         return exists().where(Agreement.case_id == Case.id, _in(Agreement.agreed_at, start, end))
@@ -299,6 +324,7 @@ def compute(unit: Unit, month: Month, *, policy: Policy, tz: ZoneInfo) -> Scorec
         select(Flag.unit_id, Flag.kind, func.count())
         .where(
             access.flags_within(unit),
+            _counted_flags(),
             _in(Flag.occurred_at, start, end),
             Flag.kind.in_(list(RULE_VIOLATIONS) + [FlagKind.follow_up_overdue]),
         )
@@ -344,6 +370,20 @@ def compute(unit: Unit, month: Month, *, policy: Policy, tz: ZoneInfo) -> Scorec
             village.criminal += number
         else:
             village.public_order += number
+
+    put(
+        db.session.execute(
+            select(Supervision.village_id, func.count())
+            .join(Case, Case.id == Supervision.case_id)
+            .where(
+                access.within(unit, Supervision),
+                counted_cases(),
+                _in(Supervision.circulated_at, start, end),
+            )
+            .group_by(Supervision.village_id)
+        ),
+        "supervision_overdue",
+    )
 
     due_at = screening_due_at(month, policy.scorecard.screening_due_day, tz)
     for village_id, filed_at in db.session.execute(

@@ -37,6 +37,7 @@ from .calendar import work_calendar
 from .facts import Found
 from .lease import SweepBusy, acquire_lease, advisory_lock, lease_holder, release_lease, renew_lease
 from .notify import Notice, Notifier, notify, notify_flags
+from .supervision import sweep_supervisions
 from .workflow import collected
 
 SCREENING_MARK = "screening_checked"  # the last month checked for missing screening reports
@@ -101,6 +102,7 @@ def run_sweep(
             db.session.commit()
             batch.count(result)
             batches += 1
+        _check_supervisions(now, result, batch_size)
         _check_screenings(now, policy, tz, notifier, result, holder)
     finally:
         if not lease_held:
@@ -358,6 +360,22 @@ _NEXT_CHECK = (
         updated_at=_cases.c.updated_at,
     )  # bookkeeping, not a change of the case
 )
+
+
+# --- supervision notices ---------------------------------------------------------------------
+
+
+def _check_supervisions(now: dt.datetime, result: SweepResult, batch_size: int) -> None:
+    """The supervision ladder (督办 → 催办 → 通报): the notices whose ``next_check_at`` has come,
+    judged by :mod:`mediation.domain.supervision`, dated at their own instants."""
+    if not advisory_lock():
+        db.session.rollback()
+        return
+    reminded, circulated = sweep_supervisions(now, batch_size=batch_size)
+    if reminded:
+        result.raised["supervision_reminder"] += reminded
+    if circulated:
+        result.raised["supervision_circulated"] += circulated
 
 
 # --- the monthly screening reports ------------------------------------------------------------

@@ -17,9 +17,12 @@ import pytest
 from sqlalchemy import func, select
 
 from mediation.domain.enums import Role
+from mediation.domain.policy import Policy
 from mediation.extensions import db
 from mediation.models import Delivery, DeliveryAttempt, Notification, User
+from mediation.services import supervision
 from mediation.services.outbox import MAX_ATTEMPTS
+from mediation.services.workflow import Context
 from tests.factories import TZ
 from tests.receivers import SmtpReceiver, WebhookReceiver, dingtalk_signature_ok
 
@@ -450,3 +453,22 @@ def test_settings_from_the_environment(tmp_path, monkeypatch):
     assert loaded["NOTIFY_CHANNELS"] == "inbox,webhook" and loaded["WEBHOOK_KIND"] == "dingtalk"
     assert loaded["MAIL_PORT"] == 587 and loaded["MAIL_USE_TLS"] is True
     assert loaded["NOTIFY_QUIET_HOURS"] == "20:00-08:00"  # empty in the environment: not set
+
+
+def test_a_supervision_notice_reaches_the_holder_by_webhook(runner, make, world, webhook):
+    """督办 goes to the mediator of the village holding the case by the channel she chose,
+    like any other notice."""
+    choose(world.mediator, "webhook")
+    case = make.case(world.mediator, now=MONDAY_10)
+    issued_at = MONDAY_10 + dt.timedelta(hours=1)
+    supervision.issue(
+        world.township_officer,
+        case,
+        {"instruction": "三日内化解，报告进展。", "due_working_days": 3},
+        ctx=Context.build(issued_at, Policy(), TZ),
+    )
+    db.session.commit()
+    assert deliver(runner, issued_at + dt.timedelta(minutes=1))["sent"] == 1
+    (item,) = webhook.received
+    assert item.body["kind"] == "supervision" and item.body["case_number"] == case.number
+    assert item.body["text"]

@@ -34,10 +34,12 @@ from mediation.domain.months import Month
 from mediation.domain.policy import Policy
 from mediation.extensions import db
 from mediation.models import Agreement, Case, Delivery, Notification
+from mediation.services import supervision
 from mediation.services.incidents import file_screening, record_incident
 from mediation.services.notify import Notifier
 from mediation.services.sweep import run_sweep
 from mediation.services.users import create_user
+from mediation.services.workflow import Context
 
 from ..api.casework import act
 from ..factories import PASSWORD, TZ
@@ -373,6 +375,34 @@ ROUTES = [
             "password": PASSWORD,
         },
     ),
+    # Supervision (督办) and merging (并单): the planted case is concluded (422 for officers
+    # above it), the supervised one is held by the township (its officers reply).
+    Route(
+        "POST",
+        "/cases/<int:case_id>/supervisions",
+        "/cases/{case}/supervisions",
+        only(OFFICERS, ok=422),
+        "case",
+        body={"instruction": "限期化解。", "due_working_days": "3"},
+    ),
+    Route(
+        "POST",
+        "/supervisions/<int:supervision_id>/reply",
+        "/supervisions/{supervision}/reply",
+        only(("township_officer",), ok=422),
+        "supervision",
+        body={"progress": ""},
+    ),
+    Route(
+        "POST",
+        "/cases/<int:case_id>/merge",
+        "/cases/{case}/merge",
+        only(OFFICERS, ok=422),
+        "case",
+        body={"into_number": "", "note": "同一纠纷"},
+    ),
+    Route("GET", "/supervisions", "/supervisions", only(OFFICERS)),
+    Route("GET", "/supervisions/circular", "/supervisions/circular", only(OFFICERS)),
     # The working calendar is the whole system's (China's holidays), not a county's.
     Route("POST", "/admin/calendar", "/admin/calendar", only(ADMIN, ok=422), body={"year": "x"}),
     # --- JSON API ---
@@ -484,6 +514,31 @@ ROUTES = [
     ),
     Route(
         "POST",
+        "/api/v1/cases/<id:case_id>/supervisions",
+        "/api/v1/cases/{case}/supervisions",
+        only(OFFICERS, ok=422),
+        "case",
+        json={"instruction": "限期化解。", "due_working_days": 3},
+    ),
+    Route(
+        "POST",
+        "/api/v1/supervisions/<id:supervision_id>/reply",
+        "/api/v1/supervisions/{supervision}/reply",
+        only(("township_officer",)),
+        "supervision",
+        json={"progress": "已组织调解。"},
+    ),
+    Route("GET", "/api/v1/supervisions", "/api/v1/supervisions", only(ROLES)),
+    Route(
+        "POST",
+        "/api/v1/cases/<id:case_id>/merge",
+        "/api/v1/cases/{case}/merge",
+        only(OFFICERS, ok=422),
+        "case",
+        json={"into_case_id": 1, "note": "同一纠纷"},
+    ),
+    Route(
+        "POST",
         "/api/v1/cases/<id:case_id>/actions",
         "/api/v1/cases/{case}/actions",
         only(("mediator",), ok=422),
@@ -590,8 +645,19 @@ def scene(app, world, make):
         note=ACTION_NOTE,
         agreement={"form": "written", "terms": AGREEMENT_TERMS},
     )
-    make.case(mediator, now=now - dt.timedelta(days=10), title=CASE_TITLE, parties=parties)
+    open_case = make.case(
+        mediator, now=now - dt.timedelta(days=10), title=CASE_TITLE, parties=parties
+    )
     run_sweep(now, policy=Policy(), tz=TZ, notifier=Notifier.from_config("inbox"))
+    db.session.commit()
+    db.session.refresh(open_case)
+    assert open_case.level is Level.township  # gone up by itself: the township holds it
+    notice = supervision.issue(
+        world.county_officer,
+        open_case,
+        {"instruction": "限期化解。", "due_working_days": 3},
+        ctx=Context.build(now, Policy(), TZ),
+    )
     db.session.commit()
 
     incident = record_incident(
@@ -659,6 +725,7 @@ def scene(app, world, make):
         "incident_version": incident.version,
         "notification": notification.id,
         "delivery": delivery.id,
+        "supervision": notice.id,
         "mediator": mediator.id,
         "village": VILLAGE_CODE,
         "month": str(Month.of(now, TZ)),
