@@ -57,6 +57,7 @@ WEIGHTS = {
     "breach": 2,
     "screening_missing": 10,
     "follow_up_overdue": 2,
+    "supervision_overdue": 5,
 }
 SCREENING_DUE_DAY = 25
 FOLLOW_UP_DAYS = 15
@@ -311,6 +312,7 @@ class Records:
     follow_ups: dict
     incidents: list
     screenings: dict
+    supervisions: list = ()
 
     @classmethod
     def load(cls) -> Records:
@@ -366,6 +368,7 @@ class Records:
             county=county,
             cases=cases,
             agreements=rows("agreements", "case_id", "agreed_at", "amount_fen"),
+            supervisions=rows("supervisions", "village_id", "case_id", "due_at", "replied_at"),
             follow_ups=follow_ups,
             incidents=[
                 (v, value(k), at, value(level), collective, injured, dead)
@@ -405,6 +408,7 @@ COUNTS = (
     "breaches",
     "rule_violations",
     "follow_up_overdue",
+    "supervision_overdue",
     "petitions_township",
     "petitions_county",
     "petitions_above_county",
@@ -470,6 +474,11 @@ def month_counts(records: Records, month: str) -> dict[int, dict[str, int]]:
         overdue = visited >= due if visited else due <= NOW
         mine["follow_up_overdue"] += overdue and within(due)
 
+    # a supervision notice unanswered strictly before its due instant is circulated then
+    for village, _case, due_at, replied_at in records.supervisions:
+        unanswered = replied_at is None or replied_at >= due_at
+        counts[village]["supervision_overdue"] += unanswered and due_at <= NOW and within(due_at)
+
     for village, kind, at, level, collective, injured, dead in records.incidents:
         if not within(at):
             continue
@@ -528,6 +537,7 @@ def deductions(counts: dict[str, int]) -> dict[str, int]:
         "breach": counts["breaches"],
         "screening_missing": counts["screening_missing"],
         "follow_up_overdue": counts["follow_up_overdue"],
+        "supervision_overdue": counts["supervision_overdue"],
     }
     return {kind: n for kind, n in number.items() if n}
 
