@@ -65,6 +65,10 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_LOCK_MINUTES": 15,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "CASES_PER_PAGE": 20,
+    # Files attached to cases: stored by content under this folder (None: <instance>/attachments)
+    # and accepted up to this many MiB an upload (MAX_CONTENT_LENGTH stays for everything else).
+    "ATTACHMENT_DIR": None,
+    "ATTACHMENT_MAX_MB": 20,
 }
 
 # Read from the environment; each maps to a parser.
@@ -79,6 +83,8 @@ ENVIRONMENT: dict[str, Any] = {
     "LOGIN_MAX_FAILURES": lambda value: _parse_positive_int("LOGIN_MAX_FAILURES", value),
     "LOGIN_LOCK_MINUTES": lambda value: _parse_positive_int("LOGIN_LOCK_MINUTES", value),
     "REMEMBER_COOKIE_DURATION": lambda value: _parse_remember(value),
+    "ATTACHMENT_DIR": str,
+    "ATTACHMENT_MAX_MB": lambda value: _parse_positive_int("ATTACHMENT_MAX_MB", value),
 }
 
 
@@ -98,6 +104,11 @@ def load(instance_path: str, test_config: Mapping[str, Any] | None = None) -> di
         config[key] = _parse_positive_int(key, config[key])
     config["REMEMBER_COOKIE_DURATION"] = _parse_remember(config["REMEMBER_COOKIE_DURATION"])
     _check_time_zone(config["MEDIATION_TZ"])
+    config["ATTACHMENT_MAX_MB"] = _parse_positive_int(
+        "ATTACHMENT_MAX_MB", config["ATTACHMENT_MAX_MB"]
+    )
+    if not config["ATTACHMENT_DIR"]:
+        config["ATTACHMENT_DIR"] = str(Path(instance_path) / "attachments")
     if not config["DATABASE_URL"]:
         config["DATABASE_URL"] = f"sqlite:///{Path(instance_path) / 'mediation.db'}"
     if not config["SECRET_KEY"]:
