@@ -221,10 +221,11 @@ def session_time_problem(
     held_at: dt.datetime, *, received_at: dt.datetime, now: dt.datetime
 ) -> Message | None:
     """Why a mediation session cannot have been held at ``held_at`` (aware): not in the future,
-    not before the dispute was received. None when it could."""
+    not before the dispute was received (to the minute: a form gives the time without seconds).
+    None when it could."""
     if held_at > now + CLOCK_SKEW:
         return Message(N_("The session cannot be in the future."))
-    if held_at < received_at:
+    if held_at < received_at.replace(second=0, microsecond=0):
         return Message(N_("The session cannot be before the dispute was received."))
     return None
 
