@@ -8,11 +8,18 @@ PostgreSQL: ``pg_dump --format=custom`` (one snapshot of the database), with the
 parameters of ``DATABASE_URL``; restore it with ``pg_restore --dbname=… FILE``.
 
 :func:`restore_database` puts such a copy back, replacing everything the database holds.
+
+The files attached to cases live outside the database, under ATTACHMENT_DIR, each named by its
+SHA-256: :func:`backup_attachments` copies them beside the backup (``FILE.attachments/``, after
+the database, so every row of the copy finds its file), and :func:`restore_attachments` puts
+back those missing, each checked against its name.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -24,7 +31,16 @@ from pathlib import Path
 from sqlalchemy import Table, text
 from sqlalchemy.engine import URL, Engine
 
-__all__ = ["BackupError", "BackupResult", "backup_database", "pg_dump_command", "restore_database"]
+__all__ = [
+    "BackupError",
+    "BackupResult",
+    "attachments_folder",
+    "backup_attachments",
+    "backup_database",
+    "pg_dump_command",
+    "restore_attachments",
+    "restore_database",
+]
 
 
 class BackupError(Exception):
@@ -252,3 +268,92 @@ def _pg_restore(url: URL, source: Path) -> None:
     )
     if finished.returncode != 0:
         raise BackupError(f"pg_restore failed: {finished.stderr.strip() or finished.returncode}")
+
+
+# --- attachments --------------------------------------------------------------------------------
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def attachments_folder(backup_file: Path) -> Path:
+    """Where the attachments of the backup ``backup_file`` are kept: FILE.attachments/."""
+    backup_file = Path(backup_file)
+    return backup_file.with_name(backup_file.name + ".attachments")
+
+
+def _stored_files(folder: Path):
+    """The complete stored files under ``folder`` (ab/cd/<sha256>), not temporary ones."""
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.glob("??/??/*")):
+        if (
+            _SHA256.fullmatch(path.name)
+            and path.parent.name == path.name[2:4]
+            and path.parent.parent.name == path.name[:2]
+            and path.is_file()
+        ):
+            yield path
+
+
+def backup_attachments(source: Path, backup_file: Path, *, overwrite: bool = False) -> int:
+    """Copy the attachment files under ``source`` (ATTACHMENT_DIR) beside ``backup_file``;
+    the folder appears whole or not at all (none when there are no files). Returns how many
+    files were copied. Raises BackupError."""
+    target = attachments_folder(backup_file)
+    files = list(_stored_files(Path(source)))
+    if target.exists() and not overwrite:
+        raise BackupError(f"{target} exists already; choose another name or pass --force.")
+    if not files:
+        if target.exists():
+            shutil.rmtree(target)
+        return 0
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        if partial.exists():
+            shutil.rmtree(partial)
+        for path in files:
+            copy = partial / path.relative_to(source)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(path, copy)  # the files never change: a hard link is a copy
+            except OSError:
+                shutil.copyfile(path, copy)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(partial, target)
+    except OSError as error:
+        raise BackupError(f"copying the attachments failed: {error}") from None
+    finally:
+        if partial.exists():
+            shutil.rmtree(partial, ignore_errors=True)
+    return len(files)
+
+
+def restore_attachments(backup_file: Path, destination: Path) -> tuple[int, list[str]]:
+    """Put back the attachment files kept beside ``backup_file`` that ``destination``
+    (ATTACHMENT_DIR) lacks, each written whole then renamed into place; a file whose content
+    does not match its name is left out and named. Returns (files restored, files refused)."""
+    restored, refused = 0, []
+    destination = Path(destination)
+    source = attachments_folder(backup_file)
+    for path in _stored_files(source):
+        target = destination / path.relative_to(source)
+        if target.exists():
+            continue
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != path.name:
+            refused.append(path.name)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, partial = tempfile.mkstemp(prefix=".restore-", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(partial, target)
+        finally:
+            if os.path.exists(partial):
+                os.unlink(partial)
+        restored += 1
+    return restored, refused

@@ -15,13 +15,20 @@ from typing import Any
 
 import click
 from alembic.migration import MigrationContext
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from . import database, demo
-from .backup import BackupError, backup_database, restore_database
+from .backup import (
+    BackupError,
+    attachments_folder,
+    backup_attachments,
+    backup_database,
+    restore_attachments,
+    restore_database,
+)
 from .domain.enums import Level, Role
 from .domain.intake import InvalidInput
 from .extensions import db
@@ -499,18 +506,35 @@ def backup(file: Path, force: bool, as_json: bool) -> None:
     restore). PostgreSQL: pg_dump's custom format (restore with pg_restore --dbname=...).
     """
     db.session.rollback()  # hold no transaction open during the copy
+    folder = attachments_folder(file)
+    if folder.exists() and not force:
+        raise click.ClickException(
+            f"backup: {folder} exists already; choose another name or pass --force."
+        )
     try:
         # The cases counted in the copy itself: rows written meanwhile are not in it.
         result = backup_database(db.engine, file, overwrite=force, counted=Case.__table__)
+        # After the database: every attachment row of the copy has its file by then.
+        files = backup_attachments(
+            Path(current_app.config["ATTACHMENT_DIR"]), file, overwrite=force
+        )
     except BackupError as error:
         raise click.ClickException(f"backup: {error}") from None
     cases = result.rows
     key = _id_number_key_source()
     emit(
         as_json,
-        {**result.as_dict(), "cases": cases, "id_number_key": key},
+        {
+            **result.as_dict(),
+            "cases": cases,
+            "attachments": files,
+            "attachments_folder": str(folder) if files else None,
+            "id_number_key": key,
+        },
         f"Backed up the {result.backend} database to {result.path} "
-        f"({result.bytes} bytes, {cases} cases, {result.seconds:.1f} s).\n"
+        f"({result.bytes} bytes, {cases} cases, {result.seconds:.1f} s)"
+        + (f"; {files} attached files to {folder}" if files else "")
+        + ".\n"
         f"Parties' ID numbers are in it encrypted: keep the key ({key}) with the backup but "
         "stored apart from it; without the key they cannot be read.",
     )
@@ -548,11 +572,26 @@ def restore(file: Path, yes: bool, as_json: bool) -> None:
     except BackupError as error:
         raise click.ClickException(f"restore: {error}") from None
     database.upgrade_schema()
+    try:
+        files, refused = restore_attachments(file, Path(current_app.config["ATTACHMENT_DIR"]))
+    except OSError as error:
+        raise click.ClickException(
+            f"restore: the database was restored, but its attached files could not be "
+            f"copied back to {current_app.config['ATTACHMENT_DIR']}: {error}"
+        ) from None
     cases = db.session.scalar(select(func.count()).select_from(Case))
     revision = _revision()
     emit(
         as_json,
-        {**result.as_dict(), "cases": cases, "revision": revision},
+        {
+            **result.as_dict(),
+            "cases": cases,
+            "revision": revision,
+            "attachments": files,
+            "attachments_refused": refused,
+        },
         f"Restored the {result.backend} database from {result.path} "
-        f"({cases} cases, schema at revision {revision}, {result.seconds:.1f} s).",
+        f"({cases} cases, {files} attached files put back, schema at revision {revision}, "
+        f"{result.seconds:.1f} s)."
+        + (f" Left out (content does not match): {', '.join(refused)}." if refused else ""),
     )

@@ -80,6 +80,10 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_LOCK_MINUTES": 15,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "CASES_PER_PAGE": 20,
+    # Files attached to cases: stored by content under this folder (None: <instance>/attachments)
+    # and accepted up to this many MiB an upload (MAX_CONTENT_LENGTH stays for everything else).
+    "ATTACHMENT_DIR": None,
+    "ATTACHMENT_MAX_MB": 20,
 }
 
 # Read from the environment; each maps to a parser.
@@ -105,6 +109,8 @@ ENVIRONMENT: dict[str, Any] = {
     "WEBHOOK_URL": str,
     "WEBHOOK_KIND": str,
     "WEBHOOK_SECRET": str,
+    "ATTACHMENT_DIR": str,
+    "ATTACHMENT_MAX_MB": lambda value: _parse_positive_int("ATTACHMENT_MAX_MB", value),
 }
 
 WEBHOOK_KINDS = ("generic", "wecom", "dingtalk")
@@ -127,6 +133,11 @@ def load(instance_path: str, test_config: Mapping[str, Any] | None = None) -> di
     config["REMEMBER_COOKIE_DURATION"] = _parse_remember(config["REMEMBER_COOKIE_DURATION"])
     _check_time_zone(config["MEDIATION_TZ"])
     _check_reach(config)
+    config["ATTACHMENT_MAX_MB"] = _parse_positive_int(
+        "ATTACHMENT_MAX_MB", config["ATTACHMENT_MAX_MB"]
+    )
+    if not config["ATTACHMENT_DIR"]:
+        config["ATTACHMENT_DIR"] = str(Path(instance_path) / "attachments")
     if not config["DATABASE_URL"]:
         config["DATABASE_URL"] = f"sqlite:///{Path(instance_path) / 'mediation.db'}"
     if not config["SECRET_KEY"]:

@@ -102,9 +102,12 @@ def render_fields(fields: dict[str, Message]) -> dict[str, str]:
     return {name: message.render(gettext) for name, message in fields.items()}
 
 
-def local_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+def local_time(value: dt.datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An instant (or its ISO 8601 text, as an event's data keeps it) in local time."""
     from .runtime import tz
 
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value) if value else None
     return value.astimezone(tz()).strftime(fmt) if value else ""
 
 

@@ -31,6 +31,7 @@ ERROR_CODES = {
     422: "invalid",
     429: "too_many_requests",
     503: "unavailable",
+    507: "insufficient_storage",
 }
 
 
@@ -90,6 +91,9 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         status = error.code or 500
         message = messages[status]() if status in messages else (error.description or "")
+        view = current_app.view_functions.get(request.endpoint or "")
+        if status == 413 and getattr(view, "upload_files", 0):
+            message = too_large_message()
         response = make_response(error_response(status, message))
         if isinstance(error, MethodNotAllowed) and error.valid_methods:
             # RFC 9110: a 405 says which methods the resource does take.
@@ -123,13 +127,25 @@ def init_app(app: Flask) -> None:
         if request.content_length is not None or "wsgi.input_terminated" not in request.environ:
             return None
         data = request.get_data(cache=True)  # later reads (form, JSON) use this copy
-        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        limit = request.max_content_length
         if limit is not None and len(data) >= limit and request.environ["wsgi.input"].read(1):
             raise RequestEntityTooLarge()
         return None
 
+    def allow_uploads():
+        """A view marked with :func:`accepts_uploads` takes a multipart body of files up to
+        its limit; every other request keeps MAX_CONTENT_LENGTH (1 MiB)."""
+        view = current_app.view_functions.get(request.endpoint or "")
+        files = getattr(view, "upload_files", 0)
+        if files and request.mimetype == "multipart/form-data":
+            per_file = current_app.config["ATTACHMENT_MAX_MB"] * 1024 * 1024
+            request.max_content_length = files * per_file + current_app.config["MAX_CONTENT_LENGTH"]
+        return None
+
     # First of all hooks: CSRF and the control-character check below read the form.
-    app.before_request_funcs.setdefault(None, []).insert(0, refuse_oversized_streams)
+    hooks = app.before_request_funcs.setdefault(None, [])
+    hooks.insert(0, refuse_oversized_streams)
+    hooks.insert(0, allow_uploads)
 
     @app.before_request
     def refuse_control_characters():
@@ -144,6 +160,31 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def template_globals():
         return {"Role": Role, "locale": str(get_locale() or "zh")}
+
+
+def accepts_uploads(files: int = 1):
+    """Mark a view that takes files: its multipart body may hold ``files`` files of up to
+    ATTACHMENT_MAX_MB each (plus the 1 MiB of the other fields)."""
+
+    def mark(view):
+        view.upload_files = files
+        return view
+
+    return mark
+
+
+def too_large_message() -> str:
+    return _(
+        "The file is too large: at most %(mb)s MB can be attached.",
+        mb=current_app.config["ATTACHMENT_MAX_MB"],
+    )
+
+
+def storage_failed_message(error) -> str:
+    """A file could not be written (``error``: services.attachments.StorageFailed)."""
+    if error.is_disk_full:
+        return _("The file could not be saved: the server's disk is full. Nothing was saved.")
+    return _("The file could not be saved on the server. Nothing was saved.")
 
 
 def _unavailable():

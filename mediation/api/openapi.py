@@ -11,6 +11,7 @@ from copy import deepcopy
 from ..domain.clocks import ClockState
 from ..domain.enums import (
     AgreementForm,
+    AttachmentKind,
     CaseNews,
     CaseStatus,
     Category,
@@ -35,7 +36,16 @@ from ..domain.intake import (
     NAME_MAX,
     TITLE_MAX,
 )
-from ..domain.workflow import NEEDS_REASON, NOTE_MAX, TERMS_MAX, USER_ACTIONS
+from ..domain.workflow import (
+    NEEDS_REASON,
+    NOTE_MAX,
+    PARTICIPANTS_MAX,
+    PLACE_MAX,
+    SESSION_SUMMARY_MAX,
+    TERMS_MAX,
+    USER_ACTIONS,
+)
+from ..services.attachments import NOTE_MAX as ATTACHMENT_NOTE_MAX
 from ..services.scorecard import METRIC_NAMES
 from ..web import ID_MAX
 
@@ -303,7 +313,9 @@ SCHEMAS = {
         "required": ["action", "version"],
         "description": "One action. Besides `action` and `version`, each action takes its own "
         "fields: resolve `agreement`; assign_down `to_unit_code`; refer `to`; follow_up "
-        "`performed`, `satisfied`, `relapse_risk`; extend `consent`; reclassify `scale`. "
+        "`performed`, `satisfied`, `relapse_risk`; extend `consent`; reclassify `scale`; "
+        "session (调解记录, while the case is in mediation) `held_at`, `place`, "
+        "`participants`, `summary`. "
         "A `note` (the reason) is required for " + ", ".join(sorted(NEEDS_REASON)) + ".",
         "properties": {
             "action": {"type": "string", "enum": _values(USER_ACTIONS)},
@@ -335,6 +347,22 @@ SCHEMAS = {
                 "type": "string",
                 "enum": _values(Scale),
                 "description": "reclassify (officers).",
+            },
+            "held_at": {
+                **INSTANT,
+                "description": "session: when the meeting was held (with its UTC offset); not "
+                "in the future, not before the case was received.",
+            },
+            "place": {"type": "string", "maxLength": PLACE_MAX, "description": "session"},
+            "participants": {
+                "type": "string",
+                "maxLength": PARTICIPANTS_MAX,
+                "description": "session: who was present.",
+            },
+            "summary": {
+                "type": "string",
+                "maxLength": SESSION_SUMMARY_MAX,
+                "description": "session: what was said and agreed.",
             },
         },
     },
@@ -597,7 +625,8 @@ PATHS = {
         "post": {
             "operationId": "performCaseAction",
             "summary": "Act on the case: accept, pause, resume, resolve, escalate, assign_down, "
-            "refer, withdraw, follow_up, reopen, extend, reclassify.",
+            "refer, withdraw, follow_up, reopen, extend, reclassify, report, take_over, "
+            "session.",
             "parameters": [CASE_ID],
             "requestBody": {
                 "required": True,
@@ -1254,6 +1283,118 @@ PATHS["/cases/{case_id}/merge"] = {
 
 
 # Whole example bodies (the demo county's 西裴村) that a client can send as they are.
+
+# --- the case file: attachments -------------------------------------------------------------
+
+ATTACHMENT_FILE_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
+SCHEMAS["Attachment"] = {
+    "type": "object",
+    "required": [
+        "id",
+        "case_id",
+        "name",
+        "kind",
+        "content_type",
+        "size",
+        "sha256",
+        "has_thumbnail",
+        "note",
+        "uploaded_at",
+        "uploaded_by",
+        "url",
+    ],
+    "properties": {
+        "id": {"type": "integer"},
+        "case_id": {"type": "integer"},
+        "name": {"type": "string", "description": "The file name, with the extension of its type."},
+        "kind": {"type": "string", "enum": _values(AttachmentKind)},
+        "content_type": {"type": "string", "enum": list(ATTACHMENT_FILE_TYPES)},
+        "size": {"type": "integer", "description": "Bytes of the stored file."},
+        "sha256": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$",
+            "description": "Of the stored file: an image is stored downscaled (at most 2560 "
+            "pixels) and without EXIF (no location); a PDF as sent.",
+        },
+        "has_thumbnail": {"type": "boolean", "description": "Images: `?thumb=1` serves one."},
+        "note": {"type": "string"},
+        "uploaded_at": INSTANT,
+        "uploaded_by": {"type": "string", "nullable": True, "description": "User name."},
+        "url": {"type": "string", "description": "Where the file is served."},
+    },
+}
+SCHEMAS["AttachmentInput"] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["file", "kind"],
+    "properties": {
+        "file": {
+            "type": "string",
+            "format": "binary",
+            "description": "JPEG, PNG, WebP or PDF, recognised by content (not by name or "
+            "declared type), up to ATTACHMENT_MAX_MB (default 20) MiB.",
+        },
+        "kind": {"type": "string", "enum": _values(AttachmentKind)},
+        "note": {"type": "string", "maxLength": ATTACHMENT_NOTE_MAX},
+    },
+}
+PATHS["/cases/{case_id}/attachments"] = {
+    "get": {
+        "operationId": "listCaseAttachments",
+        "summary": "The files attached to the case, oldest first.",
+        "parameters": [CASE_ID],
+        "responses": {
+            "200": _json({"type": "array", "items": _ref("Attachment")}, "The files."),
+        },
+    },
+    "post": {
+        "operationId": "uploadCaseAttachment",
+        "summary": "Attach a photo, scan or PDF to the case (multipart/form-data).",
+        "parameters": [CASE_ID],
+        "requestBody": {
+            "required": True,
+            "content": {"multipart/form-data": {"schema": _ref("AttachmentInput")}},
+        },
+        "responses": {
+            "201": {
+                **_json(_ref("Attachment"), "The stored file."),
+                "headers": {
+                    "Location": {"description": "The file's URL.", "schema": {"type": "string"}}
+                },
+            },
+            "403": _response("Forbidden"),
+            "413": _json(_ref("Error"), "The file is over ATTACHMENT_MAX_MB."),
+            "422": _json(
+                _ref("Error"), "No file, a type not allowed (error.fields.file), a bad kind."
+            ),
+            "507": _json(_ref("Error"), "The file could not be stored (the disk is full)."),
+        },
+    },
+}
+PATHS["/attachments/{attachment_id}"] = {
+    "get": {
+        "operationId": "getAttachment",
+        "summary": "The file (scoped like its case: 404 outside the caller's area).",
+        "parameters": [
+            _path_id("attachment_id"),
+            _filter(
+                "thumb",
+                "1: the image's thumbnail (JPEG, at most 320 pixels); 404 for a PDF.",
+                {"type": "string", "enum": ["0", "1"]},
+            ),
+        ],
+        "responses": {
+            "200": {
+                "description": "The file's bytes.",
+                "content": {
+                    kind: {"schema": {"type": "string", "format": "binary"}}
+                    for kind in ATTACHMENT_FILE_TYPES
+                },
+            },
+        },
+    }
+}
+
 SCHEMAS["CaseInput"]["example"] = {
     "village_code": "410522100201",
     "category": "neighbor",

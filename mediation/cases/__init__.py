@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("cases", __name__)
 
-from . import supervision, views  # noqa: E402,F401
+from . import casefile, supervision, views  # noqa: E402,F401

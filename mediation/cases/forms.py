@@ -3,6 +3,7 @@ shared with the JSON API, and their messages are put back next to each field."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 
 from flask_wtf import FlaskForm
@@ -12,6 +13,7 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
+    MultipleFileField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -19,6 +21,7 @@ from wtforms import (
     widgets,
 )
 
+from .. import runtime
 from ..domain.enums import (
     Action,
     AgreementForm,
@@ -31,7 +34,14 @@ from ..domain.enums import (
 )
 from ..domain.i18n import Message
 from ..domain.intake import MAX_PARTIES, TOO_MANY_PARTIES
-from ..domain.workflow import NEEDS_REASON, NOTE_MAX, TERMS_MAX
+from ..domain.workflow import (
+    NEEDS_REASON,
+    NOTE_MAX,
+    PARTICIPANTS_MAX,
+    PLACE_MAX,
+    SESSION_SUMMARY_MAX,
+    TERMS_MAX,
+)
 from ..i18n import gettext
 from ..i18n import lazy_gettext as _l
 
@@ -71,6 +81,11 @@ class CaseForm(FlaskForm):
     )
     description = TextAreaField(_l("Facts of the dispute"), render_kw={"rows": 5})
     parties = FieldList(FormField(PartyForm), min_entries=1, max_entries=MAX_PARTIES)
+    # Photos taken at the scene, uploaded with the new case (a phone offers its camera).
+    photos = MultipleFileField(
+        _l("Photos and documents"),
+        render_kw={"accept": "image/*,application/pdf", "multiple": True},
+    )
 
     def fill_choices(self, villages) -> None:
         self.village_code.choices = [(unit.code, unit.full_name) for unit in villages]
@@ -151,6 +166,7 @@ ACTION_VERBS = {
     Action.reclassify: _l("Change the scale"),
     Action.report: _l("Report to the county"),
     Action.take_over: _l("Take over to my unit"),
+    Action.session: _l("Record a mediation session"),
 }
 
 ACTION_HINTS = {
@@ -180,6 +196,10 @@ ACTION_HINTS = {
     Action.report: _l("The county is told of this major case; it stays where it is."),
     Action.take_over: _l(
         "Take the case up to your own unit; it arrives as on escalation. Give the reason."
+    ),
+    Action.session: _l(
+        "One meeting with the parties: when, where, who was present, what was said and agreed."
+        " The clocks do not change."
     ),
 }
 
@@ -326,6 +346,27 @@ class _ReclassifyForm(ActionForm):
         return {"scale": self.scale.data or ""}
 
 
+class _SessionForm(ActionForm):
+    held_at = StringField(_l("Held at"), render_kw={"type": "datetime-local", "required": True})
+    place = StringField(_l("Place"), render_kw={"maxlength": PLACE_MAX, "required": True})
+    participants = TextAreaField(
+        _l("Present (parties, mediators, others)"),
+        render_kw={"rows": 2, "maxlength": PARTICIPANTS_MAX, "required": True},
+    )
+    summary = TextAreaField(
+        _l("What was said and agreed"),
+        render_kw={"rows": 6, "maxlength": SESSION_SUMMARY_MAX, "required": True},
+    )
+
+    def carried(self) -> dict:
+        return {
+            "held_at": _local_instant(self.held_at.data or ""),
+            "place": self.place.data or "",
+            "participants": self.participants.data or "",
+            "summary": self.summary.data or "",
+        }
+
+
 _FORMS: dict[Action, type[ActionForm]] = {
     Action.resolve: _ResolveForm,
     Action.assign_down: _AssignDownForm,
@@ -333,7 +374,25 @@ _FORMS: dict[Action, type[ActionForm]] = {
     Action.follow_up: _FollowUpForm,
     Action.extend: _ExtendForm,
     Action.reclassify: _ReclassifyForm,
+    Action.session: _SessionForm,
 }
+
+
+def _local_instant(text: str) -> str:
+    """A datetime-local value (the time on the mediator's wall clock, without an offset) as
+    ISO 8601 with the installation's offset; other text is passed on for the rules to refuse."""
+    text = text.strip()
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if parsed.tzinfo is None:
+        try:
+            parsed = parsed.replace(tzinfo=runtime.tz())
+            parsed.astimezone(dt.UTC)
+        except OverflowError:
+            return text
+    return parsed.isoformat()
 
 
 def _note_label(action: Action):

@@ -17,6 +17,7 @@ from ..i18n import render_fields, render_message
 from ..models import Case, User
 from ..services import access, identity, merging
 from ..services import supervision as service
+from ..services.attachments import case_attachments
 from ..services.workflow import Context
 from . import bp
 
@@ -25,13 +26,15 @@ def case_page_context(user: User, case: Case) -> dict:
     """What the case page shows of supervision and merging for this user."""
     notices = sorted(case.supervisions, key=lambda notice: notice.id, reverse=True)
     can_merge = merging.can_merge(user) and case.status.is_open
+    duplicates = merging.duplicates_of(case)
     return {
         "supervisions": [(notice, service.stage(notice)) for notice in notices],
         "may_reply": {notice.id for notice in notices if service.may_reply(user, notice)},
         "can_supervise": service.can_supervise(user, case),
         "max_working_days": MAX_WORKING_DAYS,
         "can_merge": can_merge,
-        "duplicates": merging.duplicates_of(case),
+        "duplicates": duplicates,
+        "duplicate_files": {duplicate.id: case_attachments(duplicate) for duplicate in duplicates},
         "possible_duplicates": identity.open_duplicates(user, case) if case.status.is_open else [],
     }
 

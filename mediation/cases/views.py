@@ -10,8 +10,18 @@ from markupsafe import Markup
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import runtime
-from ..domain.enums import Action, AgreementForm, CaseStatus, Category, Level, Role, Scale
+from ..domain.enums import (
+    Action,
+    AgreementForm,
+    AttachmentKind,
+    CaseStatus,
+    Category,
+    Level,
+    Role,
+    Scale,
+)
 from ..domain.flags import FlagKind
+from ..domain.i18n import N_, Message
 from ..domain.identity import id_number_problem, normalize_id_number
 from ..domain.intake import InvalidInput, parse_case
 from ..domain.months import Month
@@ -23,6 +33,14 @@ from ..models import Case, Unit, User
 from ..scorecards.charts import score_chart, volume_chart
 from ..services import access, identity
 from ..services import home as lists
+from ..services.attachments import (
+    StorageFailed,
+    TooLarge,
+    Upload,
+    attach_file,
+    case_attachments,
+    max_bytes,
+)
 from ..services.cases import (
     SORTS,
     NotAllowed,
@@ -36,7 +54,13 @@ from ..services.cases import (
 )
 from ..services.scorecard import history as score_history
 from ..services.workflow import Conflict, Context, allowed_actions, paused_since, perform
-from ..web import error_response, page_number
+from ..web import (
+    accepts_uploads,
+    error_response,
+    page_number,
+    storage_failed_message,
+    too_large_message,
+)
 from . import bp
 from .agreements import confirmation_deadline, date_parts, document_number, split_terms
 from .clocks import brief_view, clock_views, local_deadline
@@ -143,8 +167,12 @@ def list_cases():
     )
 
 
+INTAKE_FILES = 5  # photos uploaded with a new case
+
+
 @bp.route("/cases/new", methods=["GET", "POST"])
 @login_required
+@accepts_uploads(INTAKE_FILES)
 def new_case():
     if not access.can_register_case(current_user):
         abort(403)
@@ -169,9 +197,17 @@ def new_case():
             case = register_case(
                 current_user, draft, now=runtime.utcnow(), policy=runtime.policy(), tz=runtime.tz()
             )
+            _attach_intake_files(case)
         except InvalidInput as error:
             db.session.rollback()
             form.show_errors(error.fields)
+        except (TooLarge, StorageFailed) as error:
+            db.session.rollback()
+            form.photos.errors = [
+                too_large_message()
+                if isinstance(error, TooLarge)
+                else storage_failed_message(error)
+            ]
         except NotAllowed:
             abort(403)
         else:
@@ -191,6 +227,25 @@ def new_case():
             return redirect(url_for("cases.show_case", case_id=case.id))
         return _intake_page(form, 422)
     return _intake_page(form, 422 if form.errors else 200)
+
+
+def _attach_intake_files(case: Case) -> None:
+    """The photos sent with a new case, each checked and stored like an upload on its page;
+    raises InvalidInput (field ``photos``), TooLarge or StorageFailed: then nothing is kept."""
+    uploads = [item for item in request.files.getlist("photos") if item.filename]
+    if len(uploads) > INTAKE_FILES:
+        raise InvalidInput(
+            {"photos": Message(N_("At most %(n)s files at once."), {"n": INTAKE_FILES})}
+        )
+    for item in uploads:
+        attach_file(
+            current_user,
+            case,
+            Upload(item.filename, item.read(max_bytes() + 1)),
+            kind=None,
+            now=runtime.utcnow(),
+            field="photos",
+        )
 
 
 @bp.route("/cases/<id:case_id>")
@@ -304,6 +359,9 @@ def _case_page(
         can_reveal_id_numbers=access.can_reveal_id_numbers(current_user),
         can_read_id_access_log=access.can_read_id_access_log(current_user),
         **case_page_context(current_user, case),
+        attachments=case_attachments(case),
+        can_attach=access.can_attach_files(current_user),
+        attachment_kinds=list(AttachmentKind),
     ), status
 
 
@@ -396,7 +454,9 @@ def _intake_page(form: CaseForm, status: int = 200):
     script's. A form sent back after a failed save was rolled back first, so only they stay."""
     notices = [_earlier_disputes_of(entry.form.id_number.data) for entry in form.parties]
     db.session.commit()
-    return render_template("cases/new.html", form=form, earlier_disputes=notices), status
+    return render_template(
+        "cases/new.html", form=form, earlier_disputes=notices, intake_files=INTAKE_FILES
+    ), status
 
 
 def _earlier_disputes_of(raw_id_number: str | None) -> str:

@@ -181,6 +181,8 @@ class Action(LabelledEnum):
     take_over = "take_over", N_("Taken over")
     merge = "merge", N_("Merged as a duplicate")
     merged_in = "merged_in", N_("Duplicate merged in")
+    session = "session", N_("Mediation session")
+    attach = "attach", N_("File attached")
 
 
 class Clock(LabelledEnum):
@@ -192,6 +194,16 @@ class Clock(LabelledEnum):
     major_report = "major_report", N_("Report a major case")
     follow_up = "follow_up", N_("Follow-up visit")
     judicial_confirmation = "judicial_confirmation", N_("Judicial confirmation window")
+
+
+class AttachmentKind(LabelledEnum):
+    """What a file attached to a case is (the case file's evidence and documents)."""
+
+    photo = "photo", N_("Photo")
+    agreement_scan = "agreement_scan", N_("Scan of the signed agreement")
+    evidence = "evidence", N_("Evidence")
+    id_document = "id_document", N_("Identity document")
+    other = "other", N_("Other document")
 
 
 class AgreementForm(LabelledEnum):

@@ -305,6 +305,16 @@ def _present(value: Any) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
 
 
+def parse_instant(value: Any, key: str, errors: dict[str, Message]) -> dt.datetime | None:
+    """A required aware instant (ISO 8601 with its UTC offset), in UTC; records an error
+    under ``key`` and returns None otherwise."""
+    if not _present(value):
+        errors[key] = REQUIRED
+        return None
+    parsed = _parse_instant(value, key, dt.UTC, False, errors)
+    return parsed.astimezone(dt.UTC) if parsed is not None else None
+
+
 def _parse_instant(
     value: Any, key: str, tz: ZoneInfo, naive_is_local: bool, errors: dict[str, Message]
 ) -> dt.datetime | None:

@@ -10,6 +10,7 @@ anyone at or above the unit holding it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,7 +27,7 @@ from .enums import (
     Scale,
 )
 from .i18n import N_, Message
-from .intake import REQUIRED, FieldReader, InvalidInput
+from .intake import REQUIRED, FieldReader, InvalidInput, parse_instant
 
 HANDLER = {
     Level.village: Role.mediator,
@@ -55,6 +56,9 @@ TRANSITIONS: dict[Action, tuple[frozenset[CaseStatus], CaseStatus | None]] = {
         None,
     ),  # the state stays
     Action.take_over: (OPEN_STATUSES, CaseStatus.registered),
+    # A mediation session (调解记录) is held once the case is taken up and under mediation; it
+    # records a meeting, moves no clock and keeps the state.
+    Action.session: (frozenset({CaseStatus.in_mediation}), None),
 }
 
 # The actions that need a written reason (the note).
@@ -198,10 +202,32 @@ class ActionInput:
     satisfied: bool = False
     relapse_risk: bool = False
     scale: Scale | None = None
+    held_at: dt.datetime | None = None  # aware
+    place: str = ""
+    participants: str = ""
+    summary: str = ""
 
 
 NOTE_MAX = 2000
 TERMS_MAX = 5000
+PLACE_MAX = 200
+PARTICIPANTS_MAX = 1000
+SESSION_SUMMARY_MAX = 10000
+# A phone's clock may run a little ahead of the server's.
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+def session_time_problem(
+    held_at: dt.datetime, *, received_at: dt.datetime, now: dt.datetime
+) -> Message | None:
+    """Why a mediation session cannot have been held at ``held_at`` (aware): not in the future,
+    not before the dispute was received (to the minute: a form gives the time without seconds).
+    None when it could."""
+    if held_at > now + CLOCK_SKEW:
+        return Message(N_("The session cannot be in the future."))
+    if held_at < received_at.replace(second=0, microsecond=0):
+        return Message(N_("The session cannot be before the dispute was received."))
+    return None
 
 
 def parse_action_input(action: Action, raw: Mapping[str, Any]) -> ActionInput:
@@ -248,6 +274,11 @@ def parse_action_input(action: Action, raw: Mapping[str, Any]) -> ActionInput:
             errors["consent"] = Message(N_("Both parties must consent to the extension."))
     elif action is Action.reclassify:
         values["scale"] = get.choice("scale", Scale)
+    elif action is Action.session:
+        values["held_at"] = parse_instant(raw.get("held_at"), "held_at", errors)
+        values["place"] = get.text("place", max_length=PLACE_MAX)
+        values["participants"] = get.text("participants", max_length=PARTICIPANTS_MAX)
+        values["summary"] = get.text("summary", max_length=SESSION_SUMMARY_MAX)
     if errors:
         raise InvalidInput(errors)
     return ActionInput(**values)

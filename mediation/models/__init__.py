@@ -1,5 +1,6 @@
 """Database models. Import from here: ``from mediation.models import Case, Unit, User``."""
 
+from .attachments import Attachment
 from .cases import Case, CaseCounter, CaseEvent, Party
 from .flags import Flag, Lease, Notification
 from .incidents import Incident, IncidentRevision, Mark, ScorecardSnapshot, Screening
@@ -11,6 +12,7 @@ from .workflow import Agreement, CalendarDay, CalendarYear, Deadline, FollowUp
 
 __all__ = [
     "Agreement",
+    "Attachment",
     "ApiToken",
     "CalendarDay",
     "CalendarYear",

@@ -15,7 +15,17 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ..domain.enums import Level, Role
 from ..extensions import db
-from ..models import Case, Delivery, Flag, Incident, Notification, Screening, Unit, User
+from ..models import (
+    Attachment,
+    Case,
+    Delivery,
+    Flag,
+    Incident,
+    Notification,
+    Screening,
+    Unit,
+    User,
+)
 from ..models.units import village_full_name
 
 
@@ -123,6 +133,24 @@ def visible_cases(user: User) -> Select[tuple[Case]]:
 def find_case(user: User, case_id: int) -> Case | None:
     """The case with this id if the user may see it, else None (the caller answers 404)."""
     return db.session.scalars(visible_cases(user).where(Case.id == case_id)).one_or_none()
+
+
+def visible_attachments(user: User) -> Select[tuple[Attachment]]:
+    """The files of the cases the user may see: scoped exactly like their case."""
+    return select(Attachment).join(Case, Attachment.case_id == Case.id).where(case_scope(user))
+
+
+def find_attachment(user: User, attachment_id: int) -> Attachment | None:
+    """The attachment with this id if the user may see its case, else None (404)."""
+    return db.session.scalars(
+        visible_attachments(user).where(Attachment.id == attachment_id)
+    ).one_or_none()
+
+
+def can_attach_files(user: User) -> bool:
+    """Who adds files to a case they can see: the roles that handle cases (mediators and
+    officers), not viewers or admins."""
+    return user.role in (Role.mediator, Role.township_officer, Role.county_officer)
 
 
 def find_user(admin: User, user_id: int) -> User | None:

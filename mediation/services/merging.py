@@ -123,8 +123,7 @@ def merge(user: User, duplicate: Case, raw: Any, *, now: dt.datetime) -> Case:
 
 
 def duplicates_of(case: Case) -> list[Case]:
-    """The cases merged into ``case``, with their parties (shown on the kept case's page).
-    Attachments of the duplicates belong here too once cases have attachments."""
+    """The cases merged into ``case``: the kept case's page shows their parties and files."""
     return list(
         db.session.scalars(select(Case).where(Case.merged_into_id == case.id).order_by(Case.id))
     )

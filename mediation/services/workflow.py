@@ -25,7 +25,13 @@ from ..domain.i18n import N_, Message
 from ..domain.intake import InvalidInput
 from ..domain.policy import Policy
 from ..domain.progress import catch_up, state_of
-from ..domain.workflow import ActionInput, Actor, parse_action_input, refusal
+from ..domain.workflow import (
+    ActionInput,
+    Actor,
+    parse_action_input,
+    refusal,
+    session_time_problem,
+)
 from ..domain.workflow import allowed_actions as domain_allowed_actions
 from ..extensions import db
 from ..models import Agreement, Case, CaseEvent, Deadline, FollowUp, Unit, User
@@ -304,6 +310,20 @@ def _take_over(case: Case, data: ActionInput, ctx: Context, user) -> dict:
     return {"to_unit_code": user.unit.code}
 
 
+def _session(case: Case, data: ActionInput, ctx: Context, user) -> dict:
+    """A mediation session's record (调解记录): when, where, who, what was said and agreed.
+    It moves no clock."""
+    problem = session_time_problem(data.held_at, received_at=case.received_at, now=ctx.now)
+    if problem is not None:
+        raise InvalidInput({"held_at": problem})
+    return {
+        "held_at": data.held_at.isoformat(),
+        "place": data.place,
+        "participants": data.participants,
+        "summary": data.summary,
+    }
+
+
 _APPLY = {
     Action.accept: _accept,
     Action.pause: _pause,
@@ -319,4 +339,5 @@ _APPLY = {
     Action.reclassify: _reclassify,
     Action.report: _report,
     Action.take_over: _take_over,
+    Action.session: _session,
 }

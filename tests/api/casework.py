@@ -33,6 +33,7 @@ ACTIONS = [
     "reclassify",
     "report",
     "take_over",
+    "session",
 ]
 HANDLER = {"village": "mediator", "township": "township_officer", "county": "county_officer"}
 BELOW = {"village": VILLAGE, "township": VILLAGE, "county": TOWNSHIP}  # a unit to assign down to
@@ -56,6 +57,7 @@ STARTS = {
     "reclassify": OPEN,
     "report": OPEN | {"resolved", "closed"},
     "take_over": OPEN,
+    "session": {"in_mediation"},
 }
 # The state after a successful action (None: unchanged). The follow-up body says "performed".
 LEADS_TO = {
@@ -73,6 +75,7 @@ LEADS_TO = {
     "reclassify": None,
     "report": None,
     "take_over": "registered",
+    "session": None,
 }
 RANK = {"village": 0, "township": 1, "county": 2}
 SERVES = {role: level for level, role in HANDLER.items()}
@@ -127,6 +130,12 @@ def body(action: str, level: str = "village", **overrides) -> dict:
         "reclassify": {"note": "涉及多户", "scale": "big"},
         "report": {},
         "take_over": {"note": "案情复杂，提级办理"},
+        "session": {
+            "held_at": dt.datetime.now(dt.UTC).isoformat(),
+            "place": "村委会调解室",
+            "participants": "申请人、被申请人、调解员",
+            "summary": "双方陈述意见，同意再次协商。",
+        },
     }[action]
     return {"action": action, **fields, **overrides}
 

@@ -107,5 +107,7 @@ def test_a_body_field_the_document_does_not_list_is_refused(document):
     schemas = document["components"]["schemas"]
     for path, _method, operation in _operations(document):
         if "requestBody" in operation:
-            ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
-            assert schemas[ref.rsplit("/", 1)[-1]]["additionalProperties"] is False, path
+            # JSON bodies, and the multipart body of an attachment upload
+            for content in operation["requestBody"]["content"].values():
+                ref = content["schema"]["$ref"]
+                assert schemas[ref.rsplit("/", 1)[-1]]["additionalProperties"] is False, path

@@ -24,6 +24,12 @@ VALID = {
     Action.reclassify: {"scale": "big"},
     Action.report: {},
     Action.take_over: {},
+    Action.session: {
+        "held_at": "2026-11-26T09:30+08:00",
+        "place": "村委会",
+        "participants": "双方当事人",
+        "summary": "同意协商",
+    },
 }
 
 
@@ -182,3 +188,19 @@ def test_reclassify_needs_a_scale_and_a_reason():
 def test_fields_of_other_actions_are_ignored():
     data = parse_action_input(Action.accept, {"scale": "huge", "to": "mars", "consent": "no"})
     assert data.scale is None and data.refer_to is None
+
+
+def test_a_session_names_when_where_who_and_what():
+    data = parse_action_input(Action.session, VALID[Action.session])
+    assert data.held_at.isoformat() == "2026-11-26T01:30:00+00:00"
+    assert (data.place, data.participants, data.summary) == ("村委会", "双方当事人", "同意协商")
+    assert errors(Action.session, {}) == {
+        "held_at": "This field is required.",
+        "place": "This field is required.",
+        "participants": "This field is required.",
+        "summary": "This field is required.",
+    }
+    naive = dict(VALID[Action.session], held_at="2026-11-26T09:30")
+    assert errors(Action.session, naive) == {
+        "held_at": "Give the time with its UTC offset, such as +08:00."
+    }

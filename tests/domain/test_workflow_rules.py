@@ -37,6 +37,7 @@ STARTS = {
     Action.reclassify: OPEN,
     Action.report: OPEN | {S.resolved, S.closed},
     Action.take_over: OPEN,
+    Action.session: {S.in_mediation},
 }
 LEADS_TO = {
     Action.accept: S.in_mediation,

@@ -26,15 +26,17 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
-from mediation.domain.enums import Level, Role
+from mediation.domain.enums import AttachmentKind, Level, Role
 from mediation.domain.incidents import parse_incident, parse_screening, screening_due_at
 from mediation.domain.months import Month
 from mediation.domain.policy import Policy
 from mediation.extensions import db
 from mediation.models import Agreement, Case, Delivery, Notification
 from mediation.services import supervision
+from mediation.services.attachments import Upload, attach_file
 from mediation.services.incidents import file_screening, record_incident
 from mediation.services.notify import Notifier
 from mediation.services.sweep import run_sweep
@@ -55,6 +57,7 @@ AGREEMENT_TERMS = "藏锋村协议条款：迁坟费用由双方各半承担。"
 INCIDENT_SUMMARY = "藏锋村村民集体到县信访局上访。"
 SCREENING_NOTE = "藏锋村排查发现宅基地隐患。"
 ACTION_NOTE = "藏锋村两户当面达成和解。"
+ATTACHMENT_NOTE = "藏锋村祖坟现场照片"
 SECRETS = (
     VILLAGE_NAME,
     CASE_TITLE,
@@ -65,7 +68,11 @@ SECRETS = (
     INCIDENT_SUMMARY,
     SCREENING_NOTE,
     ACTION_NOTE,
+    ATTACHMENT_NOTE,
 )
+
+# A file sent to the upload routes (a fresh stream for every request).
+PDF_FILE = b"%PDF-1.4\n%%EOF\n"
 
 OTHER_COUNTY = [  # a second county: the outsiders of the county-wide roles work there
     ("410523000000", "汤阴县", Level.county, ""),
@@ -127,6 +134,29 @@ ROUTES = [
         only(ROLES),
         "case",
         shows=(PARTY_NAME, AGREEMENT_TERMS),
+    ),
+    Route(
+        "GET",
+        "/cases/<int:case_id>/dossier",
+        "/cases/{case}/dossier",
+        only(ROLES),
+        "case",
+        shows=(CASE_TITLE, PARTY_NAME, AGREEMENT_TERMS, ATTACHMENT_NOTE),
+    ),
+    Route(
+        "GET",
+        "/cases/<int:case_id>/dossier.zip",
+        "/cases/{case}/dossier.zip",
+        only(ROLES),
+        "case",
+        shows=(CASE_TITLE, PARTY_NAME, ATTACHMENT_NOTE),
+    ),
+    Route(
+        "GET",
+        "/attachments/<int:attachment_id>",
+        "/attachments/{attachment}",
+        only(ROLES),
+        "attachment",
     ),
     Route("GET", "/inbox", "/inbox?show=all", only(ROLES)),
     Route("GET", "/incidents", "/incidents", only(ROLES), shows=(INCIDENT_SUMMARY,)),
@@ -247,6 +277,14 @@ ROUTES = [
         only(("mediator",), ok=422),
         "case",
         body={"version": "{case_version}"},
+    ),
+    Route(
+        "POST",
+        "/cases/<int:case_id>/attachments",
+        "/cases/{case}/attachments",
+        only(REGISTRARS, ok=302),
+        "case",
+        body={"kind": "photo", "file": PDF_FILE},
     ),
     Route(
         "POST",
@@ -433,6 +471,29 @@ ROUTES = [
         only(ROLES),
         "case",
         shows=(ACTION_NOTE,),
+    ),
+    Route(
+        "GET",
+        "/api/v1/cases/<id:case_id>/attachments",
+        "/api/v1/cases/{case}/attachments",
+        only(ROLES),
+        "case",
+        shows=(ATTACHMENT_NOTE,),
+    ),
+    Route(
+        "GET",
+        "/api/v1/attachments/<id:attachment_id>",
+        "/api/v1/attachments/{attachment}",
+        only(ROLES),
+        "attachment",
+    ),
+    Route(
+        "POST",
+        "/api/v1/cases/<id:case_id>/attachments",
+        "/api/v1/cases/{case}/attachments",
+        only(REGISTRARS, ok=201),
+        "case",
+        body={"kind": "photo", "file": PDF_FILE},
     ),
     Route("GET", "/api/v1/flags", "/api/v1/flags", only(ROLES), shows=(VILLAGE_CODE,)),
     Route(
@@ -697,6 +758,16 @@ def scene(app, world, make):
     )
     db.session.commit()
 
+    attachment = attach_file(
+        mediator,
+        case,
+        Upload("现场.png", _png()),
+        kind=AttachmentKind.photo,
+        note=ATTACHMENT_NOTE,
+        now=now,
+    )
+    db.session.commit()
+
     agreement = db.session.scalar(select(Agreement).where(Agreement.case_id == case.id))
     notification = db.session.scalar(
         select(Notification).where(Notification.user_id == mediator.id)
@@ -721,6 +792,7 @@ def scene(app, world, make):
         "party": case.parties[0].id,
         "case_version": case.version,
         "agreement": agreement.id,
+        "attachment": attachment.id,
         "incident": incident.id,
         "incident_version": incident.version,
         "notification": notification.id,
@@ -744,6 +816,12 @@ def scene(app, world, make):
         "admin": (world.admin, make.user("tangyin-admin", Role.admin, "410523000000")),
     }
     return SimpleNamespace(ids=ids, users=users)
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (32, 24), (120, 60, 20)).save(out, "PNG")
+    return out.getvalue()
 
 
 def signed_in(app, user):
@@ -771,6 +849,8 @@ def send(client, route: Route, ids: dict):
     if route.method == "GET":
         return client.get(url, follow_redirects=route.follow)
     form = fill(route.body, ids)
+    if isinstance(form.get("file"), bytes):
+        form["file"] = (io.BytesIO(form["file"]), "file.pdf")
     if "version" in form:
         form["version"] = str(form["version"])
     return client.open(url, method=route.method, data=form)
