@@ -70,8 +70,12 @@ class WebhookReceiver:
             def log_message(self, *args):
                 pass
 
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request, client_address):
+                pass  # a held answer to a killed sender: a broken pipe, expected
+
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()

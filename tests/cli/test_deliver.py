@@ -68,7 +68,7 @@ def choose(user: User, channels: str, email: str | None = None, locale: str | No
 def deliver(runner, at: dt.datetime) -> dict:
     result = runner.invoke(args=["deliver", "--now", at.isoformat(), "--json"])
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    return json.loads(result.stdout)
 
 
 def uids() -> set[str]:
