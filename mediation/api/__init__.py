@@ -3,4 +3,4 @@ from flask import Blueprint
 bp = Blueprint("api", __name__)
 # Paths name rows with <id:…> (mediation.web.IdConverter): a huge number is a 404.
 
-from . import bodies, flags, incidents, notifications, scorecards, views  # noqa: E402,F401  (routes register)
+from . import bodies, flags, incidents, notifications, scorecards, statistics, views  # noqa: E402,F401  (routes register)
