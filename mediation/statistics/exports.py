@@ -139,14 +139,14 @@ def xlsx_bytes(document: dict, tz: ZoneInfo) -> bytes:
             cell.font = Font(bold=True)
         for row in table.rows:
             values = [
-                float(Decimal(value)) if isinstance(value, str) and _is_amount(value) else value
+                Decimal(value) if isinstance(value, str) and _is_amount(value) else value
                 for value in row
             ]
             sheet.append([_storable(value) for value in values])
             if row[0] == _("Total"):
                 for cell in sheet[sheet.max_row]:
                     cell.font = Font(bold=True)
-            if any(isinstance(value, float) for value in values):
+            if any(isinstance(value, Decimal) for value in values):
                 sheet.cell(row=sheet.max_row, column=2).number_format = "#,##0.00"
     sheet.column_dimensions["A"].width = 34
     for letter in "BCDEFG":
