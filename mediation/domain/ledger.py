@@ -45,7 +45,7 @@ COLUMNS = (
     Column("description", "纠纷简要情况", True, "张家修排水沟占用李家宅基地边角。"),
     Column("people_involved", "涉及人数", True, "2"),
     Column("amount_yuan", "涉及金额（元）", False, "1200.00"),
-    Column("parties", "当事人", True, "张三/申请人/410522196603128412/13803720001;李四/被申请人"),
+    Column("parties", "当事人", True, "张三/申请人/410522198503121233/13803720001;李四/被申请人"),
     Column("resolved_at", "调结时间", False, "2019-03-06"),
     Column("agreement_form", "协议形式", False, "口头"),
     Column("agreement_terms", "协议内容", False, "张家改道排水沟，李家不再追究。"),
