@@ -24,8 +24,18 @@ pytestmark = pytest.mark.browser
 
 PAGES = {
     "xipei": ["/", "/cases", "/cases/new", "/inbox", "/screenings/new", "{case}"],
-    "baibi": ["/", "/cases", "/inbox", "/scorecards", "/screenings", "/incidents", "{case}"],
-    "county": ["/", "/scorecards", "/incidents"],
+    "baibi": [
+        "/",
+        "/cases",
+        "/inbox",
+        "/scorecards",
+        "/screenings",
+        "/incidents",
+        "{case}",
+        "/statistics",
+        "/ledger/import",
+    ],
+    "county": ["/", "/scorecards", "/incidents", "/statistics"],
     "leader": ["/", "/scorecards"],
     "admin": ["/", "/admin/users", "/admin/units", "/admin/policy", "/admin/calendar"],
 }
