@@ -76,3 +76,30 @@ def test_explain_prints_the_query_plans(runner, generated):
 def test_bench_needs_generated_data(runner):
     result = runner.invoke(args=["bench"])
     assert result.exit_code == 1 and "gen-data" in result.output
+
+
+def test_the_ledger_import_step_imports_every_row(app, generated):
+    """bench's ledger_import_5000 (run with --only, minutes at 5,000 rows): the same step on
+    a small ledger imports every row, settled, through the real service."""
+    from sqlalchemy import func, select
+
+    from mediation.bench import time_ledger_import
+    from mediation.domain.enums import CaseStatus, Role
+    from mediation.extensions import db
+    from mediation.models import Case, User
+
+    officer = db.session.scalar(select(User).where(User.role == Role.county_officer).limit(1))
+    result = time_ledger_import(officer.username, officer.unit.county_id or officer.unit_id, 30)
+    assert result["times"][0] > 0
+    imported = db.session.scalar(
+        select(func.count()).select_from(Case).where(Case.ledger_no.like("BENCH-%"))
+    )
+    assert imported == 30
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Case)
+            .where(Case.ledger_no.like("BENCH-%"), Case.status == CaseStatus.resolved)
+        )
+        == 30
+    )
