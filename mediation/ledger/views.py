@@ -27,13 +27,24 @@ UPLOAD_LIMIT = 16 * 1024 * 1024  # a ledger of 20,000 rows as CSV
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
+@bp.record_once
+def _allow_large_ledgers(state) -> None:
+    """A ledger may be larger than the 1 MiB of other requests: raised before any hook of the
+    app reads the form (the CSRF and control-character checks do)."""
+
+    def allow() -> None:
+        if request.endpoint == "ledger.upload":
+            request.max_content_length = UPLOAD_LIMIT
+
+    state.app.before_request_funcs.setdefault(None, []).insert(0, allow)
+
+
 @bp.before_request
 def officers_only():
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     if not access.can_import_ledgers(current_user):
         abort(403)
-    request.max_content_length = UPLOAD_LIMIT
     return None
 
 

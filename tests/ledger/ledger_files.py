@@ -39,7 +39,7 @@ def settled_row(number: int, village: str = "410522100201", **overrides) -> dict
         "people_involved": "2",
         "amount_yuan": "1200.00",
         "parties": "张三/申请人/410522198503121233/13800138000;李四/被申请人",
-        "resolved_at": f"2019-03-{2 + number % 27:02d}",
+        "resolved_at": f"2019-03-{2 + number % 28:02d}",
         "agreement_form": "口头",
         "agreement_terms": "张家改道排水沟，李家不再追究。",
     }

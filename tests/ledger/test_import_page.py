@@ -110,3 +110,13 @@ def test_an_import_into_a_frozen_month_is_its_pending_revision(runner, world, tm
     assert len(kept) == 1 and shown["revision"] == 1  # still the frozen figures
     assert pending is not None  # the import is the month's pending revision
     assert pending["rollup"] != shown["rollup"]
+
+
+def test_a_ledger_larger_than_other_requests_is_accepted(login, world):
+    """5,000 rows as CSV are more than the 1 MiB any other request may send."""
+    rows = [settled_row(n, title=f"排水沟纠纷{n}：" + "两户争执" * 30) for n in range(1, 2001)]
+    data = csv_bytes(rows)
+    assert len(data) > 1024 * 1024
+    answer = upload(login(world.township_officer), data, "ledger.csv")
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:500]
+    assert "待导入2000件" in answer.get_data(as_text=True)
