@@ -39,7 +39,9 @@ def create_app(
     from .cli import register_commands
     from .inbox import bp as inbox_bp
     from .incidents import bp as incidents_bp
+    from .ledger import bp as ledger_bp
     from .scorecards import bp as scorecards_bp
+    from .statistics import bp as statistics_bp
 
     runtime.init_app(app)
     database.init_app(app)
@@ -51,6 +53,8 @@ def create_app(
     app.register_blueprint(inbox_bp)
     app.register_blueprint(incidents_bp)
     app.register_blueprint(scorecards_bp)
+    app.register_blueprint(statistics_bp)
+    app.register_blueprint(ledger_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     register_commands(app)

@@ -43,6 +43,9 @@ json_option = click.option(
 
 def register_commands(app: Flask) -> None:
     """Add the commands to ``flask --app app``."""
+    from .ledger.commands import import_cases
+    from .statistics.commands import statistics
+
     for command in (
         init_db,
         seed_demo,
@@ -55,6 +58,8 @@ def register_commands(app: Flask) -> None:
         scorecard,
         backup,
         restore,
+        statistics,
+        import_cases,
     ):
         app.cli.add_command(command)
 

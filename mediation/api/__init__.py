@@ -3,4 +3,14 @@ from flask import Blueprint
 bp = Blueprint("api", __name__)
 # Paths name rows with <id:…> (mediation.web.IdConverter): a huge number is a 404.
 
-from . import attachments, bodies, flags, incidents, notifications, scorecards, supervision, views  # noqa: E402,F401  (routes register)
+from . import (  # noqa: E402,F401  (routes register)
+    attachments,
+    bodies,
+    flags,
+    incidents,
+    notifications,
+    scorecards,
+    statistics,
+    supervision,
+    views,
+)

@@ -27,6 +27,8 @@ ADDRESS_MAX = 200
 MAX_PEOPLE = 100_000
 MAX_AMOUNT_YUAN = Decimal("1000000000000")  # a trillion yuan: beyond that it is a typo
 MAX_PARTIES = 50
+# Old village ledgers (台账) are imported from this local day on (docs/rules.md "A case").
+LEDGER_EARLIEST = dt.date(2000, 1, 1)
 
 
 class InvalidInput(ValueError):
@@ -83,8 +85,13 @@ def parse_case(
     tz: ZoneInfo,
     policy: IntakePolicy,
     naive_is_local: bool = False,
+    from_ledger: bool = False,
 ) -> CaseDraft:
-    """Validate a new case. ``now`` is aware; naive times count as local only if asked to."""
+    """Validate a new case. ``now`` is aware; naive times count as local only if asked to.
+
+    ``from_ledger``: a row of an old village ledger (台账). Settled, it may have been received
+    any time from LEDGER_EARLIEST on; still open, it obeys the back-dating limit as any paper
+    intake does."""
     errors: dict[str, Message] = {}
     get = FieldReader(raw, errors)
 
@@ -103,6 +110,13 @@ def parse_case(
         if received_at is not None:
             if received_at > now + dt.timedelta(minutes=5):  # a phone's clock may run ahead
                 errors["received_at"] = Message(N_("The time received cannot be in the future."))
+            elif from_ledger and received_at.astimezone(tz).date() < LEDGER_EARLIEST:
+                errors["received_at"] = Message(
+                    N_("A ledger's cases were received on %(date)s or later."),
+                    {"date": LEDGER_EARLIEST.isoformat()},
+                )
+            elif from_ledger and _present(raw.get("resolved_at")):
+                pass  # a settled ledger row: any time since LEDGER_EARLIEST
             elif received_at < now - dt.timedelta(days=policy.max_backdate_days):
                 errors["received_at"] = Message(
                     N_("The time received may be at most %(days)s days ago."),

@@ -59,6 +59,10 @@ class Case(db.Model):
     version: Mapped[int] = mapped_column(default=1)
     # A duplicate merged into another case (并单, status ``merged``): read-only, counted nowhere.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    # A case imported from a village ledger (台账): the ledger's own number (the re-import key,
+    # with the village) and a digest of the row, so the same row again changes nothing.
+    ledger_no: Mapped[str | None] = mapped_column(String(40))
+    ledger_digest: Mapped[str | None] = mapped_column(String(64))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -97,6 +101,7 @@ class Case(db.Model):
         Index("ix_cases_county_category_received", "county_id", "category", "received_at"),
         Index("ix_cases_county_concluded", "county_id", "concluded_at"),
         Index("ix_cases_township_concluded", "township_id", "concluded_at"),
+        Index("ix_cases_village_ledger_no", "village_id", "ledger_no", unique=True),
     )
 
     def __repr__(self) -> str:

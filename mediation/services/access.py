@@ -253,6 +253,30 @@ def can_read_id_access_log(user: User) -> bool:
     return user.role in (Role.township_officer, Role.county_officer, Role.admin)
 
 
+def can_read_statistics(user: User) -> bool:
+    """The statistical report is the offices' work: township and county officers (and the
+    viewers who read their area's figures), for units of their area."""
+    return user.role in (Role.township_officer, Role.county_officer, Role.viewer)
+
+
+def report_units(user: User) -> list[Unit]:
+    """The units of the user's area a report can be asked for: the user's own, then the
+    townships (a county's 400 villages are asked for by code)."""
+    return list(
+        db.session.scalars(
+            visible_units(user)
+            .where(Unit.kind != Level.village)
+            .order_by(Unit.kind, Unit.code)  # "county" sorts before "township"
+        )
+    )
+
+
+def can_import_ledgers(user: User) -> bool:
+    """Old village ledgers (台账) are imported by the township and county officers, for the
+    villages of their area."""
+    return user.role in (Role.township_officer, Role.county_officer)
+
+
 def can_administer(user: User) -> bool:
     return user.role is Role.admin
 

@@ -12,7 +12,7 @@ from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..crypto import id_cipher, sealed_id_number
-from ..domain.enums import Action, CaseStatus, Category, Level, Scale
+from ..domain.enums import Action, CaseStatus, Category, Clock, Level, Scale
 from ..domain.flags import OVERDUE, kinds_for_filter
 from ..domain.i18n import N_, Message
 from ..domain.intake import CaseDraft, InvalidInput
@@ -31,19 +31,40 @@ class NotAllowed(Exception):
     """The user's role may not do this (403)."""
 
 
+@dataclass(frozen=True)
+class LedgerRow:
+    """Where a case comes from when it is a row of a village's old ledger (台账)."""
+
+    ledger_no: str
+    digest: str
+    village: Unit | None = None  # the village, when the caller has it already
+
+
 def register_case(
-    actor: User, draft: CaseDraft, *, now: dt.datetime, policy: Policy, tz: ZoneInfo
+    actor: User,
+    draft: CaseDraft,
+    *,
+    now: dt.datetime,
+    policy: Policy,
+    tz: ZoneInfo,
+    ledger: LedgerRow | None = None,
 ) -> Case:
     """Record a new dispute at the registering user's own level.
 
     A mediator registers at the village; an officer may register a case of a village in his
     scope directly at his own level. The scale comes from the policy, with its reasons.
+
+    A ``ledger`` row is the village's own record, typed in by an officer: registered at the
+    village; already settled, it starts no follow-up clock and tells no one (docs/import.md).
     """
     if not access.can_register_case(actor):
         raise NotAllowed
-    village = access.find_unit(actor, draft.village_code)
+    village = ledger.village if ledger and ledger.village else None
+    if village is None:
+        village = access.find_unit(actor, draft.village_code)
     if village is None or village.kind is not Level.village:
         raise InvalidInput({"village_code": Message(N_("Choose a village in your area."))})
+    holder = village if ledger is not None else actor.unit
 
     assessment = assess_scale(
         people=draft.people_involved,
@@ -60,8 +81,8 @@ def register_case(
         village_id=village.id,
         township_id=village.township_id,
         county_id=village.county_id,
-        holder_id=actor.unit_id,
-        level=actor.unit.kind,
+        holder_id=holder.id,
+        level=holder.kind,
         status=CaseStatus.registered,
         category=draft.category,
         source=draft.source,
@@ -76,7 +97,9 @@ def register_case(
         updated_at=now,
         last_event_at=now,
         next_check_at=now,
-        highest_level=actor.unit.kind,
+        highest_level=holder.kind,
+        ledger_no=ledger.ledger_no if ledger else None,
+        ledger_digest=ledger.digest if ledger else None,
     )
     case.amount_yuan = draft.amount_yuan
     case.risks = draft.risks
@@ -112,7 +135,9 @@ def register_case(
     db.session.add(case)
     # One flush writes the case, its parties, clocks and event together.
     db.session.flush()
-    if draft.resolved_at is not None:
+    if draft.resolved_at is not None and ledger is not None:
+        _settled_in_the_ledger(actor, case, draft, ctx)
+    elif draft.resolved_at is not None:
         _settled_on_the_spot(actor, case, draft, ctx)
     elif (news := registration_news(case)) is not None:
         tell_case_news(case, news, now, actor)
@@ -127,6 +152,27 @@ def _settled_on_the_spot(actor: User, case: Case, draft: CaseDraft, ctx: Context
     perform(actor, case, Action.accept, {}, version=None, ctx=ctx.at(draft.received_at))
     raw = {"agreement": draft.agreement}
     perform(actor, case, Action.resolve, raw, version=None, ctx=ctx.at(draft.resolved_at))
+
+
+def _settled_in_the_ledger(actor: User, case: Case, draft: CaseDraft, ctx: Context) -> None:
+    """A settled row of a village's ledger: accepted and resolved at the village on the
+    ledger's dates as the settled intake does (the state machine judging them, not the
+    officer's role: the village did it, the officer types it in), recorded by the officer.
+    Settled long ago, it starts no follow-up or judicial-confirmation clock and tells no one."""
+    for action, raw, at in (
+        (Action.accept, {}, draft.received_at),
+        (Action.resolve, {"agreement": draft.agreement}, draft.resolved_at),
+    ):
+        event = perform(None, case, action, raw, version=None, ctx=ctx.at(at))
+        event.actor_id = actor.id
+    for deadline in list(case.deadlines):
+        if deadline.clock in AFTER_SETTLEMENT and deadline.stopped_at is None:
+            case.deadlines.remove(deadline)
+    db.session.flush()
+
+
+# The clocks an agreement starts: a ledger's old settlements have none running.
+AFTER_SETTLEMENT = frozenset({Clock.follow_up, Clock.judicial_confirmation})
 
 
 def _next_number(county_id: int, county_code: str, year: int) -> str:

@@ -84,3 +84,30 @@ def test_bench_delivery_delivers_every_notice_once(runner):
     figure = json.loads(result.stdout)
     assert figure["sent"] == figure["received"] == figure["received_distinct"] == 120
     assert figure["failed"] == 0 and figure["seconds"] > 0
+
+
+def test_the_ledger_import_step_imports_every_row(app, generated):
+    """bench's ledger_import_5000 (run with --only, minutes at 5,000 rows): the same step on
+    a small ledger imports every row, settled, through the real service."""
+    from sqlalchemy import func, select
+
+    from mediation.domain.enums import CaseStatus, Role
+    from mediation.extensions import db
+    from mediation.models import Case, User
+    from mediation_perf.bench import time_ledger_import
+
+    officer = db.session.scalar(select(User).where(User.role == Role.county_officer).limit(1))
+    result = time_ledger_import(officer.username, officer.unit.county_id or officer.unit_id, 30)
+    assert result["times"][0] > 0
+    imported = db.session.scalar(
+        select(func.count()).select_from(Case).where(Case.ledger_no.like("BENCH-%"))
+    )
+    assert imported == 30
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Case)
+            .where(Case.ledger_no.like("BENCH-%"), Case.status == CaseStatus.resolved)
+        )
+        == 30
+    )

@@ -84,6 +84,7 @@ ROLES = ("mediator", "township_officer", "county_officer", "viewer", "admin")
 ADMIN = ("admin",)
 OFFICERS = ("township_officer", "county_officer")
 REGISTRARS = ("mediator", "township_officer", "county_officer")
+REPORT_READERS = ("township_officer", "county_officer", "viewer")
 
 
 def only(roles, ok=200, refused=403) -> dict[str, int]:
@@ -233,6 +234,26 @@ ROUTES = [
         "unit",
         shows=(VILLAGE_NAME,),
     ),
+    Route("GET", "/statistics", "/statistics", only(REPORT_READERS)),
+    Route(
+        "GET",
+        "/statistics",
+        "/statistics?unit={village}&from={month}",
+        only(REPORT_READERS),
+        "unit",
+        shows=(VILLAGE_NAME,),
+    ),
+    Route(
+        "GET",
+        "/statistics",
+        "/statistics?unit={village}&from={month}&format=xlsx",
+        only(REPORT_READERS),
+        "unit",
+        shows=(VILLAGE_NAME,),
+    ),
+    Route("GET", "/ledger/import", "/ledger/import", only(OFFICERS)),
+    Route("POST", "/ledger/import", "/ledger/import", only(OFFICERS, ok=422)),
+    Route("GET", "/ledger/template.xlsx", "/ledger/template.xlsx", only(OFFICERS)),
     Route("GET", "/admin/units", "/admin/units", only(ADMIN), shows=(VILLAGE_NAME,)),
     Route("GET", "/admin/users", "/admin/users", only(ADMIN), shows=(MEDIATOR_NAME,)),
     Route(
@@ -545,6 +566,15 @@ ROUTES = [
         "filter",
         outside=422,
         shows=(SCREENING_NOTE,),
+    ),
+    Route("GET", "/api/v1/statistics", "/api/v1/statistics?from={month}", only(REPORT_READERS)),
+    Route(
+        "GET",
+        "/api/v1/statistics",
+        "/api/v1/statistics?unit={village}&from={month}",
+        only(REPORT_READERS),
+        "unit",
+        shows=(VILLAGE_NAME,),
     ),
     Route("GET", "/api/v1/scorecards/<month>", "/api/v1/scorecards/{month}", only(ROLES)),
     Route(
