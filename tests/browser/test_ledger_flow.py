@@ -5,7 +5,7 @@ and downloads it."""
 import pytest
 from playwright.sync_api import expect
 
-from ..ledger.ledger_files import settled_row, xlsx_bytes
+from ..ledger_files import settled_row, xlsx_bytes
 from .test_intake_flow import sign_in
 
 pytestmark = pytest.mark.browser
