@@ -2,6 +2,7 @@
 
 from .cases import Case, CaseCounter, CaseEvent, Party
 from .flags import Flag, Lease, Notification
+from .idempotency import IdempotencyKey
 from .incidents import Incident, IncidentRevision, Mark, ScorecardSnapshot, Screening
 from .units import Unit
 from .users import ApiToken, User
@@ -18,6 +19,7 @@ __all__ = [
     "Deadline",
     "Flag",
     "FollowUp",
+    "IdempotencyKey",
     "Incident",
     "IncidentRevision",
     "Mark",
