@@ -39,6 +39,7 @@ def create_app(
     from .cli import register_commands
     from .inbox import bp as inbox_bp
     from .incidents import bp as incidents_bp
+    from .offline import bp as offline_bp
     from .scorecards import bp as scorecards_bp
 
     runtime.init_app(app)
@@ -50,6 +51,7 @@ def create_app(
     app.register_blueprint(cases_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(incidents_bp)
+    app.register_blueprint(offline_bp)
     app.register_blueprint(scorecards_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")

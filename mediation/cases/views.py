@@ -373,7 +373,11 @@ def _intake_page(form: CaseForm, status: int = 200):
     script's. A form sent back after a failed save was rolled back first, so only they stay."""
     notices = [_earlier_disputes_of(entry.form.id_number.data) for entry in form.parties]
     db.session.commit()
-    return render_template("cases/new.html", form=form, earlier_disputes=notices), status
+    # The offline queue sends a typed "received at" with the site's offset (docs/offline.md).
+    utc_offset = runtime.utcnow().astimezone(runtime.tz()).isoformat()[-6:]
+    return render_template(
+        "cases/new.html", form=form, earlier_disputes=notices, utc_offset=utc_offset
+    ), status
 
 
 def _earlier_disputes_of(raw_id_number: str | None) -> str:
