@@ -4,6 +4,7 @@ reload and a browser restart, and sends them exactly once when the connection is
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -208,4 +209,127 @@ def test_an_entry_the_server_refuses_shows_the_field_and_is_kept(
     page.click("button[name=save]")
     expect(page.locator("#queue-list > li.queued-sent")).to_have_count(1, timeout=20000)
     assert [row.title for row in cases(database_url)] == ["人数写错的纠纷"]
+    context.close()
+
+
+def test_signing_out_warns_forgets_the_pages_and_keeps_the_queue_for_its_user(
+    live_server, browser, database_url, tmp_path
+):
+    base, _ = live_server
+    context = open_context(browser, tmp_path / "profile")
+    page = context.new_page()
+    sign_in(page, base)
+    page.goto(f"{base}/cases/new")
+    wait_for_worker(page)
+    context.set_offline(True)
+    page.reload()
+    capture(page, "退出前未上传的纠纷")
+    expect(page.locator("#queue-count")).to_have_text("1")
+    context.set_offline(False)
+    posts = []
+    context.route("**/api/v1/cases", lambda route: (posts.append(1), route.abort())[1])
+    dialogs = []
+    page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.click("#logout-form button")
+    page.wait_for_timeout(500)
+    assert "1" in dialogs[0] and "下次登录" in dialogs[0]
+    expect(page.locator("h1")).to_contain_text("登记")  # dismissed: still signed in
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#logout-form button")
+    expect(page).to_have_url(f"{base}/login")
+    names = page.evaluate("caches.keys()")
+    assert names and not [name for name in names if name.startswith("fengqiao-pages-")]
+    # Another mediator on the same phone: the entry is neither shown nor sent.
+    posts.clear()
+    sign_in(page, base, "dongpei")
+    page.goto(f"{base}/cases/new")
+    expect(page.locator("#queue")).to_be_hidden()
+    expect(page.locator("#queue-link")).to_be_hidden()
+    page.wait_for_timeout(500)
+    assert posts == [] and cases(database_url) == []
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#logout-form button")
+    expect(page).to_have_url(f"{base}/login")
+    # Its own mediator signs in again: it is sent.
+    context.unroute("**/api/v1/cases")
+    sign_in(page, base)
+    page.goto(f"{base}/cases/new")
+    expect(page.locator("#queue-list > li.queued-sent")).to_have_count(1, timeout=20000)
+    assert [row.title for row in cases(database_url)] == ["退出前未上传的纠纷"]
+    context.close()
+
+
+def test_over_plain_http_on_another_host_offline_intake_is_unavailable(browser, live_server):
+    base, _ = live_server
+    port = base.rsplit(":", 1)[1]
+    other = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[*ARGS, "--host-resolver-rules=MAP fengqiao.test 127.0.0.1"],
+    )
+    try:
+        page = other.new_page(locale="zh-CN")
+        sign_in(page, f"http://fengqiao.test:{port}")
+        page.goto(f"http://fengqiao.test:{port}/cases/new")
+        expect(page.locator("#offline-unavailable")).to_be_visible()
+        expect(page.locator("#offline-unavailable")).to_contain_text("HTTPS")
+        assert page.evaluate("window.isSecureContext") is False
+    finally:
+        other.close()
+    # On 127.0.0.1 (a secure context) the notice stays hidden.
+    page = browser.new_page(locale="zh-CN")
+    sign_in(page, base)
+    page.goto(f"{base}/cases/new")
+    expect(page.locator("form.intake")).to_be_visible()
+    expect(page.locator("#offline-unavailable")).to_be_hidden()
+    page.context.close()
+
+
+def test_the_intake_page_is_light_and_usable_over_a_slow_link(browser, live_server):
+    """First load (nothing cached): every byte on the wire for the page, its CSS and scripts
+    (no fonts are loaded: the system's). Then the same over 400 kbit/s with 400 ms latency."""
+    base, _ = live_server
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 360, "height": 780}, service_workers="block"
+    )
+    page = context.new_page()
+    sign_in(page, base)
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    sizes: dict[str, int] = {}
+    urls: dict[str, str] = {}
+    cdp.on(
+        "Network.requestWillBeSent", lambda e: urls.__setitem__(e["requestId"], e["request"]["url"])
+    )
+    cdp.on(
+        "Network.loadingFinished",
+        lambda e: sizes.__setitem__(e["requestId"], int(e["encodedDataLength"])),
+    )
+    page.goto(f"{base}/cases/new", wait_until="networkidle")
+    loaded = {
+        urls[key].removeprefix(base): size
+        for key, size in sizes.items()
+        if key in urls and not urls[key].startswith("data:")
+    }
+    total = sum(loaded.values())
+    print(f"\nintake first load: {total} bytes over {len(loaded)} requests: {loaded}")
+    assert "/cases/new" in loaded and "/static/offline.js" in loaded
+    assert total <= 150_000
+
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": 400,
+            "downloadThroughput": 400_000 / 8,
+            "uploadThroughput": 400_000 / 8,
+        },
+    )
+    started = time.monotonic()
+    page.goto(f"{base}/cases/new", wait_until="load")
+    seconds = time.monotonic() - started
+    expect(page.locator("#title")).to_be_editable()
+    print(f"intake over 400 kbit/s, 400 ms: load event after {seconds:.1f} s")
+    assert seconds < 10
     context.close()
