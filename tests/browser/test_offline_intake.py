@@ -4,6 +4,8 @@ reload and a browser restart, and sends them exactly once when the connection is
 from __future__ import annotations
 
 import datetime as dt
+import os
+import pathlib
 import time
 
 import pytest
@@ -59,6 +61,17 @@ def capture(page, title, parties=2):
         page.fill(f"#parties-{i}-name", names[i])
         page.select_option(f"#parties-{i}-role", "applicant" if i == 0 else "respondent")
     page.click("button[name=save]")
+
+
+def shoot(page, tmp_path, name):
+    """Screenshots at 360 and 1280 px (in SCREENSHOT_DIR when set); no sideways scrolling."""
+    folder = pathlib.Path(os.environ.get("SCREENSHOT_DIR") or tmp_path / "shots")
+    folder.mkdir(parents=True, exist_ok=True)
+    for width in (360, 1280):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
+    page.set_viewport_size({"width": 360, "height": 780})
 
 
 def cases(database_url):
@@ -201,6 +214,7 @@ def test_an_entry_the_server_refuses_shows_the_field_and_is_kept(
     page.reload()
     expect(page.locator("#queue-list > li.queued-error")).to_have_count(1)
     expect(page.locator("#queue-count")).to_have_text("1")
+    shoot(page, tmp_path, "offline-intake-refused")
     assert cases(database_url) == []
     # Corrected and sent again with the same key: registered.
     page.click(".queue-edit")
