@@ -48,7 +48,7 @@ def idempotent(view):
                 }
             )
         wanted = idempotency.Request(current_user.id, request.method, request.path, key)
-        fingerprint = _fingerprint(request.get_data(cache=True))
+        fingerprint = _fingerprint()
         deadline = time.monotonic() + WAIT_SECONDS
         while (row_id := idempotency.claim(wanted, fingerprint, runtime.utcnow())) is None:
             row = idempotency.find(wanted)
@@ -86,13 +86,29 @@ def idempotent(view):
     return wrapper
 
 
-def _fingerprint(body: bytes) -> str:
-    """The body's digest; JSON is read first, so spacing and key order do not matter."""
+def _fingerprint() -> str:
+    """The request body's digest. JSON is read first, so spacing and key order do not matter;
+    a multipart form (an upload) by its fields and each file's name, type and bytes, so that a
+    retry with another boundary is the same request."""
+    digest = hashlib.sha256()
+    if request.mimetype == "multipart/form-data":
+        for name, value in sorted(request.form.items(multi=True)):
+            digest.update(json.dumps(["field", name, value]).encode())
+        for name, upload in sorted(request.files.items(multi=True), key=lambda item: item[0]):
+            digest.update(json.dumps(["file", name, upload.filename, upload.mimetype]).encode())
+            stream = upload.stream
+            position = stream.tell()
+            while chunk := stream.read(1 << 16):
+                digest.update(chunk)
+            stream.seek(position)
+        return digest.hexdigest()
+    body = request.get_data(cache=True)
     try:
         body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
     except (ValueError, RecursionError):
         pass
-    return hashlib.sha256(body).hexdigest()
+    digest.update(body)
+    return digest.hexdigest()
 
 
 def _replay(row) -> Response:

@@ -462,6 +462,9 @@
   if (secure) {
     navigator.serviceWorker.register(body.getAttribute("data-sw")).catch(function () { return null; });
   }
+  if (navigator.storage && navigator.storage.persist) {
+    navigator.storage.persist().catch(function () { return false; });  // not evicted when space runs low
+  }
   if (window.indexedDB) {
     refresh().then(function () { return sendAll(); }).catch(function () { return null; });
   }

@@ -214,3 +214,31 @@ def test_two_server_processes_racing_on_one_key_make_one_case(api, world, databa
         for server in servers:
             server.terminate()
             server.wait(timeout=10)
+
+
+def test_an_upload_is_the_same_request_whatever_its_multipart_boundary(app):
+    """For the attachments upload (``@idempotent`` on its view): fields and file bytes count,
+    the boundary does not."""
+    import io
+
+    from mediation.api.idempotency import _fingerprint
+
+    def digest(boundary: str, content: bytes, note: str = "现场照片") -> str:
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="note"\r\n\r\n{note}\r\n',
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n'
+            "Content-Type: image/jpeg\r\n\r\n",
+        ]
+        body = "".join(parts).encode() + content + f"\r\n--{boundary}--\r\n".encode()
+        with app.test_request_context(
+            "/api/v1/cases/1/attachments",
+            method="POST",
+            input_stream=io.BytesIO(body),
+            content_type=f"multipart/form-data; boundary={boundary}",
+            content_length=len(body),
+        ):
+            return _fingerprint()
+
+    assert digest("aaa", b"\xff\xd8photo") == digest("bbbbbb", b"\xff\xd8photo")
+    assert digest("aaa", b"\xff\xd8photo") != digest("aaa", b"\xff\xd8other")
+    assert digest("aaa", b"\xff\xd8photo") != digest("aaa", b"\xff\xd8photo", note="协议书")
