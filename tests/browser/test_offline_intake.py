@@ -32,8 +32,8 @@ def open_context(browser, profile):
     )
 
 
-def sign_in(page, base, username="xipei"):
-    page.goto(f"{base}/login")
+def sign_in(page, base, username="xipei", then=""):
+    page.goto(f"{base}/login" + (f"?next={then}" if then else ""))
     page.fill("#username", username)
     page.fill("#password", "correct-horse-9")
     page.click("button[type=submit].primary")
@@ -44,7 +44,9 @@ def wait_for_worker(page):
     """The service worker controls the page and has its caches (one visit online)."""
     page.wait_for_function(
         "navigator.serviceWorker.ready.then(() => caches.keys())"
-        ".then(k => k.some(n => n.startsWith('fengqiao-pages-')))"
+        ".then(k => k.find(n => n.startsWith('fengqiao-pages-')))"
+        ".then(name => name && caches.open(name)).then(c => c && c.keys())"
+        ".then(k => !!k && k.length === 2)"
     )
 
 
@@ -179,8 +181,8 @@ def test_a_send_that_drops_is_retried_without_a_second_case(
             route.continue_()
 
     page.route("**/api/v1/cases", drop_answer)
-    sign_in(page, base)  # the restart ended the session; the home page starts the sending
-    page.goto(f"{base}/cases/new")
+    sign_in(page, base, then="/cases/new")  # the restart ended the session
+    expect(page).to_have_url(f"{base}/cases/new")
     expect(page.locator("#offline-status")).to_contain_text("再次尝试", timeout=20000)
     assert len(dropped) == 1 and len(cases(database_url)) == 1
     page.evaluate("window.dispatchEvent(new Event('online'))")
@@ -346,4 +348,31 @@ def test_the_intake_page_is_light_and_usable_over_a_slow_link(browser, live_serv
     expect(page.locator("#title")).to_be_editable()
     print(f"intake over 400 kbit/s, 400 ms: load event after {seconds:.1f} s")
     assert seconds < 10
+    context.close()
+
+
+def test_an_upgrade_replaces_the_offline_caches(live_server, browser, tmp_path, monkeypatch):
+    from mediation import offline
+
+    base, _ = live_server
+    context = open_context(browser, tmp_path / "profile")
+    page = context.new_page()
+    sign_in(page, base)
+    page.goto(f"{base}/cases/new")
+    wait_for_worker(page)
+    first = sorted(page.evaluate("caches.keys()"))
+    old = first[0].rsplit("-", 1)[1]
+    assert first == [f"fengqiao-pages-{old}", f"fengqiao-static-{old}"]
+    monkeypatch.setattr(offline, "version", lambda folder: "0123456789ab")  # a new release
+    page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
+    page.wait_for_function(
+        "caches.keys().then(k => k.length === 2 && k.every(n => n.endsWith('-0123456789ab')))"
+    )
+    page.wait_for_function(
+        "caches.open('fengqiao-pages-0123456789ab').then(c => c.keys()).then(k => k.length === 2)"
+    )
+    context.set_offline(True)
+    page.reload()  # the new caches serve the page and its assets
+    expect(page.locator("form.intake")).to_be_visible()
+    expect(page.locator("#offline-status")).to_be_visible()
     context.close()
