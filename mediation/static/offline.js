@@ -67,35 +67,29 @@
 
   // --- the header's count and the sign-out warning -----------------------------------------
   function showCount(list) {
+    var n = unsent(list).length;
+    unsentCount = n;
     var link = document.getElementById("queue-link");
     var count = document.getElementById("queue-count");
     if (!link || !count) { return; }
-    var n = unsent(list).length;
     count.textContent = String(n);
     link.hidden = n === 0;
   }
 
+  // Synchronous on purpose: the sign-out goes on at once unless the mediator stops it.
+  var unsentCount = 0;
   var logout = document.getElementById("logout-form");
   if (logout) {
     logout.addEventListener("submit", function (event) {
-      if (logout.getAttribute("data-checked")) { return; }
-      event.preventDefault();
-      entries().catch(function () { return []; }).then(function (list) {
-        var n = unsent(list).length;
-        if (n && !window.confirm(logout.getAttribute("data-unsent").replace("{count}", String(n)))) {
-          return;
-        }
-        // The pages kept for offline use show this user's cases: they go. The queue stays.
-        var forget = window.caches ? caches.keys().then(function (names) {
-          return Promise.all(names.filter(function (name) {
-            return name.indexOf("fengqiao-pages-") === 0;
-          }).map(function (name) { return caches.delete(name); }));
-        }) : Promise.resolve();
-        forget.catch(function () { return null; }).then(function () {
-          logout.setAttribute("data-checked", "1");
-          logout.submit();
-        });
-      });
+      var n = unsentCount;
+      if (n && !window.confirm(logout.getAttribute("data-unsent").replace("{count}", String(n)))) {
+        event.preventDefault();
+        return;
+      }
+      // The pages kept for offline use show this user's cases: they go. The queue stays.
+      if (navigator.serviceWorker && navigator.serviceWorker.controller) {
+        navigator.serviceWorker.controller.postMessage("forget-pages");
+      }
     });
   }
 
