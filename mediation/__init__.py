@@ -40,6 +40,7 @@ def create_app(
     from .inbox import bp as inbox_bp
     from .incidents import bp as incidents_bp
     from .ledger import bp as ledger_bp
+    from .offline import bp as offline_bp
     from .scorecards import bp as scorecards_bp
     from .statistics import bp as statistics_bp
 
@@ -52,6 +53,7 @@ def create_app(
     app.register_blueprint(cases_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(incidents_bp)
+    app.register_blueprint(offline_bp)
     app.register_blueprint(scorecards_bp)
     app.register_blueprint(statistics_bp)
     app.register_blueprint(ledger_bp)

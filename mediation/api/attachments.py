@@ -15,6 +15,7 @@ from ..services import attachments as files
 from ..web import accepts_uploads, error_response, storage_failed_message, too_large_message
 from . import bp
 from .bodies import UNKNOWN_FIELD
+from .idempotency import idempotent
 from .serializers import instant
 from .views import _find_case_or_404
 
@@ -41,6 +42,7 @@ def attachment_json(attachment: Attachment) -> dict:
 
 @bp.post("/cases/<id:case_id>/attachments")
 @accepts_uploads()
+@idempotent
 def upload_attachment(case_id: int):
     """A file for the case (multipart ``file``, ``kind``, ``note``): 201 with the stored file;
     422 for a type not allowed, 413 over ATTACHMENT_MAX_MB."""

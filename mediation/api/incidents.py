@@ -30,6 +30,7 @@ from ..services.notify import Notifier
 from ..web import error_response
 from . import bp
 from .bodies import invalid, json_object, read_body
+from .idempotency import idempotent
 from .serializers import instant
 
 
@@ -84,6 +85,7 @@ def screening_json(screening: Screening) -> dict:
 
 
 @bp.post("/incidents")
+@idempotent
 def create_incident():
     """Record an incident of a village in the caller's area (officers): 201."""
     if not access.can_record_incidents(current_user):
@@ -146,6 +148,7 @@ def update_incident(incident_id: int):
 
 
 @bp.post("/screenings")
+@idempotent
 def create_screening():
     """File a village's screening report for a month: 201; a second for the same village
     and month is 409 and changes nothing."""

@@ -1601,6 +1601,33 @@ def _add_standard_errors(paths: dict) -> None:
 
 _add_standard_errors(PATHS)
 
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Any text up to 128 characters, per user, method and path: a repeat after "
+    "a 2xx answer gets that first answer again (header Idempotent-Replayed: true) and changes "
+    "nothing; a repeat with another body is a 422; a repeat while the first is still handled "
+    "waits for it. Any other answer binds nothing, so a corrected request may reuse the key.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 128},
+}
+
+
+def add_idempotency_key(paths: dict, path: str) -> None:
+    """Document the Idempotency-Key header on ``path``'s POST (the view has @idempotent)."""
+    operation = paths[path]["post"]
+    operation["parameters"] = [*operation.get("parameters", []), IDEMPOTENCY_KEY]
+
+
+for _path in (
+    "/cases",
+    "/cases/{case_id}/actions",
+    "/cases/{case_id}/attachments",
+    "/incidents",
+    "/screenings",
+):
+    add_idempotency_key(PATHS, _path)
+
 DOCUMENT = {
     "openapi": "3.0.3",
     "info": {

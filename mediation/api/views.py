@@ -28,6 +28,7 @@ from ..services.workflow import Conflict, Context, perform
 from ..web import MAX_PAGE, error_response
 from . import bp
 from .bodies import invalid, json_object, read_body, shape_errors
+from .idempotency import idempotent
 from .openapi import openapi_document
 from .serializers import case_json, event_json, unit_json
 
@@ -83,6 +84,7 @@ def list_units():
 
 
 @bp.post("/cases")
+@idempotent
 def create_case():
     """Register a case: 201 with the case and its Location; nothing is saved on any error."""
     if not access.can_register_case(current_user):
@@ -134,6 +136,7 @@ def get_case(case_id: int):
 
 
 @bp.post("/cases/<id:case_id>/actions")
+@idempotent
 def case_action(case_id: int):
     """One action on the case (accept, escalate, resolve…) at the ``version`` the caller saw:
     200 with the case; 409 on a stale version or an action not allowed now, 403 when the

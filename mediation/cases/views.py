@@ -454,8 +454,14 @@ def _intake_page(form: CaseForm, status: int = 200):
     script's. A form sent back after a failed save was rolled back first, so only they stay."""
     notices = [_earlier_disputes_of(entry.form.id_number.data) for entry in form.parties]
     db.session.commit()
+    # The offline queue sends a typed "received at" with the site's offset (docs/offline.md).
+    utc_offset = runtime.utcnow().astimezone(runtime.tz()).isoformat()[-6:]
     return render_template(
-        "cases/new.html", form=form, earlier_disputes=notices, intake_files=INTAKE_FILES
+        "cases/new.html",
+        form=form,
+        earlier_disputes=notices,
+        intake_files=INTAKE_FILES,
+        utc_offset=utc_offset,
     ), status
 
 

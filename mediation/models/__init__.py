@@ -3,6 +3,7 @@
 from .attachments import Attachment
 from .cases import Case, CaseCounter, CaseEvent, Party
 from .flags import Flag, Lease, Notification
+from .idempotency import IdempotencyKey
 from .incidents import Incident, IncidentRevision, Mark, ScorecardSnapshot, Screening
 from .outbox import Delivery, DeliveryAttempt
 from .supervision import Supervision
@@ -24,6 +25,7 @@ __all__ = [
     "DeliveryAttempt",
     "Flag",
     "FollowUp",
+    "IdempotencyKey",
     "Incident",
     "IncidentRevision",
     "Mark",

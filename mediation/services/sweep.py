@@ -33,6 +33,7 @@ from ..domain.progress import CaseClock, Context, UnitRef, catch_up, next_check
 from ..extensions import db
 from ..models import Case, CaseEvent, Deadline, Flag, Mark, Screening, Unit
 from . import facts as fact_records
+from . import idempotency
 from .calendar import work_calendar
 from .facts import Found
 from .lease import SweepBusy, acquire_lease, advisory_lock, lease_holder, release_lease, renew_lease
@@ -104,6 +105,8 @@ def run_sweep(
             batches += 1
         _check_supervisions(now, result, batch_size)
         _check_screenings(now, policy, tz, notifier, result, holder)
+        idempotency.purge(now)  # answered Idempotency-Keys older than a week
+        db.session.commit()
     finally:
         if not lease_held:
             release_lease(holder)

@@ -267,6 +267,8 @@ ROUTES = [
     Route("GET", "/admin/policy", "/admin/policy", only(ADMIN)),
     Route("GET", "/admin/calendar", "/admin/calendar", only(ADMIN)),
     Route("GET", "/static/<path:filename>", "/static/app.css", only(ROLES)),
+    Route("GET", "/sw.js", "/sw.js", only(ROLES)),  # public: no data, the same for everyone
+    Route("GET", "/manifest.webmanifest", "/manifest.webmanifest", only(ROLES)),
     Route("GET", "/login", "/login", only(ROLES, ok=302)),  # signed in already: home
     Route("GET", "/account/password", "/account/password", only(ROLES)),
     Route("GET", "/account/notifications", "/account/notifications", only(ROLES)),
