@@ -51,6 +51,7 @@ from mediation.domain.enums import (
     CaseStatus,
     Category,
     Clock,
+    FlagKind,
     IncidentKind,
     Level,
     PartyRole,
@@ -61,7 +62,7 @@ from mediation.domain.enums import (
     Scale,
     Source,
 )
-from mediation.domain.flags import FlagKind, fact_of_petition, screening_key
+from mediation.domain.flags import fact_of_petition, screening_key
 from mediation.domain.incidents import screening_due_at
 from mediation.domain.months import Month
 from mediation.domain.policy import Policy

@@ -16,11 +16,11 @@ from ..domain.enums import (
     AttachmentKind,
     CaseStatus,
     Category,
+    FlagKind,
     Level,
     Role,
     Scale,
 )
-from ..domain.flags import FlagKind
 from ..domain.i18n import N_, Message
 from ..domain.identity import id_number_problem, normalize_id_number
 from ..domain.intake import InvalidInput, parse_case

@@ -12,31 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from .enums import Clock, LabelledEnum, Level, Scale
-from .i18n import N_
+from .enums import RULE_VIOLATIONS, Clock, FlagKind, Level, Scale
 
-
-class FlagKind(LabelledEnum):
-    accept_overdue = "accept_overdue", N_("Not accepted in time")
-    settle_warning = "settle_warning", N_("Settle time nearly used")
-    settle_breached = "settle_breached", N_("Settle time exceeded")
-    statutory_overdue = "statutory_overdue", N_("Past the one-month limit")
-    small_left_village = "small_left_village", N_("Small matter left the village")
-    big_left_township = "big_left_township", N_("Big matter left the township")
-    pushed_up = "pushed_up", N_("Dispute pushed up")
-    major_not_reported = "major_not_reported", N_("Major case not reported")
-    follow_up_overdue = "follow_up_overdue", N_("Follow-up visit overdue")
-    screening_missing = "screening_missing", N_("Monthly screening missing")
-
-    @property
-    def is_rule_violation(self) -> bool:
-        """A breach of 小事不出村、大事不出乡、矛盾不上交 itself."""
-        return self in RULE_VIOLATIONS
-
-
-RULE_VIOLATIONS = frozenset(
-    {FlagKind.small_left_village, FlagKind.big_left_township, FlagKind.pushed_up}
-)
 # The flags that mean a clock ran out ("overdue" in the case list).
 OVERDUE = frozenset(
     {

@@ -3,7 +3,7 @@ which case, or to which village and month."""
 
 from __future__ import annotations
 
-from ..domain.flags import FlagKind
+from ..domain.enums import FlagKind
 from ..i18n import gettext, label
 from ..models import Notification
 from ..services.inbox import kind_of

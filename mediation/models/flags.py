@@ -5,8 +5,7 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..domain.enums import Level
-from ..domain.flags import FlagKind
+from ..domain.enums import FlagKind, Level
 from ..extensions import db
 from .types import UTCDateTime, enum_column
 

@@ -18,8 +18,8 @@ from sqlalchemy import bindparam, select, update
 from werkzeug.exceptions import NotFound
 
 from ..database import chunks, insert_rows
-from ..domain.enums import Level
-from ..domain.flags import Fact, FlagKind, screening_key
+from ..domain.enums import FlagKind, Level
+from ..domain.flags import Fact, screening_key
 from ..domain.i18n import N_, Message
 from ..domain.months import Month
 from ..extensions import db

@@ -11,8 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from ..domain.enums import CaseStatus, Clock, Level, Scale
-from ..domain.flags import FlagKind
+from ..domain.enums import CaseStatus, Clock, FlagKind, Level, Scale
 from ..domain.incidents import screening_due_at
 from ..domain.months import Month
 from ..extensions import db

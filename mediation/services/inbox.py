@@ -10,8 +10,7 @@ from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select, and_, exists, func, not_, or_, update
 from sqlalchemy.orm import aliased
 
-from ..domain.enums import CaseNews
-from ..domain.flags import FlagKind
+from ..domain.enums import CaseNews, FlagKind
 from ..extensions import db
 from ..models import Flag, Notification, User
 from . import access

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..domain.enums import IncidentKind, Level
-from ..domain.flags import FlagKind, fact_of_petition, screening_key
+from ..domain.enums import FlagKind, IncidentKind, Level
+from ..domain.flags import fact_of_petition, screening_key
 from ..domain.i18n import N_, Message
 from ..domain.incidents import NOTE_MAX, IncidentDraft, ScreeningDraft
 from ..domain.intake import InvalidInput

@@ -22,8 +22,7 @@ from sqlalchemy import and_, select
 from sqlalchemy import or_ as sa_or
 
 from ..database import insert_rows
-from ..domain.enums import CaseNews, Level, Role, Scale
-from ..domain.flags import FlagKind
+from ..domain.enums import CaseNews, FlagKind, Level, Role, Scale
 from ..domain.workflow import HANDLER
 from ..extensions import db
 from ..models import Case, Flag, Notification, User

@@ -19,8 +19,15 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy import case as when
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..domain.enums import Clock, IncidentKind, Level, PetitionLevel, Scale
-from ..domain.flags import RULE_VIOLATIONS, FlagKind
+from ..domain.enums import (
+    RULE_VIOLATIONS,
+    Clock,
+    FlagKind,
+    IncidentKind,
+    Level,
+    PetitionLevel,
+    Scale,
+)
 from ..domain.incidents import screening_due_at
 from ..domain.months import Month
 from ..domain.policy import Policy

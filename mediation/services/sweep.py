@@ -20,8 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, exists, func, insert, select, update
 
 from ..database import chunks, insert_rows
-from ..domain.enums import CaseStatus, Level, Scale
-from ..domain.flags import FlagKind
+from ..domain.enums import CaseStatus, FlagKind, Level, Scale
 from ..domain.incidents import (
     last_screening_due,
     screening_due_at,

@@ -14,8 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from mediation import demo
-from mediation.domain.enums import CaseStatus, Level, Scale
-from mediation.domain.flags import FlagKind
+from mediation.domain.enums import CaseStatus, FlagKind, Level, Scale
 from mediation.domain.months import Month
 from mediation.domain.policy import Policy
 from mediation.extensions import db

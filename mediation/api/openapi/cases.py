@@ -8,6 +8,7 @@ from ...domain.enums import (
     CaseStatus,
     Category,
     Clock,
+    FlagKind,
     Level,
     PartyRole,
     ReferralTarget,
@@ -15,7 +16,6 @@ from ...domain.enums import (
     Scale,
     Source,
 )
-from ...domain.flags import FlagKind
 from ...domain.intake import (
     ADDRESS_MAX,
     DESCRIPTION_MAX,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ...domain.enums import (
     CaseNews,
+    FlagKind,
 )
-from ...domain.flags import FlagKind
 from .common import (
     INSTANT,
     MONTH,
