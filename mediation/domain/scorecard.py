@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from decimal import Decimal
 
-from .enums import Level
+from .enums import IncidentKind, Level, PetitionLevel
 
 
 @dataclass
@@ -53,6 +53,35 @@ class Counts:
     def add(self, other: Counts) -> None:
         for item in fields(self):
             setattr(self, item.name, getattr(self, item.name) + getattr(other, item.name))
+
+    def add_incidents(
+        self,
+        kind: IncidentKind,
+        level: PetitionLevel | None,
+        collective: bool,
+        number: int,
+        injured: int,
+        dead: int,
+    ) -> None:
+        """Count ``number`` incidents of one kind: petitions by where they were lodged (above
+        the county is 矛盾上交), accidents with their injured and dead, criminal and
+        public-order cases."""
+        if kind is IncidentKind.petition:
+            if level is not None and level.is_above_county:
+                self.petitions_above_county += number
+            elif level is PetitionLevel.county:
+                self.petitions_county += number
+            else:
+                self.petitions_township += number
+            self.collective_petitions += number if collective else 0
+        elif kind is IncidentKind.accident:
+            self.accidents += number
+            self.injured += injured
+            self.dead += dead
+        elif kind is IncidentKind.criminal:
+            self.criminal += number
+        else:
+            self.public_order += number
 
     @property
     def petitions(self) -> int:

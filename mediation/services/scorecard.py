@@ -23,9 +23,7 @@ from ..domain.enums import (
     RULE_VIOLATIONS,
     Clock,
     FlagKind,
-    IncidentKind,
     Level,
-    PetitionLevel,
     Scale,
 )
 from ..domain.incidents import screening_due_at
@@ -237,7 +235,9 @@ class Scorecard:
 
 
 def compute(unit: Unit, month: Month, *, policy: Policy, tz: ZoneInfo) -> Scorecard:
-    """The live scorecard of ``unit`` (village, township or county) for ``month``.
+    """The live scorecard of ``unit`` (village, township or county) for ``month``: each
+    village's counts read with one GROUP BY per kind of fact, then the cards worked out by the
+    domain's arithmetic (domain/scorecard.py).
 
     A village's card is its township's narrowed to it: its rank is among its township's villages.
     """
@@ -251,14 +251,24 @@ def compute(unit: Unit, month: Month, *, policy: Policy, tz: ZoneInfo) -> Scorec
         select(Unit).where(Unit.kind == Level.village, _unit_scope(unit)).order_by(Unit.code)
     ).all()
     counts = {village.id: Counts() for village in villages}
+    _count_cases(counts, unit, start, end)
+    _count_trailing(counts, unit, start, end)
+    _count_flags(counts, unit, start, end)
+    _count_incidents(counts, unit, start, end)
+    _count_screenings(counts, unit, month, policy, tz)
+    return _cards(unit, month, villages, counts, policy)
 
-    def put(rows, attribute: str) -> None:
-        for village_id, value in rows:
-            if village_id in counts:
-                setattr(counts[village_id], attribute, int(value or 0))
 
+def _put(counts: dict[int, Counts], rows, attribute: str) -> None:
+    """Set ``attribute`` of each village's counts from (village id, value) rows."""
+    for village_id, value in rows:
+        if village_id in counts:
+            setattr(counts[village_id], attribute, int(value or 0))
+
+
+def _count_cases(counts: dict[int, Counts], unit: Unit, start, end) -> None:
+    """Cases received and concluded in the month: one GROUP BY per window column."""
     scope = _scope(Case, unit)
-    # Cases received and concluded: one GROUP BY per window column.
     for window_name in ("received", "concluded"):
         metrics = [
             m
@@ -291,8 +301,13 @@ def compute(unit: Unit, month: Month, *, policy: Policy, tz: ZoneInfo) -> Scorec
             if window_name == "concluded":
                 village.prevented_people = int(row[-1] or 0)
 
+
+def _count_trailing(counts: dict[int, Counts], unit: Unit, start, end) -> None:
+    """What happened in the month to cases of any month: escalations out of the village,
+    breached clocks, amounts settled, supervision notices circulated."""
     trailing = _trailing(unit, start)
-    put(
+    _put(
+        counts,
         db.session.execute(
             select(Case.village_id, func.count())
             .join(CaseEvent, CaseEvent.case_id == Case.id)
@@ -306,7 +321,8 @@ def compute(unit: Unit, month: Month, *, policy: Policy, tz: ZoneInfo) -> Scorec
         ),
         "escalations",
     )
-    put(
+    _put(
+        counts,
         db.session.execute(
             select(Case.village_id, func.count())
             .join(Deadline, Deadline.case_id == Case.id)
@@ -317,7 +333,8 @@ def compute(unit: Unit, month: Month, *, policy: Policy, tz: ZoneInfo) -> Scorec
         ),
         "breaches",
     )
-    put(
+    _put(
+        counts,
         db.session.execute(
             select(Case.village_id, func.sum(Agreement.amount_fen))
             .join(Agreement, Agreement.case_id == Case.id)
@@ -327,6 +344,25 @@ def compute(unit: Unit, month: Month, *, policy: Policy, tz: ZoneInfo) -> Scorec
         "amount_settled_fen",
     )
 
+    _put(
+        counts,
+        db.session.execute(
+            select(Supervision.village_id, func.count())
+            .join(Case, Case.id == Supervision.case_id)
+            .where(
+                access.within(unit, Supervision),
+                counted_cases(),
+                _in(Supervision.circulated_at, start, end),
+            )
+            .group_by(Supervision.village_id)
+        ),
+        "supervision_overdue",
+    )
+
+
+def _count_flags(counts: dict[int, Counts], unit: Unit, start, end) -> None:
+    """Rule violations (小事出村, 大事出乡, 矛盾上交) and follow-up visits overdue that
+    happened in the month."""
     for village_id, kind, number in db.session.execute(
         select(Flag.unit_id, Flag.kind, func.count())
         .where(
@@ -343,6 +379,10 @@ def compute(unit: Unit, month: Month, *, policy: Policy, tz: ZoneInfo) -> Scorec
             )
             setattr(counts[village_id], attribute, getattr(counts[village_id], attribute) + number)
 
+
+def _count_incidents(counts: dict[int, Counts], unit: Unit, start, end) -> None:
+    """Petitions by level, accidents with their injured and dead, criminal and public-order
+    cases that occurred in the month."""
     for village_id, kind, level, collective, number, injured, dead in db.session.execute(
         select(
             Incident.village_id,
@@ -358,40 +398,16 @@ def compute(unit: Unit, month: Month, *, policy: Policy, tz: ZoneInfo) -> Scorec
             Incident.village_id, Incident.kind, Incident.petition_level, Incident.is_collective
         )
     ):
-        village = counts.get(village_id)
-        if village is None:
-            continue
-        if kind is IncidentKind.petition:
-            if level is not None and level.is_above_county:
-                village.petitions_above_county += number
-            elif level is PetitionLevel.county:
-                village.petitions_county += number
-            else:
-                village.petitions_township += number
-            village.collective_petitions += number if collective else 0
-        elif kind is IncidentKind.accident:
-            village.accidents += number
-            village.injured += int(injured or 0)
-            village.dead += int(dead or 0)
-        elif kind is IncidentKind.criminal:
-            village.criminal += number
-        else:
-            village.public_order += number
-
-    put(
-        db.session.execute(
-            select(Supervision.village_id, func.count())
-            .join(Case, Case.id == Supervision.case_id)
-            .where(
-                access.within(unit, Supervision),
-                counted_cases(),
-                _in(Supervision.circulated_at, start, end),
+        if village_id in counts:
+            counts[village_id].add_incidents(
+                kind, level, collective, number, int(injured or 0), int(dead or 0)
             )
-            .group_by(Supervision.village_id)
-        ),
-        "supervision_overdue",
-    )
 
+
+def _count_screenings(
+    counts: dict[int, Counts], unit: Unit, month: Month, policy: Policy, tz: ZoneInfo
+) -> None:
+    """The month's screening report of each village: filed, filed late, flagged missing."""
     due_at = screening_due_at(month, policy.scorecard.screening_due_day, tz)
     for village_id, filed_at in db.session.execute(
         select(Screening.village_id, Screening.filed_at).where(
@@ -401,7 +417,8 @@ def compute(unit: Unit, month: Month, *, policy: Policy, tz: ZoneInfo) -> Scorec
         if village_id in counts:
             counts[village_id].screening_filed = 1
             counts[village_id].screening_late = int(filed_at >= due_at)
-    put(
+    _put(
+        counts,
         db.session.execute(
             select(Flag.unit_id, func.count())
             .where(
@@ -414,6 +431,11 @@ def compute(unit: Unit, month: Month, *, policy: Policy, tz: ZoneInfo) -> Scorec
         "screening_missing",
     )
 
+
+def _cards(
+    unit: Unit, month: Month, villages, counts: dict[int, Counts], policy: Policy
+) -> Scorecard:
+    """Each village's card from its counts, ranked within its township, and the rollups."""
     township_of = {village.id: village.parent for village in villages}
     cards = [
         village_card(
