@@ -41,6 +41,35 @@ json_option = click.option(
 )
 
 
+def report_options(command):
+    """``--unit``, ``--format`` and ``--out`` of the commands that print a report."""
+    for option in reversed(
+        (
+            click.option(
+                "--unit",
+                "unit_code",
+                metavar="CODE",
+                help="A county, township or village (default: the only county).",
+            ),
+            click.option(
+                "--format",
+                "output_format",
+                type=click.Choice(["table", "json", "csv", "xlsx"]),
+                default="table",
+                show_default=True,
+            ),
+            click.option(
+                "--out",
+                "out_path",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="Write to FILE instead of stdout (required for xlsx).",
+            ),
+        )
+    ):
+        command = option(command)
+    return command
+
+
 def register_commands(app: Flask) -> None:
     """Add the commands to ``flask --app app``."""
     from .ledger.commands import import_cases
@@ -350,25 +379,7 @@ def parse_instant(now_text: str | None) -> dt.datetime:
 
 @click.command("scorecard")
 @click.argument("month_text", metavar="YYYY-MM")
-@click.option(
-    "--unit",
-    "unit_code",
-    metavar="CODE",
-    help="A county, township or village (default: the only county).",
-)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json", "csv", "xlsx"]),
-    default="table",
-    show_default=True,
-)
-@click.option(
-    "--out",
-    "out_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to FILE instead of stdout (required for xlsx).",
-)
+@report_options
 @click.option(
     "--freeze",
     "do_freeze",

@@ -18,6 +18,7 @@ from ..models import Case, User
 from ..services import access, identity, merging
 from ..services import supervision as service
 from ..services.attachments import case_attachments
+from ..services.incidents import find_case_by_number
 from ..services.workflow import Context
 from . import bp
 
@@ -49,12 +50,11 @@ def _refused_page(case: Case, message: str, status: int):
     return _case_page(case, refusal=message, status=status)
 
 
-@bp.route("/cases/<id:case_id>/supervisions", methods=["POST"])
-@login_required
-def supervise(case_id: int):
-    case = access.find_case(current_user, case_id) or abort(404)
+def _settle(case: Case, change, done: str):
+    """Make ``change`` and commit, back to the case page with ``done``; a refusal (403) or bad
+    input (422) shows on the case page and changes nothing."""
     try:
-        service.issue(current_user, case, request.form, ctx=Context.current())
+        change()
     except Refused as refused:
         db.session.rollback()
         return _refused_page(case, render_message(refused.message), 403)
@@ -62,26 +62,30 @@ def supervise(case_id: int):
         db.session.rollback()
         return _refused_page(case, _named(error), 422)
     db.session.commit()
-    flash(_("Supervision notice issued."), "success")
+    flash(done, "success")
     return _back_to(case.id)
+
+
+@bp.route("/cases/<id:case_id>/supervisions", methods=["POST"])
+@login_required
+def supervise(case_id: int):
+    case = access.find_case(current_user, case_id) or abort(404)
+    return _settle(
+        case,
+        lambda: service.issue(current_user, case, request.form, ctx=Context.current()),
+        _("Supervision notice issued."),
+    )
 
 
 @bp.route("/supervisions/<id:supervision_id>/reply", methods=["POST"])
 @login_required
 def reply(supervision_id: int):
     notice = service.find_supervision(current_user, supervision_id) or abort(404)
-    case = notice.case
-    try:
-        service.reply(current_user, notice, request.form, now=runtime.utcnow())
-    except Refused as refused:
-        db.session.rollback()
-        return _refused_page(case, render_message(refused.message), 403)
-    except InvalidInput as error:
-        db.session.rollback()
-        return _refused_page(case, _named(error), 422)
-    db.session.commit()
-    flash(_("Reply sent."), "success")
-    return _back_to(case.id)
+    return _settle(
+        notice.case,
+        lambda: service.reply(current_user, notice, request.form, now=runtime.utcnow()),
+        _("Reply sent."),
+    )
 
 
 @bp.route("/cases/<id:case_id>/merge", methods=["POST"])
@@ -91,16 +95,8 @@ def merge(case_id: int):
     duplicates)."""
     case = access.find_case(current_user, case_id) or abort(404)
     number = request.form.get("into_number", "").strip()
-    into_id = (
-        db.session.scalar(
-            access.visible_cases(current_user)
-            .with_only_columns(Case.id)
-            .where(Case.number == number)
-        )
-        if number
-        else None
-    )
-    raw = {"into_case_id": into_id or 0, "note": request.form.get("note", "")}
+    into = find_case_by_number(current_user, number) if number else None
+    raw = {"into_case_id": into.id if into else 0, "note": request.form.get("note", "")}
     try:
         kept = merging.merge(current_user, case, raw, now=runtime.utcnow())
     except Refused as refused:

@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale
 
+from ..cli import report_options
 from ..domain.intake import InvalidInput
 from ..domain.statistics import parse_period
 
@@ -17,25 +18,7 @@ from ..domain.statistics import parse_period
 @click.command("statistics")
 @click.argument("first", metavar="FROM")
 @click.argument("last", metavar="TO", required=False)
-@click.option(
-    "--unit",
-    "unit_code",
-    metavar="CODE",
-    help="A county, township or village (default: the only county).",
-)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json", "csv", "xlsx"]),
-    default="table",
-    show_default=True,
-)
-@click.option(
-    "--out",
-    "out_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to FILE instead of stdout (required for xlsx).",
-)
+@report_options
 @with_appcontext
 def statistics(
     first: str, last: str | None, unit_code: str | None, output_format: str, out_path: Path | None
