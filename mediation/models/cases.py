@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.enums import CaseStatus, Category, Level, PartyRole, Risk, Scale, Source
@@ -58,7 +58,7 @@ class Case(db.Model):
     last_event_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
     # A duplicate merged into another case (并单, status ``merged``): read-only, counted nowhere.
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     # A case imported from a village ledger (台账): the ledger's own number (the re-import key,
     # with the village) and a digest of the row, so the same row again changes nothing.
     ledger_no: Mapped[str | None] = mapped_column(String(40))
@@ -102,6 +102,14 @@ class Case(db.Model):
         Index("ix_cases_county_concluded", "county_id", "concluded_at"),
         Index("ix_cases_township_concluded", "township_id", "concluded_at"),
         Index("ix_cases_village_ledger_no", "village_id", "ledger_no", unique=True),
+        # The duplicates merged into a case. Partial: "not merged" (every case but a few) must
+        # never be read through an index, which SQLite's planner would otherwise choose.
+        Index(
+            "ix_cases_merged_into_id",
+            "merged_into_id",
+            sqlite_where=text("merged_into_id IS NOT NULL"),
+            postgresql_where=text("merged_into_id IS NOT NULL"),
+        ),
     )
 
     def __repr__(self) -> str:

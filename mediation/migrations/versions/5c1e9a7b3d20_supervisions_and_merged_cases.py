@@ -61,12 +61,19 @@ def upgrade():
         batch_op.create_foreign_key(
             "fk_cases_merged_into_id_cases", "cases", ["merged_into_id"], ["id"]
         )
-        batch_op.create_index("ix_cases_merged_into_id", ["merged_into_id"])
+    # Partial: "not merged" (nearly every case) must never be read through this index.
+    op.create_index(
+        "ix_cases_merged_into_id",
+        "cases",
+        ["merged_into_id"],
+        sqlite_where=sa.text("merged_into_id IS NOT NULL"),
+        postgresql_where=sa.text("merged_into_id IS NOT NULL"),
+    )
 
 
 def downgrade():
+    op.drop_index("ix_cases_merged_into_id", table_name="cases")
     with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.drop_index("ix_cases_merged_into_id")
         batch_op.drop_constraint("fk_cases_merged_into_id_cases", type_="foreignkey")
         batch_op.drop_column("merged_into_id")
     op.drop_table("supervisions")
