@@ -31,7 +31,7 @@ def create_app(
     _configure_logging()
     app.config.from_mapping(config_module.load(app.instance_path, test_config))
 
-    from . import database, i18n, jobs, runtime, security, web
+    from . import jobs
     from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .auth import bp as auth_bp
@@ -41,6 +41,7 @@ def create_app(
     from .incidents import bp as incidents_bp
     from .ledger import bp as ledger_bp
     from .offline import bp as offline_bp
+    from .platform import database, i18n, runtime, security, web
     from .scorecards import bp as scorecards_bp
     from .statistics import bp as statistics_bp
 

@@ -20,8 +20,13 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from . import database, demo
-from .backup import (
+from . import demo
+from .domain.enums import Level, Role
+from .domain.intake import InvalidInput
+from .extensions import db
+from .models import Case, Unit, User
+from .platform import database
+from .platform.backup import (
     BackupError,
     attachments_folder,
     backup_attachments,
@@ -29,10 +34,6 @@ from .backup import (
     restore_attachments,
     restore_database,
 )
-from .domain.enums import Level, Role
-from .domain.intake import InvalidInput
-from .extensions import db
-from .models import Case, Unit, User
 from .services import units as unit_service
 from .services import users as user_service
 
@@ -357,8 +358,8 @@ def scheduler() -> None:
 
 def parse_instant(now_text: str | None) -> dt.datetime:
     """``--now``: an ISO 8601 instant with its offset, in the years the system counts in."""
-    from . import runtime
     from .domain.months import MAX_YEAR, MIN_YEAR, is_supported_instant
+    from .platform import runtime
 
     if not now_text:
         return runtime.utcnow()
@@ -407,8 +408,8 @@ def scorecard(
     from flask import current_app
     from flask_babel import force_locale
 
-    from . import runtime
     from .domain.months import MAX_YEAR, MIN_YEAR, Month
+    from .platform import runtime
     from .services import scorecard as service
 
     try:
@@ -442,7 +443,7 @@ def scorecard(
 def _freeze(county: Unit, month, now: dt.datetime, reason: str) -> str:
     """Freeze ``month`` of ``county``, or publish a revision when its cases changed since;
     what happened, in a sentence."""
-    from . import runtime
+    from .platform import runtime
     from .services import scorecard as service
     from .services.lease import LEASE_SECONDS, SweepBusy, holding_lease
 
@@ -477,7 +478,7 @@ def _freeze(county: Unit, month, now: dt.datetime, reason: str) -> str:
 
 def _scorecard_body(shown: dict, pending: bool, output_format: str) -> str | bytes:
     """The scorecard ``shown`` as the command prints or writes it."""
-    from . import runtime
+    from .platform import runtime
     from .scorecards import exports
 
     if output_format == "json":

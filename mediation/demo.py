@@ -20,7 +20,6 @@ from typing import NamedTuple
 
 from sqlalchemy import select
 
-from . import runtime
 from .domain.enums import Action, CaseStatus, Level, Role, Scale
 from .domain.identity import id_check_char
 from .domain.incidents import parse_incident, parse_screening, screening_due_at
@@ -29,6 +28,7 @@ from .domain.months import Month
 from .domain.workflow import refusal
 from .extensions import db
 from .models import Case, Unit, User
+from .platform import runtime
 from .services.cases import register_case
 from .services.incidents import file_screening, record_incident
 from .services.units import UnitRow, import_units

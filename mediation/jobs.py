@@ -15,8 +15,8 @@ import os
 
 from flask import Flask
 
-from . import runtime
 from .extensions import db
+from .platform import runtime
 from .services.lease import LEASE_SECONDS, SweepBusy, holding_lease
 from .services.notify import Notifier
 from .services.sweep import SweepResult, run_sweep

@@ -214,7 +214,7 @@ def _sweep(at: dt.datetime) -> dict:
     """One sweep as the scheduler runs it (its notification channels included)."""
     from flask import current_app
 
-    from mediation import runtime
+    from mediation.platform import runtime
     from mediation.services.notify import Notifier
     from mediation.services.sweep import run_sweep
 
@@ -250,7 +250,7 @@ def _get(client, url: str) -> None:
 def find_setting(due: int | None) -> Setting:
     from flask import current_app
 
-    from mediation import runtime
+    from mediation.platform import runtime
 
     mark = db.session.get(Mark, GEN_MARK)
     if mark is None:
@@ -444,7 +444,7 @@ class Bench:
         s = self.s
 
         def work() -> dict:
-            from mediation import runtime
+            from mediation.platform import runtime
             from mediation.services import scorecard as service
 
             unit = db.session.get(Unit, unit_id)
@@ -603,8 +603,8 @@ def time_ledger_import(officer_username: str, county_id: int, rows: int) -> dict
     import csv
     import io
 
-    from mediation import runtime
     from mediation.domain.ledger import COLUMNS
+    from mediation.platform import runtime
     from mediation.services import ledger
 
     officer = db.session.scalar(select(User).where(User.username == officer_username))
@@ -806,11 +806,11 @@ def bench_delivery(count: int = 1000, *, kind: str = "generic") -> dict[str, Any
     ``http.server`` in a process of its own, answering 200 at once). Reports the seconds of
     the run, notices per second, and how many the receiver got (and how many distinct ids)."""
     from mediation import create_app
-    from mediation.database import insert_rows
     from mediation.domain.intake import parse_case
     from mediation.domain.policy import Policy
     from mediation.models import Notification
-    from mediation.runtime import tz as local_tz
+    from mediation.platform.database import insert_rows
+    from mediation.platform.runtime import tz as local_tz
     from mediation.services.cases import register_case
     from mediation.services.lease import lease_holder
     from mediation.services.outbox import deliver, enqueue

@@ -13,8 +13,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from mediation import runtime
 from mediation.cli import emit, json_option, parse_instant
+from mediation.platform import runtime
 from mediation.services.calendar import work_calendar
 
 from . import bench as benchmark

@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..domain.units import unit_code_problem, unit_name_problem
-from ..i18n import gettext
+from ..platform.i18n import gettext
 
 
 class PageForm(FlaskForm):

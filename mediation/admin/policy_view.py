@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..domain.enums import Category, Level
-from ..i18n import label
+from ..platform.i18n import label
 from ..scorecards.layout import WEIGHT_LABELS
 
 SECTIONS = {

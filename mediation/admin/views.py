@@ -10,15 +10,15 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import runtime
 from ..auth.views import channel_choices
 from ..domain.calendar import bundled_years, parse_year_entry
 from ..domain.enums import Level, Role
 from ..domain.intake import InvalidInput
 from ..extensions import db
-from ..i18n import render_fields
 from ..inbox.text import text as notice_text
 from ..models import Unit
+from ..platform import runtime
+from ..platform.i18n import render_fields
 from ..services import access, outbox
 from ..services import calendar as calendar_service
 from ..services.channels import channel_label

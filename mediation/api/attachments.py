@@ -5,14 +5,19 @@ from __future__ import annotations
 from flask import abort, jsonify, request, send_file, url_for
 from flask_login import current_user
 
-from .. import runtime
 from ..domain.i18n import N_, Message
 from ..domain.intake import InvalidInput
 from ..extensions import db
 from ..models import Attachment
+from ..platform import runtime
+from ..platform.web import (
+    accepts_uploads,
+    error_response,
+    storage_failed_message,
+    too_large_message,
+)
 from ..services import access
 from ..services import attachments as files
-from ..web import accepts_uploads, error_response, storage_failed_message, too_large_message
 from . import bp
 from .bodies import UNKNOWN_FIELD
 from .idempotency import idempotent

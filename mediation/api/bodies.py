@@ -20,9 +20,9 @@ from flask_babel import gettext as _
 from ..domain.i18n import N_, Message
 from ..domain.intake import InvalidInput
 from ..extensions import db
-from ..i18n import render_fields
+from ..platform.i18n import render_fields
+from ..platform.web import error_response
 from ..services.cases import NotAllowed
-from ..web import error_response
 from . import bp
 from .openapi import MONEY_INPUT_PATTERN, SCHEMAS
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_login import current_user
 
-from .. import runtime
+from ..platform import runtime
 from ..services.facts import search_flags
 from . import bp
 from .bodies import invalid

@@ -18,10 +18,10 @@ from flask import Response, make_response, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import runtime
 from ..domain.i18n import N_, Message
+from ..platform import runtime
+from ..platform.web import error_response
 from ..services import idempotency
-from ..web import error_response
 from .bodies import invalid
 
 HEADER = "Idempotency-Key"

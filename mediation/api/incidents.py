@@ -9,13 +9,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import runtime
 from ..domain.i18n import N_, Message
 from ..domain.incidents import parse_incident, parse_screening, screening_due_at
 from ..domain.months import Month
 from ..extensions import db
-from ..i18n import render_message
 from ..models import Incident, Screening, Unit
+from ..platform import runtime
+from ..platform.i18n import render_message
+from ..platform.web import error_response
 from ..services import access
 from ..services.incidents import (
     Conflict,
@@ -27,7 +28,6 @@ from ..services.incidents import (
     search_incidents,
 )
 from ..services.notify import Notifier
-from ..web import error_response
 from . import bp
 from .bodies import invalid, json_object, read_body
 from .idempotency import idempotent

@@ -6,13 +6,13 @@ from __future__ import annotations
 from flask import abort, jsonify, request
 from flask_login import current_user
 
-from .. import runtime
 from ..domain.i18n import N_, Message
 from ..extensions import db
 from ..inbox.text import text, unit_code
 from ..models import Notification
+from ..platform import runtime
+from ..platform.web import MAX_PAGE
 from ..services import inbox
-from ..web import MAX_PAGE
 from . import bp
 from .bodies import invalid
 from .serializers import instant

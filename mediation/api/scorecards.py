@@ -10,9 +10,9 @@ from __future__ import annotations
 from flask import abort, jsonify, request
 from flask_login import current_user
 
-from .. import runtime
 from ..domain.i18n import N_, Message
 from ..domain.months import Month
+from ..platform import runtime
 from ..services import access
 from ..services import scorecard as service
 from . import bp

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from flask_babel import get_locale
 
-from .. import runtime
-from ..i18n import render_message
 from ..models import Agreement, Case, CaseEvent, Deadline, Flag, Party, Unit, User
+from ..platform import runtime
+from ..platform.i18n import render_message
 from ..services.workflow import allowed_actions, deadline_state
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from flask import abort, jsonify, request
 from flask_login import current_user
 
-from .. import runtime
 from ..domain.i18n import N_, Message
 from ..domain.statistics import parse_period
+from ..platform import runtime
 from ..services import access
 from ..services import statistics as service
 from ..statistics import exports

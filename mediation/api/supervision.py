@@ -5,15 +5,15 @@ from __future__ import annotations
 from flask import abort, jsonify, request
 from flask_login import current_user
 
-from .. import runtime
 from ..domain.workflow import Refused
 from ..extensions import db
-from ..i18n import render_message
 from ..models import Supervision
+from ..platform import runtime
+from ..platform.i18n import render_message
+from ..platform.web import error_response
 from ..services import merging
 from ..services import supervision as service
 from ..services.workflow import Context
-from ..web import error_response
 from . import bp
 from .bodies import invalid, json_object, read_body
 from .serializers import case_json, instant

@@ -2,7 +2,8 @@
 
 Every call but the OpenAPI document needs a user: a bearer token (no CSRF), or the browser
 session plus the ``X-CSRFToken`` header for calls that change data. A case outside the caller's
-subtree is not found (404). Errors have the one shape of :func:`mediation.web.error_response`.
+subtree is not found (404). Errors have the one shape of
+:func:`mediation.platform.web.error_response`.
 """
 
 from __future__ import annotations
@@ -13,19 +14,19 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import runtime
 from ..domain.enums import Action
 from ..domain.i18n import N_, Message
 from ..domain.intake import InvalidInput, parse_case
 from ..domain.workflow import USER_ACTIONS, Refused
 from ..extensions import csrf, db
-from ..i18n import render_message
 from ..models import Agreement, Case, Flag
+from ..platform import runtime
+from ..platform.i18n import render_message
+from ..platform.web import MAX_PAGE, error_response
 from ..services import access
 from ..services.cases import case_history, parse_filters, register_case, search_cases
 from ..services.users import user_for_token
 from ..services.workflow import Conflict, Context, perform
-from ..web import MAX_PAGE, error_response
 from . import bp
 from .bodies import invalid, json_object, read_body, shape_errors
 from .idempotency import idempotent

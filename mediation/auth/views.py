@@ -9,10 +9,10 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from .. import runtime
 from ..domain.intake import InvalidInput
 from ..extensions import db
-from ..i18n import LANG_COOKIE, render_fields
+from ..platform import runtime
+from ..platform.i18n import LANG_COOKIE, render_fields
 from ..services.channels import channel_label, outbox_channels
 from ..services.users import (
     MIN_PASSWORD_LENGTH,

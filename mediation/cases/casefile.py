@@ -10,18 +10,18 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import runtime
 from ..api.attachments import file_response
 from ..domain.enums import Action, AgreementForm, AttachmentKind, CaseStatus, Clock
 from ..domain.i18n import N_, Message
 from ..domain.intake import InvalidInput
 from ..extensions import db
-from ..i18n import render_message
 from ..models import Attachment, Case, CaseEvent
+from ..platform import runtime
+from ..platform.i18n import render_message
+from ..platform.web import accepts_uploads, attachment, storage_failed_message, too_large_message
 from ..services import access, identity
 from ..services import attachments as files
 from ..services.cases import case_history
-from ..web import accepts_uploads, attachment, storage_failed_message, too_large_message
 from . import bp
 from .agreements import confirmation_deadline
 from .views import _case_page

@@ -21,7 +21,6 @@ from wtforms import (
     widgets,
 )
 
-from .. import runtime
 from ..domain.enums import (
     Action,
     AgreementForm,
@@ -42,8 +41,9 @@ from ..domain.workflow import (
     SESSION_SUMMARY_MAX,
     TERMS_MAX,
 )
-from ..i18n import gettext
-from ..i18n import lazy_gettext as _l
+from ..platform import runtime
+from ..platform.i18n import gettext
+from ..platform.i18n import lazy_gettext as _l
 
 
 def _choices(enum_type, blank: bool = True):

@@ -7,14 +7,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import runtime
 from ..domain.intake import InvalidInput
 from ..domain.months import Month
 from ..domain.supervision import MAX_WORKING_DAYS, Stage
 from ..domain.workflow import Refused
 from ..extensions import db
-from ..i18n import render_fields, render_message
 from ..models import Case, User
+from ..platform import runtime
+from ..platform.i18n import render_fields, render_message
 from ..services import access, identity, merging
 from ..services import supervision as service
 from ..services.attachments import case_attachments

@@ -9,7 +9,6 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import runtime
 from ..domain.enums import (
     Action,
     AgreementForm,
@@ -28,8 +27,16 @@ from ..domain.months import Month
 from ..domain.scorecard import TARGET_LEVEL_MIX
 from ..domain.workflow import USER_ACTIONS, Refused
 from ..extensions import db
-from ..i18n import label, render_message
 from ..models import Case, Unit, User
+from ..platform import runtime
+from ..platform.i18n import label, render_message
+from ..platform.web import (
+    accepts_uploads,
+    error_response,
+    page_number,
+    storage_failed_message,
+    too_large_message,
+)
 from ..scorecards.charts import score_chart, volume_chart
 from ..services import access, identity
 from ..services import home as lists
@@ -54,13 +61,6 @@ from ..services.cases import (
 )
 from ..services.scorecard import history as score_history
 from ..services.workflow import Conflict, Context, allowed_actions, paused_since, perform
-from ..web import (
-    accepts_uploads,
-    error_response,
-    page_number,
-    storage_failed_message,
-    too_large_message,
-)
 from . import bp
 from .agreements import confirmation_deadline, date_parts, document_number, split_terms
 from .clocks import brief_view, clock_views, local_deadline

@@ -4,8 +4,8 @@ which case, or to which village and month."""
 from __future__ import annotations
 
 from ..domain.enums import FlagKind
-from ..i18n import gettext, label
 from ..models import Notification
+from ..platform.i18n import gettext, label
 from ..services.inbox import kind_of
 
 

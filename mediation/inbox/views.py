@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import runtime
 from ..extensions import db
+from ..platform import runtime
+from ..platform.web import page_number
 from ..services import inbox
-from ..web import page_number
 from . import bp
 from .text import subject
 

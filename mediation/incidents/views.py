@@ -11,14 +11,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import runtime
 from ..domain.enums import IncidentKind, Level, PetitionLevel
 from ..domain.i18n import N_, Message
 from ..domain.incidents import parse_incident, parse_screening, screening_due_at
 from ..domain.intake import InvalidInput
 from ..domain.months import Month
 from ..extensions import db
-from ..i18n import label, local_time, render_message
+from ..platform import runtime
+from ..platform.i18n import label, local_time, render_message
+from ..platform.web import page_number
 from ..services import access
 from ..services.incidents import (
     Conflict,
@@ -34,7 +35,6 @@ from ..services.incidents import (
     search_incidents,
 )
 from ..services.notify import Notifier
-from ..web import page_number
 from . import bp
 from .forms import IncidentForm, ScreeningForm
 

@@ -29,10 +29,10 @@ def import_cases(path: Path, dry_run: bool, as_json: bool, username: str | None)
     imported are left unchanged; every error is printed with its row and column."""
     from sqlalchemy import select
 
-    from .. import runtime
     from ..domain.enums import Role
     from ..extensions import db
     from ..models import User
+    from ..platform import runtime
     from ..services import ledger as service
 
     if username:

@@ -15,11 +15,11 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import runtime
 from ..extensions import db
+from ..platform import runtime
+from ..platform.web import attachment
 from ..services import access
 from ..services import ledger as service
-from ..web import attachment
 from . import bp
 from .forms import LedgerConfirmForm, LedgerUploadForm
 

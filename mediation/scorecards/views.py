@@ -14,15 +14,15 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import runtime
 from ..domain.enums import Level
 from ..domain.months import Month
 from ..domain.scorecard import TARGET_LEVEL_MIX
 from ..extensions import db
 from ..models import ScorecardSnapshot, Unit
+from ..platform import runtime
+from ..platform.web import attachment, error_response
 from ..services import access
 from ..services import scorecard as service
-from ..web import attachment, error_response
 from . import bp, exports, layout
 from .charts import score_chart, volume_chart
 from .forms import PublishForm

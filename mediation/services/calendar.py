@@ -7,13 +7,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select, update
 
-from ..database import chunks
 from ..domain.calendar import WorkCalendar, parse_year_entry
 from ..domain.enums import CaseStatus
 from ..domain.policy import Policy
 from ..domain.progress import Context, reschedule
 from ..extensions import db
 from ..models import CalendarDay, CalendarYear, Case, Deadline, User
+from ..platform.database import chunks
 
 
 def work_calendar(policy: Policy) -> WorkCalendar:

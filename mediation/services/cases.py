@@ -11,7 +11,6 @@ from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..crypto import id_cipher, sealed_id_number
 from ..domain.enums import Action, CaseStatus, Category, Clock, Level, Scale
 from ..domain.flags import OVERDUE, kinds_for_filter
 from ..domain.i18n import N_, Message
@@ -21,6 +20,7 @@ from ..domain.policy import Policy
 from ..domain.scale import assess_scale
 from ..extensions import db
 from ..models import Case, CaseCounter, CaseEvent, Deadline, Flag, Party, Unit, User
+from ..platform.crypto import id_cipher, sealed_id_number
 from . import access
 from .notify import registration_news, tell_case_news
 from .scorecard import METRIC_NAMES, case_metric_filter

@@ -17,13 +17,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, select, update
 from werkzeug.exceptions import NotFound
 
-from ..database import chunks, insert_rows
 from ..domain.enums import FlagKind, Level
 from ..domain.flags import Fact, screening_key
 from ..domain.i18n import N_, Message
 from ..domain.months import Month
 from ..extensions import db
 from ..models import Flag, User
+from ..platform.database import chunks, insert_rows
 from . import access
 from .notify import Notice
 from .scorecard import in_month

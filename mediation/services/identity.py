@@ -1,7 +1,8 @@
 """Parties' ID numbers: the logged reveal of a full number, and other disputes of the same person.
 
-The number itself is stored encrypted (see ``mediation.crypto``); a person is recognised across
-cases by the keyed hash of the number, counted only among the cases the user may see.
+The number itself is stored encrypted (see ``mediation.platform.crypto``); a person is
+recognised across cases by the keyed hash of the number, counted only among the cases the user
+may see.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ import datetime as dt
 
 from sqlalchemy import and_, delete, func, or_, select
 
-from ..crypto import id_cipher
 from ..domain.enums import OPEN_STATUSES
 from ..extensions import db
 from ..models import Case, Party, User
 from ..models.cases import IdAccessLog, IdLookup
+from ..platform.crypto import id_cipher
 from . import access
 
 

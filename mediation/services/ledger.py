@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, tuple_
 
-from ..database import chunks
 from ..domain import ledger as rules
 from ..domain.enums import Action
 from ..domain.i18n import N_, Message
@@ -27,6 +26,7 @@ from ..domain.policy import Policy
 from ..domain.workflow import parse_action_input
 from ..extensions import db
 from ..models import Case, User
+from ..platform.database import chunks
 from . import access
 from .cases import LedgerRow, register_case
 

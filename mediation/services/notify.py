@@ -21,11 +21,11 @@ from typing import Protocol
 from sqlalchemy import and_, select
 from sqlalchemy import or_ as sa_or
 
-from ..database import insert_rows
 from ..domain.enums import CaseNews, FlagKind, Level, Role, Scale
 from ..domain.workflow import HANDLER
 from ..extensions import db
 from ..models import Case, Flag, Notification, User
+from ..platform.database import insert_rows
 from .channels import is_outbox_channel
 from .outbox import enqueue
 

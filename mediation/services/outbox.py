@@ -18,13 +18,13 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import Select, exists, func, insert, or_, select, update
 
-from .. import runtime
-from ..database import chunks, insert_rows
 from ..domain.enums import Risk, Scale
 from ..domain.reach import is_urgent, parse_quiet_hours, retry_at, send_after
 from ..extensions import db
 from ..models import Case, Delivery, DeliveryAttempt, Flag, Notification, User
 from ..models.outbox import FAILED, PENDING, SENT
+from ..platform import runtime
+from ..platform.database import chunks, insert_rows
 from .calendar import work_calendar
 from .channels import Channel, ChannelError, Outgoing, load_channel, outbox_channels
 
@@ -214,8 +214,8 @@ def _record(delivery: Delivery, holder: str, now: dt.datetime, error: str | None
 
 def outgoing(delivery: Delivery) -> Outgoing:
     """The notice in its recipient's language (theirs, else the default)."""
-    from ..i18n import gettext
     from ..inbox.text import text, unit_code
+    from ..platform.i18n import gettext
 
     note, user = delivery.notification, delivery.user
     case = note.case or (note.flag.case if note.flag is not None else None)

@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, exists, func, insert, select, update
 
-from ..database import chunks, insert_rows
 from ..domain.enums import CaseStatus, FlagKind, Level, Scale
 from ..domain.incidents import (
     last_screening_due,
@@ -31,6 +30,7 @@ from ..domain.policy import Policy
 from ..domain.progress import CaseClock, Context, UnitRef, catch_up, next_check
 from ..extensions import db
 from ..models import Case, CaseEvent, Deadline, Flag, Mark, Screening, Unit
+from ..platform.database import chunks, insert_rows
 from . import facts as fact_records
 from . import idempotency
 from .calendar import work_calendar

@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from .. import runtime
 from ..domain import progress
 from ..domain.clocks import ClockState, clock_state
 from ..domain.enums import Action, AgreementForm, CaseNews, CaseStatus, Level
@@ -35,6 +34,7 @@ from ..domain.workflow import (
 from ..domain.workflow import allowed_actions as domain_allowed_actions
 from ..extensions import db
 from ..models import Agreement, Case, CaseEvent, Deadline, FollowUp, Unit, User
+from ..platform import runtime
 from . import access
 from . import facts as fact_records
 from .calendar import work_calendar

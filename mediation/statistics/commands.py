@@ -26,7 +26,7 @@ def statistics(
     """The statistical report of a unit for the months FROM to TO (YYYY-MM; TO defaults to
     FROM): cases received, their outcomes at the period's end, sources, levels, agreements,
     amount settled and the prevented counts."""
-    from .. import runtime
+    from ..platform import runtime
     from ..services import statistics as service
     from . import exports
 

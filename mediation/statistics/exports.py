@@ -15,8 +15,8 @@ from flask_babel import gettext as _
 
 from ..domain.enums import AgreementForm, Category, Source
 from ..domain.statistics import SETTLED_LEVELS, Outcome, Prevented
+from ..platform.web import attachment
 from ..scorecards.exports import BOM, _as_text, _pad, _storable, _width, inert
-from ..web import attachment
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,7 @@ def table_text(document: dict, tz: ZoneInfo) -> str:
 
 def download(document: dict, output_format: str) -> Response:
     """The report as a CSV or XLSX download, in the request's language."""
-    from .. import runtime
+    from ..platform import runtime
 
     tz = runtime.tz()
     name = f"statistics-{document['unit_code']}-{document['from']}-{document['to']}"

@@ -9,11 +9,11 @@ from __future__ import annotations
 from flask import abort, render_template, request
 from flask_login import current_user, login_required
 
-from .. import runtime
 from ..domain.enums import Level
 from ..domain.intake import InvalidInput
 from ..domain.months import Month
 from ..domain.statistics import Period, parse_period
+from ..platform import runtime
 from ..services import access
 from ..services import statistics as service
 from . import bp, exports

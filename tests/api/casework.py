@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from mediation import runtime
 from mediation.domain.enums import Action
 from mediation.extensions import db
 from mediation.models import Case, CaseEvent, Deadline
+from mediation.platform import runtime
 from mediation.services.workflow import Context, perform
 
 VILLAGE, TOWNSHIP, COUNTY = "410522100201", "410522100000", "410522000000"

@@ -74,7 +74,7 @@ def test_a_back_dated_settled_case_judges_its_clocks_by_its_own_instants(api, wo
 
 
 def _policy():
-    from mediation import runtime
+    from mediation.platform import runtime
 
     return runtime.policy()
 

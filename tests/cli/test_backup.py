@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from mediation import backup as backup_module
 from mediation import create_app
 from mediation.extensions import db
 from mediation.models import Case
+from mediation.platform import backup as backup_module
 
 from ..factories import PASSWORD
 
@@ -387,7 +387,7 @@ def test_a_restore_brings_back_the_attached_files(app, runner, world, make, is_p
 
 
 def test_a_tampered_file_in_the_backup_is_left_out(app, runner, world, make, tmp_path):
-    from mediation.backup import attachments_folder, restore_attachments
+    from mediation.platform.backup import attachments_folder, restore_attachments
 
     case = make.case(world.mediator)
     _, sha256, _ = attach(case.id, world.mediator.id, b"%PDF-1.4\n%%EOF\n", "a.pdf")

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from mediation import demo
-from mediation.crypto import id_cipher
 from mediation.domain.enums import CaseStatus, Level, Role
 from mediation.extensions import db
 from mediation.models import ApiToken, Case, CaseEvent, Unit, User
+from mediation.platform.crypto import id_cipher
 from mediation.services.users import user_for_token
 
 UNITS_CSV = """code,name,kind,parent_code

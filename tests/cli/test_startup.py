@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from mediation import config, create_app
-from mediation.runtime import StartupError
+from mediation.platform.runtime import StartupError
 
 ROOT = Path(__file__).resolve().parents[2]
 UNREACHABLE = [

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from mediation import create_app, jobs, runtime
+from mediation import create_app, jobs
 from mediation.domain.enums import Action, Level
 from mediation.domain.incidents import parse_incident, parse_screening, screening_due_at
 from mediation.domain.intake import InvalidInput, parse_case
@@ -29,6 +29,7 @@ from mediation.domain.months import Month
 from mediation.domain.workflow import Refused
 from mediation.extensions import db
 from mediation.models import Case, ScorecardSnapshot, Unit, User
+from mediation.platform import runtime
 from mediation.services import scorecard
 from mediation.services.cases import register_case
 from mediation.services.incidents import file_screening, record_incident

@@ -7,10 +7,10 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
 from mediation.config import ConfigError, load
-from mediation.crypto import IdCipher, IdNumberKeyError, id_cipher
-from mediation.database import MIGRATIONS
 from mediation.extensions import db
 from mediation.models import Party
+from mediation.platform.crypto import IdCipher, IdNumberKeyError, id_cipher
+from mediation.platform.database import MIGRATIONS
 from mediation.services.identity import disputes_of_person
 
 ID = "410522198503121233"

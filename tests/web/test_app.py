@@ -6,7 +6,7 @@ from sqlalchemy import text
 from mediation import create_app
 from mediation.config import ConfigError
 from mediation.extensions import db
-from mediation.runtime import StartupError
+from mediation.platform.runtime import StartupError
 
 
 def test_sqlite_is_set_up_for_a_web_app(app, is_postgres):
@@ -23,7 +23,7 @@ def test_a_fresh_instance_is_migrated_on_first_start(tmp_path):
     assert (tmp_path / "mediation.db").exists()
     assert (tmp_path / "secret_key").read_text() == app.config["SECRET_KEY"]
     with app.app_context():
-        from mediation.database import is_current
+        from mediation.platform.database import is_current
 
         assert is_current()
         db.engine.dispose()
@@ -45,7 +45,7 @@ def test_a_policy_file_changes_the_rules(tmp_path):
         {"MEDIATION_POLICY": str(policy), "AUTO_SETUP": False}, instance_path=str(tmp_path)
     )
     with app.app_context():
-        from mediation.runtime import policy as current_policy
+        from mediation.platform.runtime import policy as current_policy
 
         assert current_policy().scale.big_people == 3
         assert current_policy().intake.max_backdate_days == 10
@@ -88,7 +88,7 @@ def test_an_id_too_big_for_any_row_is_not_found(client, world, login, path, numb
 def test_the_id_pattern_takes_exactly_1_to_the_largest_id():
     import re
 
-    from mediation.web import ID_MAX, _not_above
+    from mediation.platform.web import ID_MAX, _not_above
 
     for limit in (9, 57, 100, 305, ID_MAX):
         pattern = re.compile(_not_above(limit) + r"\Z")

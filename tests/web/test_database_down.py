@@ -14,7 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from mediation.extensions import db
-from mediation.web import RETRY_AFTER_SECONDS
+from mediation.platform.web import RETRY_AFTER_SECONDS
 
 from ..api.conftest import ApiClient
 from ..factories import case_fields

@@ -8,7 +8,7 @@ import contextvars
 import flask_babel
 from flask_babel import force_locale
 
-from mediation.i18n import gettext, lazy_gettext, translations
+from mediation.platform.i18n import gettext, lazy_gettext, translations
 from mediation.services import access
 
 

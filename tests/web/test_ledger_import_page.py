@@ -10,10 +10,10 @@ import re
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from mediation import runtime
 from mediation.domain.months import Month
 from mediation.extensions import db
 from mediation.models import Case, Unit
+from mediation.platform import runtime
 from mediation.services import scorecard
 
 from ..factories import TZ

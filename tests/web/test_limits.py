@@ -10,7 +10,7 @@ import json
 import pytest
 
 from mediation.domain.intake import MAX_PARTIES
-from mediation.web import MAX_PAGE
+from mediation.platform.web import MAX_PAGE
 
 from ..api.conftest import ApiClient
 

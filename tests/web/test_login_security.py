@@ -13,11 +13,12 @@ from email.utils import parsedate_to_datetime
 import pytest
 from sqlalchemy import select
 
-from mediation import create_app, runtime
+from mediation import create_app
 from mediation.config import ConfigError
 from mediation.extensions import db
 from mediation.models import User
 from mediation.models.users import LoginAttempt
+from mediation.platform import runtime
 from mediation.services import users as user_service
 from mediation.services.users import issue_token
 

@@ -330,7 +330,7 @@ def test_clocks_show_working_days_left_and_a_provisional_2027(
     client, world, login, make, monkeypatch
 ):
     case = make.case(world.mediator, now=local(2026, 12, 28, 10, 0))  # a Monday
-    monkeypatch.setattr("mediation.runtime.utcnow", lambda: local(2026, 12, 30, 10, 0))
+    monkeypatch.setattr("mediation.platform.runtime.utcnow", lambda: local(2026, 12, 30, 10, 0))
     login(world.mediator)
     english(client)
     page = page_of(client, case)

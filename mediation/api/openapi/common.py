@@ -3,7 +3,7 @@ answers every operation may give."""
 
 from __future__ import annotations
 
-from ...web import ID_MAX
+from ...platform.web import ID_MAX
 
 
 def values(enum_type) -> list[str]:

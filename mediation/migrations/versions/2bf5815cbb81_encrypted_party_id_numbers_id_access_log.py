@@ -36,7 +36,7 @@ parties = sa.table(
 
 def _cipher():
     # The one place a migration needs the application: the key lives with the app's instance.
-    from mediation.crypto import IdCipher
+    from mediation.platform.crypto import IdCipher
 
     return IdCipher(current_app.config["ID_NUMBER_KEY"])
 

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
-from .domain.identity import mask_id_number
+from ..domain.identity import mask_id_number
 
 # The stored form: "v1:" + base64(nonce ‖ ciphertext ‖ tag). The prefix leaves room for a
 # later key or algorithm without guessing what a row holds.
@@ -104,7 +104,7 @@ def sealed_id_number(number: str | None) -> dict[str, str | None]:
 def _stored_sample() -> str | None:
     from sqlalchemy import text
 
-    from .extensions import db
+    from ..extensions import db
 
     with db.session.no_autoflush:
         return db.session.execute(

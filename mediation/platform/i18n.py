@@ -9,10 +9,10 @@ from flask_babel import get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
+from ..domain.enums import Action
+from ..domain.i18n import Message
+from ..extensions import babel
 from .catalogs import compile_catalogs
-from .domain.enums import Action
-from .domain.i18n import Message
-from .extensions import babel
 
 LANG_COOKIE = "lang"
 

@@ -11,7 +11,7 @@ import os
 import secrets
 from pathlib import Path
 
-TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 
 def stale_catalogs(directory: Path = TRANSLATIONS) -> list[Path]:

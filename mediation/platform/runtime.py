@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, has_request_context
 
-from .config import StartupError
-from .domain.policy import Policy, PolicyError, load_policy
+from ..config import StartupError
+from ..domain.policy import Policy, PolicyError, load_policy
 
 __all__ = ["StartupError", "init_app", "policy", "tz", "utcnow"]
 

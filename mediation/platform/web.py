@@ -14,8 +14,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
-from .domain.enums import Role
-from .extensions import db, login_manager
+from ..domain.enums import Role
+from ..extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +150,7 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def refuse_control_characters():
         """A query or form value with NUL and the like is refused before any query sees it."""
-        from .domain.intake import has_control_characters
+        from ..domain.intake import has_control_characters
 
         values = list(request.args.values()) + list(request.form.values()) + [request.path]
         if any(has_control_characters(value) for value in values):

@@ -6,8 +6,8 @@ from flask import Flask, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 
-from .extensions import csrf, db, login_manager
-from .models import User
+from ..extensions import csrf, db, login_manager
+from ..models import User
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -45,7 +45,7 @@ def init_app(app: Flask) -> None:
 
     @login_manager.request_loader
     def load_user_from_token(req) -> User | None:
-        from .services.users import user_for_token
+        from ..services.users import user_for_token
 
         header = req.headers.get("Authorization", "")
         if not header.startswith("Bearer ") or not req.path.startswith("/api/"):

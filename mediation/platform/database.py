@@ -17,10 +17,10 @@ from sqlalchemy import JSON, Table, event, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
-from .config import StartupError
-from .extensions import db, migrate
+from ..config import StartupError
+from ..extensions import db, migrate
 
-MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
+MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 log = logging.getLogger(__name__)
 
 
@@ -88,7 +88,7 @@ def setup_lock(app: Flask):
 def prepare(app: Flask) -> None:
     """On start: bring the schema up to date, and load the demo county into an empty database
     when MEDIATION_DEMO is on."""
-    from .models import Unit
+    from ..models import Unit
 
     with app.app_context():
         try:
@@ -106,7 +106,7 @@ def prepare(app: Flask) -> None:
                 log.info("upgrading the database schema")
                 upgrade_schema()
             if app.config["MEDIATION_DEMO"] and db.session.scalar(select(Unit.id).limit(1)) is None:
-                from .demo import seed_demo
+                from ..demo import seed_demo
 
                 seed_demo(echo=lambda line: log.warning("%s", line))
                 db.session.commit()
