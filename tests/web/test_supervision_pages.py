@@ -45,6 +45,8 @@ def test_an_officer_issues_and_the_holder_replies_on_the_case_page(app, world, m
     client = login(world.mediator)
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "请三日内上报进展" in page and "已下发" in page
+    assert '<a href="#supervision">本案有 1 份督办单待回复。</a>' in page  # at the top
+    assert page.index("本案有 1 份督办单待回复") < page.index('id="supervision"')
     assert f'action="/cases/{case.id}/supervisions"' not in page  # not above the case
     assert f'action="/supervisions/{notice.id}/reply"' in page
     empty = client.post(f"/supervisions/{notice.id}/reply", data={"progress": " "})
@@ -55,6 +57,7 @@ def test_an_officer_issues_and_the_holder_replies_on_the_case_page(app, world, m
     )
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "已约谈双方" in page and f'action="/supervisions/{notice.id}/reply"' not in page
+    assert "督办单待回复" not in page
     assert client.get("/supervisions").status_code == 403  # the list is the officers'
 
 
