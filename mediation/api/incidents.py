@@ -22,10 +22,10 @@ from ..services.incidents import (
     Conflict,
     edit_incident,
     file_screening,
+    find_incidents,
     parse_incident_filters,
     record_incident,
     screening_status,
-    search_incidents,
 )
 from ..services.notify import Notifier
 from . import bp
@@ -106,7 +106,7 @@ def list_incidents():
     filters = parse_incident_filters(current_user, request.args)
     if filters.errors:
         return invalid(filters.errors)
-    incidents = db.session.scalars(search_incidents(current_user, filters, runtime.tz())).all()
+    incidents = find_incidents(current_user, filters, runtime.tz())
     return jsonify([incident_json(incident) for incident in incidents])
 
 

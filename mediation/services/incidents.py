@@ -359,6 +359,11 @@ def search_incidents(user: User, filters: IncidentFilters, tz: ZoneInfo) -> Sele
     return query.order_by(Incident.occurred_at.desc(), Incident.id.desc())
 
 
+def find_incidents(user: User, filters: IncidentFilters, tz: ZoneInfo) -> list[Incident]:
+    """The incidents :func:`search_incidents` selects, read."""
+    return list(db.session.scalars(search_incidents(user, filters, tz)))
+
+
 def find_case_by_number(user: User, number: str) -> Case | None:
     """A case the user can see, by its number (410522-2026-000123) or its id."""
     number = number.strip()
