@@ -17,6 +17,7 @@
   var TIMEOUT_MS = 30000;
   var RETRY_MS = 20000;
   var KEEP_SENT_MS = 3 * 24 * 3600 * 1000;
+  var MAX_PHOTOS = Number(form && form.getAttribute("data-max-photos")) || 5;
 
   // --- the queue: one IndexedDB store, entries keyed by their Idempotency-Key ---------------
   var dbPromise = null;
@@ -259,6 +260,19 @@
         badge.textContent = entry.status === "error" ? texts.error : texts.pending;
       }
       li.appendChild(badge);
+      var photos = entry.photos || [];
+      if (photos.length) {
+        var pictures = document.createElement("span");
+        pictures.className = "hint queue-photos";
+        pictures.textContent = " · " + texts.photos.replace("{n}", photos.length);
+        li.appendChild(pictures);
+        photos.filter(function (photo) { return photo.error; }).forEach(function (photo) {
+          var refused = document.createElement("p");
+          refused.className = "error queue-photo-error";
+          refused.textContent = texts.photo_refused + " " + photo.name + ": " + photo.error;
+          li.appendChild(refused);
+        });
+      }
       if (entry.status === "error") {
         var problems = document.createElement("ul");
         problems.className = "queue-errors";
@@ -278,7 +292,7 @@
         }
         li.appendChild(problems);
       }
-      if (entry.status !== "sent" && form) {
+      if (entry.status !== "sent" && form && !entry.caseId) {  // registered: photos to go
         var edit = document.createElement("button");
         edit.type = "button";
         edit.className = "link queue-edit";
@@ -363,6 +377,41 @@
     });
   }
 
+  function sendPhotos(entry, token) {
+    // After its case: each photo taken with it, a key of its own, so a resend stores it once.
+    var photos = entry.photos || [];
+    var one = function (j) {
+      if (j >= photos.length) { return Promise.resolve(); }
+      var photo = photos[j];
+      if (photo.sent || photo.error) { return one(j + 1); }
+      var data = new FormData();
+      data.append("file", photo.blob, photo.name);
+      data.append("kind", "photo");
+      return fetch(API + "/" + entry.caseId + "/attachments", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Accept": "application/json", "X-CSRFToken": token,
+                   "Idempotency-Key": entry.key + ":photo:" + j },
+        body: data
+      }).then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (answer) {
+          if (response.status === 201) {
+            photo.sent = true;
+          } else if ([403, 413, 422].indexOf(response.status) >= 0) {
+            photo.error = (answer.error && answer.error.message) || String(response.status);
+          } else if (response.status === 401) {
+            throw new Error("sign-in");
+          } else {
+            throw new Error("retry");
+          }
+          photo.blob = null;  // kept on the server now, or refused for good
+          return save(entry).then(function () { return one(j + 1); });
+        });
+      });
+    };
+    return one(0);
+  }
+
   function sendAll() {
     if (sending || !navigator.onLine) { return Promise.resolve(); }
     sending = true;
@@ -375,15 +424,22 @@
         var next = function (i) {
           if (i >= queue.length) { return null; }
           var entry = queue[i];
-          return post(entry, token).then(function (answer) {
+          var registered = entry.caseId  // the case went in before its photos: not again
+            ? Promise.resolve({ status: 201, data: { id: entry.caseId, number: entry.caseNumber } })
+            : post(entry, token);
+          return registered.then(function (answer) {
             var error = answer.data && answer.data.error;
             if (answer.status === 201 || answer.status === 200) {
-              entry.status = "sent";
               entry.caseId = answer.data.id;
               entry.caseNumber = answer.data.number;
-              entry.sentAt = Date.now();
               entry.errors = null;
-              return save(entry).then(function () { return next(i + 1); });
+              return save(entry).then(function () {
+                return sendPhotos(entry, token);
+              }).then(function () {
+                entry.status = "sent";
+                entry.sentAt = Date.now();
+                return save(entry);
+              }).then(function () { return next(i + 1); });
             }
             if (answer.status === 401) { throw new Error("sign-in"); }
             if (answer.status === 400 && error && error.code === "csrf") {
@@ -434,6 +490,15 @@
         var entry = editing || { key: newKey(), user: user, created: Date.now(), capturedAt: capturedAt };
         entry.values = values;
         entry.body = apiBody(values, capturedAt);
+        var picker = form.querySelector("input[type=file][name=photos]");
+        var chosen = picker && picker.files ? Array.prototype.slice.call(picker.files, 0, MAX_PHOTOS) : [];
+        if (chosen.length) {  // kept in IndexedDB with the entry; a correction keeps them
+          entry.photos = chosen.map(function (file) {
+            return { name: file.name, type: file.type, blob: file, sent: false, error: "" };
+          });
+        } else if (!entry.photos) {
+          entry.photos = [];
+        }
         entry.status = "pending";
         entry.errors = null;
         entry.message = "";

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
+from ..photos import small_png
 from .conftest import CHROMIUM
 
 pytestmark = pytest.mark.browser
@@ -375,4 +376,62 @@ def test_an_upgrade_replaces_the_offline_caches(live_server, browser, tmp_path, 
     page.reload()  # the new caches serve the page and its assets
     expect(page.locator("form.intake")).to_be_visible()
     expect(page.locator("#offline-status")).to_be_visible()
+    context.close()
+
+
+def attachments(database_url):
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(
+                text(
+                    "SELECT cases.title, attachments.name, attachments.kind FROM attachments "
+                    "JOIN cases ON cases.id = attachments.case_id ORDER BY attachments.id"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+
+
+def test_a_photo_taken_offline_is_attached_once_the_case_is_sent(
+    live_server, browser, database_url, tmp_path
+):
+    """The photo of the ditch taken in the field goes with the case: kept on the phone with
+    it, sent after it with a key of its own, attached once even when the answer is lost."""
+    base, _ = live_server
+    context = open_context(browser, tmp_path / "profile")
+    page = context.new_page()
+    sign_in(page, base)
+    page.goto(f"{base}/cases/new")
+    wait_for_worker(page)
+    context.set_offline(True)
+    page.reload()
+    page.set_input_files(
+        "input[name=photos]",
+        files=[{"name": "ditch.png", "mimeType": "image/png", "buffer": small_png()}],
+    )
+    capture(page, "排水沟照片纠纷")
+    expect(page.locator("#queue-list .queue-photos")).to_contain_text("1")
+    page.reload()  # the photo stays in IndexedDB with its entry
+    expect(page.locator("#queue-list .queue-photos")).to_contain_text("1")
+    # The first upload of the photo reaches the server but its answer is lost.
+    dropped = []
+
+    def drop_once(route):
+        if not dropped:
+            dropped.append(route.request.url)
+            route.fetch()  # the server stores it…
+            route.abort()  # …and the phone never hears so
+        else:
+            route.continue_()
+
+    page.route("**/attachments", drop_once)
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.locator("#queue-list > li.queued-sent")).to_have_count(1, timeout=45000)
+    assert dropped
+    assert [tuple(row) for row in attachments(database_url)] == [
+        ("排水沟照片纠纷", "ditch.png", "photo")
+    ]
+    assert [row.title for row in cases(database_url)] == ["排水沟照片纠纷"]
     context.close()
