@@ -372,6 +372,11 @@ def test_an_upgrade_replaces_the_offline_caches(live_server, browser, tmp_path, 
     page.wait_for_function(
         "caches.open('fengqiao-pages-0123456789ab').then(c => c.keys()).then(k => k.length === 2)"
     )
+    # The new worker has claimed the page (until then the old one answers, from caches gone).
+    page.wait_for_function(
+        "navigator.serviceWorker.getRegistration().then(r => !!r && !!r.active"
+        " && r.active.state === 'activated' && navigator.serviceWorker.controller === r.active)"
+    )
     context.set_offline(True)
     page.reload()  # the new caches serve the page and its assets
     expect(page.locator("form.intake")).to_be_visible()
