@@ -30,6 +30,7 @@ def case_page_context(user: User, case: Case) -> dict:
     duplicates = merging.duplicates_of(case)
     return {
         "supervisions": [(notice, service.stage(notice)) for notice in notices],
+        "awaiting_reply": sum(notice.replied_at is None for notice in notices),
         "may_reply": {notice.id for notice in notices if service.may_reply(user, notice)},
         "can_supervise": service.can_supervise(user, case),
         "max_working_days": MAX_WORKING_DAYS,

@@ -52,21 +52,14 @@ def import_cases(path: Path, dry_run: bool, as_json: bool, username: str | None)
 
     if not access.can_import_ledgers(user):
         raise click.ClickException(f"--user: {user.username} is not a township or county officer")
-    try:
-        table, encoding = service.read_table(path.read_bytes())
-    except service.LedgerFileError as error:
-        result = service.LedgerResult()
-        result.errors.append(service.RowError(0, "file", error.message))
-        encoding = ""
-    else:
-        result = service.import_ledger(
-            user,
-            table,
-            now=runtime.utcnow(),
-            policy=runtime.policy(),
-            tz=runtime.tz(),
-            dry_run=dry_run,
-        )
+    result = service.import_file(
+        user,
+        path.read_bytes(),
+        now=runtime.utcnow(),
+        policy=runtime.policy(),
+        tz=runtime.tz(),
+        dry_run=dry_run,
+    )
     if result.errors or dry_run:
         db.session.rollback()
     else:
@@ -82,7 +75,7 @@ def import_cases(path: Path, dry_run: bool, as_json: bool, username: str | None)
         click.echo("\n".join(lines), err=True)
     else:
         verb = "would import" if dry_run else "imported"
-        note = " (read as GB 18030)" if encoding == "gb18030" else ""
+        note = " (read as GB 18030)" if result.encoding == "gb18030" else ""
         click.echo(f"{path}: {verb} {result.imported}, {result.unchanged} unchanged.{note}")
     if result.errors:
         raise SystemExit(1)

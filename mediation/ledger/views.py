@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..platform import runtime
+from ..platform.files import write_atomically
 from ..platform.web import attachment
 from ..services import access
 from ..services import ledger as service
@@ -68,14 +69,11 @@ def upload():
     if upload_form.validate_on_submit():
         raw = upload_form.file.data.read()
         result = _run(raw, dry_run=True)
-        if result is None:
-            status = 422
-        elif result.errors:
+        if result.errors:
             status = 422
         else:
             digest = hashlib.sha256(raw).hexdigest()
-            _waiting(digest).parent.mkdir(parents=True, exist_ok=True)
-            _waiting(digest).write_bytes(raw)
+            write_atomically(_waiting(digest), raw)
             confirm_form.upload.data = digest
     elif upload_form.is_submitted():
         status = 422
@@ -97,7 +95,7 @@ def _confirm(form: LedgerConfirmForm):
         flash(_("The checked file is no longer here; please upload it again."), "error")
         return redirect(url_for(".upload"))
     result = _run(path.read_bytes(), dry_run=False)
-    if result is None or result.errors:
+    if result.errors:
         db.session.rollback()
         return render_template(
             "ledger/upload.html",
@@ -118,25 +116,16 @@ def _confirm(form: LedgerConfirmForm):
     return redirect(url_for(".upload"))
 
 
-def _run(raw: bytes, *, dry_run: bool) -> service.LedgerResult | None:
-    """The import (or its dry run) of the file; None, with a message next to the field, for a
-    file that cannot be read at all."""
-    try:
-        table, encoding = service.read_table(raw)
-    except service.LedgerFileError as error:
-        result = service.LedgerResult()
-        result.errors.append(service.RowError(0, "file", error.message))
-        return result
-    result = service.import_ledger(
+def _run(raw: bytes, *, dry_run: bool) -> service.LedgerResult:
+    """The import (or its dry run) of the file by the signed-in officer."""
+    return service.import_file(
         current_user,
-        table,
+        raw,
         now=runtime.utcnow(),
         policy=runtime.policy(),
         tz=runtime.tz(),
         dry_run=dry_run,
     )
-    result.encoding = encoding
-    return result
 
 
 def _waiting(digest: str) -> Path:

@@ -31,6 +31,8 @@ from pathlib import Path
 from sqlalchemy import Table, text
 from sqlalchemy.engine import URL, Engine
 
+from .files import write_atomically
+
 __all__ = [
     "BackupError",
     "BackupResult",
@@ -344,16 +346,6 @@ def restore_attachments(backup_file: Path, destination: Path) -> tuple[int, list
         if hashlib.sha256(data).hexdigest() != path.name:
             refused.append(path.name)
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, partial = tempfile.mkstemp(prefix=".restore-", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(partial, target)
-        finally:
-            if os.path.exists(partial):
-                os.unlink(partial)
+        write_atomically(target, data, prefix=".restore-")
         restored += 1
     return restored, refused

@@ -19,8 +19,6 @@ import datetime as dt
 import errno
 import hashlib
 import io
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +31,7 @@ from ..domain.i18n import N_, Message
 from ..domain.intake import FieldReader, InvalidInput
 from ..extensions import db
 from ..models import Attachment, Case, CaseEvent, User
+from ..platform.files import write_atomically
 
 IMAGE_MAX_SIDE = 2560  # pixels: sharp on any screen or A4 print, a tenth of a phone's bytes
 THUMB_SIDE = 320
@@ -185,17 +184,7 @@ def _store(data: bytes, written: list[Path]) -> str:
     target = path_of(sha256)
     if target.exists():
         return sha256
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, partial = tempfile.mkstemp(prefix=".upload-", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(partial, target)
-    except BaseException:
-        _unlink(Path(partial))
-        raise
+    write_atomically(target, data, prefix=".upload-")
     written.append(target)
     return sha256
 

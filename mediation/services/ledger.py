@@ -106,6 +106,22 @@ def read_table(raw: bytes) -> tuple[list[list], str]:
     raise LedgerFileError(Message(N_("Send an .xlsx workbook or a CSV file in UTF-8 or GB 18030.")))
 
 
+def import_file(
+    user: User, raw: bytes, *, now: dt.datetime, policy: Policy, tz: ZoneInfo, dry_run: bool
+) -> LedgerResult:
+    """Read a ledger file and import it (or check it, ``dry_run``): a file that cannot be read
+    at all is one error on the field ``file``; the caller commits when there is no error."""
+    try:
+        table, encoding = read_table(raw)
+    except LedgerFileError as error:
+        result = LedgerResult()
+        result.errors.append(RowError(0, "file", error.message))
+        return result
+    result = import_ledger(user, table, now=now, policy=policy, tz=tz, dry_run=dry_run)
+    result.encoding = encoding
+    return result
+
+
 def import_ledger(
     actor: User,
     table: list[list],

@@ -39,21 +39,13 @@ def statistics(unit: Unit, period: Period, *, tz: ZoneInfo) -> Report:
     cases = received_in(unit, period, tz)
     # Each case's last step at the period's end (registration aside: it is written when typed
     # in, which for a back-dated case comes after the steps it records). No step: still open.
-    last = (
-        select(
-            CaseEvent.case_id,
-            CaseEvent.to_status,
-            CaseEvent.to_level,
-            func.row_number()
-            .over(
-                partition_by=CaseEvent.case_id,
-                order_by=(CaseEvent.at.desc(), CaseEvent.id.desc()),
-            )
-            .label("rank"),
-        )
-        .join(Case, Case.id == CaseEvent.case_id)
-        .where(cases, CaseEvent.at <= end, CaseEvent.action != "register")
-        .subquery()
+    last = _latest_per_case(
+        CaseEvent,
+        CaseEvent.at,
+        (CaseEvent.to_status, CaseEvent.to_level),
+        cases,
+        CaseEvent.at <= end,
+        CaseEvent.action != "register",
     )
     is_petition = cast(Case.risk_values, String).like(f'%"{Risk.petition.value}"%')
     grouped = (
@@ -98,21 +90,12 @@ def statistics(unit: Unit, period: Period, *, tz: ZoneInfo) -> Report:
     ]
 
     # The agreement in force at the period's end of each case then resolved.
-    latest = (
-        select(
-            Agreement.case_id,
-            Agreement.form,
-            Agreement.amount_fen,
-            func.row_number()
-            .over(
-                partition_by=Agreement.case_id,
-                order_by=(Agreement.agreed_at.desc(), Agreement.id.desc()),
-            )
-            .label("rank"),
-        )
-        .join(Case, Case.id == Agreement.case_id)
-        .where(cases, Agreement.agreed_at <= end)
-        .subquery()
+    latest = _latest_per_case(
+        Agreement,
+        Agreement.agreed_at,
+        (Agreement.form, Agreement.amount_fen),
+        cases,
+        Agreement.agreed_at <= end,
     )
     agreements = (
         select(latest.c.form, func.count(), func.coalesce(func.sum(latest.c.amount_fen), 0))
@@ -165,3 +148,21 @@ def report_unit(user: User | None, code: str | None) -> Unit:
     if user is not None and access.find_unit(user, code) is None:
         raise OutsideArea(code)
     return unit
+
+
+def _latest_per_case(model, at, columns, *where):
+    """Each case's rows of ``model`` (events, agreements) ranked newest first by ``at``: the
+    one with ``rank`` 1 is the case's latest; ``where`` narrows them (the cases counted, the
+    period's end)."""
+    return (
+        select(
+            model.case_id,
+            *columns,
+            func.row_number()
+            .over(partition_by=model.case_id, order_by=(at.desc(), model.id.desc()))
+            .label("rank"),
+        )
+        .join(Case, Case.id == model.case_id)
+        .where(*where)
+        .subquery()
+    )

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from mediation.extensions import db
 from mediation.models import Attachment, CaseEvent
-from mediation.services import attachments as attachment_service
+from mediation.platform import files as file_writing
 
 from ..photos import EXE, GPS_IFD, ORIENTATION, PDF, phone_photo, small_png
 
@@ -177,7 +177,7 @@ def test_a_file_over_the_limit_is_413_and_json_keeps_its_1_mib(app, api, world, 
 @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EACCES])
 def test_a_full_disk_leaves_nothing_behind(app, api, world, make, monkeypatch, code):
     case = make.case(world.mediator)
-    real_replace = attachment_service.os.replace
+    real_replace = file_writing.os.replace
     calls = []
 
     def failing_replace(source, target):
@@ -186,7 +186,7 @@ def test_a_full_disk_leaves_nothing_behind(app, api, world, make, monkeypatch, c
             raise OSError(code, "No space left on device")
         return real_replace(source, target)
 
-    monkeypatch.setattr(attachment_service.os, "replace", failing_replace)
+    monkeypatch.setattr(file_writing.os, "replace", failing_replace)
     answer = upload(api, world.mediator, case.id, small_png(), "a.png", lang="en")
     assert answer.status_code == 507
     message = answer.get_json()["error"]["message"]
