@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from functools import cache
+from pathlib import Path
 from urllib.parse import quote
 
 from flask import Flask, abort, current_app, g, jsonify, make_response, render_template, request
@@ -160,6 +163,52 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def template_globals():
         return {"Role": Role, "locale": str(get_locale() or "zh")}
+
+    _serve_static_for_a_year(app)
+
+
+# A year: a static file's URL names its content, so the browser keeps it without asking again.
+STATIC_MAX_AGE = 365 * 24 * 3600
+
+
+def _serve_static_for_a_year(app: Flask) -> None:
+    """Every ``url_for('static', …)`` carries ``v``, a digest of the file's bytes, and a
+    request with the current ``v`` is answered as immutable for a year. On a link with 400 ms
+    of latency no page waits on revalidating its CSS and scripts; offline, the browser's own
+    cache serves them even where no service worker answers; an upgrade changes the URLs."""
+
+    @app.url_defaults
+    def add_static_version(endpoint: str, values: dict) -> None:
+        if endpoint == "static" and "filename" in values and "v" not in values:
+            digest = static_digest(app.static_folder, values["filename"])
+            if digest:
+                values["v"] = digest
+
+    @app.after_request
+    def cache_versioned_static(response):
+        version = request.args.get("v")
+        if (
+            request.endpoint == "static"
+            and response.status_code == 200
+            and version
+            and version == static_digest(app.static_folder, request.view_args["filename"])
+        ):
+            response.cache_control.public = True
+            response.cache_control.no_cache = None
+            response.cache_control.max_age = STATIC_MAX_AGE
+            response.cache_control.immutable = True
+        return response
+
+
+@cache
+def static_digest(folder: str, filename: str) -> str | None:
+    """10 hex digits of the file's SHA-256 (read once per process), or None when it is not
+    a file of the folder."""
+    root = Path(folder).resolve()
+    path = (root / filename).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        return None
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
 
 
 def accepts_uploads(files: int = 1):

@@ -4,7 +4,8 @@
 var VERSION = {{ version|tojson }};
 var STATIC_CACHE = "fengqiao-static-" + VERSION;
 var PAGE_CACHE = "fengqiao-pages-" + VERSION;
-var ASSETS = {{ assets|tojson }};
+var ASSETS = {{ assets|tojson }};  // each URL names its file's bytes (?v=…)
+var ASSET_PATHS = ASSETS.map(function (asset) { return new URL(asset, self.location).pathname; });
 var PAGES = {{ pages|tojson }};
 
 function keepPage(cache, path, response) {
@@ -64,11 +65,16 @@ self.addEventListener("fetch", function (event) {
     );
     return;
   }
-  if (ASSETS.indexOf(url.pathname) >= 0) {
+  if (ASSET_PATHS.indexOf(url.pathname) >= 0) {
+    // Cache first. A URL naming other bytes than the kept copy (a page older or newer than
+    // this worker) goes to the network, and offline takes the copy kept at that path.
     event.respondWith(
-      caches.open(STATIC_CACHE).then(function (cache) {
-        return cache.match(url.pathname, { ignoreVary: true });
-      }).then(function (kept) { return kept || fetch(request); })
+      caches.match(request, { ignoreVary: true }).then(function (kept) {
+        return kept || fetch(request).catch(function () {
+          return caches.match(url.pathname, { ignoreSearch: true, ignoreVary: true })
+            .then(function (any) { return any || Response.error(); });
+        });
+      })
     );
   }
 });

@@ -95,3 +95,24 @@ def test_the_id_pattern_takes_exactly_1_to_the_largest_id():
         for number in [*range(0, 1100), limit - 1, limit, limit + 1, 10 * limit]:
             assert bool(pattern.match(str(number))) == (1 <= number <= limit), (limit, number)
         assert not pattern.match(f"0{limit}")
+
+
+def test_a_static_file_is_kept_for_a_year_under_the_url_naming_its_bytes(app, client):
+    import hashlib
+    from pathlib import Path
+
+    from flask import url_for
+
+    css = Path(app.static_folder, "app.css").read_bytes()
+    with app.test_request_context():
+        url = url_for("static", filename="app.css")
+    path, _, version = url.partition("?v=")
+    assert path == "/static/app.css"
+    assert version == hashlib.sha256(css).hexdigest()[:10]
+    kept = client.get(url)
+    assert kept.status_code == 200
+    assert kept.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    # Another version's URL, or none, is asked about again: it may name other bytes.
+    for other in ("/static/app.css?v=0000000000", "/static/app.css"):
+        assert "immutable" not in client.get(other).headers.get("Cache-Control", "")
+    assert client.get("/static/nothing.css?v=0000000000").status_code == 404
