@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     PasswordField,
     SelectField,
     SelectMultipleField,
@@ -76,6 +77,9 @@ class EditUserForm(FlaskForm):
         validate_choice=False,
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
+    )
+    digest = BooleanField(
+        _l("Notices that are not urgent: one message each working morning instead of one each")
     )
 
 

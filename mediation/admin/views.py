@@ -204,6 +204,7 @@ def edit_user(user_id: int):
         form.role.data, form.unit_code.data = user.role.value, user.unit.code
         form.email.data, form.phone.data = user.email or "", user.phone or ""
         form.channels.data = user.chosen_channels
+        form.digest.data = user.notify_digest
     status = 200
     if form.validate_on_submit():
         role = Role.parse(form.role.data or "")
@@ -226,6 +227,7 @@ def edit_user(user_id: int):
                     phone=form.phone.data or "",
                     channels=form.channels.data or [],
                     available=[name for name, _label in form.channels.choices],
+                    digest=bool(form.digest.data),
                 )
             except InvalidInput as error:
                 db.session.rollback()

@@ -32,3 +32,6 @@ class ReachForm(FlaskForm):
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
+    digest = BooleanField(
+        _l("Notices that are not urgent: one message each working morning instead of one each")
+    )

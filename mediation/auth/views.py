@@ -125,6 +125,7 @@ def notifications():
     if request.method == "GET":
         form.email.data, form.phone.data = user.email or "", user.phone or ""
         form.channels.data = user.chosen_channels
+        form.digest.data = user.notify_digest
     status = 200
     if form.validate_on_submit():
         try:
@@ -134,6 +135,7 @@ def notifications():
                 phone=form.phone.data or "",
                 channels=form.channels.data or [],
                 available=[name for name, _label in form.channels.choices],
+                digest=bool(form.digest.data),
             )
         except InvalidInput as error:
             db.session.rollback()

@@ -90,6 +90,33 @@ def send_after(
     return created_at.astimezone(UTC)
 
 
+# The morning of a daily digest when no quiet hours are set.
+DIGEST_MORNING = dt.time(8, 0)
+
+
+def digest_at(
+    created_at: dt.datetime,
+    *,
+    quiet: QuietHours | None,
+    is_workday: Callable[[dt.date], bool],
+    tz: ZoneInfo,
+) -> dt.datetime:
+    """When a notice that is not urgent, created at ``created_at``, goes in its recipient's
+    daily digest (UTC): the first working morning after it, at the quiet hours' end (08:00
+    without quiet hours). A notice of Monday 10:00 goes on Tuesday at 08:00, one of Monday
+    07:00 on Monday at 08:00, one of Friday afternoon on Monday morning."""
+    if created_at.tzinfo is None:
+        raise ValueError("created_at must carry its offset")
+    local = created_at.astimezone(tz)
+    morning = quiet.end if quiet is not None else DIGEST_MORNING
+    for offset in range(LOOKAHEAD_DAYS):
+        day = local.date() + dt.timedelta(days=offset)
+        instant = dt.datetime.combine(day, morning, tzinfo=tz)
+        if instant > local and is_workday(day):
+            return instant.astimezone(UTC)
+    return created_at.astimezone(UTC)
+
+
 def is_urgent(kind: str, scale: Scale | None, risks: Iterable[Risk]) -> bool:
     """A notice goes at once, quiet hours or not, when it is about a major case (its
     registration or report, or any flag of it), or a case marked with a risk of violence or

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -28,6 +28,9 @@ class Delivery(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     channel: Mapped[str] = mapped_column(String(200))
     is_urgent: Mapped[bool] = mapped_column(default=False)
+    # Part of its recipient's daily digest: sent in one message with the other deliveries of
+    # the same person, channel and ``send_after`` (the digest's morning).
+    is_digest: Mapped[bool] = mapped_column(default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     send_after: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -5,7 +5,7 @@ import hashlib
 import secrets
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint, event
+from sqlalchemy import ForeignKey, String, UniqueConstraint, event, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -39,6 +39,8 @@ class User(UserMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(254))
     notify_channels: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # The notices that are not urgent in one message each working morning instead of one each.
+    notify_digest: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     unit: Mapped[Unit] = relationship(lazy="joined")
 

@@ -19,7 +19,7 @@ from flask_babel import force_locale
 from sqlalchemy import Select, exists, func, insert, or_, select, update
 
 from ..domain.enums import Risk, Scale
-from ..domain.reach import is_urgent, parse_quiet_hours, retry_at, send_after
+from ..domain.reach import digest_at, is_urgent, parse_quiet_hours, retry_at, send_after
 from ..extensions import db
 from ..models import Case, Delivery, DeliveryAttempt, Flag, Notification, User
 from ..models.outbox import FAILED, PENDING, SENT
@@ -43,10 +43,11 @@ def enqueue(rows: list[dict[str, Any]], now: dt.datetime) -> int:
     if not names or not rows:
         return 0
     wanted: dict[int, list[str]] = {}
+    digest: set[int] = set()  # who takes the notices that are not urgent once a day
     user_ids = sorted({row["user_id"] for row in rows})
     for chunk in chunks(user_ids):
-        for user_id, chosen, email in db.session.execute(
-            select(User.id, User.notify_channels, User.email).where(
+        for user_id, chosen, email, once_a_day in db.session.execute(
+            select(User.id, User.notify_channels, User.email, User.notify_digest).where(
                 User.id.in_(chunk), User.notify_channels != ""
             )
         ):
@@ -57,6 +58,8 @@ def enqueue(rows: list[dict[str, Any]], now: dt.datetime) -> int:
             ]
             if channels:
                 wanted[user_id] = channels
+            if once_a_day:
+                digest.add(user_id)
     if not wanted:
         return 0
     keys = {
@@ -93,9 +96,13 @@ def enqueue(rows: list[dict[str, Any]], now: dt.datetime) -> int:
     for note_id, user_id, kind, _flag_id, _case_id, case_id in found:
         scale, risks = cases.get(case_id, (None, []))
         urgent = is_urgent(kind, scale, risks)
-        after = send_after(
-            now, is_urgent=urgent, quiet=quiet, is_workday=calendar.is_workday, tz=tz
-        )
+        in_digest = not urgent and user_id in digest
+        if in_digest:
+            after = digest_at(now, quiet=quiet, is_workday=calendar.is_workday, tz=tz)
+        else:
+            after = send_after(
+                now, is_urgent=urgent, quiet=quiet, is_workday=calendar.is_workday, tz=tz
+            )
         for channel in wanted[user_id]:
             deliveries.append(
                 {
@@ -104,6 +111,7 @@ def enqueue(rows: list[dict[str, Any]], now: dt.datetime) -> int:
                     "user_id": user_id,
                     "channel": channel,
                     "is_urgent": urgent,
+                    "is_digest": in_digest,
                     "status": PENDING,
                     "created_at": now,
                     "send_after": after,
@@ -129,10 +137,12 @@ def deliver(
     now: dt.datetime, *, holder: str, channels: dict[str, Channel] | None = None
 ) -> DeliverResult:
     """Send every pending delivery due at ``now``, one at a time: claim it (commit), send it,
-    record the attempt (commit). A failed attempt is tried again after a backoff (1, 2, 4 …
-    minutes), and after MAX_ATTEMPTS the delivery is marked failed for the admin to see.
-    ``sent``: deliveries sent in this run; ``failed``: attempts that failed in this run;
-    ``waiting``: deliveries still pending afterwards (quiet hours, backoff, or claimed)."""
+    record the attempt (commit). A daily digest goes as one message: the deliveries of one
+    person, channel and morning are claimed, sent and recorded together. A failed attempt is
+    tried again after a backoff (1, 2, 4 … minutes), and after MAX_ATTEMPTS the delivery is
+    marked failed for the admin to see. ``sent``: deliveries sent in this run; ``failed``:
+    deliveries whose attempt failed in this run; ``waiting``: deliveries still pending
+    afterwards (quiet hours, backoff, or claimed)."""
     result = DeliverResult()
     names = outbox_channels(current_app.config)
     loaded: dict[str, Channel] = dict(channels or {})
@@ -146,26 +156,34 @@ def deliver(
         .order_by(Delivery.next_attempt_at, Delivery.id)
     ).all()
     db.session.commit()
+    handled: set[int] = set()  # the rows of a digest already sent or tried in this run
     for delivery_id in due:
-        if not _claim(delivery_id, holder, now):
+        if delivery_id in handled:
             continue
-        delivery = db.session.get(Delivery, delivery_id)
+        group = _claim(delivery_id, holder, now)
+        handled.update(group)
+        if not group:
+            continue
+        deliveries = [db.session.get(Delivery, member) for member in group]
+        first = deliveries[0]
         error = None
         try:
-            if delivery.channel not in names:
-                raise ChannelError(f"channel {delivery.channel} is not in NOTIFY_CHANNELS")
-            if delivery.channel not in loaded:
-                loaded[delivery.channel] = load_channel(delivery.channel, current_app.config)
-            loaded[delivery.channel].send(outgoing(delivery))
+            if first.channel not in names:
+                raise ChannelError(f"channel {first.channel} is not in NOTIFY_CHANNELS")
+            if first.channel not in loaded:
+                loaded[first.channel] = load_channel(first.channel, current_app.config)
+            message = digest(deliveries) if first.is_digest else outgoing(first)
+            loaded[first.channel].send(message)
         except Exception as exc:  # any failure of a channel is recorded and retried
             error = f"{type(exc).__name__}: {exc}"[:ERROR_CHARS]
-            log.warning("delivery %s by %s failed: %s", delivery.uid, delivery.channel, error)
-        _record(delivery, holder, now, error)
+            log.warning("delivery %s by %s failed: %s", first.uid, first.channel, error)
+        for delivery in deliveries:
+            _record(delivery, holder, now, error)
         db.session.commit()
         if error is None:
-            result.sent += 1
+            result.sent += len(deliveries)
         else:
-            result.failed += 1
+            result.failed += len(deliveries)
     result.waiting = (
         db.session.scalar(select(func.count(Delivery.id)).where(Delivery.status == PENDING)) or 0
     )
@@ -173,19 +191,51 @@ def deliver(
     return result
 
 
-def _claim(delivery_id: int, holder: str, now: dt.datetime) -> bool:
-    taken = db.session.execute(
-        update(Delivery)
-        .where(
-            Delivery.id == delivery_id,
-            Delivery.status == PENDING,
-            or_(Delivery.claimed_until.is_(None), Delivery.claimed_until <= now),
+def _claim(delivery_id: int, holder: str, now: dt.datetime) -> list[int]:
+    """Claim the delivery, or the whole digest it belongs to (its recipient's due deliveries
+    by the same channel for the same morning), and commit. Returns the ids claimed, in order
+    (the first names a digest: its ``uid`` is the message's id); none if another deliverer
+    holds it or it has gone."""
+    claimable = (
+        Delivery.status == PENDING,
+        Delivery.next_attempt_at <= now,
+        or_(Delivery.claimed_until.is_(None), Delivery.claimed_until <= now),
+    )
+    delivery = db.session.execute(
+        select(Delivery.user_id, Delivery.channel, Delivery.send_after, Delivery.is_digest).where(
+            Delivery.id == delivery_id, *claimable
         )
+    ).first()
+    if delivery is None:
+        db.session.commit()
+        return []
+    user_id, channel, morning, is_digest = delivery
+    members = (
+        (
+            Delivery.user_id == user_id,
+            Delivery.channel == channel,
+            Delivery.send_after == morning,
+            Delivery.is_digest.is_(True),
+        )
+        if is_digest
+        else (Delivery.id == delivery_id,)
+    )
+    db.session.execute(
+        update(Delivery)
+        .where(*members, *claimable)
         .values(claimed_by=holder, claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS))
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     db.session.commit()
-    return taken == 1
+    # What this deliverer holds now (another may have claimed a part of a digest first).
+    return list(
+        db.session.scalars(
+            select(Delivery.id)
+            .where(*members, Delivery.status == PENDING, Delivery.claimed_by == holder)
+            .where(Delivery.claimed_until == now + dt.timedelta(seconds=CLAIM_SECONDS))
+            .order_by(Delivery.id)
+        )
+    )
 
 
 def _record(delivery: Delivery, holder: str, now: dt.datetime, error: str | None) -> None:
@@ -240,6 +290,52 @@ def outgoing(delivery: Delivery) -> Outgoing:
         unit_code=unit_code(note),
         occurred_at=occurred.isoformat(),
         text=line,
+        subject=subject,
+        body=body,
+        recipient_name=user.name,
+        email=user.email,
+        phone=user.phone,
+    )
+
+
+def digest(deliveries: list[Delivery]) -> Outgoing:
+    """A recipient's daily digest: one message listing the notices, oldest first, each with
+    its local time; its id is the first delivery's ``uid``, so a repeat after
+    a crash carries the same id."""
+    from ..inbox.text import text, unit_code
+    from ..platform.i18n import gettext
+
+    first, user = deliveries[0], deliveries[0].user
+    locale = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    tz = runtime.tz()
+    lines = []
+    with force_locale(locale):
+        for delivery in deliveries:
+            note = delivery.notification
+            occurred = note.flag.occurred_at if note.flag is not None else note.created_at
+            when = occurred.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+            lines.append(f"- {when} {text(note)}")  # the text names the case or village
+        morning = first.send_after.astimezone(tz).date().isoformat()
+        summary = gettext(
+            "Daily digest of %(date)s: %(count)s notices", date=morning, count=len(deliveries)
+        )
+        subject = gettext("[Fengqiao] %(text)s", text=summary)
+        body = "\n".join(
+            [
+                gettext("Dear %(name)s,", name=user.name),
+                summary,
+                *lines,
+                gettext("Notice id: %(id)s", id=first.uid),
+            ]
+        )
+    return Outgoing(
+        id=first.uid,
+        kind="digest",
+        case_id=None,
+        case_number=None,
+        unit_code=unit_code(first.notification),
+        occurred_at=first.send_after.astimezone(tz).isoformat(),
+        text="\n".join([summary, *lines]),
         subject=subject,
         body=body,
         recipient_name=user.name,

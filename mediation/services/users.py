@@ -345,10 +345,17 @@ def change_password(
 
 
 def set_reach(
-    user: User, *, email: str, phone: str, channels: list[str], available: list[str]
+    user: User,
+    *,
+    email: str,
+    phone: str,
+    channels: list[str],
+    available: list[str],
+    digest: bool = False,
 ) -> None:
-    """A person's contact details and the channels chosen besides the inbox (among
-    ``available``, the outbox channels the server has). E-mail notices need an address.
+    """A person's contact details, the channels chosen besides the inbox (among
+    ``available``, the outbox channels the server has) and whether the notices that are not
+    urgent come by them once a day (``digest``). E-mail notices need an address.
     Raises InvalidInput naming the field (email, phone, channels), changing nothing then."""
     from ..domain.reach import check_contact
 
@@ -363,4 +370,5 @@ def set_reach(
         raise InvalidInput(errors)
     user.email, user.phone = email or None, phone or None
     user.notify_channels = ",".join(dict.fromkeys(channels))
+    user.notify_digest = digest
     db.session.flush()

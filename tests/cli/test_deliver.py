@@ -472,3 +472,81 @@ def test_a_supervision_notice_reaches_the_holder_by_webhook(runner, make, world,
     (item,) = webhook.received
     assert item.body["kind"] == "supervision" and item.body["case_number"] == case.number
     assert item.body["text"]
+
+
+def digest_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith("- ")]
+
+
+def test_a_daily_digest_sends_a_days_notices_in_one_message_the_next_morning(
+    runner, make, world, webhook, smtp
+):
+    """The township officer takes the notices that are not urgent once a day, by e-mail and
+    webhook: Monday's big cases come in one message each on Tuesday at 08:00; a major case
+    still goes at once."""
+    choose(world.township_officer, "email,webhook", email="baibi@example.cn")
+    officer = db.session.get(User, world.township_officer.id)
+    officer.notify_digest = True
+    db.session.commit()
+    first = big_case(make, world, MONDAY_10)
+    major = major_case(make, world, MONDAY_10 + dt.timedelta(hours=1))
+    second = big_case(make, world, MONDAY_10 + dt.timedelta(hours=5))
+    assert deliver(runner, MONDAY_10 + dt.timedelta(hours=6)) == {
+        "sent": 2,  # the major case, by e-mail and webhook
+        "failed": 0,
+        "waiting": 4,
+    }
+    assert [item.body["case_id"] for item in webhook.received] == [major.id]
+    tuesday_8 = dt.datetime(2026, 12, 8, 8, 0, tzinfo=TZ)
+    assert deliver(runner, tuesday_8 - dt.timedelta(seconds=1))["sent"] == 0
+    assert deliver(runner, tuesday_8) == {"sent": 4, "failed": 0, "waiting": 0}
+    assert deliver(runner, tuesday_8 + dt.timedelta(days=1))["sent"] == 0
+
+    digests = {
+        channel: sorted(
+            db.session.scalars(
+                select(Delivery).where(Delivery.is_digest.is_(True), Delivery.channel == channel)
+            ),
+            key=lambda d: d.id,
+        )
+        for channel in ("email", "webhook")
+    }
+    assert all(
+        len(group) == 2 and {d.status for d in group} == {"sent"} for group in digests.values()
+    )
+    (posted,) = webhook.received[1:]
+    assert posted.body["kind"] == "digest" and posted.body["id"] == digests["webhook"][0].uid
+    lines = digest_lines(posted.body["text"])
+    assert len(lines) == 2
+    assert first.number in lines[0] and second.number in lines[1]  # oldest first
+    assert lines[0].startswith("- 2026-12-07 10:00") and lines[1].startswith("- 2026-12-07 15:00")
+    assert "2026-12-08" in posted.body["text"].splitlines()[0]
+    digest_mail = smtp.messages[-1]
+    assert len(smtp.messages) == 2  # the major case's e-mail, then the digest
+    assert digest_mail["Message-ID"] == f"<{digests['email'][0].uid}@fengqiao>"
+    body = digest_mail.get_payload(decode=True).decode("utf-8")
+    assert first.number in body and second.number in body and major.number not in body
+
+
+def test_a_digest_that_failed_goes_again_whole_with_the_same_id(runner, make, world, webhook):
+    choose(world.township_officer, "webhook")
+    officer = db.session.get(User, world.township_officer.id)
+    officer.notify_digest = True
+    db.session.commit()
+    for hours in (0, 1, 2):
+        big_case(make, world, MONDAY_10 + dt.timedelta(hours=hours))
+    tuesday_8 = dt.datetime(2026, 12, 8, 8, 0, tzinfo=TZ)
+    webhook.status = 500
+    assert deliver(runner, tuesday_8) == {"sent": 0, "failed": 3, "waiting": 3}
+    webhook.status = 200
+    assert deliver(runner, tuesday_8 + dt.timedelta(minutes=1)) == {
+        "sent": 3,
+        "failed": 0,
+        "waiting": 0,
+    }
+    (posted,) = webhook.received
+    assert len(digest_lines(posted.body["text"])) == 3
+    first = db.session.scalars(select(Delivery).order_by(Delivery.id)).first()
+    assert posted.body["id"] == first.uid
+    attempts = db.session.scalars(select(DeliveryAttempt)).all()
+    assert sorted(a.is_ok for a in attempts) == [False] * 3 + [True] * 3

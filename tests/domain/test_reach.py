@@ -15,6 +15,7 @@ from mediation.domain.enums import CaseNews, Risk, Scale
 from mediation.domain.reach import (
     QuietHours,
     check_contact,
+    digest_at,
     is_urgent,
     parse_quiet_hours,
     retry_at,
@@ -65,6 +66,35 @@ def test_a_holiday_waits_for_the_next_working_day_of_the_chinese_calendar():
         send_after(saturday, is_urgent=False, quiet=DEFAULT, is_workday=CALENDAR.is_workday, tz=TZ)
         == saturday
     )
+
+
+@pytest.mark.parametrize(
+    "created, expected",
+    [
+        (local(2026, 12, 7, 10, 0), local(2026, 12, 8, 8, 0)),  # Monday: Tuesday's digest
+        (local(2026, 12, 7, 7, 0), local(2026, 12, 7, 8, 0)),  # before the morning: that one
+        (local(2026, 12, 7, 8, 0), local(2026, 12, 8, 8, 0)),  # the morning itself: the next
+        (local(2026, 12, 4, 15, 0), local(2026, 12, 7, 8, 0)),  # Friday: Monday's
+        (local(2026, 12, 5, 23, 0), local(2026, 12, 7, 8, 0)),  # Saturday night: Monday's
+    ],
+)
+def test_digest_at_the_next_working_morning(created, expected):
+    result = digest_at(created, quiet=DEFAULT, is_workday=weekdays, tz=TZ)
+    assert result == expected and result.tzinfo is UTC
+
+
+def test_digest_morning_follows_the_quiet_hours_and_the_holidays():
+    late = parse_quiet_hours("21:00-09:30")
+    assert digest_at(
+        local(2026, 9, 30, 12, 0), quiet=late, is_workday=CALENDAR.is_workday, tz=TZ
+    ) == (
+        local(2026, 10, 8, 9, 30)  # past 国庆's week off
+    )
+    assert digest_at(local(2026, 12, 7, 12, 0), quiet=None, is_workday=weekdays, tz=TZ) == (
+        local(2026, 12, 8, 8, 0)  # no quiet hours: 08:00
+    )
+    with pytest.raises(ValueError):
+        digest_at(dt.datetime(2026, 12, 7, 12, 0), quiet=None, is_workday=weekdays, tz=TZ)
 
 
 def test_urgent_and_no_quiet_hours_go_at_once():

@@ -47,6 +47,15 @@ def test_a_user_chooses_channels_on_the_settings_page(client, world, login):
     assert 'value="baibi@example.cn"' in page
     assert '<input checked id="channels-0" name="channels" type="checkbox" value="email">' in page
     assert '<input id="channels-1" name="channels" type="checkbox" value="webhook">' in page
+    assert not user.notify_digest and "每个工作日早上" in page
+
+    client.post(
+        "/account/notifications",
+        data={"email": "baibi@example.cn", "channels": ["email"], "digest": "y"},
+    )
+    assert fresh(world.township_officer).notify_digest
+    page = client.get("/account/notifications").get_data(as_text=True)
+    assert '<input checked id="digest" name="digest" type="checkbox" value="y">' in page
 
 
 @pytest.mark.parametrize(
