@@ -175,7 +175,9 @@ def _serve_static_for_a_year(app: Flask) -> None:
     """Every ``url_for('static', …)`` carries ``v``, a digest of the file's bytes, and a
     request with the current ``v`` is answered as immutable for a year. On a link with 400 ms
     of latency no page waits on revalidating its CSS and scripts; offline, the browser's own
-    cache serves them even where no service worker answers; an upgrade changes the URLs."""
+    cache serves them even where no service worker answers; an upgrade changes the URLs.
+    Each digest is read once per process, so in debug mode (files edited while the server
+    runs) nothing is marked immutable."""
 
     @app.url_defaults
     def add_static_version(endpoint: str, values: dict) -> None:
@@ -188,7 +190,8 @@ def _serve_static_for_a_year(app: Flask) -> None:
     def cache_versioned_static(response):
         version = request.args.get("v")
         if (
-            request.endpoint == "static"
+            not app.debug
+            and request.endpoint == "static"
             and response.status_code == 200
             and version
             and version == static_digest(app.static_folder, request.view_args["filename"])

@@ -116,3 +116,5 @@ def test_a_static_file_is_kept_for_a_year_under_the_url_naming_its_bytes(app, cl
     for other in ("/static/app.css?v=0000000000", "/static/app.css"):
         assert "immutable" not in client.get(other).headers.get("Cache-Control", "")
     assert client.get("/static/nothing.css?v=0000000000").status_code == 404
+    app.debug = True  # files edited while the server runs: never kept for a year
+    assert "immutable" not in client.get(url).headers.get("Cache-Control", "")
