@@ -146,8 +146,8 @@ def deliver(
     result = DeliverResult()
     names = outbox_channels(current_app.config)
     loaded: dict[str, Channel] = dict(channels or {})
-    due = db.session.scalars(
-        select(Delivery.id)
+    due = db.session.execute(
+        select(Delivery.id, Delivery.is_digest)
         .where(
             Delivery.status == PENDING,
             Delivery.next_attempt_at <= now,
@@ -157,10 +157,13 @@ def deliver(
     ).all()
     db.session.commit()
     handled: set[int] = set()  # the rows of a digest already sent or tried in this run
-    for delivery_id in due:
+    for delivery_id, is_digest in due:
         if delivery_id in handled:
             continue
-        group = _claim(delivery_id, holder, now)
+        if is_digest:
+            group = _claim_digest(delivery_id, holder, now)
+        else:
+            group = [delivery_id] if _claim(delivery_id, holder, now) else []
         handled.update(group)
         if not group:
             continue
@@ -191,50 +194,62 @@ def deliver(
     return result
 
 
-def _claim(delivery_id: int, holder: str, now: dt.datetime) -> list[int]:
-    """Claim the delivery, or the whole digest it belongs to (its recipient's due deliveries
-    by the same channel for the same morning), and commit. Returns the ids claimed, in order
-    (the first names a digest: its ``uid`` is the message's id); none if another deliverer
-    holds it or it has gone."""
-    claimable = (
-        Delivery.status == PENDING,
-        Delivery.next_attempt_at <= now,
-        or_(Delivery.claimed_until.is_(None), Delivery.claimed_until <= now),
-    )
+def _claim(delivery_id: int, holder: str, now: dt.datetime) -> bool:
+    """Claim one delivery (one UPDATE) and commit; False if another deliverer holds it or it
+    has gone."""
+    taken = db.session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, *_claimable(now))
+        .values(claimed_by=holder, claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return taken == 1
+
+
+def _claim_digest(delivery_id: int, holder: str, now: dt.datetime) -> list[int]:
+    """Claim the whole digest the delivery belongs to (its recipient's due deliveries by the
+    same channel for the same morning) and commit. Returns the ids claimed, in order (the
+    first one's ``uid`` is the message's id); none if another deliverer holds them."""
     delivery = db.session.execute(
-        select(Delivery.user_id, Delivery.channel, Delivery.send_after, Delivery.is_digest).where(
-            Delivery.id == delivery_id, *claimable
+        select(Delivery.user_id, Delivery.channel, Delivery.send_after).where(
+            Delivery.id == delivery_id, *_claimable(now)
         )
     ).first()
     if delivery is None:
         db.session.commit()
         return []
-    user_id, channel, morning, is_digest = delivery
+    user_id, channel, morning = delivery
     members = (
-        (
-            Delivery.user_id == user_id,
-            Delivery.channel == channel,
-            Delivery.send_after == morning,
-            Delivery.is_digest.is_(True),
-        )
-        if is_digest
-        else (Delivery.id == delivery_id,)
+        Delivery.user_id == user_id,
+        Delivery.channel == channel,
+        Delivery.send_after == morning,
+        Delivery.is_digest.is_(True),
     )
+    until = now + dt.timedelta(seconds=CLAIM_SECONDS)
     db.session.execute(
         update(Delivery)
-        .where(*members, *claimable)
-        .values(claimed_by=holder, claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS))
+        .where(*members, *_claimable(now))
+        .values(claimed_by=holder, claimed_until=until)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    # What this deliverer holds now (another may have claimed a part of a digest first).
+    # What this deliverer holds now (another may have claimed a part of the digest first).
     return list(
         db.session.scalars(
             select(Delivery.id)
-            .where(*members, Delivery.status == PENDING, Delivery.claimed_by == holder)
-            .where(Delivery.claimed_until == now + dt.timedelta(seconds=CLAIM_SECONDS))
+            .where(*members, Delivery.status == PENDING)
+            .where(Delivery.claimed_by == holder, Delivery.claimed_until == until)
             .order_by(Delivery.id)
         )
+    )
+
+
+def _claimable(now: dt.datetime) -> tuple:
+    return (
+        Delivery.status == PENDING,
+        Delivery.next_attempt_at <= now,
+        or_(Delivery.claimed_until.is_(None), Delivery.claimed_until <= now),
     )
 
 
@@ -269,9 +284,8 @@ def outgoing(delivery: Delivery) -> Outgoing:
 
     note, user = delivery.notification, delivery.user
     case = note.case or (note.flag.case if note.flag is not None else None)
-    locale = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
-    occurred = note.flag.occurred_at if note.flag is not None else note.created_at
-    with force_locale(locale):
+    occurred = _occurred_at(note)
+    with force_locale(_locale(user)):
         line = text(note)
         subject = gettext("[Fengqiao] %(text)s", text=line)
         body = "\n".join(
@@ -298,6 +312,15 @@ def outgoing(delivery: Delivery) -> Outgoing:
     )
 
 
+def _locale(user: User) -> str:
+    return user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _occurred_at(note: Notification) -> dt.datetime:
+    """When the notice's fact happened: its flag's instant, else the notice's own."""
+    return note.flag.occurred_at if note.flag is not None else note.created_at
+
+
 def digest(deliveries: list[Delivery]) -> Outgoing:
     """A recipient's daily digest: one message listing the notices, oldest first, each with
     its local time; its id is the first delivery's ``uid``, so a repeat after
@@ -306,14 +329,12 @@ def digest(deliveries: list[Delivery]) -> Outgoing:
     from ..platform.i18n import gettext
 
     first, user = deliveries[0], deliveries[0].user
-    locale = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     tz = runtime.tz()
     lines = []
-    with force_locale(locale):
+    with force_locale(_locale(user)):
         for delivery in deliveries:
             note = delivery.notification
-            occurred = note.flag.occurred_at if note.flag is not None else note.created_at
-            when = occurred.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+            when = _occurred_at(note).astimezone(tz).strftime("%Y-%m-%d %H:%M")
             lines.append(f"- {when} {text(note)}")  # the text names the case or village
         morning = first.send_after.astimezone(tz).date().isoformat()
         summary = gettext(
