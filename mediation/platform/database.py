@@ -126,9 +126,8 @@ def insert_rows(
     on_conflict: tuple[str, tuple[str, ...]] | None = None,
 ) -> None:
     """INSERT ``rows`` (all with the same keys) into ``table`` in the session's transaction,
-    through the DB-API's ``executemany`` with each distinct value of a column converted for
-    the database once: a sweep's batch repeats the same instant and the same few enum values
-    thousands of times, and converting them row by row was most of what its writes cost.
+    through the DB-API's ``executemany`` (see :class:`_Rows`): a sweep's batch repeats the same
+    instant and the same few enum values thousands of times.
 
     Plain values only: a JSON column wants SQLAlchemy's own statements (PostgreSQL's driver
     takes no bare dict). ``on_conflict=(unique column, columns)``: a row whose unique column is
@@ -136,23 +135,12 @@ def insert_rows(
     empty (SQLite and PostgreSQL say it alike)."""
     if not rows:
         return
-    connection = db.session.connection()
-    dialect = connection.dialect
-    names = list(rows[0])
-    columns = [table.c[name] for name in names]
-    if any(isinstance(column.type, JSON) for column in columns):
-        raise TypeError(f"insert_rows: a JSON column of {table.name}; use SQLAlchemy's insert")
-    # The dialect's own type (SQLite's DATETIME, say), so every instant is written in the one
-    # text form the ORM writes too: compared as text, two forms of one instant would differ.
-    converters = [
-        _Converter(column.type.dialect_impl(dialect).bind_processor(dialect)) for column in columns
-    ]
-    quote = dialect.identifier_preparer
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    batch = _Rows(table, list(rows[0]))
+    quote = batch.quote
     statement = (
         f"INSERT INTO {quote.format_table(table)} "
-        f"({', '.join(quote.format_column(column) for column in columns)}) "
-        f"VALUES ({', '.join([mark] * len(columns))})"
+        f"({', '.join(quote.format_column(column) for column in batch.columns)}) "
+        f"VALUES ({', '.join([batch.mark] * len(batch.columns))})"
     )
     if on_conflict is not None:
         unique, updated = on_conflict
@@ -162,8 +150,63 @@ def insert_rows(
             if updated
             else "NOTHING"
         )
-    values = [tuple(convert(row[name]) for name, convert in zip(names, converters)) for row in rows]
-    connection.exec_driver_sql(statement, values)
+    batch.execute(statement, [[row[name] for name in batch.names] for row in rows])
+
+
+def update_rows(
+    table: Table,
+    changes: list[tuple[dict[str, Any], dict[str, Any]]],
+    *,
+    where: str = "",
+) -> int | None:
+    """UPDATE ``table`` once per change in the session's transaction, as :func:`insert_rows`
+    inserts. A change is (the columns that find its row, all equal; the columns it sets), with
+    the same keys in every change; ``where``: SQL the rows must also meet (no parameters).
+    Returns how many rows changed in all, or None where the driver cannot tell."""
+    if not changes:
+        return 0
+    match, values = (list(part) for part in changes[0])
+    batch = _Rows(table, [*values, *match])
+    quote, mark = batch.quote, batch.mark
+    conditions = [f"{quote.quote(name)} = {mark}" for name in match]
+    statement = (
+        f"UPDATE {quote.format_table(table)} SET "
+        + ", ".join(f"{quote.quote(name)} = {mark}" for name in values)
+        + " WHERE "
+        + " AND ".join([*conditions, where] if where else conditions)
+    )
+    rows = [[*map(new.__getitem__, values), *map(key.__getitem__, match)] for key, new in changes]
+    changed = batch.execute(statement, rows)
+    return changed if batch.dialect.supports_sane_multi_rowcount else None
+
+
+class _Rows:
+    """A batch of rows for one statement sent straight to the DB-API's ``executemany``, each
+    distinct value of a column converted for the database once. The conversions are the
+    dialect's own (SQLite's DATETIME, say), so every instant is written in the one text form
+    the ORM writes too: compared as text, two forms of one instant would differ. Converting
+    row by row through SQLAlchemy's statements was most of what a sweep's writes cost."""
+
+    def __init__(self, table: Table, names: list[str]):
+        self.connection = db.session.connection()
+        self.dialect = dialect = self.connection.dialect
+        self.names = names
+        self.columns = [table.c[name] for name in names]
+        if any(isinstance(column.type, JSON) for column in self.columns):
+            raise TypeError(f"{table.name}: a JSON column wants SQLAlchemy's own statements")
+        self.converters = [
+            _Converter(column.type.dialect_impl(dialect).bind_processor(dialect))
+            for column in self.columns
+        ]
+        self.quote = dialect.identifier_preparer
+        self.mark = "?" if dialect.paramstyle == "qmark" else "%s"
+
+    def execute(self, statement: str, rows: list[list[Any]]) -> int:
+        """Run ``statement`` once per row: its values in the order of ``names``. Returns how
+        many rows it changed."""
+        converters = self.converters
+        values = [tuple(convert(value) for convert, value in zip(converters, row)) for row in rows]
+        return self.connection.exec_driver_sql(statement, values).rowcount
 
 
 class _Converter:

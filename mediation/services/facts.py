@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
 from ..domain.enums import FlagKind, Level
@@ -23,7 +23,7 @@ from ..domain.i18n import N_, Message
 from ..domain.months import Month
 from ..extensions import db
 from ..models import Flag, User
-from ..platform.database import chunks, insert_rows
+from ..platform.database import chunks, insert_rows, update_rows
 from . import access
 from .notify import Notice
 from .scorecard import in_month
@@ -142,16 +142,12 @@ def clear(keys: Iterable[tuple[str, dt.datetime]]) -> list[str]:
             select(_flags.c.key).where(_flags.c.key.in_(chunk), _flags.c.cleared_at.is_(None))
         )
     ]
-    if open_keys:
-        db.session.execute(_CLEAR, [{"b_key": key, "b_at": at[key]} for key in open_keys])
+    update_rows(
+        _flags,
+        [({"key": key}, {"cleared_at": at[key]}) for key in open_keys],
+        where="cleared_at IS NULL",
+    )
     return open_keys
-
-
-_CLEAR = (
-    update(_flags)
-    .where(_flags.c.key == bindparam("b_key"), _flags.c.cleared_at.is_(None))
-    .values(cleared_at=bindparam("b_at", type_=_flags.c.cleared_at.type))
-)
 
 
 def search_flags(

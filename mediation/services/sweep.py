@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, exists, func, insert, select, update
+from sqlalchemy import exists, func, insert, select
 
 from ..domain.enums import CaseStatus, FlagKind, Level, Scale
 from ..domain.incidents import (
@@ -30,7 +30,7 @@ from ..domain.policy import Policy
 from ..domain.progress import CaseClock, Context, UnitRef, catch_up, next_check
 from ..extensions import db
 from ..models import Case, CaseEvent, Deadline, Flag, Mark, Screening, Unit
-from ..platform.database import chunks, insert_rows
+from ..platform.database import chunks, insert_rows, update_rows
 from . import facts as fact_records
 from . import idempotency
 from .calendar import work_calendar
@@ -249,24 +249,26 @@ class _Batch:
         changed by someone else since it was read. The decisions were made above, case by
         case; here each kind of change is one statement for the whole batch."""
         escalated = [case for case in self.cases if case.event is not None]
-        if escalated and not _updated(
-            _ESCALATED,
+        changed = update_rows(
+            _cases,
             [
-                {
-                    "b_id": c.id,
-                    "b_version": c.read_version,
-                    "b_status": c.status,
-                    "b_level": c.level,
-                    "b_holder": c.holder_id,
-                    "b_highest": c.highest_level,
-                    "b_new_version": c.version,
-                    "b_now": now,
-                    "b_last_event": c.last_event_at,
-                    "b_check": c.next_check_at,
-                }
+                (
+                    {"id": c.id, "version": c.read_version},
+                    {
+                        "status": c.status,
+                        "level": c.level,
+                        "holder_id": c.holder_id,
+                        "highest_level": c.highest_level,
+                        "version": c.version,
+                        "updated_at": now,
+                        "last_event_at": c.last_event_at,
+                        "next_check_at": c.next_check_at,
+                    },
+                )
                 for c in escalated
             ],
-        ):
+        )
+        if changed is not None and changed != len(escalated):
             return False
         if escalated:
             db.session.execute(insert(CaseEvent.__table__), [c.event for c in escalated])
@@ -281,28 +283,36 @@ class _Batch:
         bookkeeping, not a change of the case, so the version stays (a user who opened the
         case can still act on it), and a case a user acted on since it was read keeps the
         "now" that action set."""
-        checks = [
-            {"b_id": c.id, "b_version": c.read_version, "b_check": c.next_check_at}
-            for c in self.cases
-            if c.event is None
-        ]
-        if checks:
-            db.session.execute(_NEXT_CHECK, checks)
+        update_rows(
+            _cases,
+            [
+                ({"id": c.id, "version": c.read_version}, {"next_check_at": c.next_check_at})
+                for c in self.cases
+                if c.event is None
+            ],
+        )
 
     def _write_clocks(self, escalated: list[_Case]) -> None:
         """Clocks whose deadline passed (breached at it), that ended (the judicial window) or
         that an escalation settled, each with its own instants; and the clocks an escalation
         started."""
-        changed = [
-            {"b_id": clock.id, "b_breached": b, "b_met": m, "b_stopped": st}
-            for case in self.cases
-            for clock in case.deadlines
-            if clock.id is not None
-            and (clock.stopped_at is not None or clock.breached_at != self.read[clock.id])
-            for b, m, st in [(clock.breached_at, clock.met_at, clock.stopped_at)]
-        ]
-        if changed:
-            db.session.execute(_SETTLED, changed)
+        update_rows(
+            _deadlines,
+            [
+                (
+                    {"id": clock.id},
+                    {
+                        "breached_at": clock.breached_at,
+                        "met_at": clock.met_at,
+                        "stopped_at": clock.stopped_at,
+                    },
+                )
+                for case in self.cases
+                for clock in case.deadlines
+                if clock.id is not None
+                and (clock.stopped_at is not None or clock.breached_at != self.read[clock.id])
+            ],
+        )
         started = [
             {"case_id": c.id, **{name: getattr(d, name) for name in _STARTED_COLUMNS}}
             for c in escalated
@@ -320,48 +330,6 @@ class _Batch:
 
 def _parent(case: _Case) -> UnitRef | None:
     return case.parent
-
-
-def _updated(statement, rows: list[dict]) -> bool:
-    """Run an UPDATE for each row; True if each changed one row (where the database driver
-    can tell)."""
-    outcome = db.session.execute(statement, rows)
-    if not db.session.get_bind().dialect.supports_sane_multi_rowcount:
-        return True
-    return outcome.rowcount == len(rows)
-
-
-_ESCALATED = (
-    update(_cases)
-    .where(_cases.c.id == bindparam("b_id"), _cases.c.version == bindparam("b_version"))
-    .values(
-        status=bindparam("b_status", type_=_cases.c.status.type),
-        level=bindparam("b_level", type_=_cases.c.level.type),
-        holder_id=bindparam("b_holder"),
-        highest_level=bindparam("b_highest", type_=_cases.c.highest_level.type),
-        version=bindparam("b_new_version"),
-        updated_at=bindparam("b_now", type_=_cases.c.updated_at.type),
-        last_event_at=bindparam("b_last_event", type_=_cases.c.last_event_at.type),
-        next_check_at=bindparam("b_check", type_=_cases.c.next_check_at.type),
-    )
-)
-_SETTLED = (
-    update(_deadlines)
-    .where(_deadlines.c.id == bindparam("b_id"))
-    .values(
-        breached_at=bindparam("b_breached", type_=_deadlines.c.breached_at.type),
-        met_at=bindparam("b_met", type_=_deadlines.c.met_at.type),
-        stopped_at=bindparam("b_stopped", type_=_deadlines.c.stopped_at.type),
-    )
-)
-_NEXT_CHECK = (
-    update(_cases)
-    .where(_cases.c.id == bindparam("b_id"), _cases.c.version == bindparam("b_version"))
-    .values(
-        next_check_at=bindparam("b_check", type_=_cases.c.next_check_at.type),
-        updated_at=_cases.c.updated_at,
-    )  # bookkeeping, not a change of the case
-)
 
 
 # --- supervision notices ---------------------------------------------------------------------
