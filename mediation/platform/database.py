@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -204,25 +204,23 @@ class _Rows:
     def execute(self, statement: str, rows: list[list[Any]]) -> int:
         """Run ``statement`` once per row: its values in the order of ``names``. Returns how
         many rows it changed."""
-        converters = self.converters
-        values = [tuple(convert(value) for convert, value in zip(converters, row)) for row in rows]
-        return self.connection.exec_driver_sql(statement, values).rowcount
+        columns = zip(*rows)  # each column converted as a whole: no call per value
+        converted = [convert(values) for convert, values in zip(self.converters, columns)]
+        return self.connection.exec_driver_sql(statement, list(zip(*converted))).rowcount
 
 
 class _Converter:
-    """A column's conversion of Python values for the database, remembered per value."""
+    """A column's conversion of Python values for the database, each distinct value once.
+    Plain values only (hashable): a JSON column is refused above."""
 
     def __init__(self, process: Callable[[Any], Any] | None):
         self.process = process
-        self.seen: dict[Any, Any] = {}
+        self.seen: dict[Any, Any] = {None: None}
 
-    def __call__(self, value: Any) -> Any:
-        if self.process is None or value is None:
-            return value
-        try:
-            return self.seen[value]
-        except KeyError:
-            converted = self.seen[value] = self.process(value)
-            return converted
-        except TypeError:  # unhashable (a JSON document): converted every time
-            return self.process(value)
+    def __call__(self, values: tuple) -> Sequence[Any]:
+        if self.process is None:
+            return values
+        seen = self.seen
+        for value in set(values).difference(seen):
+            seen[value] = self.process(value)
+        return [seen[value] for value in values]
