@@ -77,6 +77,14 @@ def shoot(page, tmp_path, name):
     page.set_viewport_size({"width": 360, "height": 780})
 
 
+def wait_until(page, condition, seconds=20):
+    """Let the page run (its events reach our handlers) until ``condition()`` holds."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        page.wait_for_timeout(100)
+
+
 def cases(database_url):
     engine = create_engine(database_url)
     try:
@@ -248,7 +256,7 @@ def test_signing_out_warns_forgets_the_pages_and_keeps_the_queue_for_its_user(
     dialogs = []
     page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.click("#logout-form button")
-    page.wait_for_timeout(500)
+    wait_until(page, lambda: dialogs)  # asked once the queue has been counted
     assert "1" in dialogs[0] and "下次登录" in dialogs[0]
     expect(page.locator("h1")).to_contain_text("登记")  # dismissed: still signed in
     page.once("dialog", lambda dialog: dialog.accept())
