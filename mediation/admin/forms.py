@@ -3,7 +3,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    BooleanField,
     PasswordField,
     SelectField,
     SelectMultipleField,
@@ -14,6 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..auth.forms import ReachFields
 from ..domain.units import unit_code_problem, unit_name_problem
 from ..platform.i18n import gettext
 
@@ -61,7 +61,7 @@ class UserForm(FlaskForm):
     password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(max=200)])
 
 
-class EditUserForm(FlaskForm):
+class EditUserForm(ReachFields):
     """An admin's change to a user; the rules are services.users.update_user's."""
 
     display_name = StringField(_l("Full name"), validators=[Length(max=100)])
@@ -70,16 +70,11 @@ class EditUserForm(FlaskForm):
     new_password = PasswordField(
         _l("New password (leave empty to keep the current one)"), validators=[Length(max=200)]
     )
-    email = StringField(_l("E-mail"), validators=[Length(max=254)])
-    phone = StringField(_l("Mobile phone"), validators=[Length(max=32)])
     channels = SelectMultipleField(
         _l("Notify besides the inbox by"),
         validate_choice=False,
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
-    )
-    digest = BooleanField(
-        _l("Notices that are not urgent: one message each working morning instead of one each")
     )
 
 

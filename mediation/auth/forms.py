@@ -21,17 +21,21 @@ class PasswordForm(FlaskForm):
     )
 
 
-class ReachForm(FlaskForm):
-    """How a person is reached off the site; the rules are services.users.set_reach's."""
+class ReachFields(FlaskForm):
+    """How a person is reached off the site, as the person and the admin both set it; the
+    rules are services.users.set_reach's. Each form adds its own ``channels`` field."""
 
     email = StringField(_l("E-mail"), validators=[Length(max=254)])
     phone = StringField(_l("Mobile phone"), validators=[Length(max=32)])
+    digest = BooleanField(
+        _l("Notices that are not urgent: one message each working morning instead of one each")
+    )
+
+
+class ReachForm(ReachFields):
     channels = SelectMultipleField(
         _l("Also notify me by"),
         validate_choice=False,
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
-    )
-    digest = BooleanField(
-        _l("Notices that are not urgent: one message each working morning instead of one each")
     )

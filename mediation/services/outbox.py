@@ -43,10 +43,10 @@ def enqueue(rows: list[dict[str, Any]], now: dt.datetime) -> int:
     if not names or not rows:
         return 0
     wanted: dict[int, list[str]] = {}
-    digest: set[int] = set()  # who takes the notices that are not urgent once a day
+    once_a_day: set[int] = set()  # who takes the notices that are not urgent in a digest
     user_ids = sorted({row["user_id"] for row in rows})
     for chunk in chunks(user_ids):
-        for user_id, chosen, email, once_a_day in db.session.execute(
+        for user_id, chosen, email, wants_digest in db.session.execute(
             select(User.id, User.notify_channels, User.email, User.notify_digest).where(
                 User.id.in_(chunk), User.notify_channels != ""
             )
@@ -58,8 +58,8 @@ def enqueue(rows: list[dict[str, Any]], now: dt.datetime) -> int:
             ]
             if channels:
                 wanted[user_id] = channels
-            if once_a_day:
-                digest.add(user_id)
+            if wants_digest:
+                once_a_day.add(user_id)
     if not wanted:
         return 0
     keys = {
@@ -96,7 +96,7 @@ def enqueue(rows: list[dict[str, Any]], now: dt.datetime) -> int:
     for note_id, user_id, kind, _flag_id, _case_id, case_id in found:
         scale, risks = cases.get(case_id, (None, []))
         urgent = is_urgent(kind, scale, risks)
-        in_digest = not urgent and user_id in digest
+        in_digest = not urgent and user_id in once_a_day
         if in_digest:
             after = digest_at(now, quiet=quiet, is_workday=calendar.is_workday, tz=tz)
         else:
