@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from alembic.script import ScriptDirectory
 from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import JSON, Table, event, select, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.exc import DBAPIError
 
 from ..config import StartupError
@@ -119,38 +119,39 @@ def chunks(items: list, size: int = 900) -> Iterator[list]:
         yield items[start : start + size]
 
 
-def insert_rows(
-    table: Table,
-    rows: list[dict[str, Any]],
-    *,
-    on_conflict: tuple[str, tuple[str, ...]] | None = None,
-) -> None:
+def insert_rows(table: Table, rows: list[dict[str, Any]]) -> None:
     """INSERT ``rows`` (all with the same keys) into ``table`` in the session's transaction,
-    through the DB-API's ``executemany`` (see :class:`_Rows`): a sweep's batch repeats the same
-    instant and the same few enum values thousands of times.
+    as one batch (see :class:`_Rows`): a sweep's batch repeats the same instant and the same
+    few enum values thousands of times. Plain values only: a JSON column wants SQLAlchemy's
+    own statements (PostgreSQL's driver takes no bare dict)."""
+    if rows:
+        batch = _Rows(table, list(rows[0]))
+        batch.execute(batch.insert(), batch.columns_of(rows))
 
-    Plain values only: a JSON column wants SQLAlchemy's own statements (PostgreSQL's driver
-    takes no bare dict). ``on_conflict=(unique column, columns)``: a row whose unique column is
-    taken updates those columns of the row there instead, or is left out when ``columns`` is
-    empty (SQLite and PostgreSQL say it alike)."""
+
+def insert_new(table: Table, rows: list[dict[str, Any]], *, key: str) -> dict[Any, int]:
+    """INSERT those of ``rows`` whose ``key`` (a unique column) is not taken yet, as
+    :func:`insert_rows` does; a row already there stands as it is. Returns the ``id`` of each
+    row inserted, by its key. PostgreSQL does it in one statement (``RETURNING`` only what it
+    inserted); elsewhere the keys taken are read first and the new ids after."""
     if not rows:
-        return
+        return {}
     batch = _Rows(table, list(rows[0]))
-    quote = batch.quote
-    statement = (
-        f"INSERT INTO {quote.format_table(table)} "
-        f"({', '.join(quote.format_column(column) for column in batch.columns)}) "
-        f"VALUES ({', '.join([batch.mark] * len(batch.columns))})"
-    )
-    if on_conflict is not None:
-        unique, updated = on_conflict
-        statement += f" ON CONFLICT ({quote.quote(unique)}) DO " + (
-            "UPDATE SET "
-            + ", ".join(f"{quote.quote(name)} = excluded.{quote.quote(name)}" for name in updated)
-            if updated
-            else "NOTHING"
-        )
-    batch.execute(statement, [[row[name] for name in batch.names] for row in rows])
+    statement = batch.insert(skip_taken=key)
+    if batch.as_arrays:
+        statement += f" RETURNING {batch.quote.quote(key)}, id"
+        return dict(batch.execute(statement, batch.columns_of(rows)).all())
+    unique, taken = table.c[key], set()
+    for chunk in chunks([row[key] for row in rows]):
+        taken.update(db.session.scalars(select(unique).where(unique.in_(chunk))))
+    new = [row for row in rows if row[key] not in taken]
+    if new:
+        batch.execute(statement, batch.columns_of(new))
+    ids: dict[Any, int] = {}
+    for chunk in chunks([row[key] for row in new]):
+        found = db.session.execute(select(unique, table.c.id).where(unique.in_(chunk)))
+        ids.update((value, row_id) for value, row_id in found)
+    return ids
 
 
 def update_rows(
@@ -158,36 +159,51 @@ def update_rows(
     changes: list[tuple[dict[str, Any], dict[str, Any]]],
     *,
     where: str = "",
-) -> int | None:
-    """UPDATE ``table`` once per change in the session's transaction, as :func:`insert_rows`
-    inserts. A change is (the columns that find its row, all equal; the columns it sets), with
-    the same keys in every change; ``where``: SQL the rows must also meet (no parameters).
-    Returns how many rows changed in all, or None where the driver cannot tell."""
+) -> int:
+    """UPDATE ``table`` as :func:`insert_rows` inserts, in the session's transaction. A change
+    is (the columns that find its row, all equal; the columns it sets), with the same keys in
+    every change, and each change finds a row of its own; ``where``: SQL the rows must also
+    meet (no parameters). Returns how many rows changed in all."""
     if not changes:
         return 0
     match, values = (list(part) for part in changes[0])
     batch = _Rows(table, [*values, *match])
-    quote, mark = batch.quote, batch.mark
-    conditions = [f"{quote.quote(name)} = {mark}" for name in match]
+    quote, name = batch.quote, batch.quote.format_table(table)
+    if batch.as_arrays:  # the changes joined as a set of rows v(c0, c1, …)
+        given = [f"c{index}" for index in range(len(batch.names))]
+        source = f" FROM {batch.arrays()} AS v({', '.join(given)})"
+        given = [f"v.{column}" for column in given]
+        found = [f"{name}.{quote.quote(column)}" for column in match]
+    else:
+        given, source = [batch.mark] * len(batch.names), ""
+        found = [quote.quote(column) for column in match]
     statement = (
-        f"UPDATE {quote.format_table(table)} SET "
-        + ", ".join(f"{quote.quote(name)} = {mark}" for name in values)
+        f"UPDATE {name} SET "
+        + ", ".join(f"{quote.quote(column)} = {value}" for column, value in zip(values, given))
+        + source
         + " WHERE "
-        + " AND ".join([*conditions, where] if where else conditions)
+        + " AND ".join(f"{column} = {value}" for column, value in zip(found, given[len(values) :]))
+        + (f" AND {where}" if where else "")
     )
-    rows = [[*map(new.__getitem__, values), *map(key.__getitem__, match)] for key, new in changes]
-    changed = batch.execute(statement, rows)
-    return changed if batch.dialect.supports_sane_multi_rowcount else None
+    columns = [[new[column] for _, new in changes] for column in values]
+    columns += [[key[column] for key, _ in changes] for column in match]
+    return batch.execute(statement, columns).rowcount
 
 
 class _Rows:
-    """A batch of rows for one statement sent straight to the DB-API's ``executemany``, each
-    distinct value of a column converted for the database once. The conversions are the
-    dialect's own (SQLite's DATETIME, say), so every instant is written in the one text form
-    the ORM writes too: compared as text, two forms of one instant would differ. Converting
-    row by row through SQLAlchemy's statements was most of what a sweep's writes cost."""
+    """A batch of rows for one statement, each distinct value of a column converted for the
+    database once. The conversions are the dialect's own (SQLite's DATETIME, say), so every
+    instant is written in the one text form the ORM writes too: compared as text, two forms of
+    one instant would differ. Converting row by row through SQLAlchemy's statements was most
+    of what a sweep's writes cost.
+
+    SQLite runs the statement once per row through the DB-API's ``executemany`` (a prepared
+    statement in the same process: cheap). PostgreSQL takes the whole batch in one statement,
+    one array parameter per column (``unnest``): a statement per row costs its server a round
+    of executing each, and the next-check updates of a day's backlog took a third longer."""
 
     def __init__(self, table: Table, names: list[str]):
+        self.table = table
         self.connection = db.session.connection()
         self.dialect = dialect = self.connection.dialect
         self.names = names
@@ -200,13 +216,38 @@ class _Rows:
         ]
         self.quote = dialect.identifier_preparer
         self.mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        self.as_arrays = dialect.name == "postgresql"
 
-    def execute(self, statement: str, rows: list[list[Any]]) -> int:
-        """Run ``statement`` once per row: its values in the order of ``names``. Returns how
-        many rows it changed."""
-        columns = zip(*rows)  # each column converted as a whole: no call per value
+    def columns_of(self, rows: list[dict[str, Any]]) -> list[list[Any]]:
+        return [[row[name] for row in rows] for name in self.names]
+
+    def arrays(self) -> str:
+        """The rows as a set: ``unnest`` of one typed array per column."""
+        types = (column.type.compile(dialect=self.dialect) for column in self.columns)
+        return f"unnest({', '.join(f'{self.mark}::{name}[]' for name in types)})"
+
+    def insert(self, *, skip_taken: str | None = None) -> str:
+        """The INSERT; ``skip_taken``: a unique column, rows whose value is taken left out."""
+        quote = self.quote
+        statement = (
+            f"INSERT INTO {quote.format_table(self.table)} "
+            f"({', '.join(quote.format_column(column) for column in self.columns)}) "
+            + (
+                f"SELECT * FROM {self.arrays()}"
+                if self.as_arrays
+                else f"VALUES ({', '.join([self.mark] * len(self.columns))})"
+            )
+        )
+        if skip_taken:  # SQLite and PostgreSQL say it alike
+            statement += f" ON CONFLICT ({quote.quote(skip_taken)}) DO NOTHING"
+        return statement
+
+    def execute(self, statement: str, columns: list[list[Any]]) -> CursorResult:
+        """Run ``statement`` for the rows given column by column, in the order of ``names``."""
         converted = [convert(values) for convert, values in zip(self.converters, columns)]
-        return self.connection.exec_driver_sql(statement, list(zip(*converted))).rowcount
+        if self.as_arrays:
+            return self.connection.exec_driver_sql(statement, tuple(converted))
+        return self.connection.exec_driver_sql(statement, list(zip(*converted)))
 
 
 class _Converter:
@@ -217,7 +258,7 @@ class _Converter:
         self.process = process
         self.seen: dict[Any, Any] = {None: None}
 
-    def __call__(self, values: tuple) -> Sequence[Any]:
+    def __call__(self, values: list) -> list:
         if self.process is None:
             return values
         seen = self.seen

@@ -23,7 +23,7 @@ from ..domain.i18n import N_, Message
 from ..domain.months import Month
 from ..extensions import db
 from ..models import Flag, User
-from ..platform.database import chunks, insert_rows, update_rows
+from ..platform.database import chunks, insert_new, update_rows
 from . import access
 from .notify import Notice
 from .scorecard import in_month
@@ -81,17 +81,11 @@ def record(found: Iterable[Found], now: dt.datetime) -> tuple[list[Found], list[
     unique: dict[str, Found] = {}
     for item in found:
         unique.setdefault(item.fact.key, item)
-    if not unique:
-        return [], []
-    known = set()
-    for chunk in chunks(list(unique)):
-        known.update(db.session.scalars(select(_flags.c.key).where(_flags.c.key.in_(chunk))))
-    new = [item for key, item in unique.items() if key not in known]
-    insert_rows(
+    ids = insert_new(
         _flags,
         [
             {
-                "key": item.fact.key,
+                "key": key,
                 "kind": item.fact.kind,
                 "case_id": item.case.id,
                 "unit_id": item.case.village_id,
@@ -102,19 +96,11 @@ def record(found: Iterable[Found], now: dt.datetime) -> tuple[list[Found], list[
                 "raised_at": now,
                 "cleared_at": item.cleared_at,
             }
-            for item in new
+            for key, item in unique.items()
         ],
-        on_conflict=("key", ()),  # found by a concurrent change meanwhile: that record stands
+        key="key",  # a fact on record already (or found by a concurrent change) stands
     )
-    told = [item for item in new if item.cleared_at is None]
-    if not told:
-        return new, []
-    ids = {}
-    for chunk in chunks([item.fact.key for item in told]):
-        for key, flag_id in db.session.execute(
-            select(_flags.c.key, _flags.c.id).where(_flags.c.key.in_(chunk))
-        ):
-            ids[key] = flag_id
+    new = [item for key, item in unique.items() if key in ids]
     return new, [
         Notice(
             ids[item.fact.key],
@@ -127,7 +113,8 @@ def record(found: Iterable[Found], now: dt.datetime) -> tuple[list[Found], list[
             item.case.holder_id,
             item.case.level,
         )
-        for item in told
+        for item in new
+        if item.cleared_at is None
     ]
 
 

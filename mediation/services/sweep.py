@@ -268,7 +268,7 @@ class _Batch:
                 for c in escalated
             ],
         )
-        if changed is not None and changed != len(escalated):
+        if changed != len(escalated):
             return False
         if escalated:
             db.session.execute(insert(CaseEvent.__table__), [c.event for c in escalated])
