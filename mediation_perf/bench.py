@@ -38,7 +38,7 @@ from sqlalchemy.orm import configure_mappers
 from mediation.domain.enums import Category, Level, Role
 from mediation.domain.months import Month
 from mediation.extensions import db
-from mediation.models import ApiToken, Case, Mark, Unit, User
+from mediation.models import ApiToken, Case, CaseCheck, Mark, Unit, User
 
 from .synthetic import GEN_MARK, PASSWORD
 
@@ -274,20 +274,20 @@ def find_setting(due: int | None) -> Setting:
         .order_by(Unit.code)
         .limit(1)
     )
-    first_check = db.session.scalar(select(func.min(Case.next_check_at)))
+    first_check = db.session.scalar(select(func.min(CaseCheck.next_check_at)))
     if due is None:
         sweep_at = now + dt.timedelta(days=1)
     else:
         nth = db.session.scalar(
-            select(Case.next_check_at)
-            .where(Case.next_check_at.is_not(None))
-            .order_by(Case.next_check_at)
+            select(CaseCheck.next_check_at)
+            .where(CaseCheck.next_check_at.is_not(None))
+            .order_by(CaseCheck.next_check_at)
             .offset(max(due - 1, 0))
             .limit(1)
         )
         sweep_at = nth or now
     due_count = db.session.scalar(
-        select(func.count()).select_from(Case).where(Case.next_check_at <= sweep_at)
+        select(func.count()).select_from(CaseCheck).where(CaseCheck.next_check_at <= sweep_at)
     )
     idle_at = (first_check - dt.timedelta(seconds=1)) if first_check else now
     # Cases to open: spread over the county's register.
@@ -381,7 +381,7 @@ class Bench:
             with _recording(plans):
                 _sweep(s.idle_at)
             baseline = _sql_ms(
-                "SELECT id FROM cases WHERE next_check_at <= :t",
+                "SELECT case_id FROM case_checks WHERE next_check_at <= :t",
                 {"t": _param(s, s.idle_at)},
                 self.runs,
             )
@@ -425,8 +425,8 @@ class Bench:
             return {
                 "times": [0.0],
                 "baseline": _sql_ms(
-                    "SELECT * FROM cases c JOIN deadlines d ON d.case_id = c.id"
-                    " WHERE c.next_check_at <= :t",
+                    "SELECT * FROM case_checks n JOIN cases c ON c.id = n.case_id"
+                    " JOIN deadlines d ON d.case_id = c.id WHERE n.next_check_at <= :t",
                     {"t": _param(s, at)},
                     self.runs,
                 ),

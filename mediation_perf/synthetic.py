@@ -73,6 +73,7 @@ from mediation.extensions import db
 from mediation.models import (
     Agreement,
     Case,
+    CaseCheck,
     CaseCounter,
     CaseEvent,
     Deadline,
@@ -715,7 +716,6 @@ class Generator:
                 case.concluded_action,
                 bools[Risk.violence in risks],
                 bools[Risk.group_incident in risks],
-                stamp(case.next_check_at),
                 case.version,
                 registrar,
                 received,
@@ -723,6 +723,8 @@ class Generator:
                 stamp(case.last_event_at),
             )
         )
+        if case.next_check_at is not None:  # no row: nothing to watch
+            rows.checks.append((case_id, stamp(case.next_check_at)))
         address = f"{place.code[-3:]}组"
         for position, role in enumerate(_PARTY_ROLES):
             rows.parties.append(
@@ -1164,7 +1166,18 @@ class Generator:
         writer.commit()
 
 
-BULK_TABLES = (Case, Party, CaseEvent, Deadline, Flag, Agreement, FollowUp, Incident, Screening)
+BULK_TABLES = (
+    Case,
+    CaseCheck,
+    Party,
+    CaseEvent,
+    Deadline,
+    Flag,
+    Agreement,
+    FollowUp,
+    Incident,
+    Screening,
+)
 _CASE_COLUMNS = (
     "id",
     "number",
@@ -1193,13 +1206,13 @@ _CASE_COLUMNS = (
     "concluded_action",
     "is_violence_risk",
     "is_group_risk",
-    "next_check_at",
     "version",
     "created_by_id",
     "created_at",
     "updated_at",
     "last_event_at",
 )
+_CHECK_COLUMNS = ("case_id", "next_check_at")
 _PARTY_COLUMNS = ("case_id", "position", "name", "role", "phone", "address")
 _EVENT_COLUMNS = (
     "case_id",
@@ -1305,12 +1318,14 @@ class _Rows:
         self.clear()
 
     def clear(self) -> None:
-        self.cases, self.parties, self.events, self.deadlines = [], [], [], []
+        self.cases, self.checks, self.parties, self.events = [], [], [], []
+        self.deadlines = []
         self.flags, self.agreements, self.follow_ups = [], [], []
         self.open = 0
 
     def flush(self, writer: BulkWriter) -> None:
         writer.write(Case, _CASE_COLUMNS, self.cases)
+        writer.write(CaseCheck, _CHECK_COLUMNS, self.checks)
         writer.write(Party, _PARTY_COLUMNS, self.parties)
         writer.write(CaseEvent, _EVENT_COLUMNS, self.events)
         writer.write(Deadline, _DEADLINE_COLUMNS, self.deadlines)
@@ -1487,7 +1502,9 @@ def generate(
     result.rows = writer.rows
     result.due_within_day = (
         db.session.scalar(
-            select(func.count()).select_from(Case).where(Case.next_check_at <= shape.now + DAY)
+            select(func.count())
+            .select_from(CaseCheck)
+            .where(CaseCheck.next_check_at <= shape.now + DAY)
         )
         or 0
     )

@@ -1,7 +1,7 @@
 """Database models. Import from here: ``from mediation.models import Case, Unit, User``."""
 
 from .attachments import Attachment
-from .cases import Case, CaseCounter, CaseEvent, Party
+from .cases import Case, CaseCheck, CaseCounter, CaseEvent, Party
 from .flags import Flag, Lease, Notification
 from .idempotency import IdempotencyKey
 from .incidents import Incident, IncidentRevision, Mark, ScorecardSnapshot, Screening
@@ -18,6 +18,7 @@ __all__ = [
     "CalendarDay",
     "CalendarYear",
     "Case",
+    "CaseCheck",
     "CaseCounter",
     "CaseEvent",
     "Deadline",

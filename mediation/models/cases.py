@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, text
+from sqlalchemy.ext.associationproxy import association_proxy
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.enums import CaseStatus, Category, Level, PartyRole, Risk, Scale, Source
@@ -51,9 +52,6 @@ class Case(db.Model):
     concluded_action: Mapped[str | None] = mapped_column(String(16))
     is_violence_risk: Mapped[bool] = mapped_column(default=False)
     is_group_risk: Mapped[bool] = mapped_column(default=False)
-    # When the sweep must next look at this case: the nearest warning or deadline of a running
-    # clock, or "now" after any change. None: nothing left to watch (concluded, or paused).
-    next_check_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     # When the newest event of its history took effect (an automatic escalation waits for it).
     last_event_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
@@ -66,6 +64,12 @@ class Case(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    # When the sweep must next look at this case, kept in a table of its own (CaseCheck).
+    check: Mapped[CaseCheck | None] = relationship(cascade="all, delete-orphan")
+    next_check_at = association_proxy(
+        "check", "next_check_at", creator=lambda at: CaseCheck(next_check_at=at)
+    )
 
     village: Mapped[Unit] = relationship(foreign_keys=[village_id], lazy="joined")
     holder: Mapped[Unit] = relationship(foreign_keys=[holder_id], lazy="joined")
@@ -140,6 +144,21 @@ class Case(db.Model):
     @scale_reasons.setter
     def scale_reasons(self, messages) -> None:
         self.scale_reason_data = [[message.msgid, message.params] for message in messages]
+
+
+class CaseCheck(db.Model):
+    """When the sweep must next look at a case: the nearest warning or deadline of a running
+    clock, or "now" after any change; None (or no row): nothing left to watch (concluded, or
+    paused). A table of its own, not a column of ``cases``: the sweep moves thousands of these
+    instants at a time, and a row of ``cases`` changed means an entry in each of its many
+    indexes (on PostgreSQL), where this narrow row has two."""
+
+    __tablename__ = "case_checks"
+    # in the sweep's order, so that a batch reads its thousand rows and stops
+    __table_args__ = (Index("ix_case_checks_next_check_at", "next_check_at", "case_id"),)
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    next_check_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class Party(db.Model):

@@ -12,7 +12,7 @@ from ..domain.enums import CaseStatus
 from ..domain.policy import Policy
 from ..domain.progress import Context, reschedule
 from ..extensions import db
-from ..models import CalendarDay, CalendarYear, Case, Deadline, User
+from ..models import CalendarDay, CalendarYear, Case, CaseCheck, Deadline, User
 from ..platform.database import chunks
 
 
@@ -72,10 +72,11 @@ def recompute_provisional(policy: Policy, tz: ZoneInfo, *, now: dt.datetime) -> 
             changed += 1
             moved.add(deadline.case_id)
     for chunk in chunks(sorted(moved)):
+        active = select(Case.id).where(Case.id.in_(chunk), Case.status != CaseStatus.paused)
         db.session.execute(
-            update(Case)
-            .where(Case.id.in_(chunk), Case.status != CaseStatus.paused)
-            .values(next_check_at=now, updated_at=Case.updated_at)
+            update(CaseCheck)
+            .where(CaseCheck.case_id.in_(active))
+            .values(next_check_at=now)
             .execution_options(synchronize_session=False)
         )
     db.session.flush()

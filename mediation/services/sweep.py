@@ -3,10 +3,10 @@
 What falls due and when it happened is decided by the workflow's own
 :func:`~mediation.domain.progress.catch_up`, the very function every action runs first: the
 sweep finds facts, dates nothing itself, and tells people. It reads only the cases whose
-``next_check_at`` has come (an indexed column every action sets to "now" and every sweep sets
-to the next warning or deadline), in batches, each committed whole: killed in the middle, the
-next run finds the rest. Run twice at the same instant, the second run finds nothing to do. One
-sweep at a time: the lease of :mod:`.lease`.
+``next_check_at`` has come (an indexed column of ``case_checks`` that every action sets to
+"now" and every sweep to the next warning or deadline), in batches, each committed whole:
+killed in the middle, the next run finds the rest. Run twice at the same instant, the second
+run finds nothing to do. One sweep at a time: the lease of :mod:`.lease`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from ..domain.months import Month
 from ..domain.policy import Policy
 from ..domain.progress import CaseClock, Context, UnitRef, catch_up, next_check
 from ..extensions import db
-from ..models import Case, CaseEvent, Deadline, Flag, Mark, Screening, Unit
+from ..models import Case, CaseCheck, CaseEvent, Deadline, Flag, Mark, Screening, Unit
 from ..platform.database import chunks, insert_rows, update_rows
 from . import facts as fact_records
 from . import idempotency
@@ -120,7 +120,7 @@ def run_sweep(
 # functions the case page's actions use, and written back with one statement per kind of
 # change. No ORM objects: a day's backlog of ten thousand due cases costs what its rows cost.
 
-_cases, _deadlines, _flags = Case.__table__, Deadline.__table__, Flag.__table__
+_cases, _checks, _deadlines = Case.__table__, CaseCheck.__table__, Deadline.__table__
 _holders, _parents = Unit.__table__.alias("holder"), Unit.__table__.alias("parent")
 
 
@@ -145,6 +145,7 @@ class _Case:
     created_at: dt.datetime
     last_event_at: dt.datetime
     parent: UnitRef | None  # the holder's parent unit: where an escalation goes
+    read_check: dt.datetime  # its next check as read: a user's action since then changed it
     deadlines: list[CaseClock] = field(default_factory=list)
     read_version: int = 0
     holder: UnitRef | None = None
@@ -202,17 +203,21 @@ class _Batch:
                 _parents.c.id,
                 _parents.c.kind,
                 _parents.c.code,
+                _checks.c.next_check_at,
             )
+            .select_from(_checks)
+            .join(_cases, _cases.c.id == _checks.c.case_id)
             .join(_holders, _holders.c.id == _cases.c.holder_id)
             .outerjoin(_parents, _parents.c.id == _holders.c.parent_id)
-            .where(_cases.c.next_check_at <= now)
-            .order_by(_cases.c.next_check_at, _cases.c.id)
+            .where(_checks.c.next_check_at <= now)
+            .order_by(_checks.c.next_check_at, _checks.c.case_id)
             .limit(size)
         ).all()
         cases = {
             row[0]: _Case(
                 *row[:14],
-                parent=UnitRef(*row[14:]) if row[14] is not None else None,
+                parent=UnitRef(*row[14:17]) if row[14] is not None else None,
+                read_check=row[17],
                 read_version=row[11],
             )
             for row in rows
@@ -262,7 +267,6 @@ class _Batch:
                         "version": c.version,
                         "updated_at": now,
                         "last_event_at": c.last_event_at,
-                        "next_check_at": c.next_check_at,
                     },
                 )
                 for c in escalated
@@ -279,16 +283,17 @@ class _Batch:
         return True
 
     def _write_next_checks(self) -> None:
-        """When to look at each case next, for those not escalated here: the sweep's own
-        bookkeeping, not a change of the case, so the version stays (a user who opened the
-        case can still act on it), and a case a user acted on since it was read keeps the
-        "now" that action set."""
+        """When to look at each case next: the sweep's own bookkeeping, not a change of the
+        case, so the version stays (a user who opened the case can still act on it), and a
+        case a user acted on since it was read keeps the "now" that action set."""
         update_rows(
-            _cases,
+            _checks,
             [
-                ({"id": c.id, "version": c.read_version}, {"next_check_at": c.next_check_at})
+                (
+                    {"case_id": c.id, "next_check_at": c.read_check},
+                    {"next_check_at": c.next_check_at},
+                )
                 for c in self.cases
-                if c.event is None
             ],
         )
 

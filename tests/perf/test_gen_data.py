@@ -5,11 +5,11 @@ import json
 import re
 
 import pytest
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import delete, func, insert, inspect, select, text
 
 from mediation.domain.enums import CaseStatus, Clock, Level
 from mediation.extensions import db
-from mediation.models import Case, Deadline, Flag, Incident, Screening, Unit, User
+from mediation.models import Case, CaseCheck, Deadline, Flag, Incident, Screening, Unit, User
 from mediation_perf.synthetic import BULK_TABLES, PASSWORD
 
 from .runner import command_runner
@@ -134,7 +134,9 @@ def test_a_sweep_looking_at_every_case_finds_nothing_new(runner, generated):
     every case at the data's "now" raises, dates, clears and escalates nothing."""
     flags_before = _flag_rows()
     clocks_before = _clock_rows()
-    db.session.execute(text("UPDATE cases SET next_check_at = :now"), {"now": _instant(NOW)})
+    every = [{"case_id": case_id, "next_check_at": _instant(NOW)} for case_id in _case_ids()]
+    db.session.execute(delete(CaseCheck))
+    db.session.execute(insert(CaseCheck), every)
     db.session.commit()
     result = sweep(runner, NOW)
     assert result["checked"] == db.session.scalar(select(func.count()).select_from(Case))
@@ -221,11 +223,7 @@ def test_an_intake_after_generation_continues_the_numbers(runner, client, genera
 
 def test_the_same_seed_gives_the_same_data_whatever_the_processes(app, runner, databases, tmp_path):
     first = generate(runner, "--processes", "1")
-    rows = db.session.execute(
-        select(Case.number, Case.status, Case.level, Case.received_at, Case.next_check_at).order_by(
-            Case.id
-        )
-    ).all()
+    rows = db.session.execute(_case_rows()).all()
     from mediation import create_app
 
     (tmp_path / "other").mkdir()
@@ -258,11 +256,7 @@ def test_the_same_seed_gives_the_same_data_whatever_the_processes(app, runner, d
                 ]
             )
             assert result.exit_code == 0, result.output
-            again = db.session.execute(
-                select(
-                    Case.number, Case.status, Case.level, Case.received_at, Case.next_check_at
-                ).order_by(Case.id)
-            ).all()
+            again = db.session.execute(_case_rows()).all()
             db.session.remove()
             db.engine.dispose()
     finally:
@@ -278,3 +272,15 @@ def test_bad_arguments_are_refused(runner):
         args=["gen-data", "--cases", "10", "--villages", "3", "--open-share", "2"]
     )
     assert result.exit_code == 2 and "--open-share" in result.output
+
+
+def _case_rows():
+    return (
+        select(Case.number, Case.status, Case.level, Case.received_at, CaseCheck.next_check_at)
+        .join(CaseCheck)
+        .order_by(Case.id)
+    )
+
+
+def _case_ids() -> list[int]:
+    return list(db.session.scalars(select(Case.id)))

@@ -28,7 +28,7 @@ from mediation.domain.intake import InvalidInput, parse_case
 from mediation.domain.months import Month
 from mediation.domain.workflow import Refused
 from mediation.extensions import db
-from mediation.models import Case, ScorecardSnapshot, Unit, User
+from mediation.models import Case, CaseCheck, ScorecardSnapshot, Unit, User
 from mediation.platform import runtime
 from mediation.services import scorecard
 from mediation.services.cases import register_case
@@ -160,7 +160,7 @@ class Play:
 
     def next_due(self) -> dt.datetime | None:
         """The next instant something falls due: a case's next check, a screening deadline."""
-        check = db.session.scalar(select(func.min(Case.next_check_at)))
+        check = db.session.scalar(select(func.min(CaseCheck.next_check_at)))
         candidates = [at for at in [check, *self.screenings_due[:1]] if at is not None]
         return min(candidates, default=None)
 
