@@ -6,6 +6,8 @@ import contextlib
 import fcntl
 import logging
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +51,62 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+# --- the write-ahead log's checkpoints, aside from a long run of commits -----------------------
+
+_checkpoints_aside: ContextVar[bool] = ContextVar("checkpoints_aside", default=False)
+
+
+@event.listens_for(Engine, "checkout")
+def _checkpoint_mode(dbapi_connection, connection_record, connection_proxy) -> None:
+    """A SQLite connection taken inside :func:`checkpoints_aside` leaves the log to that thread;
+    any other checkpoints as it commits, as SQLite does by default (every 1,000 pages)."""
+    if not type(dbapi_connection).__module__.startswith("sqlite3"):
+        return
+    aside = _checkpoints_aside.get()
+    if connection_record.info.get("checkpoints_aside", False) is not aside:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA wal_autocheckpoint={0 if aside else 1000}")
+        cursor.close()
+        connection_record.info["checkpoints_aside"] = aside
+
+
+@contextlib.contextmanager
+def checkpoints_aside() -> Iterator[Callable[[], None]]:
+    """For a run of large commits on SQLite (the sweep's batches). By default the commit that
+    fills the write-ahead log past 1,000 pages also copies them back into the database file,
+    ending in two fsyncs: a third of a day's backlog sweep. Inside this context the log is
+    copied by a thread of its own after each commit, while the run goes on with its next
+    batch (SQLite's advice for such writers: wal.html, "Automatic Checkpoint"). Yields what
+    to call after each commit; the last copy is waited for when the context ends, so the run
+    is not done before its writes are in the file. Elsewhere it does nothing."""
+    engine = db.engine
+    if engine.dialect.name != "sqlite":
+        yield lambda: None
+        return
+    token = _checkpoints_aside.set(True)
+    running: list[Future] = []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="checkpoint") as pool:
+
+        def committed() -> None:
+            if not running or running[-1].done():  # a copy under way takes these pages too
+                running[:] = [pool.submit(_checkpoint, engine)]
+
+        try:
+            yield committed
+        finally:
+            _checkpoints_aside.reset(token)
+            wait(running)
+            pool.submit(_checkpoint, engine).result()
+
+
+def _checkpoint(engine: Engine) -> None:
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+    except DBAPIError:  # the next commit outside the context checkpoints instead
+        log.warning("checkpoint failed", exc_info=True)
 
 
 def is_current() -> bool:

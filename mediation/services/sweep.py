@@ -30,7 +30,7 @@ from ..domain.policy import Policy
 from ..domain.progress import CaseClock, Context, UnitRef, catch_up, next_check
 from ..extensions import db
 from ..models import Case, CaseCheck, CaseEvent, Deadline, Flag, Mark, Screening, Unit
-from ..platform.database import chunks, insert_rows, update_rows
+from ..platform.database import checkpoints_aside, chunks, insert_rows, update_rows
 from . import facts as fact_records
 from . import idempotency
 from .calendar import work_calendar
@@ -81,31 +81,33 @@ def run_sweep(
         raise SweepBusy
     result = SweepResult()
     try:
-        ctx = Context(now, policy, work_calendar(policy), tz)  # plain clocks, not rows
-        batches = rereads = 0
-        while max_batches is None or batches < max_batches:
-            if not advisory_lock():
-                break  # another machine's sweep is in this very moment (PostgreSQL only)
-            batch = _Batch.load(now, batch_size)
-            if not batch.cases:
-                db.session.rollback()
-                break
-            batch.check(ctx)
-            if not batch.write(now):
-                db.session.rollback()  # a user acted on a case being escalated: read it again
-                rereads += 1
-                if rereads > MAX_REREADS:
-                    break  # cases changing under every read: the next sweep carries on
-                continue
-            notify(batch.notices, notifier, now)
-            renew_lease(holder, commit=False)
+        with checkpoints_aside() as committed:
+            ctx = Context(now, policy, work_calendar(policy), tz)  # plain clocks, not rows
+            batches = rereads = 0
+            while max_batches is None or batches < max_batches:
+                if not advisory_lock():
+                    break  # another machine's sweep is in this very moment (PostgreSQL only)
+                batch = _Batch.load(now, batch_size)
+                if not batch.cases:
+                    db.session.rollback()
+                    break
+                batch.check(ctx)
+                if not batch.write(now):
+                    db.session.rollback()  # a user acted on a case being escalated: read it again
+                    rereads += 1
+                    if rereads > MAX_REREADS:
+                        break  # cases changing under every read: the next sweep carries on
+                    continue
+                notify(batch.notices, notifier, now)
+                renew_lease(holder, commit=False)
+                db.session.commit()
+                committed()
+                batch.count(result)
+                batches += 1
+            _check_supervisions(now, result, batch_size)
+            _check_screenings(now, policy, tz, notifier, result, holder)
+            idempotency.purge(now)  # answered Idempotency-Keys older than a week
             db.session.commit()
-            batch.count(result)
-            batches += 1
-        _check_supervisions(now, result, batch_size)
-        _check_screenings(now, policy, tz, notifier, result, holder)
-        idempotency.purge(now)  # answered Idempotency-Keys older than a week
-        db.session.commit()
     finally:
         if not lease_held:
             release_lease(holder)

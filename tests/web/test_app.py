@@ -6,6 +6,7 @@ from sqlalchemy import text
 from mediation import create_app
 from mediation.config import ConfigError
 from mediation.extensions import db
+from mediation.platform.database import checkpoints_aside
 from mediation.platform.runtime import StartupError
 
 
@@ -16,6 +17,25 @@ def test_sqlite_is_set_up_for_a_web_app(app, is_postgres):
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def test_a_run_of_commits_can_leave_sqlites_log_to_a_thread(app, is_postgres):
+    """Inside checkpoints_aside (the sweep's batches) a connection does not checkpoint as it
+    commits, the thread does after each commit; outside, connections do as SQLite's default."""
+    if is_postgres:
+        pytest.skip("SQLite's write-ahead log: this run is on PostgreSQL")
+
+    def autocheckpoint() -> int:
+        with db.engine.connect() as connection:
+            return connection.execute(text("PRAGMA wal_autocheckpoint")).scalar()
+
+    with checkpoints_aside() as committed:
+        assert autocheckpoint() == 0
+        db.session.execute(text("CREATE TABLE scratch (n INTEGER)"))
+        db.session.commit()
+        committed()
+    assert autocheckpoint() == 1000
+    assert db.session.execute(text("SELECT count(*) FROM scratch")).scalar() == 0
 
 
 def test_a_fresh_instance_is_migrated_on_first_start(tmp_path):
