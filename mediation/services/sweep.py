@@ -30,7 +30,7 @@ from ..domain.policy import Policy
 from ..domain.progress import CaseClock, Context, UnitRef, catch_up, next_check
 from ..extensions import db
 from ..models import Case, CaseCheck, CaseEvent, Deadline, Flag, Mark, Screening, Unit
-from ..platform.database import checkpoints_aside, chunks, insert_rows, update_rows
+from ..platform.database import chunks, insert_rows, large_batches, update_rows
 from . import facts as fact_records
 from . import idempotency
 from .calendar import work_calendar
@@ -81,7 +81,7 @@ def run_sweep(
         raise SweepBusy
     result = SweepResult()
     try:
-        with checkpoints_aside() as committed:
+        with large_batches() as committed:
             ctx = Context(now, policy, work_calendar(policy), tz)  # plain clocks, not rows
             batches = rereads = 0
             while max_batches is None or batches < max_batches:

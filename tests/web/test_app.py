@@ -6,7 +6,7 @@ from sqlalchemy import text
 from mediation import create_app
 from mediation.config import ConfigError
 from mediation.extensions import db
-from mediation.platform.database import checkpoints_aside
+from mediation.platform.database import large_batches
 from mediation.platform.runtime import StartupError
 
 
@@ -19,22 +19,25 @@ def test_sqlite_is_set_up_for_a_web_app(app, is_postgres):
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
 
 
-def test_a_run_of_commits_can_leave_sqlites_log_to_a_thread(app, is_postgres):
-    """Inside checkpoints_aside (the sweep's batches) a connection does not checkpoint as it
-    commits, the thread does after each commit; outside, connections do as SQLite's default."""
+def test_a_run_of_large_batches_has_sqlite_set_up_for_it(app, is_postgres):
+    """Inside large_batches (the sweep's) a connection has a larger page cache and leaves the
+    log's checkpoints to a thread; outside, connections have SQLite's defaults again."""
     if is_postgres:
-        pytest.skip("SQLite's write-ahead log: this run is on PostgreSQL")
+        pytest.skip("SQLite's page cache and log: this run is on PostgreSQL")
 
-    def autocheckpoint() -> int:
+    def settings() -> tuple[int, int]:
         with db.engine.connect() as connection:
-            return connection.execute(text("PRAGMA wal_autocheckpoint")).scalar()
+            return (
+                connection.execute(text("PRAGMA wal_autocheckpoint")).scalar(),
+                connection.execute(text("PRAGMA cache_size")).scalar(),
+            )
 
-    with checkpoints_aside() as committed:
-        assert autocheckpoint() == 0
+    with large_batches() as committed:
+        assert settings() == (0, -32768)
         db.session.execute(text("CREATE TABLE scratch (n INTEGER)"))
         db.session.commit()
         committed()
-    assert autocheckpoint() == 1000
+    assert settings() == (1000, -2000)
     assert db.session.execute(text("SELECT count(*) FROM scratch")).scalar() == 0
 
 
