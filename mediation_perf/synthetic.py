@@ -1319,8 +1319,7 @@ class _Rows:
 
     def clear(self) -> None:
         self.cases, self.checks, self.parties, self.events = [], [], [], []
-        self.deadlines = []
-        self.flags, self.agreements, self.follow_ups = [], [], []
+        self.deadlines, self.flags, self.agreements, self.follow_ups = [], [], [], []
         self.open = 0
 
     def flush(self, writer: BulkWriter) -> None:

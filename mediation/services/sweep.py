@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -83,27 +84,7 @@ def run_sweep(
     try:
         with large_batches() as committed:
             ctx = Context(now, policy, work_calendar(policy), tz)  # plain clocks, not rows
-            batches = rereads = 0
-            while max_batches is None or batches < max_batches:
-                if not advisory_lock():
-                    break  # another machine's sweep is in this very moment (PostgreSQL only)
-                batch = _Batch.load(now, batch_size)
-                if not batch.cases:
-                    db.session.rollback()
-                    break
-                batch.check(ctx)
-                if not batch.write(now):
-                    db.session.rollback()  # a user acted on a case being escalated: read it again
-                    rereads += 1
-                    if rereads > MAX_REREADS:
-                        break  # cases changing under every read: the next sweep carries on
-                    continue
-                notify(batch.notices, notifier, now)
-                renew_lease(holder, commit=False)
-                db.session.commit()
-                committed()
-                batch.count(result)
-                batches += 1
+            _check_cases(ctx, notifier, result, holder, batch_size, max_batches, committed)
             _check_supervisions(now, result, batch_size)
             _check_screenings(now, policy, tz, notifier, result, holder)
             idempotency.purge(now)  # answered Idempotency-Keys older than a week
@@ -113,6 +94,40 @@ def run_sweep(
             release_lease(holder)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _check_cases(
+    ctx: Context,
+    notifier: Notifier,
+    result: SweepResult,
+    holder: str,
+    batch_size: int,
+    max_batches: int | None,
+    committed: Callable[[], None],
+) -> None:
+    """The due cases, a batch at a time: read, judged, written and committed whole."""
+    now = ctx.now
+    batches = rereads = 0
+    while max_batches is None or batches < max_batches:
+        if not advisory_lock():
+            break  # another machine's sweep is in this very moment (PostgreSQL only)
+        batch = _Batch.load(now, batch_size)
+        if not batch.cases:
+            db.session.rollback()
+            break
+        batch.check(ctx)
+        if not batch.write(now):
+            db.session.rollback()  # a user acted on a case being escalated: read it again
+            rereads += 1
+            if rereads > MAX_REREADS:
+                break  # cases changing under every read: the next sweep carries on
+            continue
+        notify(batch.notices, notifier, now)
+        renew_lease(holder, commit=False)
+        db.session.commit()
+        committed()
+        batch.count(result)
+        batches += 1
 
 
 # --- the due cases, a batch at a time ------------------------------------------------------
