@@ -85,7 +85,8 @@ def large_batches() -> Iterator[Callable[[], None]]:
       log is copied by a thread of its own after each commit, while the run goes on with its
       next batch (SQLite's advice for such writers: wal.html, "Automatic Checkpoint"). The
       last copy is waited for when the context ends, so the run is not done before its
-      writes are in the file.
+      writes are in the file. A run that commits nothing (most of the scheduler's) copies
+      nothing.
     - A page cache of 32 MiB rather than 2: a batch of a thousand cases touches some three
       thousand pages, which the default cache read again and again from the file.
 
@@ -106,8 +107,9 @@ def large_batches() -> Iterator[Callable[[], None]]:
             yield committed
         finally:
             _large_batches.reset(token)
-            wait(running)
-            pool.submit(_checkpoint, engine).result()
+            if running:  # a batch was committed: its pages go into the file before the end
+                wait(running)
+                pool.submit(_checkpoint, engine).result()
 
 
 def _checkpoint(engine: Engine) -> None:

@@ -41,6 +41,23 @@ def test_a_run_of_large_batches_has_sqlite_set_up_for_it(app, is_postgres):
     assert db.session.execute(text("SELECT count(*) FROM scratch")).scalar() == 0
 
 
+def test_a_run_of_large_batches_copies_the_log_only_after_a_commit(app, is_postgres, monkeypatch):
+    """The log is copied into the file after each committed batch and once more at the end;
+    a run that commits no batch (the scheduler's every five minutes, mostly) copies nothing."""
+    if is_postgres:
+        pytest.skip("SQLite's log: this run is on PostgreSQL")
+    from mediation.platform import database
+
+    copies = []
+    monkeypatch.setattr(database, "_checkpoint", copies.append)
+    with large_batches():
+        pass
+    assert copies == []
+    with large_batches() as committed:
+        committed()
+    assert copies == [db.engine, db.engine]
+
+
 def test_a_fresh_instance_is_migrated_on_first_start(tmp_path):
     app = create_app({"MEDIATION_DEMO": False}, instance_path=str(tmp_path))
     assert (tmp_path / "mediation.db").exists()
