@@ -5,9 +5,10 @@ gone for him."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import Select, and_, exists, func, not_, or_, update
+from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, or_, update
 from sqlalchemy.orm import aliased
 
 from ..domain.enums import CaseNews, FlagKind
@@ -17,10 +18,21 @@ from . import access
 
 
 def inbox_query(user: User, *, unread_only: bool = False) -> Select[tuple[Notification]]:
-    """The user's entries, newest first. A settle warning already cleared, or followed by the
-    breach of the same level's clock, is left out: the case concluded or left that level, or
-    its breach is told in its own entry, so it asks nothing more of anyone (a warning raised
-    and cleared within a minute would otherwise fill the inbox)."""
+    """The user's entries, newest first, without the settle warnings that ask nothing more
+    (:func:`_settled_warning`)."""
+    query = access.inbox(user).where(not_(_settled_warning()))
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return query.order_by(Notification.created_at.desc(), Notification.id.desc())
+
+
+@functools.cache
+def _settled_warning() -> ColumnElement[bool]:
+    """An entry about a settle warning already cleared, or followed by the breach of the same
+    level's clock: the case concluded or left that level, or its breach is told in its own
+    entry, so it asks nothing more of anyone (a warning raised and cleared within a minute
+    would otherwise fill the inbox). The same for every user, so built once: every page's
+    header counts with it."""
     breach = aliased(Flag)
     superseded = exists().where(
         breach.case_id == Flag.case_id,
@@ -28,18 +40,11 @@ def inbox_query(user: User, *, unread_only: bool = False) -> Select[tuple[Notifi
         breach.kind == FlagKind.settle_breached,
         breach.occurred_at >= Flag.occurred_at,
     )
-    query = access.inbox(user).where(
-        not_(
-            and_(
-                Notification.flag_id.is_not(None),  # case news has no flag: never left out
-                Flag.kind == FlagKind.settle_warning,
-                or_(Flag.cleared_at.is_not(None), superseded),
-            )
-        )
+    return and_(
+        Notification.flag_id.is_not(None),  # case news has no flag: never left out
+        Flag.kind == FlagKind.settle_warning,
+        or_(Flag.cleared_at.is_not(None), superseded),
     )
-    if unread_only:
-        query = query.where(Notification.read_at.is_(None))
-    return query.order_by(Notification.created_at.desc(), Notification.id.desc())
 
 
 def inbox_page(user: User, *, unread_only: bool, page: int, per_page: int) -> SelectPagination:
