@@ -18,16 +18,21 @@ from ..platform.i18n import render_fields, render_message
 from ..services import access, identity, merging
 from ..services import supervision as service
 from ..services.attachments import case_attachments
+from ..services.cases import CaseFileSize
 from ..services.incidents import find_case_by_number
 from ..services.workflow import Context
 from . import bp
 
 
-def case_page_context(user: User, case: Case) -> dict:
+def case_page_context(user: User, case: Case, size: CaseFileSize) -> dict:
     """What the case page shows of supervision and merging for this user."""
-    notices = sorted(case.supervisions, key=lambda notice: notice.id, reverse=True)
+    notices = (
+        sorted(case.supervisions, key=lambda notice: notice.id, reverse=True)
+        if size.supervisions
+        else []
+    )
     can_merge = merging.can_merge(user) and case.status.is_open
-    duplicates = merging.duplicates_of(case)
+    duplicates = merging.duplicates_of(case) if size.merged else []
     return {
         "supervisions": [(notice, service.stage(notice)) for notice in notices],
         "awaiting_reply": sum(notice.replied_at is None for notice in notices),

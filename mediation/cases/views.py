@@ -51,6 +51,7 @@ from ..services.attachments import (
 from ..services.cases import (
     SORTS,
     NotAllowed,
+    case_file_size,
     case_history,
     nearest_deadlines,
     page_of_cases,
@@ -337,6 +338,7 @@ def _case_page(
     version), agreements, follow-ups and the history. ``failed`` is the form just sent back
     with its errors (its section opens); ``changes`` the events another user made meanwhile."""
     ctx = Context.current()
+    size = case_file_size(case)
     forms = {}
     for action in allowed_actions(current_user, case):
         if failed is not None and failed.action is action:
@@ -358,8 +360,8 @@ def _case_page(
         other_disputes=identity.other_disputes(current_user, case),
         can_reveal_id_numbers=access.can_reveal_id_numbers(current_user),
         can_read_id_access_log=access.can_read_id_access_log(current_user),
-        **case_page_context(current_user, case),
-        attachments=case_attachments(case),
+        **case_page_context(current_user, case, size),
+        attachments=case_attachments(case) if size.attachments else [],
         can_attach=access.can_attach_files(current_user),
         attachment_kinds=list(AttachmentKind),
     ), status

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import ScalarSelect, Select, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..domain.enums import Action, CaseStatus, Category, Clock, Level, Scale
@@ -19,7 +20,18 @@ from ..domain.months import Month
 from ..domain.policy import Policy
 from ..domain.scale import assess_scale
 from ..extensions import db
-from ..models import Case, CaseCounter, CaseEvent, Deadline, Flag, Party, Unit, User
+from ..models import (
+    Attachment,
+    Case,
+    CaseCounter,
+    CaseEvent,
+    Deadline,
+    Flag,
+    Party,
+    Supervision,
+    Unit,
+    User,
+)
 from ..platform.crypto import id_cipher, sealed_id_number
 from . import access
 from .notify import registration_news, tell_case_news
@@ -459,6 +471,30 @@ def nearest_deadlines(case_ids: list[int]) -> dict[int, Deadline]:
     ):
         nearest.setdefault(deadline.case_id, deadline)
     return nearest
+
+
+class CaseFileSize(NamedTuple):
+    """How many rows of each kind outside the case's own a case page shows."""
+
+    attachments: int
+    supervisions: int
+    merged: int  # the duplicates merged into the case
+
+
+def case_file_size(case: Case) -> CaseFileSize:
+    """One query for the three counts, so that the page of a case without files, notices
+    or duplicates (most cases) reads none of them."""
+
+    def count(column) -> ScalarSelect[int]:
+        return select(func.count()).where(column == case.id).scalar_subquery()
+
+    return CaseFileSize(
+        *db.session.execute(
+            select(
+                count(Attachment.case_id), count(Supervision.case_id), count(Case.merged_into_id)
+            )
+        ).one()
+    )
 
 
 def case_history(case: Case) -> list[CaseEvent]:
