@@ -85,8 +85,9 @@ def large_batches() -> Iterator[Callable[[], None]]:
       log is copied by a thread of its own after each commit, while the run goes on with its
       next batch (SQLite's advice for such writers: wal.html, "Automatic Checkpoint"). The
       last copy is waited for when the context ends, so the run is not done before its
-      writes are in the file. A run that commits nothing (most of the scheduler's) copies
-      nothing.
+      writes are in the file. A run that calls for no copy (the scheduler's every five
+      minutes, a batch of a few cases at most) copies nothing: SQLite's own automatic
+      checkpoint takes its pages later, as any small writer's.
     - A page cache of 32 MiB rather than 2: a batch of a thousand cases touches some three
       thousand pages, which the default cache read again and again from the file.
 

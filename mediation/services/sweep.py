@@ -125,7 +125,8 @@ def _check_cases(
         notify(batch.notices, notifier, now)
         renew_lease(holder, commit=False)
         db.session.commit()
-        committed()
+        if len(batch.cases) == batch_size:  # more to come: its log copied while they are read
+            committed()
         batch.count(result)
         batches += 1
 

@@ -346,3 +346,24 @@ def test_an_escalation_records_its_rule_flag_at_once_dated_at_the_move(world, ca
         at(3, 10),
         None,
     )
+
+
+def test_only_a_sweep_with_full_batches_copies_sqlites_log(world, make, is_postgres, monkeypatch):
+    """A sweep of a few due cases (the scheduler's every five minutes) leaves its pages to
+    SQLite's own checkpoint; one that fills its batches copies the log after each full one
+    and once more at the end."""
+    if is_postgres:
+        pytest.skip("SQLite's log: this run is on PostgreSQL")
+    from mediation.platform import database
+
+    copies = []
+    monkeypatch.setattr(database, "_checkpoint", copies.append)
+    cases = [make.case(world.mediator, now=RECEIVED) for _ in range(3)]
+    assert sweep(at(4, 8), batch_size=5).checked == len(cases)
+    assert copies == []
+    for case in cases:  # due again: their next checks back at the start
+        db.session.refresh(case)
+        case.next_check_at = RECEIVED
+    db.session.commit()
+    assert sweep(at(4, 9), batch_size=2).checked == len(cases)
+    assert len(copies) == 2  # after the full batch of two, and at the end
