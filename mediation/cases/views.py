@@ -50,9 +50,11 @@ from ..services.attachments import (
 )
 from ..services.cases import (
     SORTS,
+    CaseFileSize,
     NotAllowed,
     case_file_size,
     case_history,
+    find_case_for_page,
     nearest_deadlines,
     page_of_cases,
     parse_filters,
@@ -252,8 +254,8 @@ def _attach_intake_files(case: Case) -> None:
 @bp.route("/cases/<id:case_id>")
 @login_required
 def show_case(case_id: int):
-    case = access.find_case(current_user, case_id) or abort(404)
-    return _case_page(case)
+    found = find_case_for_page(current_user, case_id) or abort(404)
+    return _case_page(*found)
 
 
 @bp.route("/cases/<id:case_id>/actions/<action_name>", methods=["POST"])
@@ -328,6 +330,7 @@ def print_agreement(case_id: int, agreement_id: int):
 
 def _case_page(
     case: Case,
+    size: CaseFileSize | None = None,
     *,
     failed: ActionForm | None = None,
     refusal: str | None = None,
@@ -338,7 +341,8 @@ def _case_page(
     version), agreements, follow-ups and the history. ``failed`` is the form just sent back
     with its errors (its section opens); ``changes`` the events another user made meanwhile."""
     ctx = Context.current()
-    size = case_file_size(case)
+    if size is None:
+        size = case_file_size(case)
     forms = {}
     for action in allowed_actions(current_user, case):
         if failed is not None and failed.action is action:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import ScalarSelect, Select, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 
 from ..domain.enums import Action, CaseStatus, Category, Clock, Level, Scale
 from ..domain.flags import OVERDUE, kinds_for_filter
@@ -482,19 +484,34 @@ class CaseFileSize(NamedTuple):
 
 
 def case_file_size(case: Case) -> CaseFileSize:
-    """One query for the three counts, so that the page of a case without files, notices
-    or duplicates (most cases) reads none of them."""
+    """The counts of a case at hand (one query)."""
+    return CaseFileSize(*db.session.execute(select(*_file_size_of(case.id))).one())
 
-    def count(column) -> ScalarSelect[int]:
-        return select(func.count()).where(column == case.id).scalar_subquery()
 
-    return CaseFileSize(
-        *db.session.execute(
-            select(
-                count(Attachment.case_id), count(Supervision.case_id), count(Case.merged_into_id)
-            )
-        ).one()
-    )
+def find_case_for_page(user: User, case_id: int) -> tuple[Case, CaseFileSize] | None:
+    """The case as :func:`access.find_case` finds it, with its counts in the same query: the
+    page of a case without files, notices or duplicates (most cases) reads none of them."""
+    row = db.session.execute(
+        access.visible_cases(user).where(Case.id == case_id).add_columns(*_file_size_columns())
+    ).one_or_none()
+    return (row[0], CaseFileSize(*row[1:])) if row is not None else None
+
+
+_duplicate = aliased(Case)  # aliased once: adapting the cases table's columns costs a page
+
+
+def _file_size_of(case_id) -> list[ScalarSelect[int]]:
+    """The three counts of the case ``case_id`` (a value, or the outer query's column)."""
+    return [
+        select(func.count()).where(column == case_id).scalar_subquery()
+        for column in (Attachment.case_id, Supervision.case_id, _duplicate.merged_into_id)
+    ]
+
+
+@functools.cache
+def _file_size_columns() -> list[ScalarSelect[int]]:
+    """The counts of the outer query's case: the same for every page, so built once."""
+    return _file_size_of(Case.id)
 
 
 def case_history(case: Case) -> list[CaseEvent]:
