@@ -17,6 +17,7 @@ from flask import Flask
 
 from .extensions import db
 from .platform import runtime
+from .services import idempotency
 from .services.lease import LEASE_SECONDS, SweepBusy, holding_lease
 from .services.notify import Notifier
 from .services.sweep import SweepResult, run_sweep
@@ -141,11 +142,29 @@ def freeze_month(
     return done
 
 
+def purge_keys(app: Flask, now: dt.datetime | None = None) -> int | None:
+    """Delete the ``Idempotency-Key`` answers older than their week (docs/api.md#idempotency):
+    how many, or None if the run failed (logged; tomorrow's retries). Once a day is enough,
+    since an expired key is refused as such when it is used again."""
+    with app.app_context():
+        try:
+            purged = idempotency.purge(now or runtime.utcnow())
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("purge of Idempotency-Keys failed; tomorrow's run retries")
+            return None
+        finally:
+            db.session.remove()
+        log.info("purged %s Idempotency-Keys", purged)
+        return purged
+
+
 def build_scheduler(app: Flask, *, background: bool = False):
     """APScheduler 3: the sweep at start and every SWEEP_INTERVAL_MINUTES (coalesced, one
     instance, a misfire grace of about one interval); the outbox's delivery every minute; the
     month freeze on the policy's freeze day at 01:00 local time, and once at start to catch
-    up a freeze missed while stopped."""
+    up a freeze missed while stopped; the purge of old Idempotency-Keys daily at 03:00."""
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
 
@@ -183,6 +202,15 @@ def build_scheduler(app: Flask, *, background: bool = False):
         misfire_grace_time=6 * 3600,
         # once at start (after the first sweep): a freeze day the scheduler was down for
         next_run_time=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30),
+    )
+    scheduler.add_job(
+        purge_keys,
+        "cron",
+        hour=3,
+        timezone=app.config["MEDIATION_TZ"],
+        args=[app],
+        id="purge_keys",
+        misfire_grace_time=6 * 3600,
     )
     return scheduler
 

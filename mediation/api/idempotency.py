@@ -52,16 +52,14 @@ def idempotent(view):
         deadline = time.monotonic() + WAIT_SECONDS
         while (row_id := idempotency.claim(wanted, fingerprint, runtime.utcnow())) is None:
             row = idempotency.find(wanted)
-            if row is None:
-                continue  # released meanwhile: claim it
+            if row is None or idempotency.free_if_expired(row, runtime.utcnow()):
+                continue  # released or expired meanwhile: claim it
             if row.status is not None:
                 if row.fingerprint != fingerprint:
                     return invalid(
                         {HEADER: Message(N_("This key was used for another request already."))}
                     )
                 return _replay(row)
-            if idempotency.free_if_stale(row, runtime.utcnow()):
-                continue
             if time.monotonic() > deadline:
                 return error_response(
                     409, _("A request with this key is still being handled. Try again later.")

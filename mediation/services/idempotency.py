@@ -1,4 +1,4 @@
-"""The ``Idempotency-Key`` records (docs/api.md#idempotency): claim, wait, bind, release, purge.
+"""The ``Idempotency-Key`` records (docs/api.md#idempotency): claim, wait, bind, release, expire.
 
 A key is claimed by inserting its row, pending, in a transaction of its own: the unique
 constraint on (user, method, path, key) lets exactly one of several racing requests win, on
@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import IdempotencyKey
 
-# Days a bound key is kept (and answered again); the sweep deletes older ones.
+# Days a bound key is kept (and answered again); a daily job deletes older ones.
 KEEP_DAYS = 7
 # A pending row this old belongs to a request that died (a killed worker): the key is freed.
 STALE_SECONDS = 300
@@ -69,13 +69,19 @@ def find(request: Request) -> IdempotencyKey | None:
     return row
 
 
-def free_if_stale(row: IdempotencyKey, now: dt.datetime) -> bool:
-    """Delete a pending row left by a request that died; True if the key is free now."""
-    if row.created_at > now - dt.timedelta(seconds=STALE_SECONDS):
-        return False
-    db.session.execute(
-        delete(IdempotencyKey).where(IdempotencyKey.id == row.id, IdempotencyKey.status.is_(None))
-    )
+def free_if_expired(row: IdempotencyKey, now: dt.datetime) -> bool:
+    """Delete a row whose time is up; True if the key is free now. An answer is kept
+    ``KEEP_DAYS`` (a key reused after that is a new request, whether or not the daily purge
+    has come); a pending row ``STALE_SECONDS`` old belongs to a request that died."""
+    if row.status is None:
+        if row.created_at > now - dt.timedelta(seconds=STALE_SECONDS):
+            return False
+        still = IdempotencyKey.status.is_(None)  # unless it was answered meanwhile
+    else:
+        if row.created_at >= now - dt.timedelta(days=KEEP_DAYS):
+            return False
+        still = IdempotencyKey.status.is_not(None)
+    db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == row.id, still))
     db.session.commit()
     return True
 
@@ -98,7 +104,8 @@ def release(row_id: int) -> None:
 
 
 def purge(now: dt.datetime, days: int = KEEP_DAYS) -> int:
-    """Delete the keys older than ``days`` (the sweep calls this); how many. No commit."""
+    """Delete the keys older than ``days`` (a daily job of the scheduler); how many. No
+    commit."""
     result = db.session.execute(
         delete(IdempotencyKey).where(IdempotencyKey.created_at < now - dt.timedelta(days=days))
     )

@@ -33,7 +33,6 @@ from ..extensions import db
 from ..models import Case, CaseCheck, CaseEvent, Deadline, Flag, Mark, Screening, Unit
 from ..platform.database import chunks, insert_rows, large_batches, update_rows
 from . import facts as fact_records
-from . import idempotency
 from .calendar import work_calendar
 from .facts import Found
 from .lease import SweepBusy, acquire_lease, advisory_lock, lease_holder, release_lease, renew_lease
@@ -87,7 +86,6 @@ def run_sweep(
             _check_cases(ctx, notifier, result, holder, batch_size, max_batches, committed)
             _check_supervisions(now, result, batch_size)
             _check_screenings(now, policy, tz, notifier, result, holder)
-            idempotency.purge(now)  # answered Idempotency-Keys older than a week
             db.session.commit()
     finally:
         if not lease_held:

@@ -4,6 +4,7 @@ processes on one database receiving the same request at the same moment make one
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import os
@@ -15,7 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from mediation.extensions import db
 from mediation.models import Attachment, Case, CaseEvent, IdempotencyKey, Incident, Screening
@@ -137,16 +138,51 @@ def test_a_key_of_128_characters_is_taken(api, world):
     assert post(api, world.mediator, "/cases", case_fields(), "x" * 128).status_code == 201
 
 
-def test_the_sweep_purges_keys_older_than_a_week(api, world, now):
-    import datetime as dt
+def test_a_key_is_answered_for_a_week_and_then_is_a_new_request(api, world, monkeypatch):
+    """Expiry does not wait for the daily purge: a key reused after seven days registers a
+    new case, whether or not its old answer has been deleted yet."""
+    from mediation.platform import runtime
 
-    from mediation.services import idempotency
+    start = dt.datetime.now(dt.UTC)
+    body = case_fields()
+    monkeypatch.setattr(runtime, "utcnow", lambda: start)
+    first = post(api, world.mediator, "/cases", body, "weekly")
+    assert first.status_code == 201
+    monkeypatch.setattr(runtime, "utcnow", lambda: start + dt.timedelta(days=7))
+    again = post(api, world.mediator, "/cases", body, "weekly")
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json() == first.get_json() and count(Case) == 1
+    monkeypatch.setattr(runtime, "utcnow", lambda: start + dt.timedelta(days=7, seconds=1))
+    later = post(api, world.mediator, "/cases", body, "weekly")
+    assert later.status_code == 201 and "Idempotent-Replayed" not in later.headers
+    assert later.get_json()["id"] != first.get_json()["id"] and count(Case) == 2
+    assert post(api, world.mediator, "/cases", body, "weekly").get_json() == later.get_json()
 
-    assert post(api, world.mediator, "/cases", case_fields(), "old").status_code == 201
-    assert idempotency.purge(now + dt.timedelta(days=6)) == 0
-    assert idempotency.purge(now + dt.timedelta(days=8)) == 1
+
+def test_the_daily_job_purges_keys_older_than_a_week(app, api, world, now):
+    from mediation import jobs
+
+    for key in ("old", "new"):
+        assert post(api, world.mediator, "/cases", case_fields(title=key), key).status_code == 201
+    db.session.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.key == "new")
+        .values(created_at=now + dt.timedelta(days=2))
+    )
     db.session.commit()
-    assert count(IdempotencyKey) == 0
+    assert jobs.purge_keys(app, now + dt.timedelta(days=6)) == 0
+    assert jobs.purge_keys(app, now + dt.timedelta(days=8)) == 1
+    assert db.session.scalars(select(IdempotencyKey.key)).all() == ["new"]
+    assert count(Case) == 2
+
+
+def test_the_scheduler_purges_keys_daily_at_three_local_time(app):
+    from mediation import jobs
+
+    job = jobs.build_scheduler(app, background=True).get_job("purge_keys")
+    fields = {field.name: str(field) for field in job.trigger.fields}
+    assert (fields["day"], fields["hour"], fields["minute"]) == ("*", "3", "0")
+    assert str(job.trigger.timezone) == "Asia/Shanghai"
 
 
 SERVER = """
