@@ -21,6 +21,7 @@ from ..models import Lease
 LEASE_NAME = "sweep"
 LEASE_SECONDS = 300
 ADVISORY_KEY = 4242002
+_LOCKED_IN = "mediation.advisory_lock"  # session.info: the transaction holding it
 
 
 class SweepBusy(Exception):
@@ -38,22 +39,24 @@ def _wall_clock() -> dt.datetime:
 
 
 def acquire_lease(holder: str, seconds: int = LEASE_SECONDS) -> bool:
-    """Take the sweep lease if it is free, expired, or already ours. Commits."""
+    """Take the sweep lease if it is free, expired, or already ours: one upsert that
+    changes the row only on those terms. Commits."""
     now = _wall_clock()
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(
-        insert(Lease)
-        .values(name=LEASE_NAME, holder="", expires_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
-        .on_conflict_do_nothing(index_elements=["name"])
-    )
+    expires_at = now + dt.timedelta(seconds=seconds)
     taken = db.session.execute(
-        update(Lease)
-        .where(Lease.name == LEASE_NAME, or_(Lease.expires_at < now, Lease.holder == holder))
-        .values(holder=holder, expires_at=now + dt.timedelta(seconds=seconds))
-    ).rowcount
+        insert(Lease)
+        .values(name=LEASE_NAME, holder=holder, expires_at=expires_at)
+        .on_conflict_do_update(
+            index_elements=["name"],
+            set_={"holder": holder, "expires_at": expires_at},
+            where=or_(Lease.expires_at < now, Lease.holder == holder),
+        )
+        .returning(Lease.name)  # a row if inserted or changed
+    ).first()
     db.session.commit()
-    return taken == 1
+    return taken is not None
 
 
 def renew_lease(holder: str, seconds: int = LEASE_SECONDS, *, commit: bool = True) -> None:
@@ -83,22 +86,35 @@ def holding_lease(*, wait_seconds: float = 0.0) -> Iterator[str]:
         release_lease(holder)
 
 
-def release_lease(holder: str) -> None:
-    db.session.rollback()
+def release_lease(holder: str, *, commit: bool = True) -> None:
+    """Let the lease go. By itself (``commit``) in a transaction of its own, after dropping
+    whatever the session left uncommitted (a failed sweep's work); with ``commit=False`` in
+    the caller's transaction, which the caller commits."""
+    if commit:
+        db.session.rollback()
     db.session.execute(
         update(Lease)
         .where(Lease.name == LEASE_NAME, Lease.holder == holder)
         .values(expires_at=_wall_clock() - dt.timedelta(seconds=1))
     )
-    db.session.commit()
+    if commit:
+        db.session.commit()
 
 
 def advisory_lock() -> bool:
-    """On PostgreSQL, also hold a transaction-level advisory lock for each batch."""
+    """On PostgreSQL, also hold a transaction-level advisory lock for each batch: taken once
+    in a transaction (the server keeps it until the transaction ends)."""
     if db.session.get_bind().dialect.name != "postgresql":
         return True
-    return bool(
-        db.session.execute(
+    session = db.session()
+    transaction = session.get_transaction()
+    if transaction is not None and session.info.get(_LOCKED_IN) is transaction:
+        return True
+    taken = bool(
+        session.execute(
             text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": ADVISORY_KEY}
         ).scalar()
     )
+    if taken:
+        session.info[_LOCKED_IN] = session.get_transaction()
+    return taken

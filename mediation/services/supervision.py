@@ -274,8 +274,7 @@ def sweep_supervisions(now: dt.datetime, *, batch_size: int = 1000) -> tuple[int
             .limit(batch_size)
         ).all()
         if not rows:
-            db.session.rollback()
-            return reminded, circulated
+            return reminded, circulated  # the caller's transaction goes on
         told_reminded, told_circulated, changes = [], [], []
         roles: dict[int, Role] = {}
         for row in rows:

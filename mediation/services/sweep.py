@@ -74,7 +74,9 @@ def run_sweep(
     lease_held: bool = False,
 ) -> SweepResult:
     """One sweep at instant ``now``. Commits each batch. Raises SweepBusy if another runs.
-    ``lease_held``: the caller holds the lease as ``holder`` (the month freeze) and keeps it."""
+    ``lease_held``: the caller holds the lease as ``holder`` (the month freeze) and keeps it.
+    What finds nothing due reads on in one transaction, which ends by letting the lease go:
+    the scheduler's sweeps, most of which find nothing, cost a few round trips."""
     started = time.perf_counter()
     holder = holder or lease_holder()
     if not lease_held and not acquire_lease(holder):
@@ -82,20 +84,26 @@ def run_sweep(
     result = SweepResult()
     try:
         with large_batches() as committed:
-            ctx = Context(now, policy, work_calendar(policy), tz)  # plain clocks, not rows
-            _check_cases(ctx, notifier, result, holder, batch_size, max_batches, committed)
+            _check_cases(
+                now, policy, tz, notifier, result, holder, batch_size, max_batches, committed
+            )
             _check_supervisions(now, result, batch_size)
             _check_screenings(now, policy, tz, notifier, result, holder)
+            if not lease_held:
+                release_lease(holder, commit=False)
             db.session.commit()
-    finally:
+    except BaseException:
         if not lease_held:
-            release_lease(holder)
+            release_lease(holder)  # the uncommitted work dropped first
+        raise
     result.seconds = time.perf_counter() - started
     return result
 
 
 def _check_cases(
-    ctx: Context,
+    now: dt.datetime,
+    policy: Policy,
+    tz: ZoneInfo,
     notifier: Notifier,
     result: SweepResult,
     holder: str,
@@ -103,16 +111,18 @@ def _check_cases(
     max_batches: int | None,
     committed: Callable[[], None],
 ) -> None:
-    """The due cases, a batch at a time: read, judged, written and committed whole."""
-    now = ctx.now
+    """The due cases, a batch at a time: read, judged, written and committed whole. The
+    transaction of the last read, which found none, is left open for the next checks."""
+    ctx = None  # the working calendar is read once a case is due
     batches = rereads = 0
     while max_batches is None or batches < max_batches:
         if not advisory_lock():
             break  # another machine's sweep is in this very moment (PostgreSQL only)
         batch = _Batch.load(now, batch_size)
         if not batch.cases:
-            db.session.rollback()
             break
+        if ctx is None:
+            ctx = Context(now, policy, work_calendar(policy), tz)  # plain clocks, not rows
         batch.check(ctx)
         if not batch.write(now):
             db.session.rollback()  # a user acted on a case being escalated: read it again

@@ -367,3 +367,59 @@ def test_only_a_sweep_with_full_batches_copies_sqlites_log(world, make, is_postg
     db.session.commit()
     assert sweep(at(4, 9), batch_size=2).checked == len(cases)
     assert len(copies) == 2  # after the full batch of two, and at the end
+
+
+# -- one sweep at a time ----------------------------------------------------------------------
+
+
+def test_a_sweep_is_refused_while_another_holds_the_lease_and_lets_it_go_after(world, case):
+    from mediation.services.lease import SweepBusy, acquire_lease, release_lease
+
+    assert acquire_lease("another-scheduler:1")
+    with pytest.raises(SweepBusy):
+        sweep(at(4, 8))
+    assert open_flags(case) == []
+    assert acquire_lease("another-scheduler:1")  # still its own: renewed
+    release_lease("another-scheduler:1")
+    assert sweep(at(4, 8)).checked == 1
+    assert sweep(at(4, 9)).checked == 0  # the idle sweep, reading in one transaction
+    assert acquire_lease("another-scheduler:1")  # both sweeps let the lease go
+
+
+def test_a_sweep_that_fails_keeps_none_of_its_batch_and_lets_the_lease_go(world, case, monkeypatch):
+    from mediation.services import sweep as module
+    from mediation.services.lease import acquire_lease, release_lease
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("the mail server hung up")
+
+    monkeypatch.setattr(module, "notify", fail)  # after the batch's writes, before its commit
+    with pytest.raises(RuntimeError):
+        sweep(at(4, 8))
+    assert open_flags(case) == []
+    assert acquire_lease("another-scheduler:1")
+    release_lease("another-scheduler:1")
+    monkeypatch.undo()
+    assert sweep(at(4, 8)).checked == 1
+    assert open_flags(case) == [("accept_overdue", "village")]
+
+
+def test_a_sweep_leaves_the_cases_to_another_machines_sweep_in_that_moment(
+    world, case, is_postgres
+):
+    """PostgreSQL: beside the lease, each batch holds an advisory lock; a sweep that cannot
+    take it (another machine's sweep holds it, its lease taken over meanwhile) touches
+    nothing, and the next sweep does the work."""
+    if not is_postgres:
+        pytest.skip("advisory locks: this run is on SQLite")
+    from sqlalchemy import text
+
+    from mediation.services.lease import ADVISORY_KEY
+
+    with db.engine.connect() as other:
+        other.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_KEY})
+        assert sweep(at(4, 8)).checked == 0
+        assert open_flags(case) == []
+        other.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY})
+    assert sweep(at(4, 8)).checked == 1
+    assert open_flags(case) == [("accept_overdue", "village")]
