@@ -58,10 +58,24 @@ def clock_tone(state: ClockState, deadline: DeadlineLike, now: dt.datetime) -> T
     return Tone.plenty
 
 
+def _has_time_left(deadline: DeadlineLike, now: dt.datetime) -> bool:
+    """Whether a clock shows time left (or overdue): not once it is settled, nor once an
+    informational window has ended (it is never overdue)."""
+    if deadline.stopped_at is not None:
+        return False
+    return not (deadline.clock is Clock.judicial_confirmation and deadline.due_at <= now)
+
+
+def needs_calendar(deadlines: Iterable[DeadlineLike], now: dt.datetime) -> bool:
+    """Whether showing these clocks counts working days: the page of a concluded case does
+    not, and need not read the working calendar."""
+    return any(deadline.is_working_days and _has_time_left(deadline, now) for deadline in deadlines)
+
+
 def days_left(
     deadline: DeadlineLike,
     now: dt.datetime,
-    calendar: WorkCalendar,
+    calendar: WorkCalendar | None,
     tz: ZoneInfo,
     paused_at: dt.datetime | None = None,
 ) -> float | None:
@@ -69,10 +83,8 @@ def days_left(
     negative once overdue; None once the clock is settled or an informational window has
     ended. While the case is paused the count is frozen at the pause: the time left then
     (counted from the clock's start if it started during the pause)."""
-    if deadline.stopped_at is not None:
+    if not _has_time_left(deadline, now):
         return None
-    if deadline.clock is Clock.judicial_confirmation and deadline.due_at <= now:
-        return None  # informational: it ends, it is never overdue
     if paused_at is not None and deadline.due_at > paused_at:
         if deadline.is_working_days:
             now = max(paused_at, anchor_after(deadline.started_at, tz))
@@ -110,12 +122,13 @@ class ClockView:
 def clock_views(
     deadlines: Iterable[DeadlineLike],
     now: dt.datetime,
-    calendar: WorkCalendar,
+    calendar: WorkCalendar | None,
     tz: ZoneInfo,
     paused_at: dt.datetime | None = None,
 ) -> list[ClockView]:
     """Running clocks first, nearest deadline first; then the settled ones, latest first.
-    ``paused_at``: when the case was paused, if it is paused now."""
+    ``calendar`` may be None when :func:`needs_calendar` says so; ``paused_at``: when the
+    case was paused, if it is paused now."""
     views = []
     for deadline in deadlines:
         state = state_of(deadline, now, paused_at)

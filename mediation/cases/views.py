@@ -48,6 +48,7 @@ from ..services.attachments import (
     case_attachments,
     max_bytes,
 )
+from ..services.calendar import work_calendar
 from ..services.cases import (
     SORTS,
     CaseFileSize,
@@ -66,7 +67,7 @@ from ..services.scorecard import history as score_history
 from ..services.workflow import Conflict, Context, allowed_actions, paused_since, perform
 from . import bp
 from .agreements import confirmation_deadline, date_parts, document_number, split_terms
-from .clocks import brief_view, clock_views, local_deadline
+from .clocks import brief_view, clock_views, local_deadline, needs_calendar
 from .forms import ActionForm, CaseForm, action_form
 from .supervision import case_page_context
 
@@ -340,7 +341,9 @@ def _case_page(
     """The case page: facts, clocks, the actions this user may take now (each with a fresh
     version), agreements, follow-ups and the history. ``failed`` is the form just sent back
     with its errors (its section opens); ``changes`` the events another user made meanwhile."""
-    ctx = Context.current()
+    now, tz = runtime.utcnow(), runtime.tz()
+    needed = needs_calendar(case.deadlines, now)
+    calendar = work_calendar(runtime.policy()) if needed else None
     if size is None:
         size = case_file_size(case)
     forms = {}
@@ -356,7 +359,7 @@ def _case_page(
         "cases/detail.html",
         case=case,
         history=case_history(case),
-        clocks=clock_views(case.deadlines, ctx.now, ctx.calendar, ctx.tz, paused_since(case)),
+        clocks=clock_views(case.deadlines, now, calendar, tz, paused_since(case)),
         forms=forms,
         open_action=failed.action if failed is not None else None,
         refusal=refusal,

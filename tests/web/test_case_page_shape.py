@@ -13,6 +13,7 @@ from mediation.extensions import db
 from mediation.services.units import UnitRow, import_units
 
 from ..factories import UNITS
+from .test_pages_read_right import concluded_long_ago
 
 
 def assign_down_options(page: str) -> list[str]:
@@ -22,6 +23,10 @@ def assign_down_options(page: str) -> list[str]:
 
 
 def count_queries(client, path: str) -> int:
+    return len(statements_of(client, path))
+
+
+def statements_of(client, path: str) -> list[str]:
     statements = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
@@ -33,7 +38,7 @@ def count_queries(client, path: str) -> int:
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
     assert response.status_code == 200
-    return len(statements)
+    return statements
 
 
 def test_a_county_case_can_be_handed_down_to_its_own_township_and_village_only(
@@ -73,3 +78,27 @@ def test_the_case_page_asks_the_same_number_of_queries_in_a_bigger_area(client, 
     assert after == before
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert assign_down_options(page) == ["410522100000", "410522100201"]
+
+
+def test_a_case_page_reads_the_calendar_and_lists_only_when_it_shows_them(
+    client, make, world, login
+):
+    """A concluded case with no flags (most of a register) reads no working calendar (no
+    clock runs) and no flags (counted with the case); what it has, it shows."""
+    concluded = concluded_long_ago(make, world)
+    running = make.case(world.mediator, title="刚登记的纠纷")
+    login(world.mediator)
+    client.get(f"/cases/{concluded.id}")  # warm: the user's first page
+
+    read = statements_of(client, f"/cases/{concluded.id}")
+    assert not [s for s in read if "FROM calendar_days" in s]
+    assert not [s for s in read if s.startswith("SELECT flags.")]
+    assert [s for s in read if s.startswith("SELECT agreements.")]
+    page = client.get(f"/cases/{concluded.id}").get_data(as_text=True)
+    assert "赔偿菜苗损失" in page and "已赔偿" in page and 'class="flags"' not in page
+
+    read = statements_of(client, f"/cases/{running.id}")
+    assert [s for s in read if "FROM calendar_days" in s]
+    assert not [s for s in read if s.startswith(("SELECT agreements.", "SELECT follow_ups."))]
+    page = client.get(f"/cases/{running.id}").get_data(as_text=True)
+    assert re.search(r'data-clock="accept".*?工作日', page, re.S)
