@@ -12,6 +12,8 @@ import datetime as dt
 import gc
 import logging
 import os
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Flask
 
@@ -23,6 +25,7 @@ from .services.notify import Notifier
 from .services.sweep import SweepResult, run_sweep
 
 log = logging.getLogger("mediation.jobs")
+T = TypeVar("T")
 
 
 def settle_after_start() -> None:
@@ -34,11 +37,26 @@ def settle_after_start() -> None:
     gc.freeze()
 
 
-def sweep(app: Flask, now: dt.datetime | None = None) -> SweepResult | None:
-    """One sweep at ``now`` (default: the clock). None if another sweep holds the lease."""
+def _run_job(app: Flask, name: str, work: Callable[[], T]) -> T | None:
+    """``work`` in an app context, as every job runs: a failure is rolled back, logged, and
+    answered None (the next run retries); the session is removed either way."""
     with app.app_context():
         try:
-            result = run_sweep(
+            return work()
+        except Exception:
+            db.session.rollback()
+            log.exception("%s failed; the next run retries", name)
+            return None
+        finally:
+            db.session.remove()
+
+
+def sweep(app: Flask, now: dt.datetime | None = None) -> SweepResult | None:
+    """One sweep at ``now`` (default: the clock). None if another sweep holds the lease."""
+
+    def work() -> SweepResult | None:
+        try:
+            return run_sweep(
                 now or runtime.utcnow(),
                 policy=runtime.policy(),
                 tz=runtime.tz(),
@@ -47,14 +65,11 @@ def sweep(app: Flask, now: dt.datetime | None = None) -> SweepResult | None:
         except SweepBusy:
             log.info("sweep skipped: another sweep holds the lease")
             return None
-        except Exception:
-            db.session.rollback()
-            log.exception("sweep failed; the next run retries")
-            return None
-        finally:
-            db.session.remove()
+
+    result = _run_job(app, "sweep", work)
+    if result is not None:
         log.info("sweep: %s", result.as_dict())
-        return result
+    return result
 
 
 def deliver(app: Flask, now: dt.datetime | None = None):
@@ -64,18 +79,12 @@ def deliver(app: Flask, now: dt.datetime | None = None):
     from .services.lease import lease_holder
     from .services.outbox import deliver as deliver_outbox
 
-    with app.app_context():
-        try:
-            result = deliver_outbox(now or runtime.utcnow(), holder=lease_holder())
-        except Exception:
-            db.session.rollback()
-            log.exception("delivery run failed; the next run retries")
-            return None
-        finally:
-            db.session.remove()
-        if result.sent or result.failed:
-            log.info("deliver: %s", result.as_dict())
-        return result
+    result = _run_job(
+        app, "delivery run", lambda: deliver_outbox(now or runtime.utcnow(), holder=lease_holder())
+    )
+    if result is not None and (result.sent or result.failed):
+        log.info("deliver: %s", result.as_dict())
+    return result
 
 
 def freeze_month(
@@ -144,20 +153,18 @@ def freeze_month(
 
 def purge_keys(app: Flask, now: dt.datetime | None = None) -> int | None:
     """Delete the ``Idempotency-Key`` answers older than their week (docs/api.md#idempotency):
-    how many, or None if the run failed (logged; tomorrow's retries). Once a day is enough,
-    since an expired key is refused as such when it is used again."""
-    with app.app_context():
-        try:
-            purged = idempotency.purge(now or runtime.utcnow())
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            log.exception("purge of Idempotency-Keys failed; tomorrow's run retries")
-            return None
-        finally:
-            db.session.remove()
-        log.info("purged %s Idempotency-Keys", purged)
+    how many, or None if the run failed (logged; tomorrow's run retries). Once a day is
+    enough, since an expired key is refused as such when it is used again."""
+
+    def work() -> int:
+        purged = idempotency.purge(now or runtime.utcnow())
+        db.session.commit()
         return purged
+
+    purged = _run_job(app, "purge of Idempotency-Keys", work)
+    if purged is not None:
+        log.info("purged %s Idempotency-Keys", purged)
+    return purged
 
 
 def build_scheduler(app: Flask, *, background: bool = False):

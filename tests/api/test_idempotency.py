@@ -176,6 +176,20 @@ def test_the_daily_job_purges_keys_older_than_a_week(app, api, world, now):
     assert count(Case) == 2
 
 
+def test_a_failed_purge_is_logged_and_left_for_the_next_day(app, world, monkeypatch, caplog):
+    from mediation import jobs
+    from mediation.services import idempotency
+
+    def fail(now):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(idempotency, "purge", fail)
+    assert jobs.purge_keys(app) is None
+    assert "purge of Idempotency-Keys failed; the next run retries" in caplog.text
+    monkeypatch.undo()
+    assert jobs.purge_keys(app) == 0
+
+
 def test_the_scheduler_purges_keys_daily_at_three_local_time(app):
     from mediation import jobs
 
