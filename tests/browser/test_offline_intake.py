@@ -400,8 +400,9 @@ def test_an_upgrade_replaces_the_offline_caches(live_server, browser, tmp_path, 
     )
     context.set_offline(True)
     page.reload()  # the new caches serve the page and its assets
-    expect(page.locator("form.intake")).to_be_visible()
-    expect(page.locator("#offline-status")).to_be_visible()
+    # Up to 20 s: under a loaded test run the worker's answer and the page's script take longer.
+    expect(page.locator("form.intake")).to_be_visible(timeout=20_000)
+    expect(page.locator("#offline-status")).to_be_visible(timeout=20_000)
     context.close()
 
 
